@@ -1,0 +1,86 @@
+namespace PcpTestbed.Model.Sync;
+
+/// <summary>
+/// Runs the model on the calling thread with no concurrency: for single-threaded rule tests and tools.
+/// A lock that is held when <see cref="Lock"/> is called can never be released, so it throws instead of
+/// spinning forever. Tests force a trylock failure by seizing a lock on behalf of another CPU.
+/// </summary>
+public readonly struct DirectExecution : IExecution
+{
+    public void Lock(ref EmuSpinLock l, int cpu, LockSite site)
+    {
+        if (l.State != 0)
+        {
+            throw new InvalidOperationException(
+                $"deadlock: CPU {cpu} spins on {LockClasses.Name(l.Class)}#{l.Instance} held by CPU {l.HolderCpu} " +
+                $"at {LockSites.KernelName(site)} in a single-threaded run");
+        }
+
+        Take(ref l, cpu, site);
+    }
+
+    public bool TryLock(ref EmuSpinLock l, int cpu, LockSite site)
+    {
+        if (l.State != 0)
+        {
+            return false;
+        }
+
+        Take(ref l, cpu, site);
+        return true;
+    }
+
+    public void Unlock(ref EmuSpinLock l, int cpu)
+    {
+        if (l.State != cpu + 1)
+        {
+            throw new InvalidOperationException(
+                $"CPU {cpu} releases {LockClasses.Name(l.Class)}#{l.Instance} held by CPU {l.HolderCpu}");
+        }
+
+        l.State = 0;
+    }
+
+    public void Interleave()
+    {
+    }
+
+    public int CompareExchange(ref int location, int value, int comparand)
+    {
+        var old = location;
+        if (old == comparand)
+        {
+            location = value;
+        }
+
+        return old;
+    }
+
+    public int Exchange(ref int location, int value)
+    {
+        var old = location;
+        location = value;
+        return old;
+    }
+
+    /// <summary>Holds <paramref name="l"/> on behalf of <paramref name="cpu"/>, as a parallel drain would: the next trylock fails.</summary>
+    public static void Seize(ref EmuSpinLock l, int cpu)
+    {
+        if (l.State != 0)
+        {
+            throw new InvalidOperationException($"{LockClasses.Name(l.Class)}#{l.Instance} is already held by CPU {l.HolderCpu}");
+        }
+
+        l.State = cpu + 1;
+    }
+
+    /// <summary>Releases a lock taken with <see cref="Seize"/>.</summary>
+    public static void Release(ref EmuSpinLock l) => l.State = 0;
+
+    private static void Take(ref EmuSpinLock l, int cpu, LockSite site)
+    {
+        l.State = cpu + 1;
+        l.LastHolder = cpu + 1;
+        l.HoldSite = site;
+    }
+}

@@ -1,0 +1,31 @@
+namespace PcpTestbed.Model.Sync;
+
+/// <summary>
+/// The execution seam: everything the allocator model needs from the machine it runs on.
+/// Real OS threads (with or without lock instrumentation) and the Coyote engine implement it as
+/// structs, and the designs take it as a generic struct parameter, so a switched-off probe costs
+/// nothing and the same allocator code runs on both.
+/// </summary>
+public interface IExecution
+{
+    /// <summary>spin_lock(): returns with the lock held by <paramref name="cpu"/>.</summary>
+    void Lock(ref EmuSpinLock l, int cpu, LockSite site);
+
+    /// <summary>spin_trylock(): takes the lock if it is free, never waits.</summary>
+    bool TryLock(ref EmuSpinLock l, int cpu, LockSite site);
+
+    /// <summary>spin_unlock().</summary>
+    void Unlock(ref EmuSpinLock l, int cpu);
+
+    /// <summary>
+    /// Marks an access to state that other CPUs touch without a common lock (a READ_ONCE, a racy check).
+    /// Under Coyote another CPU may run here; on OS threads it costs nothing.
+    /// </summary>
+    void Interleave();
+
+    /// <summary>Interlocked.CompareExchange, a scheduling point under Coyote.</summary>
+    int CompareExchange(ref int location, int value, int comparand);
+
+    /// <summary>Interlocked.Exchange, a scheduling point under Coyote.</summary>
+    int Exchange(ref int location, int value);
+}

@@ -1,0 +1,91 @@
+namespace PcpTestbed.Model.Sync;
+
+/// <summary>
+/// Call sites that take an emulated lock, named for the kernel function that takes it.
+/// Lock statistics are kept per lock class and per site.
+/// </summary>
+public enum LockSite : byte
+{
+    /// <summary>rmqueue_pcplist(): pcp trylock on allocation.</summary>
+    PcpAlloc,
+
+    /// <summary>free_unref_page(): pcp trylock on a local free.</summary>
+    PcpFree,
+
+    /// <summary>Pageblock design: a free routed to the owner CPU's PCP.</summary>
+    PcpRemoteFree,
+
+    /// <summary>drain_pages_zone(): spin_lock on a (possibly remote) PCP.</summary>
+    PcpDrain,
+
+    /// <summary>decay_pcp_high().</summary>
+    PcpDecay,
+
+    /// <summary>rmqueue_bulk(): the PCP refill under one zone->lock hold.</summary>
+    Refill,
+
+    /// <summary>free_pcppages_bulk() called from the free path (pcp->count reached high).</summary>
+    FreeBulk,
+
+    /// <summary>free_pcppages_bulk() called from drain_pages_zone() or decay_pcp_high().</summary>
+    Drain,
+
+    /// <summary>free_one_page() after a failed pcp trylock.</summary>
+    TrylockFallbackFree,
+
+    /// <summary>free_one_page() for orders the PCP does not cache and for ISOLATE pages.</summary>
+    DirectFree,
+
+    /// <summary>rmqueue_buddy(): an allocation served straight from the zone.</summary>
+    BuddyAlloc,
+
+    /// <summary>reserve_highatomic_pageblock() and unreserve_highatomic_pageblock().</summary>
+    Highatomic,
+
+    /// <summary>Pageblock design, refill phase 0: recover owned fragments from the zone buddy.</summary>
+    RefillRecover,
+
+    /// <summary>Pageblock design, refill phase 1: claim whole pageblocks.</summary>
+    RefillClaimBlock,
+
+    /// <summary>Pageblock design, refill phase 2: sub-pageblock chunks without stealing.</summary>
+    RefillChunk,
+
+    /// <summary>Pageblock design, refill phase 3: __rmqueue() with fallback.</summary>
+    RefillFallback,
+
+    /// <summary>page_alloc_cpu_dead(): draining and releasing a dead CPU's pages.</summary>
+    CpuDead,
+
+    /// <summary>The reclaim model freeing or taking pages.</summary>
+    Reclaim,
+}
+
+public static class LockSites
+{
+    public const int Count = (int)LockSite.Reclaim + 1;
+
+    /// <summary>The kernel function a site stands for, as the lock tables print it.</summary>
+    public static string KernelName(LockSite site) => site switch
+    {
+        LockSite.PcpAlloc => "rmqueue_pcplist",
+        LockSite.PcpFree => "free_unref_page",
+        LockSite.PcpRemoteFree => "free_unref_page:remote",
+        LockSite.PcpDrain => "drain_pages_zone",
+        LockSite.PcpDecay => "decay_pcp_high",
+        LockSite.Refill => "rmqueue_bulk",
+        LockSite.FreeBulk => "free_pcppages_bulk",
+        LockSite.Drain => "free_pcppages_bulk:drain",
+        LockSite.TrylockFallbackFree => "free_one_page:trylock_failed",
+        LockSite.DirectFree => "free_one_page",
+        LockSite.BuddyAlloc => "rmqueue_buddy",
+        LockSite.Highatomic => "highatomic_pageblock",
+        LockSite.RefillRecover => "rmqueue_bulk:p0_recover",
+        LockSite.RefillClaimBlock => "rmqueue_bulk:p1_claim_block",
+        LockSite.RefillChunk => "rmqueue_bulk:p2_chunk",
+        LockSite.RefillFallback => "rmqueue_bulk:p3_fallback",
+        LockSite.CpuDead => "page_alloc_cpu_dead",
+        LockSite.Reclaim => "reclaim",
+        _ => throw new ArgumentOutOfRangeException(nameof(site)),
+    };
+}

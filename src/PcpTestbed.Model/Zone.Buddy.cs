@@ -1,0 +1,248 @@
+using System.Runtime.CompilerServices;
+
+namespace PcpTestbed.Model;
+
+// The buddy free lists: add, delete, move, split (expand) and merge (__free_one_page).
+// Every function here runs under zone->lock.
+public sealed partial class Zone
+{
+    /// <summary>account_freepages(): the counters follow the free list's migratetype.</summary>
+    public void AccountFreepages(long nrPages, MigrateType mt)
+    {
+        AssertLocked();
+        if (mt == MigrateType.Isolate)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _nrFreePages, _nrFreePages + nrPages);
+        if (mt == MigrateType.Cma)
+        {
+            Volatile.Write(ref _nrFreeCmaPages, _nrFreeCmaPages + nrPages);
+        }
+        else if (mt == MigrateType.HighAtomic)
+        {
+            Volatile.Write(ref _nrFreeHighatomic, _nrFreeHighatomic + nrPages);
+        }
+    }
+
+    /// <summary>__add_to_free_list(): link a free chunk's head and mark it PageBuddy. Does not account.</summary>
+    public void AddToFreeList(int pfn, int order, MigrateType mt, bool tail)
+    {
+        AssertLocked();
+        ref var page = ref Pages[pfn];
+        page.State = PageState.Buddy;
+        page.Order = (byte)order;
+        page.Tag = (byte)mt;
+        ref var list = ref _freeList[order * MigrateTypes.Count + (int)mt];
+        if (tail)
+        {
+            PageList.AddTail(Pages, ref list, pfn);
+        }
+        else
+        {
+            PageList.AddHead(Pages, ref list, pfn);
+        }
+
+        _nrFree[order]++;
+        NoteZoneFree(pfn, order, 1);
+    }
+
+    /// <summary>move_to_free_list(): move a free chunk to another type's list (tail) and move its accounting.</summary>
+    public void MoveToFreeList(int pfn, int order, MigrateType oldMt, MigrateType newMt)
+    {
+        AssertLocked();
+        ref var page = ref Pages[pfn];
+        PageList.Remove(Pages, ref _freeList[order * MigrateTypes.Count + (int)oldMt], pfn);
+        PageList.AddTail(Pages, ref _freeList[order * MigrateTypes.Count + (int)newMt], pfn);
+        page.Tag = (byte)newMt;
+        AccountFreepages(-(1L << order), oldMt);
+        AccountFreepages(1L << order, newMt);
+    }
+
+    /// <summary>__del_page_from_free_list(): unlink a free chunk and clear PageBuddy. Does not account.</summary>
+    public void DelFromFreeListNoAccount(int pfn, int order, MigrateType mt)
+    {
+        AssertLocked();
+        PageList.Remove(Pages, ref _freeList[order * MigrateTypes.Count + (int)mt], pfn);
+        ref var page = ref Pages[pfn];
+        page.State = PageState.InFlight;
+        page.Order = (byte)order;
+        _nrFree[order]--;
+        NoteZoneFree(pfn, order, -1);
+    }
+
+    /// <summary>del_page_from_free_list().</summary>
+    public void DelFromFreeList(int pfn, int order, MigrateType mt)
+    {
+        DelFromFreeListNoAccount(pfn, order, mt);
+        AccountFreepages(-(1L << order), mt);
+    }
+
+    /// <summary>get_page_from_free_area(): the first chunk on a free list, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int GetPageFromFreeArea(int order, MigrateType mt) => _freeList[order * MigrateTypes.Count + (int)mt].First;
+
+    /// <summary>
+    /// find_buddy_page_pfn(): the buddy of a chunk at <paramref name="order"/>, if it is a free chunk
+    /// of the same order in this zone (page_is_buddy()). <paramref name="buddyPfn"/> is set either way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool FindBuddy(int pfn, int order, out int buddyPfn)
+    {
+        buddyPfn = pfn ^ (1 << order);
+        if ((uint)buddyPfn >= (uint)PresentPages)
+        {
+            // The buddy lies outside the zone (page_zone_id() differs, or no struct page).
+            return false;
+        }
+
+        ref var buddy = ref Pages[buddyPfn];
+        return buddy.State == PageState.Buddy && buddy.Order == order;
+    }
+
+    /// <summary>
+    /// __free_one_page(): free a chunk into the buddy lists, merging with free buddies.
+    /// At or above pageblock_order two blocks merge only if their types match or both are mergeable;
+    /// merging a mergeable buddy of another type relabels the buddy's block ("match buddy type").
+    /// </summary>
+    public void FreeOnePage(int pfn, int order, MigrateType mt, FpiFlags fpi)
+    {
+        AssertLocked();
+        var buddyPfn = 0;
+        AccountFreepages(1L << order, mt);
+
+        while (order < PageAlloc.MaxPageOrder)
+        {
+            if (!FindBuddy(pfn, order, out buddyPfn))
+            {
+                break;
+            }
+
+            var buddyMt = mt;
+            if (order >= PageAlloc.PageblockOrder)
+            {
+                buddyMt = GetPageblockMigratetype(buddyPfn);
+                if (mt != buddyMt && (!MigrateTypes.IsMergeable(mt) || !MigrateTypes.IsMergeable(buddyMt)))
+                {
+                    break;
+                }
+            }
+
+            // Below pageblock_order the buddy's list type is the block type, which equals mt.
+            DelFromFreeListNoAccount(buddyPfn, order, (MigrateType)Pages[buddyPfn].Tag);
+            Pages[buddyPfn].State = PageState.Tail;
+            if (buddyMt != mt)
+            {
+                // Match buddy type, so that a later expand() puts the halves on the right lists.
+                // Both types are mergeable here, and mergeable types account alike: no recount.
+                SetPageblockMigratetype(buddyPfn, mt);
+            }
+
+            var combined = buddyPfn & pfn;
+            if (combined != pfn)
+            {
+                Pages[pfn].State = PageState.Tail;
+            }
+
+            pfn = combined;
+            order++;
+        }
+
+        bool toTail;
+        if ((fpi & FpiFlags.ToTail) != 0)
+        {
+            toTail = true;
+        }
+        else
+        {
+            toTail = BuddyMergeLikely(pfn, buddyPfn, order);
+        }
+
+        AddToFreeList(pfn, order, mt, toTail);
+    }
+
+    /// <summary>
+    /// buddy_merge_likely(): if the next-higher buddy is free, this chunk is likely to merge soon,
+    /// so put it at the tail and hand out others first.
+    /// </summary>
+    private bool BuddyMergeLikely(int pfn, int buddyPfn, int order)
+    {
+        if (order >= PageAlloc.MaxPageOrder - 1)
+        {
+            return false;
+        }
+
+        var higherPfn = buddyPfn & pfn;
+        return FindBuddy(higherPfn, order + 1, out _);
+    }
+
+    /// <summary>
+    /// expand(): split a chunk of order <paramref name="high"/> down to <paramref name="low"/>, putting
+    /// each upper half on <paramref name="mt"/>'s list. Returns the pages put back (not accounted here).
+    /// </summary>
+    public int Expand(int pfn, int low, int high, MigrateType mt)
+    {
+        var size = 1 << high;
+        var added = 0;
+        while (high > low)
+        {
+            high--;
+            size >>= 1;
+            AddToFreeList(pfn + size, high, mt, tail: false);
+            added += size;
+        }
+
+        return added;
+    }
+
+    /// <summary>page_del_and_expand(): take a chunk off its list and split it, accounting only what leaves.</summary>
+    public void PageDelAndExpand(int pfn, int low, int high, MigrateType mt)
+    {
+        var nrPages = 1 << high;
+        DelFromFreeListNoAccount(pfn, high, mt);
+        nrPages -= Expand(pfn, low, high, mt);
+        Pages[pfn].Order = (byte)low;
+        AccountFreepages(-nrPages, mt);
+    }
+
+    /// <summary>__rmqueue_smallest(): the smallest free chunk of <paramref name="mt"/> that fits, split to <paramref name="order"/>. -1 if none.</summary>
+    public int RmqueueSmallest(int order, MigrateType mt)
+    {
+        AssertLocked();
+        for (var current = order; current < PageAlloc.NrPageOrders; current++)
+        {
+            var pfn = GetPageFromFreeArea(current, mt);
+            if (pfn < 0)
+            {
+                continue;
+            }
+
+            PageDelAndExpand(pfn, order, current, mt);
+            return pfn;
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// split_large_buddy(): free a chunk block by block, each with its own block's migratetype.
+    /// The chunk is off every list and its pages are not PageBuddy.
+    /// </summary>
+    public void SplitLargeBuddy(int pfn, int order, FpiFlags fpi)
+    {
+        var end = pfn + (1 << order);
+        if (order > PageAlloc.PageblockOrder)
+        {
+            order = PageAlloc.PageblockOrder;
+        }
+
+        do
+        {
+            var mt = GetPageblockMigratetype(pfn);
+            FreeOnePage(pfn, order, mt, fpi);
+            pfn += 1 << order;
+        }
+        while (pfn != end);
+    }
+}

@@ -1,0 +1,129 @@
+namespace PcpTestbed.Model;
+
+// MIGRATE_HIGHATOMIC reserves: reserve_highatomic_pageblock() and unreserve_highatomic_pageblock().
+public sealed partial class Zone
+{
+    /// <summary>
+    /// The reserve's cap: ALIGN(managed / 100, pageblock_nr_pages), or 0 when 1% of the zone is less
+    /// than a pageblock (no reserve at all).
+    /// </summary>
+    public long HighatomicMaxPages => ComputeHighatomicMaxPages(ManagedPages);
+
+    public static long ComputeHighatomicMaxPages(long managedPages)
+    {
+        var onePercent = managedPages / 100;
+        if (onePercent < PageAlloc.PageblockNrPages)
+        {
+            return 0;
+        }
+
+        return (onePercent + PageAlloc.PageblockNrPages - 1) & ~(long)(PageAlloc.PageblockNrPages - 1);
+    }
+
+    /// <summary>Counts HIGHATOMIC blocks a zone is built with (a spec or an image may start with a reserve).</summary>
+    internal void InitReservedHighatomic(long pages)
+    {
+        AssertLocked();
+        Volatile.Write(ref _nrReservedHighatomic, pages);
+    }
+
+    /// <summary>
+    /// reserve_highatomic_pageblock()'s check before taking zone->lock ("race-prone but harmless"):
+    /// whether the reserve may grow at all.
+    /// </summary>
+    public bool HighatomicReserveMayGrow()
+    {
+        var max = HighatomicMaxPages;
+        return max != 0 && NrReservedHighatomic < max;
+    }
+
+    /// <summary>
+    /// reserve_highatomic_pageblock() under zone->lock: recheck the cap, then convert the block of
+    /// <paramref name="pfn"/> (only a mergeable one) to HIGHATOMIC and count it in whole blocks.
+    /// </summary>
+    public bool ReserveHighatomicPageblockLocked(int pfn, int order)
+    {
+        AssertLocked();
+        var max = HighatomicMaxPages;
+        if (max == 0 || _nrReservedHighatomic >= max)
+        {
+            return false;
+        }
+
+        var mt = GetPageblockMigratetype(pfn);
+        if (!MigrateTypes.IsMergeable(mt))
+        {
+            return false;
+        }
+
+        if (order < PageAlloc.PageblockOrder)
+        {
+            if (MoveFreepagesBlock(pfn, mt, MigrateType.HighAtomic) == -1)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _nrReservedHighatomic, _nrReservedHighatomic + PageAlloc.PageblockNrPages);
+        }
+        else
+        {
+            ChangePageblockRange(pfn, order, MigrateType.HighAtomic);
+            Volatile.Write(ref _nrReservedHighatomic, _nrReservedHighatomic + (1L << order));
+        }
+
+        Events.HighatomicReserves++;
+        return true;
+    }
+
+    /// <summary>
+    /// unreserve_highatomic_pageblock()'s check before taking zone->lock: keep at least one block
+    /// unless memory pressure is really high (<paramref name="force"/>).
+    /// </summary>
+    public bool HighatomicMayUnreserve(bool force)
+    {
+        return force || NrReservedHighatomic > PageAlloc.PageblockNrPages;
+    }
+
+    /// <summary>
+    /// unreserve_highatomic_pageblock() under zone->lock: find the lowest-order free HIGHATOMIC chunk,
+    /// give its block(s) back to <paramref name="toMt"/> and uncount them. Returns the pages moved to
+    /// the new type's lists, 0 if there was nothing to release.
+    /// </summary>
+    public int UnreserveHighatomicPageblockLocked(MigrateType toMt)
+    {
+        AssertLocked();
+        for (var order = 0; order < PageAlloc.NrPageOrders; order++)
+        {
+            var pfn = GetPageFromFreeArea(order, MigrateType.HighAtomic);
+            if (pfn < 0)
+            {
+                continue;
+            }
+
+            long size = Math.Max(PageAlloc.PageblockNrPages, 1 << order);
+            // Never underflow, should a change to the locking let a drain add HIGHATOMIC pages meanwhile.
+            size = Math.Min(size, _nrReservedHighatomic);
+            Volatile.Write(ref _nrReservedHighatomic, _nrReservedHighatomic - size);
+
+            int moved;
+            if (order < PageAlloc.PageblockOrder)
+            {
+                moved = MoveFreepagesBlock(pfn, MigrateType.HighAtomic, toMt);
+            }
+            else
+            {
+                MoveToFreeList(pfn, order, MigrateType.HighAtomic, toMt);
+                ChangePageblockRange(pfn, order, toMt);
+                moved = 1;
+            }
+
+            if (moved > 0)
+            {
+                Events.HighatomicUnreserves++;
+                return moved;
+            }
+        }
+
+        return 0;
+    }
+}

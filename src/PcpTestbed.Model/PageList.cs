@@ -83,6 +83,19 @@ public static class PageList
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Prev(Page[] pages, int index) => pages[index].PrevLink - 1;
 
+    /// <summary>
+    /// For singly linked stacks built by CAS (a lock-free remote-free list): points a page's next link at
+    /// another page's link value (index + 1, or 0 for none). The page must not be on a list.
+    /// </summary>
+    public static void SetStackNext(Page[] pages, int index, int nextLink)
+    {
+        pages[index].NextLink = nextLink;
+        pages[index].PrevLink = 0;
+    }
+
+    /// <summary>The next link value of a page on a singly linked stack (index + 1, or 0).</summary>
+    public static int StackNext(Page[] pages, int index) => pages[index].NextLink;
+
     /// <summary>Counts the pages on a list, stopping at <paramref name="limit"/> (a corrupted list may cycle).</summary>
     public static int Count(Page[] pages, in ListHead list, int limit = int.MaxValue)
     {

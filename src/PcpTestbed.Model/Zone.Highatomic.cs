@@ -41,11 +41,12 @@ public sealed partial class Zone
     /// reserve_highatomic_pageblock() under zone->lock: recheck the cap, then convert the block of
     /// <paramref name="pfn"/> (only a mergeable one) to HIGHATOMIC and count it in whole blocks.
     /// </summary>
-    public bool ReserveHighatomicPageblockLocked(int pfn, int order)
+    /// <param name="recheckCap">False only to inject the "no recheck under the lock" bug.</param>
+    public bool ReserveHighatomicPageblockLocked(int pfn, int order, bool recheckCap = true)
     {
         AssertLocked();
         var max = HighatomicMaxPages;
-        if (max == 0 || _nrReservedHighatomic >= max)
+        if (max == 0 || (recheckCap && _nrReservedHighatomic >= max))
         {
             return false;
         }

@@ -232,7 +232,7 @@ public static class ZoneAuditor
             ctx.Report(AuditRule.SingleState, p, $"free chunk of order {order} is on no free list (lost)");
         }
 
-        var blocks = Math.Max(1, 1 << (order - PageAlloc.PageblockOrder));
+        var blocks = order > PageAlloc.PageblockOrder ? 1 << (order - PageAlloc.PageblockOrder) : 1;
         for (var b = 0; b < blocks; b++)
         {
             var blockMt = zone.GetPageblockMigratetype(p + b * PageAlloc.PageblockNrPages);

@@ -151,7 +151,8 @@ public sealed record ZoneSpec
                 throw new FormatException($"zone spec part '{part}': expected a percentage from 0% to 100%");
             }
 
-            count = (int)Math.Round(zoneBlocks * pct / 100m, MidpointRounding.AwayFromZero);
+            var unit = InPairs(mt) ? 2 : 1;
+            count = unit * (int)Math.Round(zoneBlocks * pct / 100m / unit, MidpointRounding.AwayFromZero);
         }
         else if (rest.Length > 0 && char.IsLetter(rest[^1]))
         {
@@ -165,7 +166,11 @@ public sealed record ZoneSpec
         return new BlockRule(mt, count, placement);
     }
 
-    /// <summary>The migratetype of every pageblock, rule by rule; the rest MOVABLE.</summary>
+    /// <summary>
+    /// The migratetype of every pageblock, rule by rule; the rest MOVABLE. UNMOVABLE and RECLAIMABLE blocks
+    /// go in aligned buddy pairs: in a free zone, __free_one_page() merges two free buddy blocks of
+    /// different mergeable types and relabels one ("match buddy type"), so a lone one would not survive boot.
+    /// </summary>
     public MigrateType[] ResolveBlockTypes()
     {
         var n = NrPageblocks;
@@ -181,17 +186,35 @@ public sealed record ZoneSpec
                     $"zone spec: {Describe(rule)} does not fit: the zone has {n} pageblocks and the rules ask for {claimed}");
             }
 
-            var free = Enumerable.Range(0, n).Where(b => !assigned[b]).ToArray();
+            var unit = InPairs(rule.Type) ? 2 : 1;
+            if (rule.Blocks % unit != 0)
+            {
+                throw new FormatException(
+                    $"zone spec: {Describe(rule)}: {MigrateTypes.KernelName(rule.Type).ToLowerInvariant()} blocks come in buddy pairs in a free zone " +
+                    "(a lone one would merge into its free movable buddy at boot); give an even count");
+            }
+
+            // Candidate units: single free blocks, or aligned pairs of free blocks.
+            var free = Enumerable.Range(0, n / unit).Select(u => u * unit).Where(b => Enumerable.Range(b, unit).All(x => x < n && !assigned[x])).ToArray();
+            var units = rule.Blocks / unit;
+            if (units > free.Length)
+            {
+                throw new FormatException($"zone spec: {Describe(rule)} does not fit in the {free.Length * unit} blocks left in aligned units of {unit}");
+            }
+
             IEnumerable<int> chosen = rule.Placement switch
             {
-                BlockPlacement.Start => free.Take(rule.Blocks),
-                BlockPlacement.End => free.Reverse().Take(rule.Blocks),
-                _ => Enumerable.Range(0, rule.Blocks).Select(i => free[(int)((long)i * free.Length / Math.Max(1, rule.Blocks))]),
+                BlockPlacement.Start => free.Take(units),
+                BlockPlacement.End => free.Reverse().Take(units),
+                _ => Enumerable.Range(0, units).Select(i => free[(int)((long)i * free.Length / Math.Max(1, units))]),
             };
             foreach (var b in chosen)
             {
-                types[b] = rule.Type;
-                assigned[b] = true;
+                for (var x = b; x < b + unit; x++)
+                {
+                    types[x] = rule.Type;
+                    assigned[x] = true;
+                }
             }
         }
 
@@ -205,6 +228,9 @@ public sealed record ZoneSpec
 
         return types;
     }
+
+    /// <summary>Mergeable types other than MOVABLE must come in buddy pairs to stay what they are in a free zone.</summary>
+    private static bool InPairs(MigrateType mt) => mt is MigrateType.Unmovable or MigrateType.Reclaimable;
 
     /// <summary>The spec in its text form.</summary>
     public string Describe()

@@ -1,0 +1,30 @@
+namespace PcpTestbed.Designs;
+
+/// <summary>How an allocator instance is set up. Everything has the kernel's default.</summary>
+public sealed record AllocatorConfig
+{
+    /// <summary>Emulated CPUs (independent of the host's cores).</summary>
+    public required int Cpus { get; init; }
+
+    public HighatomicVariant Highatomic { get; init; } = HighatomicVariants.Default;
+
+    public InjectedBug Bugs { get; init; } = InjectedBug.None;
+
+    public IReclaimHooks Reclaim { get; init; } = NoReclaim.Instance;
+
+    /// <summary>
+    /// ALLOC_NOFRAGMENT on the fast path: alloc_flags_nofragment() sets it for ZONE_NORMAL when ZONE_DMA32
+    /// exists (every x86-64 machine). The emulation has only the Normal zone, so a failed first pass retries
+    /// the same zone without it.
+    /// </summary>
+    public bool NoFragmentFastpath { get; init; } = true;
+
+    /// <summary>
+    /// The per-CPU data cache slice size that decides PCPF_FREE_HIGH_BATCH (set when it holds more than
+    /// 3 * batch pages). 2 MiB, a typical L3 slice per core on server parts.
+    /// </summary>
+    public long CacheSliceBytes { get; init; } = 2 << 20;
+
+    /// <summary>Checks lockdep-style lock assertions in the model. On by default; measured runs may turn it off.</summary>
+    public bool Lockdep { get; init; } = true;
+}

@@ -1,0 +1,54 @@
+using PcpTestbed.Model;
+
+namespace PcpTestbed.Designs;
+
+/// <summary>A snapshot of an allocator's statistics, summed over CPUs, plus the zone's events.</summary>
+public sealed record AllocatorStats
+{
+    public long Allocations { get; init; }
+    public long AllocatedPages { get; init; }
+    public long Failures { get; init; }
+    public long Frees { get; init; }
+    public long FreedPages { get; init; }
+    public long PcpAllocations { get; init; }
+    public long BuddyAllocations { get; init; }
+    public long SlowpathAllocations { get; init; }
+    public long PcpAllocTrylockFailures { get; init; }
+    public long PcpFreeTrylockFailures { get; init; }
+    public long Refills { get; init; }
+    public long RefillPages { get; init; }
+
+    /// <summary>Refills each phase P0..P3 contributed to (pageblock designs; zeros for mainline).</summary>
+    public long[] RefillsByPhase { get; init; } = new long[4];
+
+    /// <summary>Pages each phase P0..P3 delivered.</summary>
+    public long[] PagesByPhase { get; init; } = new long[4];
+
+    public long RemoteFrees { get; init; }
+    public long RemoteFreeFallbacks { get; init; }
+    public long RemoteFreeReroutes { get; init; }
+    public long BulkFrees { get; init; }
+    public long BulkFreedPages { get; init; }
+    public long PcpMerges { get; init; }
+
+    /// <summary>Pages served by the migratetype of their block, indexed by <see cref="MigrateType"/>.</summary>
+    public long[] SourcePages { get; init; } = new long[MigrateTypes.Count];
+
+    public long HighatomicFastpathHits { get; init; }
+    public long HighatomicMisses { get; init; }
+    public long HighatomicReserveEvents { get; init; }
+    public long HighatomicUnreserveEvents { get; init; }
+    public long HighatomicReservedStart { get; init; }
+    public long HighatomicReservedMax { get; init; }
+    public long HighatomicReservedEnd { get; init; }
+    public long DirectReclaims { get; init; }
+    public long DrainAllPagesCalls { get; init; }
+
+    public long Claims { get; init; }
+    public long Steals { get; init; }
+    public long WatermarkBoosts { get; init; }
+    public long OwnershipReleases { get; init; }
+
+    /// <summary>Pages held by callers: allocated minus freed.</summary>
+    public long HeldPages => AllocatedPages - FreedPages;
+}

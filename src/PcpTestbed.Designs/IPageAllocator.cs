@@ -1,0 +1,52 @@
+using PcpTestbed.Model;
+using PcpTestbed.Model.Audit;
+
+namespace PcpTestbed.Designs;
+
+/// <summary>
+/// The interface every design implements: the page allocator as the rest of the kernel sees it, with
+/// the emulated CPU passed explicitly. Ordinary failure is a result, never an exception; misuse
+/// (a double free, a pfn that is not allocated, an order out of range) throws
+/// <see cref="BadPageException"/> or <see cref="ArgumentException"/> and changes nothing.
+/// </summary>
+public interface IPageAllocator : IPcpInventory
+{
+    DesignKind Design { get; }
+
+    Zone Zone { get; }
+
+    AllocatorConfig Config { get; }
+
+    int Cpus { get; }
+
+    /// <summary>alloc_pages(gfp, order) on <paramref name="cpu"/>.</summary>
+    AllocResult Allocate(int cpu, Gfp gfp, int order);
+
+    /// <summary>__free_pages(pfn, order) on <paramref name="cpu"/>.</summary>
+    void Free(int cpu, long pfn, int order);
+
+    /// <summary>drain_all_pages(zone) run on <paramref name="cpu"/>.</summary>
+    void DrainAllPages(int cpu);
+
+    /// <summary>The periodic vmstat work on <paramref name="cpu"/>: decay_pcp_high().</summary>
+    void DecayPcpHigh(int cpu);
+
+    /// <summary>page_alloc_cpu_dead(): run on <paramref name="cpu"/> after <paramref name="deadCpu"/> stopped for good.</summary>
+    void CpuDead(int deadCpu, int cpu);
+
+    /// <summary>page_alloc_cpu_online(): <paramref name="cpu"/> may allocate again.</summary>
+    void CpuOnline(int cpu);
+
+    bool IsOnline(int cpu);
+
+    /// <summary>The pages a CPU's PCP holds right now (pcp->count). A racy read.</summary>
+    int PcpCount(int cpu);
+
+    /// <summary>A racy snapshot of <paramref name="cpu"/>'s PCP counters.</summary>
+    PcpSnapshot Pcp(int cpu);
+
+    /// <summary>Every invariant of ../shared/KERNEL.md §7 for the zone and the design. Quiescent points only.</summary>
+    AuditReport Audit();
+
+    AllocatorStats Stats();
+}

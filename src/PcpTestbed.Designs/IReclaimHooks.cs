@@ -1,0 +1,26 @@
+namespace PcpTestbed.Designs;
+
+/// <summary>
+/// The allocator's calls into memory reclaim, which the emulation does not model inside the allocator:
+/// a workload supplies them (a kswapd-like thread and direct reclaim that frees pages it holds).
+/// </summary>
+public interface IReclaimHooks
+{
+    /// <summary>wakeup_kswapd(): asynchronous; must not block or allocate.</summary>
+    void WakeKswapd(int cpu);
+
+    /// <summary>try_to_free_pages() on behalf of a blocking allocation. Returns the pages reclaimed (progress).</summary>
+    long DirectReclaim(int cpu, int order);
+}
+
+/// <summary>No reclaim: the slow path fails once the free pages run out.</summary>
+public sealed class NoReclaim : IReclaimHooks
+{
+    public static readonly NoReclaim Instance = new();
+
+    public void WakeKswapd(int cpu)
+    {
+    }
+
+    public long DirectReclaim(int cpu, int order) => 0;
+}

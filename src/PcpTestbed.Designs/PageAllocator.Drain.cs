@@ -1,0 +1,169 @@
+using PcpTestbed.Model;
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Designs;
+
+// Draining PCPs and CPU hotplug: drain_all_pages(), drain_pages_zone(), decay_pcp_high(),
+// page_alloc_cpu_dead() and page_alloc_cpu_online().
+public abstract partial class PageAllocator<TExec>
+{
+    /// <summary>
+    /// drain_all_pages(zone): <paramref name="cpu"/> drains every online CPU's PCP that holds pages,
+    /// directly under each remote pcp->lock (mainline since 6.2; no work items). Concurrent callers
+    /// skip: one global drain is enough (pcpu_drain_mutex with trylock).
+    /// </summary>
+    public void DrainAllPages(int cpu)
+    {
+        CheckCpu(cpu);
+        _stats[cpu].DrainAllPagesCalls++;
+
+        // Reserves pcpu_drain_mutex for this drain; a drain already running makes this one redundant.
+        if (_exec.CompareExchange(ref _drainMutex, 1, 0) != 0)
+        {
+            return;
+        }
+
+        for (var target = 0; target < Cpus; target++)
+        {
+            // cpus_with_pcps is built from racy reads of each pcp->count.
+            _exec.Interleave();
+            if (!IsOnline(target) || !PcpHasPages(target))
+            {
+                continue;
+            }
+
+            DrainPagesZone(cpu, target);
+        }
+
+        // Releases pcpu_drain_mutex.
+        _exec.Exchange(ref _drainMutex, 0);
+    }
+
+    /// <summary>Whether a CPU's PCP holds pages (a racy read). The lock-free variant also counts pending remote frees.</summary>
+    protected virtual bool PcpHasPages(int target) => Volatile.Read(ref _pcps[target].Count) != 0;
+
+    /// <summary>drain_pages_zone(): empty <paramref name="target"/>'s PCP in chunks of batch &lt;&lt; PCP_BATCH_SCALE_MAX, one pcp->lock hold each.</summary>
+    protected void DrainPagesZone(int cpu, int target)
+    {
+        ref var pcp = ref _pcps[target];
+        var withLock = !Has(InjectedBug.DrainWithoutPcpLock);
+        int count;
+        var rounds = 0;
+        do
+        {
+            if (withLock)
+            {
+                _exec.Lock(ref pcp.Lock, cpu, LockSite.PcpDrain);
+                OnPcpLocked(target, ref pcp);
+            }
+            else
+            {
+                _exec.Interleave();
+            }
+
+            count = pcp.Count;
+            if (count > 0)
+            {
+                var toDrain = Math.Min(count, Volatile.Read(ref pcp.Batch) << PageAlloc.PcpBatchScaleMax);
+                FreePcppagesBulk(cpu, target, ref pcp, toDrain, 0, LockSite.Drain);
+                count -= toDrain;
+            }
+
+            if (withLock)
+            {
+                _exec.Unlock(ref pcp.Lock, cpu);
+            }
+        }
+        while (count > 0 && ++rounds < MaxDrainRounds);
+    }
+
+    /// <summary>A bound on drain_pages_zone() rounds: each takes at least one page, so a PCP's pages bound it.</summary>
+    private int MaxDrainRounds => _zone.PresentPages + 1;
+
+    /// <summary>
+    /// decay_pcp_high() from the vmstat work of <paramref name="cpu"/>: lower pcp->high by an eighth (never
+    /// below high_min, nor more than batch &lt;&lt; PCP_BATCH_SCALE_MAX under the count) and free the excess.
+    /// The kernel updates high before taking the lock, as only the CPU itself writes it; here routed frees
+    /// of the pageblock design write it too, so the whole decay runs under pcp->lock.
+    /// </summary>
+    public void DecayPcpHigh(int cpu)
+    {
+        CheckCpu(cpu);
+        ref var pcp = ref _pcps[cpu];
+        _exec.Lock(ref pcp.Lock, cpu, LockSite.PcpDecay);
+        OnPcpLocked(cpu, ref pcp);
+        var highMin = Volatile.Read(ref pcp.HighMin);
+        var batch = Volatile.Read(ref pcp.Batch);
+        if (pcp.High > highMin)
+        {
+            pcp.High = Math.Max(Math.Max(pcp.Count - (batch << PageAlloc.PcpBatchScaleMax), pcp.High - (pcp.High >> 3)), highMin);
+        }
+
+        var toDrain = pcp.Count - pcp.High;
+        if (toDrain > 0)
+        {
+            FreePcppagesBulk(cpu, cpu, ref pcp, toDrain, 0, LockSite.Drain);
+        }
+
+        _exec.Unlock(ref pcp.Lock, cpu);
+    }
+
+    /// <summary>
+    /// page_alloc_cpu_dead(), run on <paramref name="cpu"/> after <paramref name="deadCpu"/> has stopped:
+    /// the dead CPU's PCP is emptied (and, in the pageblock designs, its blocks released), then the
+    /// remaining CPUs' high bounds are recomputed.
+    /// </summary>
+    public void CpuDead(int deadCpu, int cpu)
+    {
+        if ((uint)deadCpu >= (uint)Cpus)
+        {
+            throw new ArgumentOutOfRangeException(nameof(deadCpu), deadCpu, $"expected a CPU in 0..{Cpus - 1}");
+        }
+
+        if (deadCpu == cpu)
+        {
+            throw new ArgumentException($"CPU {cpu} cannot run its own page_alloc_cpu_dead()", nameof(cpu));
+        }
+
+        CheckCpu(cpu);
+        if (!IsOnline(deadCpu))
+        {
+            throw new InvalidOperationException($"CPU {deadCpu} is already offline");
+        }
+
+        _exec.Exchange(ref _online[deadCpu], 0);
+        CpuDeadDesign(deadCpu, cpu);
+        ZonePcpUpdate();
+    }
+
+    /// <summary>page_alloc_cpu_online(): the CPU starts with an empty PCP at the boot high.</summary>
+    public void CpuOnline(int cpu)
+    {
+        if ((uint)cpu >= (uint)Cpus)
+        {
+            throw new ArgumentOutOfRangeException(nameof(cpu), cpu, $"expected a CPU in 0..{Cpus - 1}");
+        }
+
+        if (IsOnline(cpu))
+        {
+            throw new InvalidOperationException($"CPU {cpu} is already online");
+        }
+
+        ref var pcp = ref _pcps[cpu];
+        pcp.High = 0;
+        pcp.AllocFactor = 0;
+        pcp.FreeCount = 0;
+        pcp.Flags = PcpFlags.None;
+        UpdateCacheinfo(ref pcp);
+        OnCpuOnline(cpu, ref pcp);
+
+        // Publishes the reset PCP: the CPU may allocate from here on.
+        _exec.Exchange(ref _online[cpu], 1);
+        ZonePcpUpdate();
+    }
+
+    /// <summary>A design's part of bringing a CPU online (the lock-free variant reopens its remote list).</summary>
+    protected virtual void OnCpuOnline(int cpu, ref PerCpuPages pcp)
+    {
+    }
+}

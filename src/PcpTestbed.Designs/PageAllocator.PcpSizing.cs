@@ -1,0 +1,209 @@
+using PcpTestbed.Model;
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Designs;
+
+// PCP sizing shared by every design: nr_pcp_alloc(), nr_pcp_high(), nr_pcp_free(), the common tail of
+// free_unref_page_commit(), and zone_pcp_update(). All run under the PCP's lock unless noted.
+public abstract partial class PageAllocator<TExec>
+{
+    /// <summary>
+    /// nr_pcp_alloc(): how many order-sized chunks a refill takes. Grows pcp->high toward high_max while
+    /// the zone is above its high watermark; order-0 batches double with each allocation streak.
+    /// </summary>
+    protected int NrPcpAlloc(ref PerCpuPages pcp, int order)
+    {
+        var baseBatch = Volatile.Read(ref pcp.Batch);
+        var highMin = Volatile.Read(ref pcp.HighMin);
+        var highMax = Volatile.Read(ref pcp.HighMax);
+        var high = pcp.High = Clamp(pcp.High, highMin, highMax);
+
+        // PCP disabled or the boot pageset.
+        if (high < baseBatch)
+        {
+            return 1;
+        }
+
+        var batch = order != 0 ? baseBatch : baseBatch << pcp.AllocFactor;
+
+        // A larger pcp->high would have avoided going to the zone.
+        if (highMin != highMax && !_zone.TestFlag(ZoneFlags.BelowHigh))
+        {
+            high = pcp.High = Math.Min(high + batch, highMax);
+        }
+
+        if (order == 0)
+        {
+            var maxNrAlloc = Math.Max(high - pcp.Count - baseBatch, baseBatch);
+
+            // Double the batch each time order-0 allocations follow each other without frees.
+            if (batch <= maxNrAlloc && pcp.AllocFactor < PageAlloc.PcpBatchScaleMax)
+            {
+                pcp.AllocFactor++;
+            }
+
+            batch = Math.Min(batch, maxNrAlloc);
+        }
+
+        // Scale to the order, unless batch is 1 (a PCP that should not hold pages).
+        if (batch > 1)
+        {
+            batch = Math.Max(batch >> order, 2);
+        }
+
+        return batch;
+    }
+
+    /// <summary>
+    /// nr_pcp_high(): the count at which a free triggers a bulk free, adjusting pcp->high: shrink it under
+    /// reclaim or below the high watermark, grow it when frees keep overflowing it.
+    /// </summary>
+    protected int NrPcpHigh(ref PerCpuPages pcp, int batch, bool freeHigh)
+    {
+        var highMin = Volatile.Read(ref pcp.HighMin);
+        var highMax = Volatile.Read(ref pcp.HighMax);
+        var high = pcp.High = Clamp(pcp.High, highMin, highMax);
+
+        if (high == 0)
+        {
+            return 0;
+        }
+
+        if (freeHigh)
+        {
+            pcp.High = Math.Max(high - (batch << PageAlloc.PcpBatchScaleMax), highMin);
+            return 0;
+        }
+
+        // Reclaim is active: keep fewer pages on the PCP.
+        if (_zone.TestFlag(ZoneFlags.ReclaimActive))
+        {
+            var freeCount = Math.Max((int)pcp.FreeCount, batch);
+            pcp.High = Math.Max(high - freeCount, highMin);
+            return Math.Min(batch << 2, pcp.High);
+        }
+
+        if (highMin == highMax)
+        {
+            return high;
+        }
+
+        if (_zone.TestFlag(ZoneFlags.BelowHigh))
+        {
+            var freeCount = Math.Max((int)pcp.FreeCount, batch);
+            pcp.High = Math.Max(high - freeCount, highMin);
+            high = Math.Max(pcp.Count, highMin);
+        }
+        else if (pcp.Count >= high)
+        {
+            // pcp->high should be large enough to hold the batch being freed.
+            var needHigh = pcp.FreeCount + batch;
+            if (pcp.High < needHigh)
+            {
+                pcp.High = Clamp(needHigh, highMin, highMax);
+            }
+        }
+
+        return high;
+    }
+
+    /// <summary>nr_pcp_free(): how many pages a bulk free takes, growing with consecutive frees.</summary>
+    protected static int NrPcpFree(ref PerCpuPages pcp, int batch, int high, bool freeHigh)
+    {
+        // Free as much as possible when batch freeing high-order pages.
+        if (freeHigh)
+        {
+            return Math.Min(pcp.Count, batch << PageAlloc.PcpBatchScaleMax);
+        }
+
+        // PCP disabled or the boot pageset.
+        if (high < batch)
+        {
+            return 1;
+        }
+
+        // Leave at least a batch on the lists; free more the longer frees go on.
+        return Clamp(pcp.FreeCount, batch, high - batch);
+    }
+
+    /// <summary>
+    /// free_unref_page_commit() after the page is on a list of <paramref name="target"/>'s PCP (locked by
+    /// <paramref name="cpu"/>): the free_high heuristic for high orders, free_count, and the bulk free
+    /// when pcp->count reaches high.
+    /// </summary>
+    protected void FreeCommitTail(int cpu, int target, ref PerCpuPages pcp, int order, int pindex)
+    {
+        // Freeing shrinks the next allocation batch (see nr_pcp_alloc()).
+        pcp.AllocFactor >>= 1;
+        var batch = Volatile.Read(ref pcp.Batch);
+        var freeHigh = false;
+
+        // High-order pages other than THPs fragment memory: limit them when a PCP only frees.
+        if (order != 0 && order <= PageAlloc.PageAllocCostlyOrder)
+        {
+            freeHigh = pcp.FreeCount >= batch + pcp.HighMin / 2 &&
+                       (pcp.Flags & PcpFlags.PrevFreeHighOrder) != 0 &&
+                       ((pcp.Flags & PcpFlags.FreeHighBatch) == 0 || pcp.Count >= batch);
+            pcp.Flags |= PcpFlags.PrevFreeHighOrder;
+        }
+        else if ((pcp.Flags & PcpFlags.PrevFreeHighOrder) != 0)
+        {
+            pcp.Flags &= ~PcpFlags.PrevFreeHighOrder;
+        }
+
+        if (pcp.FreeCount < batch << PageAlloc.PcpBatchScaleMax)
+        {
+            pcp.FreeCount += (short)(1 << order);
+        }
+
+        var high = NrPcpHigh(ref pcp, batch, freeHigh);
+        if (pcp.Count < high)
+        {
+            return;
+        }
+
+        FreePcppagesBulk(cpu, target, ref pcp, NrPcpFree(ref pcp, batch, high, freeHigh), pindex, LockSite.FreeBulk);
+        if (_zone.TestFlag(ZoneFlags.BelowHigh) && _zone.ZoneWatermarkOk(0, _zone.WmarkPages(WatermarkKind.High), 0))
+        {
+            _zone.ClearFlag(ZoneFlags.BelowHigh);
+        }
+    }
+
+    /// <summary>
+    /// zone_pcp_update(): batch and the high bounds for the CPUs now online (zone_highsize() splits the
+    /// zone across the node's CPUs), written to every PCP with WRITE_ONCE.
+    /// </summary>
+    private void ZonePcpUpdate()
+    {
+        var online = 0;
+        for (var cpu = 0; cpu < Cpus; cpu++)
+        {
+            online += Volatile.Read(ref _online[cpu]);
+        }
+
+        var sizing = Model.PcpSizing.Derive(_zone.ManagedPages, _zone.WmarkPages(WatermarkKind.Low), Math.Max(online, 1));
+        for (var cpu = 0; cpu < Cpus; cpu++)
+        {
+            ref var pcp = ref _pcps[cpu];
+            Volatile.Write(ref pcp.Batch, sizing.Batch);
+            Volatile.Write(ref pcp.HighMin, sizing.HighMin);
+            Volatile.Write(ref pcp.HighMax, sizing.HighMax);
+        }
+    }
+
+    /// <summary>zone_pcp_update_cacheinfo(): PCPF_FREE_HIGH_BATCH iff the cache slice holds more than 3 batches.</summary>
+    private void UpdateCacheinfo(ref PerCpuPages pcp)
+    {
+        if (_config.CacheSliceBytes >> PageAlloc.PageShift > 3L * pcp.Batch)
+        {
+            pcp.Flags |= PcpFlags.FreeHighBatch;
+        }
+        else
+        {
+            pcp.Flags &= ~PcpFlags.FreeHighBatch;
+        }
+    }
+
+    /// <summary>The kernel's clamp(): min(max(v, lo), hi), which yields hi when lo &gt; hi.</summary>
+    protected static int Clamp(int value, int lo, int hi) => Math.Min(Math.Max(value, lo), hi);
+}

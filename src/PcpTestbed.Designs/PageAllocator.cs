@@ -1,0 +1,206 @@
+using PcpTestbed.Model;
+using PcpTestbed.Model.Audit;
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Designs;
+
+/// <summary>
+/// What every design shares: the allocation entry with the kernel's fast and slow paths
+/// (__alloc_pages(), get_page_from_freelist(), rmqueue(), rmqueue_buddy()), the free entry with
+/// its misuse checks, PCP sizing, drains, CPU hotplug and statistics. A design supplies the PCP
+/// itself: rmqueue_pcplist(), the free to a PCP, free_pcppages_bulk() and its audit.
+/// </summary>
+public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec : struct, IExecution
+{
+    /// <summary>The most emulated CPUs an allocator accepts.</summary>
+    public const int MaxCpus = 1024;
+
+    protected readonly Zone _zone;
+    protected readonly Page[] _pages;
+    protected readonly PerCpuPages[] _pcps;
+    protected readonly CpuCounters[] _stats;
+    protected readonly AllocatorConfig _config;
+    protected readonly InjectedBug _bugs;
+    protected TExec _exec; // not readonly: calls on a struct field must not copy it
+
+    private readonly int[] _online; // 1 while the CPU is online; written by hotplug, read racily
+    private readonly long _highatomicReservedStart;
+    private long _highatomicReservedMax; // guarded by zone->lock
+    private int _drainMutex; // pcpu_drain_mutex: 1 while a drain_all_pages() runs
+
+    protected PageAllocator(DesignKind design, Zone zone, AllocatorConfig config, TExec exec)
+    {
+        if (config.Cpus is < 1 or > MaxCpus)
+        {
+            throw new ArgumentOutOfRangeException(nameof(config), config.Cpus, $"expected 1..{MaxCpus} CPUs");
+        }
+
+        Design = design;
+        _zone = zone;
+        _pages = zone.Pages;
+        _config = config;
+        _bugs = config.Bugs;
+        _exec = exec;
+        zone.Lockdep = config.Lockdep;
+        _pcps = new PerCpuPages[config.Cpus];
+        _stats = new CpuCounters[config.Cpus];
+        _online = new int[config.Cpus];
+        for (var cpu = 0; cpu < config.Cpus; cpu++)
+        {
+            _pcps[cpu].Lock = new EmuSpinLock(LockClass.Pcp, cpu);
+            _online[cpu] = 1;
+        }
+
+        ZonePcpUpdate();
+        for (var cpu = 0; cpu < config.Cpus; cpu++)
+        {
+            UpdateCacheinfo(ref _pcps[cpu]);
+        }
+
+        _highatomicReservedStart = zone.NrReservedHighatomic;
+        _highatomicReservedMax = _highatomicReservedStart;
+    }
+
+    public DesignKind Design { get; }
+
+    public Zone Zone => _zone;
+
+    public AllocatorConfig Config => _config;
+
+    public int Cpus => _pcps.Length;
+
+    public bool IsOnline(int cpu) => Volatile.Read(ref _online[cpu]) != 0;
+
+    public int PcpCount(int cpu) => Volatile.Read(ref _pcps[cpu].Count);
+
+    public PcpSnapshot Pcp(int cpu)
+    {
+        ref var pcp = ref _pcps[cpu];
+        return new PcpSnapshot(Volatile.Read(ref pcp.Count), Volatile.Read(ref pcp.High), Volatile.Read(ref pcp.HighMin),
+            Volatile.Read(ref pcp.HighMax), Volatile.Read(ref pcp.Batch), pcp.AllocFactor, pcp.FreeCount);
+    }
+
+    /// <summary>alloc_pages(): the fast path, then the slow path.</summary>
+    public AllocResult Allocate(int cpu, Gfp gfp, int order)
+    {
+        CheckCpu(cpu);
+        if (!PageAlloc.IsValidOrder(order))
+        {
+            throw new ArgumentOutOfRangeException(nameof(order), order, $"expected an order in 0..{PageAlloc.MaxPageOrder}");
+        }
+
+        var mt = gfp.MigrateType();
+        ref var st = ref _stats[cpu];
+
+        // The first attempt: the low watermark, no fragmenting fallbacks (alloc_flags_nofragment()).
+        var flags = AllocFlags.WmarkLow | (AllocFlags)(gfp & Gfp.KswapdReclaim) | CmaFlags(gfp) | FastpathHighatomicFlags(gfp, order);
+        if (_config.NoFragmentFastpath)
+        {
+            flags |= AllocFlags.NoFragment;
+        }
+
+        var pfn = GetPageFromFreelist(cpu, order, flags, mt);
+        if (pfn >= 0)
+        {
+            CountFastpathHighatomic(ref st, gfp, order, pfn);
+        }
+        else
+        {
+            pfn = Slowpath(cpu, gfp, order, mt);
+            if (pfn < 0)
+            {
+                st.Failures++;
+                return AllocResult.Failed;
+            }
+
+            st.SlowpathAllocations++;
+        }
+
+        st.Allocations++;
+        st.AllocatedPages += 1L << order;
+        st.SourcePages[(int)_zone.GetPageblockMigratetype(pfn)] += 1L << order;
+        return new AllocResult(_zone.AbsolutePfn(pfn));
+    }
+
+    /// <summary>__free_pages(): misuse checks first (nothing changes if they fail), then the buddy or a PCP.</summary>
+    public void Free(int cpu, long pfn, int order)
+    {
+        CheckCpu(cpu);
+        var rel = _zone.ValidateFree(pfn, order);
+
+        // The caller owns the chunk until here; marking it stops a second free of the same pfn.
+        _pages[rel].State = PageState.InFlight;
+        ref var st = ref _stats[cpu];
+        st.Frees++;
+        st.FreedPages += 1L << order;
+
+        if (!PageAlloc.PcpAllowedOrder(order))
+        {
+            // __free_pages_ok(): orders the PCP does not cache go straight to the buddy.
+            FreeOnePage(cpu, rel, order, LockSite.DirectFree);
+            return;
+        }
+
+        FreeUnrefPage(cpu, rel, order);
+    }
+
+    /// <summary>rmqueue_pcplist(): an allocation from <paramref name="cpu"/>'s PCP, refilling it if needed. -1 if the trylock failed or nothing could be had.</summary>
+    protected abstract int RmqueuePcplist(int cpu, int order, MigrateType mt, AllocFlags flags);
+
+    /// <summary>free_unref_page() for a PCP-cached order: the chunk at <paramref name="pfn"/> is in flight.</summary>
+    protected abstract void FreeUnrefPage(int cpu, int pfn, int order);
+
+    /// <summary>
+    /// free_pcppages_bulk(): <paramref name="cpu"/>, holding <paramref name="target"/>'s pcp->lock,
+    /// frees <paramref name="count"/> pages from it to the zone under one zone->lock hold, starting
+    /// with list <paramref name="pindex"/>.
+    /// </summary>
+    protected abstract void FreePcppagesBulk(int cpu, int target, ref PerCpuPages pcp, int count, int pindex, LockSite site);
+
+    /// <summary>The design's part of page_alloc_cpu_dead(): give back everything <paramref name="deadCpu"/> holds.</summary>
+    protected abstract void CpuDeadDesign(int deadCpu, int cpu);
+
+    /// <summary>The design's part of an audit: claim every PCP chunk and check pcp.count and ownership.</summary>
+    protected abstract void AuditPcp(AuditContext ctx);
+
+    /// <summary>Work a design does whenever it takes a PCP's lock (the lock-free variant absorbs remote frees).</summary>
+    protected virtual void OnPcpLocked(int target, ref PerCpuPages pcp)
+    {
+    }
+
+    /// <summary>free_one_page(): free a chunk straight into the buddy under zone->lock.</summary>
+    protected void FreeOnePage(int cpu, int pfn, int order, LockSite site)
+    {
+        _exec.Lock(ref _zone.Lock, cpu, site);
+        _zone.FreeOnePageLocked(pfn, order);
+        _exec.Unlock(ref _zone.Lock, cpu);
+    }
+
+    /// <summary>rmqueue_buddy(): an allocation straight from the zone under zone->lock.</summary>
+    protected int RmqueueBuddy(int cpu, int order, AllocFlags flags, MigrateType mt)
+    {
+        _exec.Lock(ref _zone.Lock, cpu, LockSite.BuddyAlloc);
+        var pfn = _zone.RmqueueBuddyLocked(order, mt, flags);
+        _exec.Unlock(ref _zone.Lock, cpu);
+        return pfn;
+    }
+
+    protected void CheckCpu(int cpu)
+    {
+        if ((uint)cpu >= (uint)_pcps.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(cpu), cpu, $"expected a CPU in 0..{_pcps.Length - 1}");
+        }
+
+        if (Volatile.Read(ref _online[cpu]) == 0)
+        {
+            throw new InvalidOperationException($"CPU {cpu} is offline: a dead CPU does not allocate or free");
+        }
+    }
+
+    protected bool Has(InjectedBug bug) => (_bugs & bug) != 0;
+
+    public AuditReport Audit() => ZoneAuditor.Audit(_zone, this);
+
+    void IPcpInventory.Audit(AuditContext context) => AuditPcp(context);
+}

@@ -1,0 +1,107 @@
+using PcpTestbed.Model;
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Designs.Pageblock;
+
+// free_pcppages_bulk() of the RFC: a bottom-up merge pass under pcp->lock, then the (larger) chunks
+// go to the zone under zone->lock.
+public sealed partial class PageblockAllocator<TExec>
+{
+    protected override void FreePcppagesBulk(int cpu, int target, ref PerCpuPages pcp, int count, int pindex, LockSite site)
+    {
+        if (!Has(InjectedBug.UnclampedBulkFreeCount))
+        {
+            count = Math.Min(pcp.Count, count);
+        }
+
+        ref var st = ref _stats[cpu];
+        MergePass(cpu, target, ref pcp);
+        st.BulkFrees++;
+
+        pindex--;
+        _exec.Lock(ref _zone.Lock, cpu, site);
+        while (count > 0)
+        {
+            var probes = 0;
+            do
+            {
+                if (++pindex > PcpListHeads.Capacity - 1)
+                {
+                    pindex = 0;
+                }
+
+                if (++probes > PcpListHeads.Capacity)
+                {
+                    _exec.Unlock(ref _zone.Lock, cpu);
+                    throw new PcpHangException(
+                        $"free_pcppages_bulk on CPU {target}'s PCP: {count} pages left to free but every list is empty (the kernel would spin here forever)");
+                }
+            }
+            while (pcp.Lists[pindex].IsEmpty);
+
+            ref var list = ref pcp.Lists[pindex];
+            var order = ListOrder(pindex);
+            do
+            {
+                var pfn = list.Last;
+                var mt = _zone.GetPageblockMigratetype(pfn);
+                PcpListRemove(ref list, pfn);
+                count -= 1 << order;
+                pcp.Count -= 1 << order;
+                st.BulkFreedPages += 1L << order;
+
+                // The zone keeps owned_blocks exact as fragments land on its free lists.
+                _zone.FreeOnePage(pfn, order, mt, FpiFlags.None);
+            }
+            while (count > 0 && !list.IsEmpty);
+        }
+
+        _exec.Unlock(ref _zone.Lock, cpu);
+    }
+
+    /// <summary>
+    /// The bottom-up merge pass: order by order, an owned free chunk whose buddy is also a PCP buddy of
+    /// the same order on this PCP merges with it; the merged chunk goes to the tail of the next order's
+    /// list, so the drain that follows frees the largest, coldest chunks.
+    /// </summary>
+    private void MergePass(int cpu, int target, ref PerCpuPages pcp)
+    {
+        ref var st = ref _stats[cpu];
+        for (var order = 0; order < PageAlloc.PageblockOrder; order++)
+        {
+            for (var mt = 0; mt < MigrateTypes.PcpTypes; mt++)
+            {
+                var index = ListIndex((MigrateType)mt, order);
+                var p = pcp.Lists[index].First;
+                while (p >= 0)
+                {
+                    var next = PageList.Next(_pages, p);
+                    var buddy = p ^ (1 << order);
+                    if (_pages[p].State == PageState.PcpBuddy && IsMergeableBuddy(target, buddy, order))
+                    {
+                        if (next == buddy)
+                        {
+                            next = PageList.Next(_pages, buddy);
+                        }
+
+                        PcpListRemove(ref pcp.Lists[_pages[buddy].Tag], buddy);
+                        PcpListRemove(ref pcp.Lists[index], p);
+                        var head = Math.Min(p, buddy);
+                        _pages[Math.Max(p, buddy)].State = PageState.Tail;
+                        var up = ListIndex((MigrateType)mt, order + 1);
+                        PcpListAdd(target, ref pcp.Lists[up], up, head, order + 1, PageState.PcpBuddy, tail: true);
+                        st.PcpMerges++;
+                    }
+
+                    p = next;
+                }
+            }
+        }
+    }
+
+    private bool IsMergeableBuddy(int target, int buddy, int order)
+    {
+        ref var b = ref _pages[buddy];
+        return b.State == PageState.PcpBuddy && b.Order == order && b.Cpu == target && b.Tag != RemotePendingTag;
+    }
+}

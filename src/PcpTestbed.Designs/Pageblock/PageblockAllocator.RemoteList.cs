@@ -1,0 +1,91 @@
+using PcpTestbed.Model;
+
+namespace PcpTestbed.Designs.Pageblock;
+
+// The lock-free variant's remote-free lists, in the manner of mimalloc's thread-free lists and
+// snmalloc's remote queues: any CPU pushes with one CAS; whoever holds the owner's pcp->lock takes
+// the whole list with one exchange (so there is no ABA: nothing is ever popped singly).
+public sealed partial class PageblockAllocator<TExec>
+{
+    /// <summary>A bound on CAS retries of one push; only a livelock could reach it.</summary>
+    private const int MaxPushAttempts = 1 << 20;
+
+    /// <summary>Pushes a freed chunk onto <paramref name="owner"/>'s remote-free list. False if the list is closed (the owner died).</summary>
+    private bool PushRemoteFree(int owner, int pfn, int order)
+    {
+        ref var page = ref _pages[pfn];
+        page.State = PageState.PcpBuddy;
+        page.Order = (byte)order;
+        page.Tag = RemotePendingTag;
+        page.Flags = (byte)PcpPageFlags.RoutedFree;
+        page.Cpu = owner;
+
+        ref var head = ref _pcps[owner].RemoteFreeHead;
+        for (var attempt = 0; attempt < MaxPushAttempts; attempt++)
+        {
+            _exec.Interleave();
+            var old = Volatile.Read(ref head);
+            if (old == PerCpuPages.RemoteListClosed)
+            {
+                page.State = PageState.InFlight;
+                return false;
+            }
+
+            PageList.SetStackNext(_pages, pfn, old);
+
+            // Publishes the page (its fields were written above) as the new head.
+            if (_exec.CompareExchange(ref head, pfn + 1, old) == old)
+            {
+                return true;
+            }
+        }
+
+        throw new PcpHangException($"remote free of pfn index {pfn} to CPU {owner}: {MaxPushAttempts} CAS attempts failed");
+    }
+
+    /// <summary>Whoever holds <paramref name="target"/>'s pcp->lock takes its remote frees onto its lists.</summary>
+    protected override void OnPcpLocked(int target, ref PerCpuPages pcp)
+    {
+        if (!_lockFree)
+        {
+            return;
+        }
+
+        _exec.Interleave();
+        if (Volatile.Read(ref pcp.RemoteFreeHead) <= 0)
+        {
+            return; // empty, or closed
+        }
+
+        int link;
+        if (Has(InjectedBug.RemoteListTakeNotAtomic))
+        {
+            link = Volatile.Read(ref pcp.RemoteFreeHead);
+            _exec.Interleave();
+            Volatile.Write(ref pcp.RemoteFreeHead, 0);
+        }
+        else
+        {
+            // Reserves every pushed page at once; pushes after this start a new list.
+            link = _exec.Exchange(ref pcp.RemoteFreeHead, 0);
+        }
+
+        AbsorbRemoteFrees(target, ref pcp, link);
+    }
+
+    private void AbsorbRemoteFrees(int target, ref PerCpuPages pcp, int link)
+    {
+        for (var n = 0; link > 0 && n < _zone.PresentPages; n++)
+        {
+            var pfn = link - 1;
+            link = PageList.StackNext(_pages, pfn);
+            int order = _pages[pfn].Order;
+            var index = ListIndex(PcpType(_zone.GetPageblockMigratetype(pfn)), order);
+            PcpListAdd(target, ref pcp.Lists[index], index, pfn, order, PageState.PcpBuddy, tail: false, PcpPageFlags.RoutedFree);
+            pcp.Count += 1 << order;
+        }
+    }
+
+    protected override bool PcpHasPages(int target) =>
+        base.PcpHasPages(target) || (_lockFree && Volatile.Read(ref _pcps[target].RemoteFreeHead) > 0);
+}

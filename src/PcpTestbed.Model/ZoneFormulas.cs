@@ -57,6 +57,32 @@ public static class ZoneFormulas
         return new Watermarks(min, low, high, high + delta);
     }
 
+    /// <summary>
+    /// set_recommended_min_free_kbytes() (mm/khugepaged.c): with THP enabled the kernel raises
+    /// min_free_kbytes to keep two free pageblocks per populated zone up to ZONE_NORMAL for
+    /// fragmentation avoidance, plus MIGRATE_PCPTYPES² for fallbacks, at most 5% of lowmem.
+    /// </summary>
+    public static long ThpRecommendedMinFreeKbytes(int populatedZonesUpToNormal, long lowmemPages)
+    {
+        long pages = (long)PageAlloc.PageblockNrPages * populatedZonesUpToNormal * (2 + MigrateTypes.PcpTypes * MigrateTypes.PcpTypes);
+        pages = Math.Min(pages, lowmemPages / 20);
+        return pages * (PageAlloc.PageSizeBytes / 1024);
+    }
+
+    /// <summary>
+    /// __setup_per_zone_wmarks() for a HighMem or Movable zone: __GFP_HIGH and PF_MEMALLOC allocations
+    /// rarely need those zones, so min is capped at clamp(managed / 1024, SWAP_CLUSTER_MAX, 128); the gaps
+    /// between the marks still use the zone's proportional share.
+    /// </summary>
+    public static Watermarks SetupHighOrMovableZoneWmarks(long managedPages, long lowmemPages, long minFreeKbytes, int watermarkScaleFactor)
+    {
+        var pagesMin = minFreeKbytes >> (PageAlloc.PageShift - 10);
+        var share = lowmemPages == 0 ? 0 : (long)((Int128)pagesMin * managedPages / lowmemPages);
+        var min = Math.Clamp(managedPages / 1024, PageAlloc.SwapClusterMax, 128);
+        var delta = Math.Max(share >> 2, managedPages * watermarkScaleFactor / 10000);
+        return new Watermarks(min, min + delta, min + 2 * delta, min + 3 * delta);
+    }
+
     /// <summary>The watermarks of a zone that is the node's only lowmem zone, with default sysctls.</summary>
     public static Watermarks DefaultWatermarks(long managedPages) =>
         SetupPerZoneWmarks(managedPages, managedPages, CalculateMinFreeKbytes(managedPages), PageAlloc.DefaultWatermarkScaleFactor);

@@ -18,6 +18,9 @@ public sealed record ZoneParameters
 
     public required int WatermarkScaleFactor { get; init; }
 
+    /// <summary>vm.percpu_pagelist_high_fraction: 0 lets high auto-tune between high_min and high_max.</summary>
+    public int PercpuPagelistHighFraction { get; init; }
+
     public required Watermarks Watermarks { get; init; }
 
     public required PcpSizing Pcp { get; init; }
@@ -34,7 +37,8 @@ public sealed record ZoneParameters
         int cpus,
         long? lowmemPages = null,
         long? minFreeKbytes = null,
-        int watermarkScaleFactor = PageAlloc.DefaultWatermarkScaleFactor)
+        int watermarkScaleFactor = PageAlloc.DefaultWatermarkScaleFactor,
+        int percpuPagelistHighFraction = 0)
     {
         if (managedPages <= 0)
         {
@@ -56,8 +60,9 @@ public sealed record ZoneParameters
             LowmemPages = lowmem,
             MinFreeKbytes = minFree,
             WatermarkScaleFactor = watermarkScaleFactor,
+            PercpuPagelistHighFraction = percpuPagelistHighFraction,
             Watermarks = wm,
-            Pcp = PcpSizing.Derive(managedPages, wm.Low, cpus),
+            Pcp = PcpSizing.Derive(managedPages, wm.Low, cpus, percpuPagelistHighFraction),
             HighatomicMaxPages = Zone.ComputeHighatomicMaxPages(managedPages),
         };
     }

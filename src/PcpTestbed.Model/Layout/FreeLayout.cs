@@ -137,6 +137,13 @@ internal sealed class FreeLayout
                 {
                     throw new FormatException($"zone {image.Name}: negative free count for {MigrateTypes.KernelName(mt)} at order {order}");
                 }
+
+                // Bounds every count before any sum: more chunks than the largest zone holds cannot be laid out.
+                if (image.FreeChunks[(int)mt, order] > ZoneSpec.MaxPresentPages >> order)
+                {
+                    throw new FormatException(
+                        $"zone {image.Name}: {image.FreeChunks[(int)mt, order]} free order-{order} chunks of {MigrateTypes.KernelName(mt)} exceed what a 64G zone holds");
+                }
             }
 
             var blocks = image.BlockCounts[(int)mt];

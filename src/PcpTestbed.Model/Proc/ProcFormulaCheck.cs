@@ -9,8 +9,6 @@ public static class ProcFormulaCheck
 {
     public const string HighatomicCap = "highatomic cap";
 
-    private const string LowmemRule = "__setup_per_zone_wmarks() splits min_free_kbytes across lowmem zones only";
-
     /// <summary>
     /// Compares zone <paramref name="zoneName"/> of node <paramref name="node"/>.
     /// <para>
@@ -50,11 +48,7 @@ public static class ProcFormulaCheck
         PcpSizing pcp;
         if (IsLowmem(zi.Name))
         {
-            derived = ZoneParameters.Derive(zi.Managed, cpuCount, lowmem, minFree, scaleFactor);
-            if (fraction != 0)
-            {
-                derived = derived with { Pcp = PcpSizing.Derive(zi.Managed, derived.Watermarks.Low, cpuCount, fraction) };
-            }
+            derived = ZoneParameters.Derive(zi.Managed, cpuCount, lowmem, minFree, scaleFactor, fraction);
 
             pcp = derived.Pcp;
             var shown = zi.UnboostedWatermarks;
@@ -67,16 +61,16 @@ public static class ProcFormulaCheck
         }
         else
         {
-            // The kernel clamps a highmem or movable zone's min to managed/1024 within 32..128; the
-            // model has only the lowmem formula, so those marks are reported, not checked.
-            foreach (var mark in new[] { "min", "low", "high", "promo" })
-            {
-                rows.Add(new ProcComparisonRow(mark, null, zi.UnboostedWatermarks[Kind(mark)], ProcComparisonOutcome.NotModelled,
-                    $"{zi.Name} is not a lowmem zone; {LowmemRule}, and the model has no formula for the others"));
-            }
-
-            // high_min follows the low mark; with no formula for it, take the one /proc shows.
-            pcp = PcpSizing.Derive(zi.Managed, zi.UnboostedWatermarks.Low, cpuCount, fraction);
+            // HighMem and Movable zones: min clamped to managed/1024 within 32..128, gaps from the proportional share.
+            var wm = ZoneFormulas.SetupHighOrMovableZoneWmarks(zi.Managed, lowmem, minFree, scaleFactor);
+            var shown = zi.UnboostedWatermarks;
+            rows.Add(Row("min", wm.Min, shown.Min));
+            rows.Add(Row("low", wm.Low, shown.Low));
+            rows.Add(Row("high", wm.High, shown.High));
+            rows.Add(zi.Promo == null
+                ? new ProcComparisonRow("promo", wm.Promo, null, ProcComparisonOutcome.NotShownByProc, "this kernel's zoneinfo has no promo line (before 6.1)")
+                : Row("promo", wm.Promo, shown.Promo));
+            pcp = PcpSizing.Derive(zi.Managed, wm.Low, cpuCount, fraction);
         }
 
         rows.Add(PagesetRow("batch", pcp.Batch, zi.Pagesets, p => p.Batch));
@@ -176,7 +170,7 @@ public static class ProcFormulaCheck
         {
             if (file.Value > calculated)
             {
-                var thp = ThpRecommendedMinFreeKbytes(snapshot.Zoneinfo);
+                var thp = ThpRecommendation(snapshot.Zoneinfo, lowmem);
                 notes.Add($"min_free_kbytes {file.Value} ({file.Path}) is above calculate_min_free_kbytes(lowmem {lowmem}) = {calculated}: " +
                           "the kernel raised it after boot, so the formulas use the file's value" +
                           (file.Value == thp.Kbytes
@@ -209,16 +203,11 @@ public static class ProcFormulaCheck
         return notes;
     }
 
-    /// <summary>
-    /// set_recommended_min_free_kbytes() (mm/khugepaged.c) without its cap of 5% of lowmem: two free
-    /// pageblocks per zone for fragmentation avoidance plus MIGRATE_PCPTYPES² for fallbacks, for
-    /// every populated zone up to ZONE_NORMAL. Used only to explain a raised min_free_kbytes.
-    /// </summary>
-    private static (long Kbytes, int Zones) ThpRecommendedMinFreeKbytes(Zoneinfo zoneinfo)
+    /// <summary>What THP's set_recommended_min_free_kbytes() asks for on this machine; used only to explain a raised min_free_kbytes.</summary>
+    private static (long Kbytes, int Zones) ThpRecommendation(Zoneinfo zoneinfo, long lowmem)
     {
         string[] upToNormal = ["DMA", "DMA32", "Normal"];
         var zones = zoneinfo.Zones.Count(z => z.Present > 0 && upToNormal.Contains(z.Name, StringComparer.OrdinalIgnoreCase));
-        long pages = (long)PageAlloc.PageblockNrPages * zones * (2 + MigrateTypes.PcpTypes * MigrateTypes.PcpTypes);
-        return (pages * (PageAlloc.PageSizeBytes / 1024), zones);
+        return (ZoneFormulas.ThpRecommendedMinFreeKbytes(zones, lowmem), zones);
     }
 }

@@ -1,0 +1,3 @@
+using PcpTestbed.Stress;
+
+return StressCommandLine.Run(args);

@@ -1,0 +1,12 @@
+namespace PcpTestbed.Designs;
+
+// Hooks for single-threaded rule tests (tests/PcpTestbed.Designs.Tests), internal to the designs.
+public abstract partial class PageAllocator<TExec>
+{
+    /// <summary>
+    /// A CPU's per_cpu_pages in place. Tests use it to seize the CPU's pcp->lock on behalf of another
+    /// CPU (<see cref="Model.Sync.DirectExecution.Seize"/>), which forces the next trylock to fail, and to
+    /// read the lists. Quiescent points only: nothing else may hold or change the PCP meanwhile.
+    /// </summary>
+    internal ref PerCpuPages PcpRef(int cpu) => ref _pcps[cpu];
+}

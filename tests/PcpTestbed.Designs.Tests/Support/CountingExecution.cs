@@ -1,0 +1,83 @@
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Designs.Tests.Support;
+
+/// <summary>How a lock was asked for.</summary>
+public enum LockAttempt
+{
+    /// <summary>spin_lock(): always acquires (or, single-threaded, throws on a held lock).</summary>
+    Lock,
+
+    /// <summary>spin_trylock() that acquired the lock.</summary>
+    TryLockTaken,
+
+    /// <summary>spin_trylock() that found the lock held.</summary>
+    TryLockFailed,
+}
+
+/// <summary>One lock request: by which CPU, on which lock (class and instance), from which site, and how.</summary>
+public readonly record struct LockEvent(int Cpu, LockClass Class, int Instance, LockSite Site, LockAttempt Attempt)
+{
+    public bool Acquired => Attempt != LockAttempt.TryLockFailed;
+}
+
+/// <summary>The lock requests of a run, in order. Shared by every copy of a <see cref="CountingExecution"/>.</summary>
+public sealed class LockLog
+{
+    private readonly List<LockEvent> _events = [];
+
+    public IReadOnlyList<LockEvent> Events => _events;
+
+    public void Add(LockEvent e) => _events.Add(e);
+
+    public void Clear() => _events.Clear();
+
+    /// <summary>Acquisitions of a lock class, narrowed by any of site, acquiring CPU and lock instance (the CPU for pcp->lock).</summary>
+    public int Acquisitions(LockClass lockClass, LockSite? site = null, int? cpu = null, int? instance = null) =>
+        _events.Count(e => e.Acquired && e.Class == lockClass && (site == null || e.Site == site) &&
+                           (cpu == null || e.Cpu == cpu) && (instance == null || e.Instance == instance));
+
+    /// <summary>Failed trylocks, narrowed like <see cref="Acquisitions"/>.</summary>
+    public int FailedTrylocks(LockClass lockClass, LockSite? site = null, int? cpu = null, int? instance = null) =>
+        _events.Count(e => !e.Acquired && e.Class == lockClass && (site == null || e.Site == site) &&
+                           (cpu == null || e.Cpu == cpu) && (instance == null || e.Instance == instance));
+}
+
+/// <summary>
+/// <see cref="DirectExecution"/>'s single-threaded semantics (a held lock makes a trylock fail and a
+/// spin_lock throw), recording every lock request in a <see cref="LockLog"/>. The allocator copies the
+/// struct; the copies share the log.
+/// </summary>
+public readonly struct CountingExecution : IExecution
+{
+    private readonly LockLog _log;
+
+    public CountingExecution(LockLog log)
+    {
+        _log = log;
+    }
+
+    public void Lock(ref EmuSpinLock l, int cpu, LockSite site)
+    {
+        default(DirectExecution).Lock(ref l, cpu, site);
+        _log.Add(new LockEvent(cpu, l.Class, l.Instance, site, LockAttempt.Lock));
+    }
+
+    public bool TryLock(ref EmuSpinLock l, int cpu, LockSite site)
+    {
+        var taken = default(DirectExecution).TryLock(ref l, cpu, site);
+        _log.Add(new LockEvent(cpu, l.Class, l.Instance, site, taken ? LockAttempt.TryLockTaken : LockAttempt.TryLockFailed));
+        return taken;
+    }
+
+    public void Unlock(ref EmuSpinLock l, int cpu) => default(DirectExecution).Unlock(ref l, cpu);
+
+    public void Interleave()
+    {
+    }
+
+    public int CompareExchange(ref int location, int value, int comparand) =>
+        default(DirectExecution).CompareExchange(ref location, value, comparand);
+
+    public int Exchange(ref int location, int value) => default(DirectExecution).Exchange(ref location, value);
+}

@@ -1,0 +1,88 @@
+using PcpTestbed.Coyote.Scenarios;
+using PcpTestbed.Designs;
+using PcpTestbed.Model.Audit;
+
+namespace PcpTestbed.Coyote;
+
+/// <summary>The scenarios and the bug catalogue, for the list verb and the tests.</summary>
+public static class Catalog
+{
+    /// <summary>The iteration budget bug-finding runs use unless an entry says otherwise.</summary>
+    public const int DefaultBugIterations = 300;
+
+    private static readonly Scenario[] ScenarioTable =
+    [
+        new CanaryScenario(),
+        new RemoteFreeVsDrainScenario(),
+        new P0RecoverVsDrainScenario(),
+        new TrylockFailuresScenario(),
+        new CpuOfflineRemoteFreeScenario(),
+        new DrainAllVsAllocScenario(),
+        new HighatomicReserveRaceScenario(),
+        new LockFreeRemoteListScenario(),
+        new CmaRefillScenario(),
+    ];
+
+    private const string SingleState = "§7.1 single-state";
+    private const string PcpCount = "§7.2 pcp-count";
+    private const string Ownership = "§7.4 ownership";
+
+    private static readonly BugInfo[] BugTable =
+    [
+        Bug(InjectedBug.FreeToForeignPcpOnTrylockFailure, "trylock-failures", DesignKind.Mainline, [AuditRules.Describe(AuditRule.TrylockFallback)],
+            "CPU 0's free finds its pcp->lock held by CPU 1's drain; the page lands on CPU 1's PCP and the auditor sees a routed page there"),
+        Bug(InjectedBug.IgnorePcpTrylockFailure, "trylock-failures", DesignKind.Mainline, [Violations.Liveness, SingleState, PcpCount],
+            "CPU 0's allocation takes from its list unlocked while CPU 1's drain frees the same list: the drain spins on lists emptier " +
+            "than pcp->count, or a page ends both on a free list and allocated"),
+        Bug(InjectedBug.UnclampedBulkFreeCount, "drain-all-vs-alloc", DesignKind.Mainline, [Violations.Liveness],
+            "not reachable in this model: every caller computes the count under the same pcp->lock hold as free_pcppages_bulk(), " +
+            "so count never exceeds pcp->count (decay_pcp_high() runs wholly under the lock here, unlike the kernel)",
+            findable: false),
+        Bug(InjectedBug.DrainWithoutPcpLock, "drain-all-vs-alloc", DesignKind.Mainline, [Violations.Liveness, PcpCount, SingleState],
+            "CPU 2 reads CPU 0's pcp->count and drains without the lock while CPU 0 allocates from the same lists: the drain spins on " +
+            "lists emptier than the count it read, or one count update is lost"),
+        Bug(InjectedBug.MissingOwnerRecheck, "cpu-offline-remote-free", DesignKind.Pageblock, [Ownership, SingleState],
+            "CPU 1 reads owner CPU 0, CPU 2 kills CPU 0 and releases its blocks, then CPU 1 locks the dead PCP and leaves a PCP buddy there"),
+        Bug(InjectedBug.OwnerTagClearedBeforeUnlink, "cpu-offline-remote-free", DesignKind.Pageblock, [Ownership],
+            "deterministic: CPU death leaves the block on owned_blocks with no owner; the first audit after page_alloc_cpu_dead() sees it"),
+        Bug(InjectedBug.RemoteCountUpdateOutsideLock, "remote-free-vs-drain", DesignKind.Pageblock, [PcpCount, Violations.Liveness],
+            "CPU 1 updates CPU 0's pcp->count after dropping the lock; a drain changes it in between and one update is lost " +
+            "(a count mismatch, or a later drain spinning on lists emptier than the count)"),
+        Bug(InjectedBug.RemoteListTakeNotAtomic, "lockfree-remote-list", DesignKind.PageblockLockFree, [SingleState],
+            "a push lands between the owner's read of the list head and its store of 0: the pushed page is on no list"),
+        Bug(InjectedBug.RemoteListNotClosedOnOffline, "cpu-offline-remote-free", DesignKind.PageblockLockFree, [Ownership],
+            "CPU 1 read owner CPU 0 before it died and pushes after the drain: the page strands on the dead CPU's open list"),
+        Bug(InjectedBug.CmaPhasesIgnoreRmqueueDecision, CmaRefillScenario.ScenarioName, DesignKind.PageblockCmaFix, [CmaRefillScenario.Invariant],
+            "deterministic given the setup: refill phase 0 recovers the MOVABLE block while CMA holds most free pages (the scenario's own invariant)"),
+        Bug(InjectedBug.HighatomicCapNotRechecked, HighatomicReserveRaceScenario.ScenarioName, DesignKind.Mainline, [AuditRules.Describe(AuditRule.Highatomic)],
+            "both atomic allocations pass the racy cap check before either reserves; without the recheck both reserve: two blocks over a cap of one"),
+        Bug(InjectedBug.ReleaseAfterDrain, "cpu-offline-remote-free", DesignKind.Pageblock, [Ownership, SingleState],
+            "CPU 1's routed free takes the dead CPU's pcp->lock between the drain and the release: a PCP buddy stays on the dead CPU's PCP"),
+    ];
+
+    public static IReadOnlyList<Scenario> Scenarios => ScenarioTable;
+
+    public static string ScenarioNames => string.Join(", ", ScenarioTable.Select(s => s.Name));
+
+    /// <summary>The canary: a deliberate race the suite must find, or Coyote does not control the seam.</summary>
+    public static string CanaryScenario => PcpTestbed.Coyote.Scenarios.CanaryScenario.ScenarioName;
+
+    public static Scenario? FindScenario(string name) =>
+        ScenarioTable.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Every scenario: name, description, designs, machine (JSON-friendly).</summary>
+    public static IReadOnlyList<ScenarioInfo> ScenarioInfos =>
+        ScenarioTable.Select(s =>
+        {
+            var c = s.Configure(s.Designs[0]);
+            return new ScenarioInfo(s.Name, s.Description, s.Designs.Select(Designs.Designs.Name).ToArray(), c.Cpus, c.Zone);
+        }).ToArray();
+
+    /// <summary>The bug catalogue, one entry per <see cref="InjectedBug"/>.</summary>
+    public static IReadOnlyList<BugInfo> Bugs => BugTable;
+
+    public static BugInfo? FindBug(InjectedBug bug) => BugTable.FirstOrDefault(b => b.Bug == bug);
+
+    private static BugInfo Bug(InjectedBug bug, string scenario, DesignKind design, string[] invariants, string note, bool findable = true) =>
+        new(InjectedBugs.Name(bug), scenario, Designs.Designs.Name(design), InjectedBugs.Description(bug), invariants, DefaultBugIterations, findable, note);
+}

@@ -1,0 +1,44 @@
+using PcpTestbed.Designs;
+
+namespace PcpTestbed.Coyote;
+
+/// <summary>What to explore and how (the explore verb's options).</summary>
+public sealed record ExploreOptions
+{
+    /// <summary>A scenario name from <see cref="Catalog.Scenarios"/>.</summary>
+    public required string Scenario { get; init; }
+
+    public required DesignKind Design { get; init; }
+
+    /// <summary>Injected bugs to switch on; none by default.</summary>
+    public InjectedBug Bugs { get; init; } = InjectedBug.None;
+
+    /// <summary>Iterations to run at most; exploration stops at the first bug.</summary>
+    public int Iterations { get; init; } = 1000;
+
+    public SchedulingStrategy Strategy { get; init; } = SchedulingStrategy.Portfolio;
+
+    /// <summary>The strategy's bound (PCT priority changes, delay bound, probabilistic level); null for the default.</summary>
+    public uint? StrategyBound { get; init; }
+
+    /// <summary>
+    /// The random seed. Coyote adds one to it after every iteration, so seeds s and s+1 explore the same
+    /// schedules shifted by one iteration: space independent runs far apart.
+    /// </summary>
+    public uint Seed { get; init; }
+
+    /// <summary>
+    /// Scheduling steps an iteration may take under unfair strategies; fair ones get ten times as many.
+    /// Reaching the bound fails the iteration (an operation that never completes), so keep it well above
+    /// what the scenario needs.
+    /// </summary>
+    public uint MaxSteps { get; init; } = 20_000;
+
+    /// <summary>Called now and then during a long run, and once at the end.</summary>
+    public Action<ExploreProgress>? Progress { get; init; }
+
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Where the trace file of a bug goes; a folder under the temp directory when null.</summary>
+    public string? TraceDirectory { get; init; }
+}

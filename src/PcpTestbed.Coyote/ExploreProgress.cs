@@ -1,0 +1,4 @@
+namespace PcpTestbed.Coyote;
+
+/// <summary>How far a long exploration has come.</summary>
+public readonly record struct ExploreProgress(int IterationsDone, int Iterations, double IterationsPerSecond, TimeSpan Elapsed);

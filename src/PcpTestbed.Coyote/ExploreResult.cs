@@ -1,0 +1,40 @@
+namespace PcpTestbed.Coyote;
+
+/// <summary>The outcome of an exploration: a clean bill over the iterations run, or the first bug and its trace.</summary>
+public sealed record ExploreResult
+{
+    public required string Scenario { get; init; }
+
+    public required string Design { get; init; }
+
+    /// <summary>Names of the injected bugs that were on.</summary>
+    public required IReadOnlyList<string> Bugs { get; init; }
+
+    public required string Strategy { get; init; }
+
+    public required uint Seed { get; init; }
+
+    /// <summary>Iterations run (up to and including the failing one).</summary>
+    public required int Iterations { get; init; }
+
+    public required bool BugFound { get; init; }
+
+    /// <summary>The 1-based iteration that found the bug, or null.</summary>
+    public int? FirstBugIteration { get; init; }
+
+    /// <summary>The violation, verbatim as Coyote reported it, or null.</summary>
+    public string? Violation { get; init; }
+
+    /// <summary>The invariant the violation names (e.g. "§7.4 ownership", "liveness"), or null.</summary>
+    public string? Invariant { get; init; }
+
+    public required TimeSpan Elapsed { get; init; }
+
+    public required double IterationsPerSecond { get; init; }
+
+    /// <summary>The trace file written for the bug, or null.</summary>
+    public string? TracePath { get; init; }
+
+    /// <summary>The failing iteration's steps (empty when no bug was found).</summary>
+    public IReadOnlyList<TraceStep> Steps { get; init; } = [];
+}

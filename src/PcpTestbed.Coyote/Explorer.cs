@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using Microsoft.Coyote;
+using Microsoft.Coyote.Logging;
+using Microsoft.Coyote.SystematicTesting;
+using PcpTestbed.Designs;
+
+namespace PcpTestbed.Coyote;
+
+/// <summary>
+/// Runs a scenario under Coyote for many iterations and returns a clean bill or the first bug, with a trace
+/// file that <see cref="Replayer"/> replays. Engines are independent per calling thread (Coyote keeps its
+/// runtime per thread), so explorations may run in parallel.
+/// </summary>
+public static class Explorer
+{
+    public static ExploreResult Explore(ExploreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var scenario = Catalog.FindScenario(options.Scenario)
+                       ?? throw new ArgumentException($"unknown scenario '{options.Scenario}'; expected one of {Catalog.ScenarioNames}", nameof(options));
+        return Explore(scenario, options);
+    }
+
+    /// <summary>Explores a scenario that need not be in the catalogue (the engine's own tests use this); its traces cannot be replayed by name.</summary>
+    internal static ExploreResult Explore(Scenario scenario, ExploreOptions options)
+    {
+        if (!scenario.AppliesTo(options.Design))
+        {
+            throw new ArgumentException(
+                $"scenario '{scenario.Name}' does not apply to design {Designs.Designs.Name(options.Design)}; it runs on {string.Join(", ", scenario.Designs.Select(Designs.Designs.Name))}",
+                nameof(options));
+        }
+
+        if (options.Iterations < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Iterations, "expected at least one iteration");
+        }
+
+        var config = scenario.Configure(options.Design);
+        var runner = new IterationRunner(scenario, options.Design, options.Bugs, config);
+        var cfg = Configure(Configuration.Create(), options.MaxSteps)
+            .WithTestingIterations((uint)options.Iterations)
+            .WithRandomGeneratorSeed(options.Seed);
+        cfg = SchedulingStrategies.Apply(cfg, options.Strategy, options.StrategyBound);
+
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        var started = 0;
+        using (var engine = TestingEngine.Create(cfg, runner.RunIteration))
+        {
+            Silence(engine);
+            engine.RegisterStartIterationCallBack(i =>
+            {
+                started = (int)i + 1;
+                if (options.Progress != null && clock.Elapsed - lastReport >= options.ProgressInterval)
+                {
+                    lastReport = clock.Elapsed;
+                    options.Progress(new ExploreProgress((int)i, options.Iterations, i / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed));
+                }
+            });
+            engine.Run();
+            clock.Stop();
+
+            var report = engine.TestReport;
+            var found = report.NumOfFoundBugs > 0;
+            var iterations = started;
+            var rate = iterations / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+            options.Progress?.Invoke(new ExploreProgress(iterations, options.Iterations, rate, clock.Elapsed));
+
+            var result = new ExploreResult
+            {
+                Scenario = scenario.Name,
+                Design = Designs.Designs.Name(options.Design),
+                Bugs = BugNames(options.Bugs),
+                Strategy = SchedulingStrategies.Name(options.Strategy),
+                Seed = options.Seed,
+                Iterations = iterations,
+                BugFound = found,
+                Elapsed = clock.Elapsed,
+                IterationsPerSecond = rate,
+            };
+            if (!found)
+            {
+                return result;
+            }
+
+            var violation = runner.Last?.Violation ?? report.BugReports.FirstOrDefault() ?? "(Coyote reported a bug without a message)";
+            var steps = runner.Last?.ReadableSteps() ?? [];
+            var trace = new TraceFile
+            {
+                Scenario = scenario.Name,
+                Design = result.Design,
+                Bugs = result.Bugs,
+                Configuration = TraceConfiguration.From(config),
+                Strategy = result.Strategy,
+                StrategyBound = options.StrategyBound,
+                Seed = options.Seed,
+                FirstBugIteration = iterations,
+                MaxSteps = options.MaxSteps,
+                Violation = violation,
+                Invariant = Violations.InvariantOf(violation),
+                CoyoteTrace = engine.ReproducibleTrace,
+                Steps = steps,
+            };
+            var dir = options.TraceDirectory ?? Path.Combine(Path.GetTempPath(), "pcptestbed-coyote");
+            var path = Path.Combine(dir, TraceFileName(result, iterations));
+            trace.Save(path);
+            return result with
+            {
+                FirstBugIteration = iterations,
+                Violation = violation,
+                Invariant = trace.Invariant,
+                TracePath = path,
+                Steps = steps,
+            };
+        }
+    }
+
+    /// <summary>
+    /// Settings every engine shares, exploring and replaying: no telemetry (no network here), generous step
+    /// bounds whose overrun is a failure (an operation that never completes; the bound has to be set again on
+    /// replay, Coyote's trace does not carry it).
+    /// </summary>
+    internal static Configuration Configure(Configuration cfg, uint maxSteps) =>
+        cfg.WithTelemetryEnabled(false)
+           .WithMaxSchedulingSteps(maxSteps, maxSteps * 10)
+           .WithFailureOnMaxStepsBoundEnabled(true)
+           .WithPotentialDeadlocksReportedAsBugs(true);
+
+    /// <summary>TestingEngine.Create always installs a console logger; this replaces it with a silent one.</summary>
+    internal static void Silence(TestingEngine engine) =>
+        engine.SetLogger(new TextWriterLogger(TextWriter.Null, VerbosityLevel.None));
+
+    internal static IReadOnlyList<string> BugNames(InjectedBug bugs) =>
+        InjectedBugs.All.Where(b => (bugs & b) != 0).Select(InjectedBugs.Name).ToArray();
+
+    private static string TraceFileName(ExploreResult r, int iteration)
+    {
+        var bugs = r.Bugs.Count == 0 ? "no-bugs" : string.Join('+', r.Bugs);
+        return $"{r.Scenario}.{r.Design}.{bugs}.{r.Strategy}.seed{r.Seed}.it{iteration}.trace.json";
+    }
+}

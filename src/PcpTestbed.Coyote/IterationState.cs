@@ -1,0 +1,491 @@
+using System.Globalization;
+using Microsoft.Coyote.Runtime;
+using Microsoft.Coyote.Specifications;
+using PcpTestbed.Model.Sync;
+using CSemaphoreSlim = Microsoft.Coyote.Rewriting.Types.Threading.SemaphoreSlim;
+
+namespace PcpTestbed.Coyote;
+
+/// <summary>
+/// Everything one Coyote iteration knows about its emulated CPUs: which operation each is in (so quiescent
+/// points are exact), which locks each holds and waits for (so a deadlock is named, not just detected), how
+/// many scheduling steps each operation took (so a livelock fails under every strategy), and the step log a
+/// trace file prints. Coyote runs one controlled thread at a time, so plain fields are enough; the step log
+/// alone takes a lock, because the engine's caller reads it after the run while interrupted threads unwind.
+/// </summary>
+internal sealed class IterationState
+{
+    /// <summary>Failed attempts (CAS failures and yields) one spin_lock() may make before the iteration fails.</summary>
+    public const int SpinBudget = 10_000;
+
+    /// <summary>Scheduling steps one operation of one CPU may take. Real operations take well under a hundred.</summary>
+    public const int OpStepBudget = 5_000;
+
+    /// <summary>Yields a waiter makes before it parks until the lock is released (see <see cref="Lock"/>).</summary>
+    private const int YieldsBeforePark = 2;
+
+    [ThreadStatic]
+    private static int t_cpuPlusOne;
+
+    private readonly object _logGate = new();
+    private readonly List<StepRecord> _steps = [];
+    private readonly List<string> _ops = [];
+    private readonly int[] _currentOp; // per CPU: index into _ops, -1 between operations
+    private readonly int[] _opSteps; // per CPU: scheduling steps inside the current operation
+    private readonly int[] _waitFor; // per CPU: the CPU holding the lock it waits for, -1
+    private readonly (LockClass Class, int Instance, LockSite Site)[] _waitLock;
+    private readonly bool[] _parked;
+    private readonly bool[] _finished;
+    private readonly List<(LockClass Class, int Instance, LockSite Site)>[] _held;
+    private readonly System.Threading.SemaphoreSlim?[] _park;
+    private int _inOps;
+    private bool _closed;
+
+    public IterationState(int cpus)
+    {
+        Cpus = cpus;
+        _currentOp = new int[cpus];
+        _opSteps = new int[cpus];
+        _waitFor = new int[cpus];
+        _waitLock = new (LockClass, int, LockSite)[cpus];
+        _parked = new bool[cpus];
+        _finished = new bool[cpus];
+        _held = new List<(LockClass, int, LockSite)>[cpus];
+        _park = new System.Threading.SemaphoreSlim?[cpus];
+        for (var cpu = 0; cpu < cpus; cpu++)
+        {
+            _currentOp[cpu] = -1;
+            _waitFor[cpu] = -1;
+            _held[cpu] = [];
+        }
+    }
+
+    public int Cpus { get; }
+
+    /// <summary>
+    /// False during a scenario's setup: setup runs alone on the test body before any CPU thread exists, so
+    /// its steps would offer Coyote no choice; skipping them keeps iterations short and traces small.
+    /// </summary>
+    public bool Scheduling { get; set; }
+
+    /// <summary>The first violation this iteration reported, verbatim as Coyote records it.</summary>
+    public string? Violation { get; private set; }
+
+    /// <summary>Called at every quiescent point (no CPU inside an operation) with a description of where.</summary>
+    public Action<string>? OnQuiescent { get; set; }
+
+    /// <summary>The emulated CPU the calling thread is running as.</summary>
+    public static int CurrentCpu => t_cpuPlusOne - 1;
+
+    public bool IsQuiescent => _inOps == 0;
+
+    // ---- operations and quiescent points -------------------------------------------------------------
+
+    /// <summary>Marks <paramref name="cpu"/> as inside an operation. Returns the operation's index.</summary>
+    public int BeginOp(int cpu, string description)
+    {
+        t_cpuPlusOne = cpu + 1;
+        if (_currentOp[cpu] >= 0)
+        {
+            Fail($"[scenario] CPU {cpu} starts {description} while still inside {_ops[_currentOp[cpu]]}");
+        }
+
+        int index;
+        lock (_logGate)
+        {
+            index = _ops.Count;
+            _ops.Add(description);
+        }
+
+        _currentOp[cpu] = index;
+        _opSteps[cpu] = 0;
+        _inOps++;
+        Record(new StepRecord(cpu, StepKind.OpBegin, index));
+        return index;
+    }
+
+    /// <summary>
+    /// Ends <paramref name="cpu"/>'s operation: it must hold no lock now. If no other CPU is inside an operation,
+    /// this is a quiescent point and the auditor runs (no scheduling point intervenes, so the check is exact).
+    /// </summary>
+    public void EndOp(int cpu, int result)
+    {
+        var index = _currentOp[cpu];
+        if (_held[cpu].Count > 0)
+        {
+            var (c, instance, site) = _held[cpu][0];
+            Fail($"[lockdep] CPU {cpu} returned from {_ops[index]} still holding {LockName(c, instance)} taken at {LockSites.KernelName(site)}");
+        }
+
+        Record(new StepRecord(cpu, StepKind.OpEnd, index, Value: result));
+        _currentOp[cpu] = -1;
+        _inOps--;
+        // Setup is audited once, at its end: it is a single sequence with nothing to interleave.
+        if (_inOps == 0 && Scheduling)
+        {
+            Record(new StepRecord(cpu, StepKind.Audit, index));
+            OnQuiescent?.Invoke($"after CPU {cpu}'s {_ops[index]}");
+        }
+    }
+
+    /// <summary>A CPU's script ended. A lock it still held can never be released.</summary>
+    public void FinishCpu(int cpu)
+    {
+        _finished[cpu] = true;
+        if (_held[cpu].Count > 0)
+        {
+            var (c, instance, site) = _held[cpu][0];
+            Fail($"[lockdep] CPU {cpu} finished its script holding {LockName(c, instance)} taken at {LockSites.KernelName(site)}");
+        }
+    }
+
+    public string OperationOf(int cpu) => _currentOp[cpu] >= 0 ? _ops[_currentOp[cpu]] : "(between operations)";
+
+    // ---- failures -------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Reports a violation and ends the iteration: Coyote records the message verbatim, interrupts every
+    /// controlled thread and stops exploring. Never returns inside an engine.
+    /// </summary>
+    public void Fail(string message)
+    {
+        if (Violation == null)
+        {
+            Violation = message;
+            lock (_logGate)
+            {
+                _closed = true;
+            }
+        }
+
+        // The message goes through string.Format inside Coyote: pass it as an argument, never as the format.
+        Specification.Assert(false, "{0}", message);
+        throw new InvalidOperationException(message); // only reached outside a Coyote engine
+    }
+
+    // ---- the execution seam -----------------------------------------------------------------------------
+
+    public void Lock(ref EmuSpinLock l, int cpu, LockSite site)
+    {
+        if (!Scheduling)
+        {
+            TakeUncontended(ref l, cpu, site);
+            return;
+        }
+
+        var attempts = 0;
+        var waiting = false;
+        while (true)
+        {
+            Point(cpu);
+
+            // A successful CAS from 0 reserves the lock for this CPU.
+            if (Interlocked.CompareExchange(ref l.State, cpu + 1, 0) == 0)
+            {
+                Took(ref l, cpu, site, StepKind.Lock);
+                _waitFor[cpu] = -1;
+                return;
+            }
+
+            var holder = l.HolderCpu;
+            if (holder == cpu)
+            {
+                Fail($"[liveness] operation never completes: CPU {cpu} spins on {LockName(l)} at {LockSites.KernelName(site)}, " +
+                     $"which it already holds since {LockSites.KernelName(l.HoldSite)} (a recursive spin_lock)");
+            }
+
+            if (!waiting)
+            {
+                waiting = true;
+                Record(new StepRecord(cpu, StepKind.LockWait, _currentOp[cpu], l.Class, l.Instance, site, holder));
+            }
+
+            _waitFor[cpu] = holder;
+            _waitLock[cpu] = (l.Class, l.Instance, site);
+            var yields = 0;
+            while (Volatile.Read(ref l.State) != 0)
+            {
+                if (++attempts > SpinBudget)
+                {
+                    Fail($"[liveness] operation never completes: CPU {cpu} spins on {LockName(l)} held by CPU {l.HolderCpu} " +
+                         $"at {LockSites.KernelName(l.HoldSite)} ({SpinBudget} attempts from {LockSites.KernelName(site)} in {OperationOf(cpu)})");
+                }
+
+                if (yields++ < YieldsBeforePark)
+                {
+                    CountStep(cpu);
+                    SchedulingPoint.Yield();
+                    continue;
+                }
+
+                // Parking instead of spinning on: a waiter that stays runnable starves the holder under
+                // unfair strategies (PCT ignores Yield), which would be a livelock of the test, not the design.
+                Park(ref l, cpu, site);
+            }
+        }
+    }
+
+    public bool TryLock(ref EmuSpinLock l, int cpu, LockSite site)
+    {
+        if (!Scheduling)
+        {
+            if (l.State != 0)
+            {
+                return false;
+            }
+
+            TakeUncontended(ref l, cpu, site);
+            return true;
+        }
+
+        Point(cpu);
+        if (Interlocked.CompareExchange(ref l.State, cpu + 1, 0) == 0)
+        {
+            Took(ref l, cpu, site, StepKind.TryLockTaken);
+            return true;
+        }
+
+        Record(new StepRecord(cpu, StepKind.TryLockFailed, _currentOp[cpu], l.Class, l.Instance, site, l.HolderCpu));
+        return false;
+    }
+
+    public void Unlock(ref EmuSpinLock l, int cpu)
+    {
+        if (l.State != cpu + 1)
+        {
+            Fail($"[lockdep] CPU {cpu} releases {LockName(l)} held by {(l.State == 0 ? "nobody" : $"CPU {l.HolderCpu}")} in {OperationOf(cpu)}");
+        }
+
+        var held = _held[cpu];
+        for (var i = held.Count - 1; i >= 0; i--)
+        {
+            if (held[i].Class == l.Class && held[i].Instance == l.Instance)
+            {
+                held.RemoveAt(i);
+                break;
+            }
+        }
+
+        // Publishes everything written under the lock.
+        Volatile.Write(ref l.State, 0);
+        if (!Scheduling)
+        {
+            return;
+        }
+
+        Record(new StepRecord(cpu, StepKind.Unlock, _currentOp[cpu], l.Class, l.Instance, l.HoldSite));
+        WakeWaiters(l.Class, l.Instance);
+        Point(cpu);
+    }
+
+    public void Interleave()
+    {
+        if (!Scheduling)
+        {
+            return;
+        }
+
+        var cpu = CurrentCpu;
+        Point(cpu);
+        Record(new StepRecord(cpu, StepKind.Interleave, OpOf(cpu)));
+    }
+
+    public int CompareExchange(ref int location, int value, int comparand)
+    {
+        var cpu = CurrentCpu;
+        if (Scheduling)
+        {
+            Point(cpu);
+        }
+
+        var seen = Interlocked.CompareExchange(ref location, value, comparand);
+        if (Scheduling)
+        {
+            Record(new StepRecord(cpu, StepKind.CompareExchange, OpOf(cpu), Value: seen, Value2: comparand));
+        }
+
+        return seen;
+    }
+
+    public int Exchange(ref int location, int value)
+    {
+        var cpu = CurrentCpu;
+        if (Scheduling)
+        {
+            Point(cpu);
+        }
+
+        var old = Interlocked.Exchange(ref location, value);
+        if (Scheduling)
+        {
+            Record(new StepRecord(cpu, StepKind.Exchange, OpOf(cpu), Value: old, Value2: value));
+        }
+
+        return old;
+    }
+
+    // ---- the step log ------------------------------------------------------------------------------------
+
+    /// <summary>The recorded steps, readable. Safe to call after the engine stopped.</summary>
+    public IReadOnlyList<TraceStep> ReadableSteps()
+    {
+        StepRecord[] steps;
+        string[] ops;
+        lock (_logGate)
+        {
+            steps = [.. _steps];
+            ops = [.. _ops];
+        }
+
+        var result = new List<TraceStep>(steps.Length);
+        for (var i = 0; i < steps.Length; i++)
+        {
+            var s = steps[i];
+            var op = s.OpIndex >= 0 && s.OpIndex < ops.Length ? ops[s.OpIndex] : "(between operations)";
+            result.Add(new TraceStep(i + 1, s.Cpu, op, Describe(s), SiteOf(s)));
+        }
+
+        return result;
+    }
+
+    public int StepCount
+    {
+        get
+        {
+            lock (_logGate)
+            {
+                return _steps.Count;
+            }
+        }
+    }
+
+    private void Record(in StepRecord step)
+    {
+        lock (_logGate)
+        {
+            if (!_closed)
+            {
+                _steps.Add(step);
+            }
+        }
+    }
+
+    private static string Describe(in StepRecord s) => s.Kind switch
+    {
+        StepKind.OpBegin => "begin",
+        StepKind.OpEnd => s.Value >= 0 ? $"end (returned {FormatResult(s.Value)})" : "end",
+        StepKind.Lock => $"lock {LockName(s.Class, s.Instance)}",
+        StepKind.LockWait => $"wait for {LockName(s.Class, s.Instance)} held by CPU {s.Value}",
+        StepKind.TryLockTaken => $"trylock {LockName(s.Class, s.Instance)} taken",
+        StepKind.TryLockFailed => $"trylock {LockName(s.Class, s.Instance)} failed (held by CPU {s.Value})",
+        StepKind.Unlock => $"unlock {LockName(s.Class, s.Instance)}",
+        StepKind.Interleave => "racy access",
+        StepKind.CompareExchange => s.Value == s.Value2 ? $"cmpxchg succeeded (saw {s.Value})" : $"cmpxchg failed (saw {s.Value}, expected {s.Value2})",
+        StepKind.Exchange => $"xchg {s.Value} -> {s.Value2}",
+        StepKind.Audit => "quiescent point: audit",
+        _ => s.Kind.ToString(),
+    };
+
+    private static string FormatResult(int value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);
+
+    private static string SiteOf(in StepRecord s) => s.Kind switch
+    {
+        StepKind.Lock or StepKind.LockWait or StepKind.TryLockTaken or StepKind.TryLockFailed or StepKind.Unlock => LockSites.KernelName(s.Site),
+        _ => "",
+    };
+
+    // ---- internals ------------------------------------------------------------------------------------------
+
+    private int OpOf(int cpu) => cpu >= 0 && cpu < Cpus ? _currentOp[cpu] : -1;
+
+    /// <summary>A scheduling point on behalf of <paramref name="cpu"/>, counted against its operation's budget.</summary>
+    private void Point(int cpu)
+    {
+        CountStep(cpu);
+        SchedulingPoint.Interleave();
+    }
+
+    private void CountStep(int cpu)
+    {
+        if (cpu >= 0 && cpu < Cpus && ++_opSteps[cpu] > OpStepBudget)
+        {
+            Fail($"[liveness] operation never completes: CPU {cpu} took {OpStepBudget} scheduling steps in {OperationOf(cpu)}");
+        }
+    }
+
+    private void Took(ref EmuSpinLock l, int cpu, LockSite site, StepKind kind)
+    {
+        l.LastHolder = cpu + 1;
+        l.HoldSite = site;
+        _held[cpu].Add((l.Class, l.Instance, site));
+        Record(new StepRecord(cpu, kind, _currentOp[cpu], l.Class, l.Instance, site));
+    }
+
+    private void TakeUncontended(ref EmuSpinLock l, int cpu, LockSite site)
+    {
+        if (Interlocked.CompareExchange(ref l.State, cpu + 1, 0) != 0)
+        {
+            Fail($"[scenario] setup: CPU {cpu} finds {LockName(l)} held by CPU {l.HolderCpu} at {LockSites.KernelName(site)} before any CPU runs");
+        }
+
+        l.LastHolder = cpu + 1;
+        l.HoldSite = site;
+        _held[cpu].Add((l.Class, l.Instance, site));
+    }
+
+    /// <summary>
+    /// Blocks <paramref name="cpu"/> until <paramref name="l"/> is released. First follows the wait-for chain
+    /// from the holder: a chain that comes back to this CPU is a deadlock, and a holder whose script has ended
+    /// will never release; both fail now with the locks and call sites named.
+    /// </summary>
+    private void Park(ref EmuSpinLock l, int cpu, LockSite site)
+    {
+        var holder = l.HolderCpu;
+        var chain = $"CPU {cpu} spins on {LockName(l)} held by CPU {holder} at {LockSites.KernelName(l.HoldSite)} " +
+                    $"(waiting in {LockSites.KernelName(site)}, {OperationOf(cpu)})";
+        var m = holder;
+        for (var hops = 0; m >= 0 && hops <= Cpus; hops++)
+        {
+            if (_finished[m])
+            {
+                Fail($"[liveness] operation never completes: {chain}; CPU {m} finished its script without releasing it");
+            }
+
+            var next = _waitFor[m];
+            if (next < 0)
+            {
+                break;
+            }
+
+            var (c, instance, waitSite) = _waitLock[m];
+            chain += $"; CPU {m} waits for {LockName(c, instance)} held by CPU {next} (in {LockSites.KernelName(waitSite)})";
+            if (next == cpu)
+            {
+                Fail($"[liveness] operation never completes: {chain} (a deadlock)");
+            }
+
+            m = next;
+        }
+
+        _park[cpu] ??= CSemaphoreSlim.Create(0);
+        _parked[cpu] = true;
+        CSemaphoreSlim.Wait(_park[cpu]!);
+    }
+
+    private void WakeWaiters(LockClass c, int instance)
+    {
+        for (var other = 0; other < Cpus; other++)
+        {
+            if (_parked[other] && _waitLock[other].Class == c && _waitLock[other].Instance == instance)
+            {
+                _parked[other] = false;
+                CSemaphoreSlim.Release(_park[other]!);
+            }
+        }
+    }
+
+    private static string LockName(in EmuSpinLock l) => LockName(l.Class, l.Instance);
+
+    private static string LockName(LockClass c, int instance) =>
+        c == LockClass.Zone ? "zone->lock" : $"pcp->lock#{instance.ToString(CultureInfo.InvariantCulture)}";
+}

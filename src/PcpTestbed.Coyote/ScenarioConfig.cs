@@ -1,0 +1,53 @@
+using System.Globalization;
+using PcpTestbed.Designs;
+using PcpTestbed.Model;
+using PcpTestbed.Model.Layout;
+
+namespace PcpTestbed.Coyote;
+
+/// <summary>
+/// The small machine a scenario runs on: a few emulated CPUs, a zone of a few pageblocks, the highatomic
+/// variant and any scenario parameters. A trace file stores all of it, so a replay can tell when the
+/// scenario it names has changed since.
+/// </summary>
+public sealed record ScenarioConfig
+{
+    /// <summary>Emulated CPUs: one controlled thread each.</summary>
+    public required int Cpus { get; init; }
+
+    /// <summary>The zone in <see cref="Model.Layout.ZoneSpec"/> text form, e.g. "8M" or "8M,cma=2@end".</summary>
+    public required string Zone { get; init; }
+
+    public HighatomicVariant Highatomic { get; init; } = HighatomicVariants.Default;
+
+    /// <summary>Watermarks to use instead of the kernel's formulas (a scenario that needs the slow path sets them).</summary>
+    public Watermarks? Watermarks { get; init; }
+
+    /// <summary>Anything else the scenario's scripts depend on, by name.</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The zone spec this configuration names, with the watermark override applied.</summary>
+    public ZoneSpec ZoneSpec()
+    {
+        var spec = Model.Layout.ZoneSpec.Parse(Zone);
+        return Watermarks is { } w ? spec with { Watermarks = w } : spec;
+    }
+
+    /// <summary>A stable one-line form, for trace files and for comparing a trace with the scenario as it is now.</summary>
+    public string Describe()
+    {
+        var parts = new List<string>
+        {
+            $"cpus={Cpus.ToString(CultureInfo.InvariantCulture)}",
+            $"zone={Zone}",
+            $"highatomic={HighatomicVariants.Name(Highatomic)}",
+        };
+        if (Watermarks is { } w)
+        {
+            parts.Add(FormattableString.Invariant($"watermarks={w.Min}/{w.Low}/{w.High}/{w.Promo}"));
+        }
+
+        parts.AddRange(Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+        return string.Join(' ', parts);
+    }
+}

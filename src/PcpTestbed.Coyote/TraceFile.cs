@@ -1,0 +1,180 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PcpTestbed.Coyote;
+
+/// <summary>
+/// A bug's trace file (JSON): what ran (scenario, design, bugs, machine, strategy, seed), where the bug was
+/// found, the violation, Coyote's reproducible trace stored verbatim, and the failing iteration's steps for
+/// a human to read. <see cref="Replayer"/> re-runs it.
+/// </summary>
+public sealed record TraceFile
+{
+    /// <summary>Bumped whenever a field changes meaning; other versions are refused, not guessed at.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+
+        // The file is for people too: keep §, quotes and arrows as they are (it is never embedded in HTML).
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+
+    public required string Scenario { get; init; }
+
+    public required string Design { get; init; }
+
+    public required IReadOnlyList<string> Bugs { get; init; }
+
+    public required TraceConfiguration Configuration { get; init; }
+
+    public required string Strategy { get; init; }
+
+    public uint? StrategyBound { get; init; }
+
+    public required uint Seed { get; init; }
+
+    public required int FirstBugIteration { get; init; }
+
+    /// <summary>The unfair step bound; the fair one is ten times it. Reaching it fails the iteration, and Coyote's trace does not carry that switch.</summary>
+    public required uint MaxSteps { get; init; }
+
+    public required string Violation { get; init; }
+
+    public required string Invariant { get; init; }
+
+    /// <summary>engine.ReproducibleTrace, verbatim.</summary>
+    public required string CoyoteTrace { get; init; }
+
+    public required IReadOnlyList<TraceStep> Steps { get; init; }
+
+    public void Save(string path)
+    {
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (dir != null)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
+    }
+
+    /// <summary>Reads and checks a trace file. Anything wrong with it is a <see cref="TraceFormatException"/> naming the file.</summary>
+    public static TraceFile Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new TraceFormatException(path, $"cannot be read: {e.Message}", e);
+        }
+
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            throw new TraceFormatException(path, $"is not valid JSON (truncated or damaged?): {e.Message}", e);
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new TraceFormatException(path, $"expected a JSON object, found {root.ValueKind}");
+            }
+
+            if (!root.TryGetProperty("formatVersion", out var version) || version.ValueKind != JsonValueKind.Number)
+            {
+                throw new TraceFormatException(path, "has no formatVersion: not a PcpTestbed Coyote trace");
+            }
+
+            if (!version.TryGetInt32(out var v) || v != CurrentFormatVersion)
+            {
+                throw new TraceFormatException(path, $"has formatVersion {version.GetRawText()}; this build reads version {CurrentFormatVersion} only");
+            }
+
+            Require(path, root, "scenario", JsonValueKind.String);
+            Require(path, root, "design", JsonValueKind.String);
+            Require(path, root, "bugs", JsonValueKind.Array);
+            Require(path, root, "configuration", JsonValueKind.Object);
+            Require(path, root, "strategy", JsonValueKind.String);
+            Require(path, root, "seed", JsonValueKind.Number);
+            Require(path, root, "firstBugIteration", JsonValueKind.Number);
+            Require(path, root, "maxSteps", JsonValueKind.Number);
+            Require(path, root, "violation", JsonValueKind.String);
+            Require(path, root, "invariant", JsonValueKind.String);
+            Require(path, root, "coyoteTrace", JsonValueKind.String);
+            Require(path, root, "steps", JsonValueKind.Array);
+            var config = root.GetProperty("configuration");
+            Require(path, config, "cpus", JsonValueKind.Number, "configuration.");
+            Require(path, config, "zone", JsonValueKind.String, "configuration.");
+            Require(path, config, "highatomic", JsonValueKind.String, "configuration.");
+            CheckCoyoteTrace(path, root.GetProperty("coyoteTrace").GetString()!);
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<TraceFile>(text, JsonOptions)
+                   ?? throw new TraceFormatException(path, "holds JSON null");
+        }
+        catch (JsonException e)
+        {
+            throw new TraceFormatException(path, $"has a field of the wrong type: {e.Message}", e);
+        }
+    }
+
+    private static void Require(string path, JsonElement obj, string name, JsonValueKind kind, string prefix = "")
+    {
+        if (!obj.TryGetProperty(name, out var value))
+        {
+            throw new TraceFormatException(path, $"is missing the field '{prefix}{name}'");
+        }
+
+        if (value.ValueKind != kind)
+        {
+            throw new TraceFormatException(path, $"field '{prefix}{name}' should be a {kind.ToString().ToLowerInvariant()}, found {value.ValueKind.ToString().ToLowerInvariant()}");
+        }
+    }
+
+    /// <summary>Coyote's own format: an object with Settings and a non-empty Steps array of strings.</summary>
+    private static void CheckCoyoteTrace(string path, string trace)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(trace);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object ||
+                !root.TryGetProperty("Settings", out var settings) || settings.ValueKind != JsonValueKind.Object)
+            {
+                throw new TraceFormatException(path, "coyoteTrace has no Settings object: not a Coyote reproducible trace");
+            }
+
+            if (!root.TryGetProperty("Steps", out var steps) || steps.ValueKind != JsonValueKind.Array || steps.GetArrayLength() == 0)
+            {
+                throw new TraceFormatException(path, "coyoteTrace has no scheduling steps: nothing to replay");
+            }
+
+            if (steps.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String))
+            {
+                throw new TraceFormatException(path, "coyoteTrace has a step that is not a string");
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new TraceFormatException(path, $"coyoteTrace is not valid JSON: {e.Message}", e);
+        }
+    }
+}

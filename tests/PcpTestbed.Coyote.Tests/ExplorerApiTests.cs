@@ -1,0 +1,65 @@
+using PcpTestbed.Coyote;
+using PcpTestbed.Designs;
+
+namespace PcpTestbed.Coyote.Tests;
+
+/// <summary>What the explore verb relies on: argument checks, progress reports and result fields.</summary>
+public sealed class ExplorerApiTests : ControlledTest
+{
+    [Fact]
+    public void An_unknown_scenario_is_an_argument_error_listing_the_scenarios()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Explorer.Explore(new ExploreOptions { Scenario = "nope", Design = DesignKind.Mainline }));
+
+        Assert.Contains("remote-free-vs-drain", e.Message);
+    }
+
+    [Fact]
+    public void A_design_the_scenario_does_not_apply_to_is_an_argument_error()
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+            Explorer.Explore(new ExploreOptions { Scenario = "lockfree-remote-list", Design = DesignKind.Mainline }));
+
+        Assert.Contains("pageblock-lockfree", e.Message);
+    }
+
+    [Fact]
+    public void A_clean_run_reports_its_iterations_and_rate_and_writes_no_trace()
+    {
+        var reports = new List<ExploreProgress>();
+        var r = Explorer.Explore(new ExploreOptions
+        {
+            Scenario = "trylock-failures",
+            Design = DesignKind.Mainline,
+            Iterations = 50,
+            Seed = 3,
+            Progress = reports.Add,
+            ProgressInterval = TimeSpan.Zero,
+            TraceDirectory = TraceDirectory,
+        });
+
+        Assert.False(r.BugFound, Describe(r));
+        Assert.Equal(50, r.Iterations);
+        Assert.Null(r.FirstBugIteration);
+        Assert.Null(r.TracePath);
+        Assert.True(r.IterationsPerSecond > 0);
+        Assert.Equal("portfolio", r.Strategy);
+        Assert.Empty(r.Bugs);
+        Assert.NotEmpty(reports);
+        Assert.Equal(50, reports[^1].IterationsDone);
+    }
+
+    [Fact]
+    public void A_failing_run_reports_the_iteration_violation_and_trace()
+    {
+        var r = Explore("cpu-offline-remote-free", DesignKind.Pageblock, InjectedBug.OwnerTagClearedBeforeUnlink, 20);
+
+        Assert.True(r.BugFound);
+        Assert.Equal(1, r.FirstBugIteration);
+        Assert.Equal(1, r.Iterations);
+        Assert.Equal(["owner-tag-cleared-before-unlink"], r.Bugs);
+        Assert.Equal("§7.4 ownership", r.Invariant);
+        Assert.True(File.Exists(r.TracePath));
+        Assert.Contains(r.Steps, s => s.Operation == "page_alloc_cpu_dead(CPU 0)" && s.Site == "page_alloc_cpu_dead");
+    }
+}

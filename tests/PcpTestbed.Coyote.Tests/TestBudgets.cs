@@ -1,0 +1,20 @@
+namespace PcpTestbed.Coyote.Tests;
+
+/// <summary>
+/// Iteration budgets, chosen so the whole project runs in a few minutes on two cores (see the README's
+/// performance table for iterations per second) while each scenario still explores hundreds of schedules.
+/// </summary>
+internal static class TestBudgets
+{
+    /// <summary>The seed of every exploration here. Coyote runs seed + i in iteration i, so results are fixed.</summary>
+    public const uint Seed = 1;
+
+    /// <summary>Every scenario on every design it applies to, without bugs, under the default strategy.</summary>
+    public const int CleanIterations = 200;
+
+    /// <summary>Scenarios run clean under every other strategy.</summary>
+    public const int CleanIterationsPerStrategy = 100;
+
+    /// <summary>A catalogued bug under a strategy other than the default (whose budget is the catalogue's).</summary>
+    public const int BugIterationsOtherStrategies = 1000;
+}

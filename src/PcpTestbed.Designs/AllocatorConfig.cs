@@ -25,6 +25,15 @@ public sealed record AllocatorConfig
     /// </summary>
     public long CacheSliceBytes { get; init; } = 2 << 20;
 
+    /// <summary>
+    /// Pageblock designs: bound refill phases 0 and 1 (whole blocks' worth of pages) by the PCP's room,
+    /// pcp->high - pcp->count. Off by default: the RFC describes the phases with no bound, and on zones
+    /// whose high is below a pageblock its PCPs then overfill and drain at once, which is worth seeing. On,
+    /// small or pressured zones fall through to phases 2 and 3, which is one reading of the RFC's claim
+    /// that it degrades to the current behaviour there. An experiment switch, not part of the posted RFC.
+    /// </summary>
+    public bool PageblockRefillWithinHigh { get; init; }
+
     /// <summary>Checks lockdep-style lock assertions in the model. On by default; measured runs may turn it off.</summary>
     public bool Lockdep { get; init; } = true;
 }

@@ -49,4 +49,7 @@ public interface IPageAllocator : IPcpInventory
     AuditReport Audit();
 
     AllocatorStats Stats();
+
+    /// <summary>Zeroes the statistics (at a quiescent point), e.g. after a run's set-up allocations.</summary>
+    void ResetStats();
 }

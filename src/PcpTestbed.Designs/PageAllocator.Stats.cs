@@ -3,6 +3,13 @@ namespace PcpTestbed.Designs;
 // Summing the per-CPU counters.
 public abstract partial class PageAllocator<TExec>
 {
+    public void ResetStats()
+    {
+        Array.Clear(_stats);
+        _highatomicReservedStart = _zone.NrReservedHighatomic;
+        _highatomicReservedMax = _highatomicReservedStart;
+    }
+
     /// <summary>The statistics summed over CPUs. Exact at quiescent points, approximate while CPUs run.</summary>
     public AllocatorStats Stats()
     {

@@ -24,7 +24,7 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
     protected TExec _exec; // not readonly: calls on a struct field must not copy it
 
     private readonly int[] _online; // 1 while the CPU is online; written by hotplug, read racily
-    private readonly long _highatomicReservedStart;
+    private long _highatomicReservedStart; // reset with the statistics
     private long _highatomicReservedMax; // guarded by zone->lock
     private int _drainMutex; // pcpu_drain_mutex: 1 while a drain_all_pages() runs
 

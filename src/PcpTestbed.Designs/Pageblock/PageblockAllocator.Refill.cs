@@ -17,6 +17,12 @@ public sealed partial class PageblockAllocator<TExec>
     /// <paramref name="order"/>: P0 recover owned fragments, P1 claim whole blocks, P2 take sub-pageblock
     /// chunks without stealing, P3 __rmqueue() with fallback. Each phase runs only while the earlier ones
     /// fell short; all take their pages under one zone->lock hold, and the PCP is filled after it.
+    /// <para>
+    /// As posted, P0 and P1 are not bounded by pcp->high: a refill may bring a whole block. With
+    /// <see cref="AllocatorConfig.PageblockRefillWithinHigh"/> they run only within the PCP's room
+    /// (pcp->high - pcp->count, or the batch if that is more), so where high is below a pageblock (small
+    /// zones) or shrinks (below the high watermark, under reclaim) refills fall through to P2/P3.
+    /// </para>
     /// </summary>
     private void Refill(int cpu, ref PerCpuPages pcp, int order, MigrateType mt, AllocFlags flags, int batch)
     {
@@ -24,13 +30,14 @@ public sealed partial class PageblockAllocator<TExec>
         var buffer = _refill[cpu];
         buffer.Clear();
         var target = (long)batch << order;
+        var room = _config.PageblockRefillWithinHigh ? Math.Max(target, (long)pcp.High - pcp.Count) : long.MaxValue;
         long got = 0;
 
         _exec.Lock(ref _zone.Lock, cpu, LockSite.Refill);
-        got += RecoverOwnedFragments(cpu, mt, flags, target, buffer);
+        got += RecoverOwnedFragments(cpu, mt, flags, target, room, buffer);
         if (got < target)
         {
-            got += ClaimBlocks(cpu, mt, flags, target - got, buffer);
+            got += ClaimBlocks(cpu, mt, flags, target - got, room - got, buffer);
         }
 
         if (got < target)
@@ -77,7 +84,7 @@ public sealed partial class PageblockAllocator<TExec>
     /// fix, movable requests that may use CMA recover CMA blocks too, first when __rmqueue() would prefer CMA.
     /// A recovered block leaves owned_blocks (the zone unlinks it when its last zone-free page goes).
     /// </summary>
-    private long RecoverOwnedFragments(int cpu, MigrateType mt, AllocFlags flags, long need, RefillBuffer buffer)
+    private long RecoverOwnedFragments(int cpu, MigrateType mt, AllocFlags flags, long need, long room, RefillBuffer buffer)
     {
         var lists = _zone.Ownership!;
         var cmaEligible = _cmaFollowsRmqueue && mt == MigrateType.Movable && (flags & AllocFlags.Cma) != 0;
@@ -92,7 +99,7 @@ public sealed partial class PageblockAllocator<TExec>
                 var match = pass == 0
                     ? cmaFirst && blockMt == MigrateType.Cma
                     : blockMt == mt || (cmaEligible && !cmaFirst && blockMt == MigrateType.Cma);
-                if (match)
+                if (match && got + _zone.Blocks[block].ZoneFree <= room)
                 {
                     got += RecoverBlock(block, buffer);
                 }
@@ -134,12 +141,12 @@ public sealed partial class PageblockAllocator<TExec>
         return got;
     }
 
-    /// <summary>Phase 1: whole pageblocks through __rmqueue() at pageblock order; the CPU becomes their owner.</summary>
-    private long ClaimBlocks(int cpu, MigrateType mt, AllocFlags flags, long need, RefillBuffer buffer)
+    /// <summary>Phase 1: whole pageblocks through __rmqueue() at pageblock order, as long as they fit the room; the CPU becomes their owner.</summary>
+    private long ClaimBlocks(int cpu, MigrateType mt, AllocFlags flags, long need, long room, RefillBuffer buffer)
     {
         var mode = RmqueueMode.Normal;
         long got = 0;
-        while (got < need)
+        while (got < need && got + PageAlloc.PageblockNrPages <= room)
         {
             var pfn = _zone.Rmqueue(PageAlloc.PageblockOrder, mt, flags, ref mode);
             if (pfn < 0)

@@ -1,0 +1,515 @@
+using System.Diagnostics;
+
+namespace PcpTestbed.Execution.Cpus;
+
+/// <summary>
+/// N emulated CPUs, each an OS thread running a <see cref="CpuBody"/> with its CPU id; N is independent of the
+/// host core count (64 on 2 cores works, the host just time-slices them). A coordinator (any other thread)
+/// can stop the world at quiescent points, take CPUs offline and online, and stop the run.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Start.</b> <see cref="Start"/> creates the threads, optionally pins them (<see cref="CpuMachineOptions.Pin"/>),
+/// waits until every one is ready and releases them together, so no CPU gets a head start.
+/// </para>
+/// <para>
+/// <b>Quiescent points.</b> A body calls <see cref="CpuContext.QuiescentPoint"/> between operations, holding no
+/// emulated lock. The coordinator sets request bits in each CPU's control word; a CPU sees them at its next
+/// quiescent point and parks on the machine's gate. <see cref="StopTheWorld"/> waits until every CPU is parked,
+/// offline or finished, runs the callback (an auditor) while they stay parked, then releases them: the run goes
+/// on. The gate's lock orders every CPU's writes before the callback's reads.
+/// </para>
+/// <para>
+/// <b>Bounded waits.</b> Every coordinator wait ends after <see cref="CpuMachineOptions.QuiescenceTimeout"/>
+/// with a <see cref="QuiescenceTimeoutException"/> naming the CPUs that did not get there. A parked CPU waits
+/// for the coordinator without a bound: an offline CPU stays offline as long as the coordinator wants, and a
+/// stop-the-world lasts as long as its callback; stopping the run always wakes it.
+/// </para>
+/// </remarks>
+public sealed class CpuMachine : IDisposable
+{
+    internal const int ParkRequest = 1;
+    internal const int OfflineRequest = 2;
+    internal const int StopRequest = 4;
+
+    [ThreadStatic]
+    private static CpuContext? t_cpu;
+
+    /// <summary>Guards <see cref="_states"/>, <see cref="_lastExitTicks"/> and every write of a CPU's request word; parked CPUs wait on it.</summary>
+    private readonly object _gate = new();
+
+    /// <summary>Serializes coordinator operations (stop-the-world, offline, online).</summary>
+    private readonly object _coordinator = new();
+
+    /// <summary>Set under <see cref="_gate"/> whenever a CPU's state changes; the coordinator waits on it.</summary>
+    private readonly ManualResetEventSlim _stateChanged = new(false);
+
+    private readonly CpuMachineOptions _options;
+    private readonly int[] _hostCpus;
+    private readonly CpuContext[] _cpus;
+
+    /// <summary>Guarded by <see cref="_gate"/>.</summary>
+    private readonly CpuState[] _states;
+
+    /// <summary>Each written by its CPU thread only, before the thread ends; read after joining it.</summary>
+    private readonly Exception?[] _faults;
+
+    private readonly CountdownEvent _ready;
+    private readonly ManualResetEventSlim _go = new(false);
+    private Thread[] _threads = [];
+    private Timer? _deadline;
+    private long _startTicks;
+
+    /// <summary>Guarded by <see cref="_gate"/>.</summary>
+    private long _lastExitTicks;
+
+    private int _started;
+    private bool _joined;
+
+    public CpuMachine(CpuMachineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.CpuCount, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.EffectiveQuiescenceTimeout, TimeSpan.Zero);
+        if (options.Pin && !HostAffinity.IsSupported)
+        {
+            throw new PlatformNotSupportedException("--pin needs sched_setaffinity (Linux)");
+        }
+
+        _options = options;
+        _hostCpus = HostAffinity.IsSupported
+            ? HostAffinity.GetCurrentThreadAffinity()
+            : [.. Enumerable.Range(0, Environment.ProcessorCount)];
+        _cpus = new CpuContext[options.CpuCount];
+        for (var cpu = 0; cpu < options.CpuCount; cpu++)
+        {
+            _cpus[cpu] = new CpuContext(this, cpu);
+        }
+
+        _states = new CpuState[options.CpuCount];
+        _faults = new Exception?[options.CpuCount];
+        _ready = new CountdownEvent(options.CpuCount);
+    }
+
+    public int CpuCount => _options.CpuCount;
+
+    /// <summary>The host CPUs this process may run on (its affinity mask when the machine was built).</summary>
+    public IReadOnlyList<int> HostCpus => _hostCpus;
+
+    public int HostCores => _hostCpus.Length;
+
+    /// <summary>More emulated CPUs than host cores: lock waits then include host scheduling delays.</summary>
+    public bool IsOversubscribed => CpuCount > HostCores;
+
+    public bool Pinned => _options.Pin;
+
+    public TimeSpan QuiescenceTimeout => _options.EffectiveQuiescenceTimeout;
+
+    /// <summary>The host CPU emulated CPU <paramref name="cpu"/> is pinned to with <see cref="CpuMachineOptions.Pin"/>.</summary>
+    public int HostCpuFor(int cpu) => _hostCpus[cpu % _hostCpus.Length];
+
+    public CpuContext Cpu(int cpu) => _cpus[cpu];
+
+    public CpuState State(int cpu)
+    {
+        lock (_gate)
+        {
+            return _states[cpu];
+        }
+    }
+
+    /// <summary>Starts every CPU on <paramref name="body"/> and returns once they have been released together.</summary>
+    public void Start(CpuBody body, RunLimit limit)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        EnsureCoordinatorThread("start");
+
+        // The exchange reserves the machine's one run for this caller.
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            throw new InvalidOperationException("a CpuMachine runs once; build another for the next run");
+        }
+
+        lock (_coordinator)
+        {
+            var budget = limit.OperationsPerCpu ?? long.MaxValue;
+            _threads = new Thread[CpuCount];
+            lock (_gate)
+            {
+                for (var cpu = 0; cpu < CpuCount; cpu++)
+                {
+                    _cpus[cpu].OperationBudget = budget;
+
+                    // Running from now on, so a coordinator never mistakes a CPU about to enter its body for a parked one.
+                    _states[cpu] = CpuState.Running;
+                }
+            }
+
+            for (var cpu = 0; cpu < CpuCount; cpu++)
+            {
+                var id = cpu;
+                _threads[cpu] = new Thread(() => CpuMain(id, body)) { IsBackground = true, Name = $"cpu{id}" };
+                _threads[cpu].Start();
+            }
+
+            if (!_ready.Wait(QuiescenceTimeout))
+            {
+                RequestStop();
+                _go.Set();
+                throw new QuiescenceTimeoutException(
+                    $"only {CpuCount - _ready.CurrentCount} of {CpuCount} CPU threads started within {QuiescenceTimeout}",
+                    [.. Enumerable.Range(0, CpuCount)]);
+            }
+
+            // A CPU that could not be pinned has recorded its fault before signalling ready: start nobody.
+            if (_faults.Any(f => f is not null))
+            {
+                RequestStop();
+            }
+
+            _startTicks = Stopwatch.GetTimestamp();
+            _go.Set();
+            if (limit.Duration is { } duration)
+            {
+                _deadline = new Timer(static m => ((CpuMachine)m!).RequestStop(), this, duration, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    /// <summary>Starts, then waits for the run to end: the budget, the deadline plus the quiescence timeout, or unbounded when neither is given.</summary>
+    public CpuRunResult Run(CpuBody body, RunLimit limit)
+    {
+        Start(body, limit);
+        return Join(limit.Duration is { } d ? d + QuiescenceTimeout : Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Waits for every CPU to leave its body. Rethrows the CPUs' faults as an <see cref="AggregateException"/>.
+    /// </summary>
+    /// <exception cref="QuiescenceTimeoutException">Some CPU was still in its body after <paramref name="timeout"/>.</exception>
+    public CpuRunResult Join(TimeSpan timeout)
+    {
+        EnsureCoordinatorThread("join");
+        if (_started == 0)
+        {
+            throw new InvalidOperationException("the machine has not started");
+        }
+
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + ToTicks(timeout);
+        var late = new List<int>();
+        for (var cpu = 0; cpu < CpuCount; cpu++)
+        {
+            var remaining = deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : FromTicks(Math.Max(0, deadline - Stopwatch.GetTimestamp()));
+            if (!_threads[cpu].Join(remaining))
+            {
+                late.Add(cpu);
+            }
+        }
+
+        if (late.Count != 0)
+        {
+            throw new QuiescenceTimeoutException($"the run did not end within {timeout}: {Describe(late)}", late);
+        }
+
+        _joined = true;
+        _deadline?.Dispose();
+        var faults = _faults.Select((f, cpu) => (f, cpu)).Where(x => x.f is not null).ToList();
+        if (faults.Count != 0)
+        {
+            throw new AggregateException(
+                $"{faults.Count} CPU(s) faulted: {string.Join(", ", faults.Select(x => $"CPU {x.cpu}: {x.f!.Message}"))}",
+                faults.Select(x => x.f!));
+        }
+
+        long endTicks;
+        lock (_gate)
+        {
+            endTicks = _lastExitTicks;
+        }
+
+        return new CpuRunResult(
+            CpuCount,
+            HostCores,
+            IsOversubscribed,
+            Pinned,
+            FromTicks(Math.Max(0, endTicks - _startTicks)),
+            [.. _cpus.Select(c => c.Operations)]);
+    }
+
+    /// <summary>
+    /// Parks every running CPU at its next quiescent point, runs <paramref name="callback"/> while all are parked,
+    /// then lets them continue. Offline and finished CPUs do not hold it up.
+    /// </summary>
+    /// <exception cref="QuiescenceTimeoutException">A CPU did not reach a quiescent point in time; the others are released.</exception>
+    public void StopTheWorld(Action callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        EnsureCoordinatorThread("stop the world");
+        lock (_coordinator)
+        {
+            var all = Enumerable.Range(0, CpuCount).ToArray();
+            SetRequest(all, ParkRequest);
+            try
+            {
+                WaitFor(all, static s => s is CpuState.Parked or CpuState.Offline or CpuState.Finished or CpuState.NotStarted, "stop the world");
+                callback();
+            }
+            finally
+            {
+                ClearRequest(all, ParkRequest);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes <paramref name="cpu"/> offline: it parks at its next quiescent point and runs no operation until
+    /// <see cref="BringOnline"/>. Returns once it is parked (or finished), so the caller can act for the dead
+    /// CPU (drain its PCP) while it cannot run. Before <see cref="Start"/> it returns at once and the CPU
+    /// parks before its first operation.
+    /// </summary>
+    public void TakeOffline(int cpu)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cpu);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(cpu, CpuCount);
+        EnsureCoordinatorThread("take a CPU offline");
+        lock (_coordinator)
+        {
+            SetRequest([cpu], OfflineRequest);
+            try
+            {
+                WaitFor([cpu], static s => s is CpuState.Offline or CpuState.Finished or CpuState.NotStarted, $"take CPU {cpu} offline");
+            }
+            catch
+            {
+                ClearRequest([cpu], OfflineRequest);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Lets an offline CPU run its body again from the quiescent point it parked at.</summary>
+    public void BringOnline(int cpu)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cpu);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(cpu, CpuCount);
+        EnsureCoordinatorThread("bring a CPU online");
+        lock (_coordinator)
+        {
+            ClearRequest([cpu], OfflineRequest);
+        }
+    }
+
+    /// <summary>
+    /// Ends the run: every CPU returns false from its next quiescent point (an offline CPU at once; a CPU parked
+    /// for a stop-the-world once that ends). Safe from any thread, including a CPU's.
+    /// </summary>
+    public void RequestStop()
+    {
+        lock (_gate)
+        {
+            foreach (var c in _cpus)
+            {
+                // Publishes the stop to the CPU's next quiescent point.
+                Volatile.Write(ref c.Control.Requests, c.Control.Requests | StopRequest);
+            }
+
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_started != 0 && !_joined)
+        {
+            RequestStop();
+            _go.Set();
+            foreach (var t in _threads)
+            {
+                t.Join(QuiescenceTimeout);
+            }
+        }
+
+        _deadline?.Dispose();
+        _stateChanged.Dispose();
+        _ready.Dispose();
+        _go.Dispose();
+    }
+
+    /// <summary>The slow path of a quiescent point: some request bit is set.</summary>
+    /// <returns>False when the run is over.</returns>
+    internal bool Quiesce(CpuContext cpu)
+    {
+        lock (_gate)
+        {
+            while (true)
+            {
+                var requests = cpu.Control.Requests;
+                CpuState next;
+                if ((requests & ParkRequest) != 0)
+                {
+                    // Parked even if the run is stopping: the stop-the-world callback must not see this CPU move.
+                    next = CpuState.Parked;
+                }
+                else if ((requests & StopRequest) != 0)
+                {
+                    SetState(cpu.Id, CpuState.Running);
+                    return false;
+                }
+                else if ((requests & OfflineRequest) != 0)
+                {
+                    next = CpuState.Offline;
+                }
+                else
+                {
+                    SetState(cpu.Id, CpuState.Running);
+                    return true;
+                }
+
+                SetState(cpu.Id, next);
+
+                // Unbounded on purpose (see the type remarks); every request change pulses the gate.
+                Monitor.Wait(_gate);
+            }
+        }
+    }
+
+    private static long ToTicks(TimeSpan t) => (long)(t.TotalSeconds * Stopwatch.Frequency);
+
+    private static TimeSpan FromTicks(long ticks) => TimeSpan.FromSeconds(ticks / (double)Stopwatch.Frequency);
+
+    private void CpuMain(int id, CpuBody body)
+    {
+        var cpu = _cpus[id];
+        t_cpu = cpu;
+        try
+        {
+            try
+            {
+                if (Pinned)
+                {
+                    HostAffinity.PinCurrentThread(HostCpuFor(id));
+                }
+            }
+            finally
+            {
+                _ready.Signal();
+            }
+
+            // The start barrier's second half: released by the coordinator once every CPU is ready.
+            if (!_go.Wait(QuiescenceTimeout))
+            {
+                throw new QuiescenceTimeoutException($"CPU {id} was not released within {QuiescenceTimeout} of being ready", [id]);
+            }
+
+            if (Volatile.Read(ref cpu.Control.Requests) == 0 || Quiesce(cpu))
+            {
+                body(cpu);
+            }
+        }
+        catch (Exception e)
+        {
+            _faults[id] = e;
+
+            // One CPU faulting ends the run for all, rather than leaving them to spin on a lock it may hold.
+            RequestStop();
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                SetState(id, CpuState.Finished);
+                _lastExitTicks = Math.Max(_lastExitTicks, Stopwatch.GetTimestamp());
+            }
+
+            t_cpu = null;
+        }
+    }
+
+    /// <summary>Call under <see cref="_gate"/>.</summary>
+    private void SetState(int cpu, CpuState state)
+    {
+        Debug.Assert(Monitor.IsEntered(_gate), "CPU states are guarded by the gate");
+        if (_states[cpu] != state)
+        {
+            _states[cpu] = state;
+            _stateChanged.Set();
+        }
+    }
+
+    private void SetRequest(int[] cpus, int bit)
+    {
+        lock (_gate)
+        {
+            foreach (var cpu in cpus)
+            {
+                ref var requests = ref _cpus[cpu].Control.Requests;
+
+                // Publishes the request; the CPU acts on it at its next quiescent point.
+                Volatile.Write(ref requests, requests | bit);
+            }
+        }
+    }
+
+    private void ClearRequest(int[] cpus, int bit)
+    {
+        lock (_gate)
+        {
+            foreach (var cpu in cpus)
+            {
+                ref var requests = ref _cpus[cpu].Control.Requests;
+
+                // Publishes the withdrawal; a parked CPU rereads it under the gate after the pulse below.
+                Volatile.Write(ref requests, requests & ~bit);
+            }
+
+            // Parked CPUs recheck their requests.
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    private void WaitFor(int[] cpus, Func<CpuState, bool> arrived, string operation)
+    {
+        var timeout = QuiescenceTimeout;
+        var deadline = Stopwatch.GetTimestamp() + ToTicks(timeout);
+        while (true)
+        {
+            List<int> pending;
+            lock (_gate)
+            {
+                pending = [.. cpus.Where(c => !arrived(_states[c]))];
+                if (pending.Count == 0)
+                {
+                    return;
+                }
+
+                // Reset under the gate: a state change after this check sets it again.
+                _stateChanged.Reset();
+            }
+
+            var remaining = deadline - Stopwatch.GetTimestamp();
+            if (remaining <= 0)
+            {
+                throw new QuiescenceTimeoutException(
+                    $"{operation}: no quiescent point within {timeout}: {Describe(pending)}", pending);
+            }
+
+            _stateChanged.Wait(FromTicks(remaining));
+        }
+    }
+
+    private string Describe(List<int> cpus)
+    {
+        lock (_gate)
+        {
+            return string.Join(", ", cpus.Select(c => $"CPU {c} ({_states[c]}, {_cpus[c].Operations} operations started)"));
+        }
+    }
+
+    private void EnsureCoordinatorThread(string what)
+    {
+        if (t_cpu is { } self && self.Machine == this)
+        {
+            throw new InvalidOperationException($"CPU {self.Id} cannot {what} from inside its body: it would wait for itself");
+        }
+    }
+}

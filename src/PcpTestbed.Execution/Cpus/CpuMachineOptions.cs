@@ -1,0 +1,16 @@
+namespace PcpTestbed.Execution.Cpus;
+
+/// <summary>How to build a <see cref="CpuMachine"/>.</summary>
+/// <param name="CpuCount">Emulated CPUs, each an OS thread; independent of the host's core count.</param>
+/// <param name="Pin">Pin CPU i to the i % n-th host core the process may run on (Linux only).</param>
+/// <param name="QuiescenceTimeout">
+/// How long the coordinator waits for CPUs to reach a quiescent point (or to start, or to finish after the run
+/// is over) before it names the ones that did not. Generous: an operation on an oversubscribed host can wait
+/// out many host time slices.
+/// </param>
+public sealed record CpuMachineOptions(int CpuCount, bool Pin = false, TimeSpan? QuiescenceTimeout = null)
+{
+    public static readonly TimeSpan DefaultQuiescenceTimeout = TimeSpan.FromSeconds(30);
+
+    public TimeSpan EffectiveQuiescenceTimeout => QuiescenceTimeout ?? DefaultQuiescenceTimeout;
+}

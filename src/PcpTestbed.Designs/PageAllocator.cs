@@ -91,6 +91,7 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
 
         var mt = gfp.MigrateType();
         ref var st = ref _stats[cpu];
+        BeforeAllocate(cpu);
 
         // The first attempt: the low watermark, no fragmenting fallbacks (alloc_flags_nofragment()).
         var flags = AllocFlags.WmarkLow | (AllocFlags)(gfp & Gfp.KswapdReclaim) | CmaFlags(gfp) | FastpathHighatomicFlags(gfp, order);
@@ -162,6 +163,11 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
 
     /// <summary>The design's part of an audit: claim every PCP chunk and check pcp.count and ownership.</summary>
     protected abstract void AuditPcp(AuditContext ctx);
+
+    /// <summary>Work a design does at the start of every allocation on <paramref name="cpu"/>, before the watermark checks.</summary>
+    protected virtual void BeforeAllocate(int cpu)
+    {
+    }
 
     /// <summary>Work a design does whenever it takes a PCP's lock (the lock-free variant absorbs remote frees).</summary>
     protected virtual void OnPcpLocked(int target, ref PerCpuPages pcp)

@@ -1,4 +1,5 @@
 using PcpTestbed.Model;
+using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Designs.Pageblock;
 
@@ -41,6 +42,31 @@ public sealed partial class PageblockAllocator<TExec>
         }
 
         throw new PcpHangException($"remote free of pfn index {pfn} to CPU {owner}: {MaxPushAttempts} CAS attempts failed");
+    }
+
+    /// <summary>
+    /// The owner takes its remote frees when it allocates, before the watermark checks: pages waiting on
+    /// the list are on no free list, so a zone near its watermarks would otherwise fail the owner's
+    /// allocations before they ever reached the PCP that holds them. What exceeds pcp->high goes to the
+    /// buddy at once, as a run of local frees would.
+    /// </summary>
+    protected override void BeforeAllocate(int cpu)
+    {
+        ref var pcp = ref _pcps[cpu];
+        if (!_lockFree || Volatile.Read(ref pcp.RemoteFreeHead) <= 0 || !_exec.TryLock(ref pcp.Lock, cpu, LockSite.PcpAlloc))
+        {
+            return;
+        }
+
+        OnPcpLocked(cpu, ref pcp);
+        var batch = Volatile.Read(ref pcp.Batch);
+        var high = NrPcpHigh(ref pcp, batch, freeHigh: false);
+        if (pcp.Count >= high)
+        {
+            FreePcppagesBulk(cpu, cpu, ref pcp, NrPcpFree(ref pcp, batch, high, freeHigh: false), 0, LockSite.FreeBulk);
+        }
+
+        _exec.Unlock(ref pcp.Lock, cpu);
     }
 
     /// <summary>Whoever holds <paramref name="target"/>'s pcp->lock takes its remote frees onto its lists.</summary>

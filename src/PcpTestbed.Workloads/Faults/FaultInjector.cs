@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using PcpTestbed.Designs;
+using PcpTestbed.Execution.Cpus;
+using PcpTestbed.Model;
+using PcpTestbed.Workloads.Run;
+using PcpTestbed.Workloads.Support;
+
+namespace PcpTestbed.Workloads.Faults;
+
+/// <summary>
+/// The coordinator's side of fault injection: CPU hotplug (take a CPU offline, run page_alloc_cpu_dead()
+/// on a surviving CPU, bring it back later) and zone exhaustion (a memory hog on one CPU). Drain storms
+/// and hold delays act inside the CPUs and the locks. Only the coordinator thread calls it.
+/// </summary>
+internal sealed class FaultInjector
+{
+    private static readonly TimeSpan HogHold = TimeSpan.FromMilliseconds(50);
+
+    private readonly FaultOptions _options;
+    private readonly CpuMachine _machine;
+    private readonly IPageAllocator _allocator;
+    private readonly CpuMailbox _mailbox;
+    private readonly int _workloadCpus;
+    private readonly CpuRandom _random;
+    private readonly bool[] _offline;
+    private readonly long[] _onlineAt;
+    private readonly List<HeldChunk> _hog = [];
+    private long _nextHotplug;
+    private long _nextExhaustion;
+    private long _hogReleaseAt;
+
+    public FaultInjector(FaultOptions options, CpuMachine machine, IPageAllocator allocator, CpuMailbox mailbox, int workloadCpus, long seed)
+    {
+        _options = options;
+        _machine = machine;
+        _allocator = allocator;
+        _mailbox = mailbox;
+        _workloadCpus = workloadCpus;
+        _random = new CpuRandom(seed, -1);
+        _offline = new bool[workloadCpus];
+        _onlineAt = new long[workloadCpus];
+        var now = Stopwatch.GetTimestamp();
+        _nextHotplug = now + Jitter(options.HotplugInterval);
+        _nextExhaustion = now + Jitter(options.ExhaustionInterval);
+    }
+
+    public long Offlines { get; private set; }
+
+    public long Onlines { get; private set; }
+
+    public long Exhaustions { get; private set; }
+
+    /// <summary>Pages the memory hog took before the zone ran out, summed over exhaustions.</summary>
+    public long HogPages { get; private set; }
+
+    /// <summary>Pages the hog holds now (part of the census).</summary>
+    public long HeldPages => _hog.Sum(c => c.Pages);
+
+    /// <summary>Injects whatever is due at <paramref name="now"/>.</summary>
+    public void Tick(long now)
+    {
+        if (_options.CpuHotplug)
+        {
+            BringBackDue(now);
+            if (now >= _nextHotplug)
+            {
+                TakeOneOffline(now);
+                _nextHotplug = now + Jitter(_options.HotplugInterval);
+            }
+        }
+
+        if (_options.Exhaustion)
+        {
+            if (_hog.Count > 0 && now >= _hogReleaseAt)
+            {
+                ReleaseHog();
+            }
+            else if (_hog.Count == 0 && now >= _nextExhaustion)
+            {
+                Hog(now);
+                _nextExhaustion = now + Jitter(_options.ExhaustionInterval);
+            }
+        }
+    }
+
+    /// <summary>Frees what the hog holds, as some online CPU (end of run; the CPUs are stopped).</summary>
+    public void ReleaseAllStopped(int cpu)
+    {
+        foreach (var chunk in _hog)
+        {
+            _allocator.Free(cpu, chunk.Pfn, chunk.Order);
+        }
+
+        _hog.Clear();
+    }
+
+    private void TakeOneOffline(long now)
+    {
+        var online = Enumerable.Range(0, _workloadCpus).Where(c => !_offline[c]).ToList();
+        if (online.Count < 2)
+        {
+            return; // keep a CPU to run page_alloc_cpu_dead() and the workload
+        }
+
+        var victim = online[_random.Next(online.Count)];
+        var survivor = online.Where(c => c != victim).ElementAt(_random.Next(online.Count - 1));
+        _machine.TakeOffline(victim);
+        _mailbox.Run(survivor, cpu => _allocator.CpuDead(victim, cpu), _machine.QuiescenceTimeout);
+        _offline[victim] = true;
+        _onlineAt[victim] = now + Jitter(_options.HotplugInterval);
+        Offlines++;
+    }
+
+    private void BringBackDue(long now)
+    {
+        for (var cpu = 0; cpu < _workloadCpus; cpu++)
+        {
+            if (_offline[cpu] && now >= _onlineAt[cpu])
+            {
+                // The CPU is parked: its PCP can be set up before it runs again.
+                _allocator.CpuOnline(cpu);
+                _machine.BringOnline(cpu);
+                _offline[cpu] = false;
+                Onlines++;
+            }
+        }
+    }
+
+    private void Hog(long now)
+    {
+        var cpu = AnyOnlineCpu();
+        if (cpu < 0)
+        {
+            return;
+        }
+
+        _mailbox.Run(cpu, id =>
+        {
+            for (long i = 0; i < _allocator.Zone.PresentPages; i++)
+            {
+                var result = _allocator.Allocate(id, Gfp.HighUserMovable, 0);
+                if (!result.Succeeded)
+                {
+                    break;
+                }
+
+                _hog.Add(new HeldChunk(result.Pfn, 0));
+            }
+        }, _machine.QuiescenceTimeout);
+        Exhaustions++;
+        HogPages += _hog.Count;
+        _hogReleaseAt = now + (long)(HogHold.TotalSeconds * Stopwatch.Frequency);
+    }
+
+    private void ReleaseHog()
+    {
+        var cpu = AnyOnlineCpu();
+        if (cpu < 0)
+        {
+            return;
+        }
+
+        _mailbox.Run(cpu, id =>
+        {
+            foreach (var chunk in _hog)
+            {
+                _allocator.Free(id, chunk.Pfn, chunk.Order);
+            }
+
+            _hog.Clear();
+        }, _machine.QuiescenceTimeout);
+    }
+
+    private int AnyOnlineCpu()
+    {
+        var online = Enumerable.Range(0, _workloadCpus).Where(c => !_offline[c]).ToList();
+        return online.Count == 0 ? -1 : online[_random.Next(online.Count)];
+    }
+
+    // Uniform in [interval / 2, 3 * interval / 2), so events do not beat with the workload's own rhythms.
+    private long Jitter(TimeSpan interval)
+    {
+        var ticks = (long)(interval.TotalSeconds * Stopwatch.Frequency);
+        return ticks / 2 + (long)(_random.NextU64() % (ulong)Math.Max(1, ticks));
+    }
+}

@@ -1,0 +1,149 @@
+using PcpTestbed.Designs;
+using PcpTestbed.Execution.Cpus;
+using PcpTestbed.Model;
+using PcpTestbed.Workloads.Support;
+
+namespace PcpTestbed.Workloads.Reclaim;
+
+/// <summary>
+/// A simple reclaim model for memory-pressure runs, since reserves and fallbacks only act under
+/// pressure. A page cache (movable order-0 pages, oldest first) grows whenever free pages sit above the
+/// low watermark, keeping the zone near it; kswapd, woken by the allocator below low, frees cache
+/// pages until free pages reach the high watermark (then clears the boost); a blocking allocation
+/// that finds nothing reclaims SWAP_CLUSTER_MAX cache pages itself (direct reclaim).
+/// <para>
+/// kswapd runs on an emulated CPU of its own (the allocator's last), as the kernel thread runs on some
+/// CPU of the node; its frees go through that CPU's PCP like any other.
+/// </para>
+/// </summary>
+public sealed class ReclaimModel : IReclaimHooks, IDisposable
+{
+    private readonly ChunkQueue _cache = new(int.MaxValue);
+    private readonly ManualResetEventSlim _kswapdWake = new(false);
+    private IPageAllocator? _allocator;
+    private long _kswapdWakeups;
+    private long _kswapdReclaimed;
+    private long _directReclaimed;
+
+    /// <summary>The CPU kswapd runs on.</summary>
+    public int KswapdCpu { get; private set; } = -1;
+
+    /// <summary>Pages in the page cache. Exact at quiescent points.</summary>
+    public long CachedPages => _cache.Pages;
+
+    public long KswapdWakeups => Interlocked.Read(ref _kswapdWakeups);
+
+    public long KswapdReclaimedPages => Interlocked.Read(ref _kswapdReclaimed);
+
+    public long DirectReclaimedPages => Interlocked.Read(ref _directReclaimed);
+
+    /// <summary>Connects the model to its allocator (which was built with this model as its reclaim hooks).</summary>
+    public void Attach(IPageAllocator allocator, int kswapdCpu)
+    {
+        _allocator = allocator;
+        KswapdCpu = kswapdCpu;
+    }
+
+    private IPageAllocator Allocator => _allocator ?? throw new InvalidOperationException("the reclaim model is not attached to an allocator");
+
+    /// <summary>Fills the page cache until free pages are down to the low watermark (before the run starts).</summary>
+    public void Prefill(int cpu)
+    {
+        var zone = Allocator.Zone;
+        while (zone.NrFreePages > zone.WmarkPages(WatermarkKind.Low) && AddCachePage(cpu))
+        {
+        }
+    }
+
+    /// <summary>After a workload step: grow the page cache by a page while free pages are above low.</summary>
+    public void AfterStep(int cpu)
+    {
+        var zone = Allocator.Zone;
+        if (zone.NrFreePages > zone.WmarkPages(WatermarkKind.Low))
+        {
+            AddCachePage(cpu);
+        }
+    }
+
+    public void WakeKswapd(int cpu)
+    {
+        if (!_kswapdWake.IsSet)
+        {
+            Interlocked.Increment(ref _kswapdWakeups);
+            _kswapdWake.Set();
+        }
+    }
+
+    public long DirectReclaim(int cpu, int order)
+    {
+        var freed = FreeCachePages(cpu, Math.Max(PageAlloc.SwapClusterMax, 1 << order));
+        Interlocked.Add(ref _directReclaimed, freed);
+        return freed;
+    }
+
+    /// <summary>
+    /// kswapd's body: sleep until woken (waking at least every few ms to pass quiescent points), then
+    /// reclaim in SWAP_CLUSTER_MAX batches, one per step, until the zone is balanced at high.
+    /// </summary>
+    public void KswapdBody(CpuContext cpu)
+    {
+        var zone = Allocator.Zone;
+        var balancing = false;
+        while (cpu.QuiescentPoint())
+        {
+            if (!balancing)
+            {
+                // The wait is kswapd's sleep; its timeout only keeps quiescent points coming.
+                if (!_kswapdWake.Wait(TimeSpan.FromMilliseconds(5)))
+                {
+                    continue;
+                }
+
+                _kswapdWake.Reset();
+                balancing = true;
+                zone.SetFlag(ZoneFlags.ReclaimActive);
+            }
+
+            var freed = FreeCachePages(cpu.Id, PageAlloc.SwapClusterMax);
+            Interlocked.Add(ref _kswapdReclaimed, freed);
+            if (freed == 0 || zone.NrFreePages >= zone.WmarkPages(WatermarkKind.High))
+            {
+                // Balanced: the boost has done its job.
+                zone.ResetWatermarkBoost();
+                zone.ClearFlag(ZoneFlags.ReclaimActive);
+                balancing = false;
+            }
+        }
+
+        zone.ClearFlag(ZoneFlags.ReclaimActive);
+    }
+
+    /// <summary>Frees the whole page cache as <paramref name="cpu"/> (after the run).</summary>
+    public void ReleaseAll(int cpu) => FreeCachePages(cpu, long.MaxValue);
+
+    public void Dispose() => _kswapdWake.Dispose();
+
+    private bool AddCachePage(int cpu)
+    {
+        var result = Allocator.Allocate(cpu, Gfp.HighUserMovable, 0);
+        if (!result.Succeeded)
+        {
+            return false;
+        }
+
+        _cache.Enqueue(new HeldChunk(result.Pfn, 0));
+        return true;
+    }
+
+    private long FreeCachePages(int cpu, long pages)
+    {
+        long freed = 0;
+        while (freed < pages && _cache.TryDequeue(out var chunk))
+        {
+            Allocator.Free(cpu, chunk.Pfn, chunk.Order);
+            freed += chunk.Pages;
+        }
+
+        return freed;
+    }
+}

@@ -1,0 +1,59 @@
+using PcpTestbed.Designs;
+using PcpTestbed.Execution.LockStat;
+using PcpTestbed.Model;
+using PcpTestbed.Workloads.Faults;
+using PcpTestbed.Workloads.Kinds;
+
+namespace PcpTestbed.Workloads.Run;
+
+/// <summary>One run: a design, a workload, CPUs, a zone, a limit and the switches around them.</summary>
+public sealed record RunOptions
+{
+    public required DesignKind Design { get; init; }
+
+    public required WorkloadKind Workload { get; init; }
+
+    /// <summary>Emulated CPUs running the workload (pressure runs add kswapd's).</summary>
+    public required int Cpus { get; init; }
+
+    /// <summary>Builds a fresh zone for the run; compare and sweep build one per run, identical each time.</summary>
+    public required Func<Zone> ZoneFactory { get; init; }
+
+    /// <summary>How the zone was given (a spec or a /proc source), for the report.</summary>
+    public required string ZoneDescription { get; init; }
+
+    public TimeSpan? Duration { get; init; }
+
+    public long? OperationsPerCpu { get; init; }
+
+    public long Seed { get; init; } = 1;
+
+    public bool Pin { get; init; }
+
+    /// <summary>Lock statistics on (lock_stat); off measures the allocator alone.</summary>
+    public bool RecordLocks { get; init; } = true;
+
+    public int HoldSampleInterval { get; init; } = LockStatRecorder.DefaultHoldSampleInterval;
+
+    public HighatomicVariant Highatomic { get; init; } = HighatomicVariants.Default;
+
+    public WorkloadParameters Parameters { get; init; } = new();
+
+    /// <summary>Keep free pages near the low watermark with the reclaim model (kswapd and direct reclaim).</summary>
+    public bool Pressure { get; init; }
+
+    public FaultOptions Faults { get; init; } = new();
+
+    /// <summary>How often every CPU is parked for a full audit.</summary>
+    public TimeSpan AuditInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public bool Lockdep { get; init; } = true;
+
+    public InjectedBug Bugs { get; init; } = InjectedBug.None;
+
+    /// <summary>Called on the coordinator thread about every 200 ms.</summary>
+    public Action<RunProgress>? Progress { get; init; }
+
+    /// <summary>Called on the coordinator thread after each audit.</summary>
+    public Action<AuditRecord>? OnAudit { get; init; }
+}

@@ -1,0 +1,90 @@
+using PcpTestbed.Designs;
+using PcpTestbed.Execution.LockStat;
+
+namespace PcpTestbed.Workloads.Run;
+
+/// <summary>Everything a run measured, in the shape its JSON takes (the README documents the schema).</summary>
+public sealed record RunResult
+{
+    public required string Design { get; init; }
+    public required string Workload { get; init; }
+    public required int Cpus { get; init; }
+
+    /// <summary>The extra CPU kswapd ran on in a pressure run, else null.</summary>
+    public int? KswapdCpu { get; init; }
+
+    public required double Seconds { get; init; }
+    public required long Seed { get; init; }
+    public required string Zone { get; init; }
+    public required string HighatomicVariant { get; init; }
+    public required bool Pressure { get; init; }
+    public required IReadOnlyList<string> Faults { get; init; }
+    public required HostReport Host { get; init; }
+
+    public required long Allocations { get; init; }
+    public required long Frees { get; init; }
+    public required long Failures { get; init; }
+    public required long AllocatedPages { get; init; }
+    public required long FreedPages { get; init; }
+
+    /// <summary>Pages the workload (and page cache, and memory hog) held when the run ended: allocatedPages - freedPages.</summary>
+    public required long HeldPages { get; init; }
+
+    /// <summary>Allocator calls (allocations + frees) per second of the run.</summary>
+    public required double OpsPerSecond { get; init; }
+
+    /// <summary>Per lock class: lock_stat's numbers with percentiles, and per call site. Empty when recording was off.</summary>
+    public required IReadOnlyList<LockClassStats> Locks { get; init; }
+
+    public required LockStatInfo LockStat { get; init; }
+    public required RefillReport Refill { get; init; }
+    public required long RemoteFrees { get; init; }
+    public required long RemoteFreeFallbacks { get; init; }
+
+    /// <summary>Pages served, by the migratetype of the pageblock they came from.</summary>
+    public required IReadOnlyDictionary<string, long> Sources { get; init; }
+
+    public required HighatomicReport Highatomic { get; init; }
+
+    /// <summary>Audits run (at quiescent points during the run, the end, and after releasing everything).</summary>
+    public required int Audits { get; init; }
+
+    public required long InvariantViolations { get; init; }
+
+    /// <summary>The first violations found, as the auditor words them.</summary>
+    public required IReadOnlyList<string> Violations { get; init; }
+
+    /// <summary>Pages neither free, on a PCP, nor held by anyone after everything was released: must be 0.</summary>
+    public required long PagesLost { get; init; }
+
+    public required WorkloadReport WorkloadCounters { get; init; }
+    public ReclaimReport? Reclaim { get; init; }
+    public FaultReport? FaultEvents { get; init; }
+
+    /// <summary>Every allocator counter, for diffing runs.</summary>
+    public required AllocatorStats Allocator { get; init; }
+}
+
+public sealed record HostReport(int Cores, bool Pinned, bool Oversubscribed);
+
+public sealed record LockStatInfo(bool Recorded, int HoldSampleInterval, double ClockReadNs);
+
+/// <summary>PCP refills, and for the pageblock designs how many each phase P0..P3 served and the pages it delivered.</summary>
+public sealed record RefillReport(long Refills, long P0, long P1, long P2, long P3, long PagesP0, long PagesP1, long PagesP2, long PagesP3);
+
+public sealed record HighatomicReport(
+    long ReservedPages,
+    long ReservedStart,
+    long ReservedMax,
+    long ReserveEvents,
+    long UnreserveEvents,
+    long FastpathHits,
+    long Misses,
+    long OrderZeroFallbacks,
+    long CapPages);
+
+public sealed record WorkloadReport(long IdleSteps, long Cycles, long HandedOffPages, long OrderZeroFallbacks);
+
+public sealed record ReclaimReport(long KswapdWakeups, long KswapdReclaimedPages, long DirectReclaimedPages, long CachedPagesAtEnd);
+
+public sealed record FaultReport(long Offlines, long Onlines, long Exhaustions, long HogPages, int DrainStormPercent);

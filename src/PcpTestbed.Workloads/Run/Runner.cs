@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using PcpTestbed.Designs;
+using PcpTestbed.Execution.Cpus;
+using PcpTestbed.Execution.Locking;
+using PcpTestbed.Execution.LockStat;
+using PcpTestbed.Model;
+using PcpTestbed.Model.Sync;
+using PcpTestbed.Workloads.Faults;
+using PcpTestbed.Workloads.Kinds;
+using PcpTestbed.Workloads.Reclaim;
+
+namespace PcpTestbed.Workloads.Run;
+
+/// <summary>
+/// Runs a design under a workload on emulated CPUs: builds the zone and the allocator over the chosen
+/// execution (lock recording on or off, hold delays), starts the CPUs, audits at quiescent points on a
+/// schedule while injecting faults, then audits at the end, releases everything the workload holds and
+/// audits again, counting pages lost.
+/// </summary>
+public static class Runner
+{
+    private static readonly TimeSpan ProgressPeriod = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan DecayPeriod = TimeSpan.FromSeconds(1);
+    private const int KeptViolations = 20;
+
+    public static RunResult Run(RunOptions options)
+    {
+        Validate(options);
+        var zone = options.ZoneFactory();
+        var reclaim = options.Pressure ? new ReclaimModel() : null;
+        try
+        {
+            var config = new AllocatorConfig
+            {
+                Cpus = options.Cpus + (reclaim != null ? 1 : 0),
+                Highatomic = options.Highatomic,
+                Reclaim = (IReclaimHooks?)reclaim ?? NoReclaim.Instance,
+                Lockdep = options.Lockdep,
+                Bugs = options.Bugs,
+            };
+
+            // One generic instantiation per probe combination: a switched-off probe costs nothing.
+            if (!options.RecordLocks)
+            {
+                return options.Faults.HasHoldDelays
+                    ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<NoLockProbe>>(new(default, options.Faults.HoldDelays)), null)
+                    : RunWith(options, zone, config, reclaim, new OsExecution<NoLockProbe>(default), null);
+            }
+
+            var recorder = new LockStatRecorder(config.Cpus, options.HoldSampleInterval, (ulong)options.Seed);
+            return options.Faults.HasHoldDelays
+                ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<LockStatProbe>>(new(new LockStatProbe(recorder), options.Faults.HoldDelays)), recorder)
+                : RunWith(options, zone, config, reclaim, new OsExecution<LockStatProbe>(new LockStatProbe(recorder)), recorder);
+        }
+        finally
+        {
+            reclaim?.Dispose();
+        }
+    }
+
+    private static void Validate(RunOptions o)
+    {
+        if (o.Cpus < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(o), o.Cpus, "expected at least one CPU");
+        }
+
+        if (o.Duration == null && o.OperationsPerCpu == null)
+        {
+            throw new ArgumentException("a run needs a duration or an operation budget", nameof(o));
+        }
+
+        if (o.Workload == WorkloadKind.Purge && o.Cpus < 2)
+        {
+            throw new ArgumentException("purge needs at least 2 CPUs: one to allocate, one to purge", nameof(o));
+        }
+    }
+
+    private static RunResult RunWith<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, TExec exec, LockStatRecorder? recorder)
+        where TExec : struct, IExecution
+    {
+        var allocator = AllocatorFactory.Create(o.Design, zone, config, exec);
+        var background = allocator.Audit().Census.AllocatedPages;
+        var kswapdCpu = reclaim != null ? o.Cpus : -1;
+        reclaim?.Attach(allocator, kswapdCpu);
+
+        // Set-up allocations (the page cache of a pressure run) are not part of what is measured.
+        reclaim?.Prefill(0);
+        allocator.ResetStats();
+        recorder?.Reset();
+
+        var workload = Workload.Create(o.Workload, new WorkloadContext(allocator, o.Cpus, o.Parameters, o.Seed));
+        using var mailbox = new CpuMailbox(config.Cpus);
+        using var machine = new CpuMachine(new CpuMachineOptions(config.Cpus, o.Pin));
+        using var exited = new CountdownEvent(config.Cpus);
+        var faults = o.Faults.CpuHotplug || o.Faults.Exhaustion
+            ? new FaultInjector(o.Faults, machine, allocator, mailbox, o.Cpus, o.Seed)
+            : null;
+        var audits = new List<AuditRecord>();
+        var stopwatch = Stopwatch.StartNew();
+
+        long Held() => workload.HeldPages + (reclaim?.CachedPages ?? 0) + (faults?.HeldPages ?? 0);
+
+        AuditRecord Audit()
+        {
+            var report = allocator.Audit();
+            var held = Held();
+            var lost = report.Census.AllocatedPages - background - held;
+            var violations = report.Violations.Take(KeptViolations).Select(v => v.ToString()).ToList();
+            if (lost != 0)
+            {
+                violations.Insert(0, $"[§7.1 single-state] {lost} pages allocated but held by nobody (lost) or counted twice");
+            }
+
+            var record = new AuditRecord(audits.Count, stopwatch.Elapsed, report.Census, held, lost, report.ViolationCount, violations);
+            audits.Add(record);
+            o.OnAudit?.Invoke(record);
+            return record;
+        }
+
+        void Body(CpuContext cpu)
+        {
+            try
+            {
+                if (cpu.Id == kswapdCpu)
+                {
+                    reclaim!.KswapdBody(cpu);
+                    return;
+                }
+
+                CpuLoop(cpu, o, allocator, workload, mailbox, reclaim);
+            }
+            finally
+            {
+                exited.Signal();
+            }
+        }
+
+        var limit = new RunLimit(o.OperationsPerCpu, o.Duration);
+        machine.Start(Body, limit);
+        var nextAudit = o.AuditInterval;
+        var nextProgress = TimeSpan.Zero;
+        while (!exited.Wait(ProgressPeriod))
+        {
+            var now = stopwatch.Elapsed;
+            if (o.OperationsPerCpu != null && WorkloadCpusFinished(machine, o.Cpus))
+            {
+                // An operation budget ends the workload CPUs; kswapd runs until told to stop.
+                machine.RequestStop();
+            }
+
+            if (now >= nextAudit)
+            {
+                machine.StopTheWorld(() => Audit());
+                nextAudit = now + o.AuditInterval;
+            }
+
+            faults?.Tick(Stopwatch.GetTimestamp());
+            if (now >= nextProgress)
+            {
+                o.Progress?.Invoke(new RunProgress(now, o.Duration, Operations(machine), o.OperationsPerCpu * o.Cpus, audits.Count, audits.Sum(a => a.ViolationCount)));
+                nextProgress = now + ProgressPeriod;
+            }
+        }
+
+        var run = machine.Join(machine.QuiescenceTimeout);
+        var seconds = run.Elapsed.TotalSeconds;
+        Audit();
+        var stats = allocator.Stats();
+        var locks = recorder?.Snapshot();
+        var heldAtEnd = Held();
+
+        // Give everything back: every page must come home.
+        var releaser = Enumerable.Range(0, o.Cpus).First(allocator.IsOnline);
+        workload.ReleaseAll(releaser);
+        reclaim?.ReleaseAll(releaser);
+        faults?.ReleaseAllStopped(releaser);
+        allocator.DrainAllPages(releaser);
+        var final = Audit();
+        var lostAfterRelease = zone.PresentPages - zone.ReservedPages - background - final.Census.FreePages;
+
+        return Report(o, zone, allocator, stats, locks, recorder, run, seconds, heldAtEnd, audits, Math.Max(final.PagesLost, lostAfterRelease),
+            workload, reclaim, faults, kswapdCpu);
+    }
+
+    private static bool WorkloadCpusFinished(CpuMachine machine, int cpus) =>
+        Enumerable.Range(0, cpus).All(c => machine.State(c) is CpuState.Finished);
+
+    private static long Operations(CpuMachine machine) => Enumerable.Range(0, machine.CpuCount).Sum(c => machine.Cpu(c).Operations);
+
+    /// <summary>A CPU's life: posted work, one workload step, drain storms, the page cache, and the vmstat decay every second.</summary>
+    private static void CpuLoop(CpuContext cpu, RunOptions o, IPageAllocator allocator, Workload workload, CpuMailbox mailbox, ReclaimModel? reclaim)
+    {
+        var id = cpu.Id;
+        var random = new Support.CpuRandom(o.Seed ^ 0x5DEECE66DL, id);
+        var decayTicks = (long)(DecayPeriod.TotalSeconds * Stopwatch.Frequency);
+        var nextDecay = Stopwatch.GetTimestamp() + decayTicks;
+        var drainStorm = o.Faults.DrainStormPercent;
+        long steps = 0;
+        while (cpu.QuiescentPoint())
+        {
+            mailbox.RunPending(id);
+            workload.Step(id);
+            if (drainStorm > 0 && random.Percent(drainStorm))
+            {
+                allocator.DrainAllPages(id);
+            }
+
+            reclaim?.AfterStep(id);
+
+            // refresh_cpu_vm_stats() runs decay_pcp_high() about once a second on every CPU.
+            if ((++steps & 63) == 0 && Stopwatch.GetTimestamp() >= nextDecay)
+            {
+                allocator.DecayPcpHigh(id);
+                nextDecay += decayTicks;
+            }
+        }
+    }
+
+    private static RunResult Report(RunOptions o, Zone zone, IPageAllocator allocator, AllocatorStats s, LockStatReport? locks, LockStatRecorder? recorder,
+        CpuRunResult run, double seconds, long held, List<AuditRecord> audits, long pagesLost, Workload workload, ReclaimModel? reclaim,
+        FaultInjector? faults, int kswapdCpu)
+    {
+        var counters = SumCounters(workload);
+        return new RunResult
+        {
+            Design = Designs.Designs.Name(o.Design),
+            Workload = WorkloadKinds.Name(o.Workload),
+            Cpus = o.Cpus,
+            KswapdCpu = kswapdCpu >= 0 ? kswapdCpu : null,
+            Seconds = seconds,
+            Seed = o.Seed,
+            Zone = o.ZoneDescription,
+            HighatomicVariant = HighatomicVariants.Name(o.Highatomic),
+            Pressure = o.Pressure,
+            Faults = o.Faults.Names(),
+            Host = new HostReport(run.HostCores, run.Pinned, run.Oversubscribed),
+            Allocations = s.Allocations,
+            Frees = s.Frees,
+            Failures = s.Failures,
+            AllocatedPages = s.AllocatedPages,
+            FreedPages = s.FreedPages,
+            HeldPages = held,
+            OpsPerSecond = seconds > 0 ? (s.Allocations + s.Frees) / seconds : 0,
+            Locks = locks?.Classes ?? [],
+            LockStat = new LockStatInfo(recorder != null, recorder?.HoldSampleInterval ?? 0, recorder?.ClockReadNs ?? 0),
+            Refill = new RefillReport(s.Refills, s.RefillsByPhase[0], s.RefillsByPhase[1], s.RefillsByPhase[2], s.RefillsByPhase[3],
+                s.PagesByPhase[0], s.PagesByPhase[1], s.PagesByPhase[2], s.PagesByPhase[3]),
+            RemoteFrees = s.RemoteFrees,
+            RemoteFreeFallbacks = s.RemoteFreeFallbacks,
+            Sources = MigrateTypes.All().ToDictionary(mt => MigrateTypes.KernelName(mt).ToLowerInvariant(), mt => s.SourcePages[(int)mt]),
+            Highatomic = new HighatomicReport(s.HighatomicReservedEnd, s.HighatomicReservedStart, s.HighatomicReservedMax,
+                s.HighatomicReserveEvents, s.HighatomicUnreserveEvents, s.HighatomicFastpathHits, s.HighatomicMisses,
+                counters.OrderZeroFallbacks, zone.HighatomicMaxPages),
+            Audits = audits.Count,
+            InvariantViolations = audits.Sum(a => a.ViolationCount + (a.PagesLost != 0 ? 1 : 0)),
+            Violations = audits.SelectMany(a => a.Violations).Take(KeptViolations).ToList(),
+            PagesLost = pagesLost,
+            WorkloadCounters = counters,
+            Reclaim = reclaim == null ? null
+                : new ReclaimReport(reclaim.KswapdWakeups, reclaim.KswapdReclaimedPages, reclaim.DirectReclaimedPages, 0),
+            FaultEvents = o.Faults.Any
+                ? new FaultReport(faults?.Offlines ?? 0, faults?.Onlines ?? 0, faults?.Exhaustions ?? 0, faults?.HogPages ?? 0, o.Faults.DrainStormPercent)
+                : null,
+            Allocator = s,
+        };
+    }
+
+    private static WorkloadReport SumCounters(Workload workload)
+    {
+        var c = workload.Counters;
+        long idle = 0, cycles = 0, handed = 0, fallbacks = 0;
+        for (var i = 0; i < c.Length; i++)
+        {
+            idle += c[i].IdleSteps;
+            cycles += c[i].Cycles;
+            handed += c[i].HandedOffPages;
+            fallbacks += c[i].OrderZeroFallbacks;
+        }
+
+        return new WorkloadReport(idle, cycles, handed, fallbacks);
+    }
+}

@@ -10,7 +10,7 @@ internal static class TestBudgets
     public const uint Seed = 1;
 
     /// <summary>Every scenario on every design it applies to, without bugs, under the default strategy.</summary>
-    public const int CleanIterations = 200;
+    public const int CleanIterations = 300;
 
     /// <summary>Scenarios run clean under every other strategy.</summary>
     public const int CleanIterationsPerStrategy = 100;

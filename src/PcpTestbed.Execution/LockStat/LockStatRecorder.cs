@@ -113,6 +113,34 @@ public sealed class LockStatRecorder
         return new LockStatReport(CpuCount, HoldSampleInterval, ClockReadNs, classes);
     }
 
+    /// <summary>
+    /// One class's wait and hold histograms merged over CPUs and sites, the data behind its percentiles (for
+    /// plots). Exact when the CPUs are quiescent, like <see cref="Snapshot"/>.
+    /// </summary>
+    public LockClassHistograms Histograms(LockClass lockClass)
+    {
+        var wait = new LogLinearHistogram();
+        var hold = new LogLinearHistogram();
+        for (var site = 0; site < LockSites.Count; site++)
+        {
+            var slot = Slot(lockClass, (LockSite)site);
+            for (var cpu = 0; cpu < CpuCount; cpu++)
+            {
+                var buckets = Volatile.Read(ref _buckets[cpu]);
+                if (buckets is null)
+                {
+                    continue;
+                }
+
+                ref var s = ref _cpus[cpu].Sites[slot];
+                wait.Add(buckets.AsSpan(BucketBase(WaitKind, slot), LogLinearHistogram.BucketCount), s.Wait.Count, s.Wait.TotalNs, s.Wait.MinNs, s.Wait.MaxNs);
+                hold.Add(buckets.AsSpan(BucketBase(HoldKind, slot), LogLinearHistogram.BucketCount), s.Hold.Count, s.Hold.TotalNs, s.Hold.MinNs, s.Hold.MaxNs);
+            }
+        }
+
+        return new LockClassHistograms(LockClasses.Name(lockClass), wait, hold);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int Slot(LockClass c, LockSite site) => ((int)c * LockSites.Count) + (int)site;
 

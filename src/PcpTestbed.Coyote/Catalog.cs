@@ -21,6 +21,7 @@ public static class Catalog
         new HighatomicReserveRaceScenario(),
         new LockFreeRemoteListScenario(),
         new CmaRefillScenario(),
+        new DecayVsDrainScenario(),
     ];
 
     private const string SingleState = "§7.1 single-state";
@@ -34,10 +35,9 @@ public static class Catalog
         Bug(InjectedBug.IgnorePcpTrylockFailure, "trylock-failures", DesignKind.Mainline, [Violations.Liveness, SingleState, PcpCount],
             "CPU 0's allocation takes from its list unlocked while CPU 1's drain frees the same list: the drain spins on lists emptier " +
             "than pcp->count, or a page ends both on a free list and allocated"),
-        Bug(InjectedBug.UnclampedBulkFreeCount, "drain-all-vs-alloc", DesignKind.Mainline, [Violations.Liveness],
-            "not reachable in this model: every caller computes the count under the same pcp->lock hold as free_pcppages_bulk(), " +
-            "so count never exceeds pcp->count (decay_pcp_high() runs wholly under the lock here, unlike the kernel)",
-            findable: false),
+        Bug(InjectedBug.UnclampedBulkFreeCount, DecayVsDrainScenario.ScenarioName, DesignKind.Mainline, [Violations.Liveness],
+            "CPU 0's decay works out the pages to drain without the lock, CPU 1's drain_all_pages() empties the PCP, then the decay " +
+            "asks free_pcppages_bulk() for more pages than are left: without the clamp it spins over empty lists forever"),
         Bug(InjectedBug.DrainWithoutPcpLock, "drain-all-vs-alloc", DesignKind.Mainline, [Violations.Liveness, PcpCount, SingleState],
             "CPU 2 reads CPU 0's pcp->count and drains without the lock while CPU 0 allocates from the same lists: the drain spins on " +
             "lists emptier than the count it read, or one count update is lost"),

@@ -83,15 +83,15 @@ public abstract partial class PageAllocator<TExec>
     /// <summary>
     /// decay_pcp_high() from the vmstat work of <paramref name="cpu"/>: lower pcp->high by an eighth (never
     /// below high_min, nor more than batch &lt;&lt; PCP_BATCH_SCALE_MAX under the count) and free the excess.
-    /// The kernel updates high before taking the lock, as only the CPU itself writes it; here routed frees
-    /// of the pageblock design write it too, so the whole decay runs under pcp->lock.
+    /// As in the kernel, high and the amount to drain are worked out without pcp->lock (a racy update the
+    /// kernel accepts: only heuristics read high); the lock is taken to drain, and free_pcppages_bulk()
+    /// clamps the amount to what is still there.
     /// </summary>
     public void DecayPcpHigh(int cpu)
     {
         CheckCpu(cpu);
         ref var pcp = ref _pcps[cpu];
-        _exec.Lock(ref pcp.Lock, cpu, LockSite.PcpDecay);
-        OnPcpLocked(cpu, ref pcp);
+        _exec.Interleave();
         var highMin = Volatile.Read(ref pcp.HighMin);
         var batch = Volatile.Read(ref pcp.Batch);
         if (pcp.High > highMin)
@@ -100,6 +100,20 @@ public abstract partial class PageAllocator<TExec>
         }
 
         var toDrain = pcp.Count - pcp.High;
+        if (toDrain <= 0 && !HasPendingPcpWork(cpu))
+        {
+            return;
+        }
+
+        _exec.Lock(ref pcp.Lock, cpu, LockSite.PcpDecay);
+        var before = pcp.Count;
+        OnPcpLocked(cpu, ref pcp);
+        if (pcp.Count != before)
+        {
+            // Pending work added pages (remote frees taken over): drain against the count now held.
+            toDrain = pcp.Count - pcp.High;
+        }
+
         if (toDrain > 0)
         {
             FreePcppagesBulk(cpu, cpu, ref pcp, toDrain, 0, LockSite.Drain);
@@ -107,6 +121,9 @@ public abstract partial class PageAllocator<TExec>
 
         _exec.Unlock(ref pcp.Lock, cpu);
     }
+
+    /// <summary>Whether a PCP has work only its lock holder can do (the lock-free variant's pending remote frees).</summary>
+    protected virtual bool HasPendingPcpWork(int cpu) => false;
 
     /// <summary>
     /// page_alloc_cpu_dead(), run on <paramref name="cpu"/> after <paramref name="deadCpu"/> has stopped:

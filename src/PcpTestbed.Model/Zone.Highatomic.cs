@@ -20,11 +20,22 @@ public sealed partial class Zone
         return (onePercent + PageAlloc.PageblockNrPages - 1) & ~(long)(PageAlloc.PageblockNrPages - 1);
     }
 
-    /// <summary>Counts HIGHATOMIC blocks a zone is built with (a spec or an image may start with a reserve).</summary>
-    internal void InitReservedHighatomic(long pages)
+    /// <summary>
+    /// How far past the cap an order ≥ pageblock_order reservation has taken the reserve (the kernel checks
+    /// the cap before adding 1 &lt;&lt; order). The auditor allows the reserve this much over the cap, no more.
+    /// </summary>
+    public long HighatomicCapOvershoot { get; private set; }
+
+    /// <summary>
+    /// Counts HIGHATOMIC blocks a zone is built with (a spec or an image may start with a reserve).
+    /// <paramref name="overshoot"/>: how far past the cap the reserve may already be (a real kernel's, after
+    /// an order-9/10 reservation); 0 for synthetic zones.
+    /// </summary>
+    internal void InitReservedHighatomic(long pages, long overshoot = 0)
     {
         AssertLocked();
         Volatile.Write(ref _nrReservedHighatomic, pages);
+        HighatomicCapOvershoot = overshoot;
     }
 
     /// <summary>
@@ -68,8 +79,11 @@ public sealed partial class Zone
         }
         else
         {
+            // The kernel counts a whole order-9/10 chunk, checked against the cap before adding: the
+            // reserve may end up a pageblock past the cap. Remember by how much, so the audit stays exact.
             ChangePageblockRange(pfn, order, MigrateType.HighAtomic);
             Volatile.Write(ref _nrReservedHighatomic, _nrReservedHighatomic + (1L << order));
+            HighatomicCapOvershoot = Math.Max(HighatomicCapOvershoot, _nrReservedHighatomic - max);
         }
 
         Events.HighatomicReserves++;
@@ -116,6 +130,7 @@ public sealed partial class Zone
                 MoveToFreeList(pfn, order, MigrateType.HighAtomic, toMt);
                 ChangePageblockRange(pfn, order, toMt);
                 moved = 1;
+                MergeRelabelledChunk(pfn, order, toMt);
             }
 
             if (moved > 0)
@@ -126,5 +141,28 @@ public sealed partial class Zone
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// A wholly free chunk that was just relabelled from HIGHATOMIC to a mergeable type may now merge with
+    /// a free buddy block. The kernel leaves the two unmerged until one of them is allocated; the emulation
+    /// frees the chunk again so that free chunks stay maximally merged (../shared/KERNEL.md §7.3). A
+    /// deviation of one merge, noted in the README's fidelity notes.
+    /// </summary>
+    private void MergeRelabelledChunk(int pfn, int order, MigrateType mt)
+    {
+        if (order >= PageAlloc.MaxPageOrder || !FindBuddy(pfn, order, out var buddy))
+        {
+            return;
+        }
+
+        var buddyMt = GetPageblockMigratetype(buddy);
+        if (buddyMt != mt && (!MigrateTypes.IsMergeable(buddyMt) || !MigrateTypes.IsMergeable(mt)))
+        {
+            return;
+        }
+
+        DelFromFreeList(pfn, order, mt);
+        FreeOnePage(pfn, order, mt, FpiFlags.None);
     }
 }

@@ -69,17 +69,11 @@ public sealed class BugCatalogTests : ControlledTest
     }
 
     [Fact]
-    public void A_bug_the_model_cannot_reach_is_documented_not_claimed()
+    public void Every_catalogued_bug_is_reachable_by_some_interleaving()
     {
-        var unreachable = Catalog.Bugs.Where(b => !b.Findable).ToArray();
-
-        var bug = Assert.Single(unreachable);
-        Assert.Equal(InjectedBug.UnclampedBulkFreeCount, bug.Bug);
-        Assert.Contains("not reachable", bug.Note);
-
-        // Honest: the scenario really does not find it, so the catalogue does not claim it.
-        var r = Explore(bug.Scenario, bug.DesignKind, bug.Bug, bug.Iterations);
-        Assert.False(r.BugFound, Describe(r));
+        // The catalogue may mark a bug unreachable only with the reason; none is today.
+        Assert.All(Catalog.Bugs, b => Assert.True(b.Findable, $"{b.Name}: {b.Note}"));
+        Assert.True(Catalog.Bugs.Count >= 10, $"{Catalog.Bugs.Count} bugs catalogued");
     }
 
     private static BugInfo Entry(string name) => Catalog.Bugs.Single(b => b.Name == name);

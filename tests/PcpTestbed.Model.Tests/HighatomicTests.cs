@@ -172,7 +172,7 @@ public class HighatomicTests
         // No audit here: the auditor rejects this kernel state (the skipped test below).
     }
 
-    [Fact(Skip = "Model bug: ZoneAuditor reports nr_reserved_highatomic over the cap, which the kernel allows after an order-10 reservation (see report)")]
+    [Fact]
     public void The_auditor_accepts_the_overshoot_the_kernel_allows_after_an_order_10_reservation()
     {
         var zone = AllAllocated(Blocks(512, MigrateType.Movable));
@@ -282,7 +282,7 @@ public class HighatomicTests
         AssertAuditClean(zone);
     }
 
-    [Fact(Skip = "Model bug: unreserving a wholly free HIGHATOMIC block beside a free mergeable buddy block leaves two unmerged order-9 buddies, which the auditor rejects (see report)")]
+    [Fact]
     public void Unreserving_a_wholly_free_highatomic_block_beside_a_free_movable_block_leaves_the_zone_audit_clean()
     {
         // Block 6 (HIGHATOMIC) and block 7 (MOVABLE) are both wholly free: they cannot merge while their types differ.

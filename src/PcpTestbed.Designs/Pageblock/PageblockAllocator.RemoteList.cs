@@ -112,6 +112,8 @@ public sealed partial class PageblockAllocator<TExec>
         }
     }
 
+    protected override bool HasPendingPcpWork(int cpu) => _lockFree && Volatile.Read(ref _pcps[cpu].RemoteFreeHead) > 0;
+
     protected override bool PcpHasPages(int target) =>
         base.PcpHasPages(target) || (_lockFree && Volatile.Read(ref _pcps[target].RemoteFreeHead) > 0);
 }

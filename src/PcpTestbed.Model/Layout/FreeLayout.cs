@@ -268,28 +268,46 @@ internal sealed class FreeLayout
             p += 1 << o;
         }
 
-        // present - managed pages are reserved: taken from the allocated chunks at the zone's end.
+        // present - managed pages are reserved: the last pages of the allocated chunks, from the zone's end.
         var reserved = _reservedPages;
         for (var i = allocated.Count - 1; i >= 0; i--)
         {
             var (pfn, order) = allocated[i];
-            if (reserved == 0)
-            {
-                MarkAllocated(zone, pfn, order);
-                continue;
-            }
+            var end = pfn + (1 << order);
+            var take = (int)Math.Min(reserved, 1L << order);
+            Tile(zone, pfn, end - take, PageState.Allocated);
+            Tile(zone, end - take, end, PageState.Reserved);
+            reserved -= take;
+        }
 
-            // Split the chunk until its upper part fits the reservation still owed.
-            while ((1L << order) > reserved)
+        if (reserved != 0)
+        {
+            throw new FormatException($"zone {zone.Name}: {reserved} reserved pages (present - managed) left over: too few allocated pages to hold them");
+        }
+    }
+
+    /// <summary>Covers [start, end) with maximal aligned chunks in <paramref name="state"/>.</summary>
+    private static void Tile(Zone zone, int start, int end, PageState state)
+    {
+        for (var p = start; p < end;)
+        {
+            var order = Math.Min(PageAlloc.MaxPageOrder, System.Numerics.BitOperations.TrailingZeroCount(p | (1 << PageAlloc.MaxPageOrder)));
+            while (p + (1 << order) > end)
             {
                 order--;
-                MarkAllocated(zone, pfn, order);
-                pfn += 1 << order;
             }
 
-            zone.Pages[pfn].State = PageState.Reserved;
-            zone.Pages[pfn].Order = (byte)order;
-            reserved -= 1L << order;
+            if (state == PageState.Reserved)
+            {
+                zone.Pages[p].State = PageState.Reserved;
+                zone.Pages[p].Order = (byte)order;
+            }
+            else
+            {
+                MarkAllocated(zone, p, order);
+            }
+
+            p += 1 << order;
         }
     }
 

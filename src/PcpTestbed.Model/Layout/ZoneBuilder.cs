@@ -50,9 +50,20 @@ public static class ZoneBuilder
         var layout = FreeLayout.Plan(image);
         var zone = new Zone(image.PresentPages, image.ManagedPages, image.Watermarks, image.StartPfn, image.Name);
         SetBlockTypes(zone, layout.BlockTypes);
+
+        // A kernel's reserve can pass the cap by at most what one order-10 reservation adds past it.
+        var reserved = (long)image.BlockCounts[(int)MigrateType.HighAtomic] * PageAlloc.PageblockNrPages;
+        var overshoot = Math.Max(0, reserved - zone.HighatomicMaxPages);
+        if (overshoot > PageAlloc.MaxOrderNrPages - PageAlloc.PageblockNrPages)
+        {
+            throw new FormatException(
+                $"zone {image.Name}: {image.BlockCounts[(int)MigrateType.HighAtomic]} HIGHATOMIC blocks exceed the reserve's cap of " +
+                $"{zone.HighatomicMaxPages / PageAlloc.PageblockNrPages} blocks (1% of the zone) by more than one order-10 reservation could");
+        }
+
         WithBootLock(zone, () =>
         {
-            zone.InitReservedHighatomic((long)image.BlockCounts[(int)MigrateType.HighAtomic] * PageAlloc.PageblockNrPages);
+            zone.InitReservedHighatomic(reserved, overshoot);
             layout.Apply(zone);
         });
         return zone;

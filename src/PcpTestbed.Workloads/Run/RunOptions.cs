@@ -39,6 +39,9 @@ public sealed record RunOptions
 
     public WorkloadParameters Parameters { get; init; } = new();
 
+    /// <summary>Pageblock designs: bound refill phases 0 and 1 by the PCP's room (<see cref="AllocatorConfig.PageblockRefillWithinHigh"/>).</summary>
+    public bool RefillWithinHigh { get; init; }
+
     /// <summary>Keep free pages near the low watermark with the reclaim model (kswapd and direct reclaim).</summary>
     public bool Pressure { get; init; }
 

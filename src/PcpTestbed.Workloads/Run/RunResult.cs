@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using PcpTestbed.Designs;
 using PcpTestbed.Execution.LockStat;
 
@@ -18,6 +19,9 @@ public sealed record RunResult
     public required string Zone { get; init; }
     public required string HighatomicVariant { get; init; }
     public required bool Pressure { get; init; }
+
+    /// <summary>Pageblock refill phases 0 and 1 were bounded by the PCP's room (an experiment switch).</summary>
+    public bool RefillWithinHigh { get; init; }
     public required IReadOnlyList<string> Faults { get; init; }
     public required HostReport Host { get; init; }
 
@@ -27,8 +31,17 @@ public sealed record RunResult
     public required long AllocatedPages { get; init; }
     public required long FreedPages { get; init; }
 
-    /// <summary>Pages the workload (and page cache, and memory hog) held when the run ended: allocatedPages - freedPages.</summary>
+    /// <summary>
+    /// Pages the workload (and page cache, and memory hog) held when the run ended: allocatedPages - freedPages +
+    /// prefilledPages.
+    /// </summary>
     public required long HeldPages { get; init; }
+
+    /// <summary>
+    /// Pages a pressure run's page cache took before the measured run (not in allocations or allocatedPages);
+    /// 0 without pressure.
+    /// </summary>
+    public long PrefilledPages { get; init; }
 
     /// <summary>Allocator calls (allocations + frees) per second of the run.</summary>
     public required double OpsPerSecond { get; init; }
@@ -63,6 +76,10 @@ public sealed record RunResult
 
     /// <summary>Every allocator counter, for diffing runs.</summary>
     public required AllocatorStats Allocator { get; init; }
+
+    /// <summary>Per lock class, the wait and hold histograms behind the percentiles (for plots; not in the JSON).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<LockClassHistograms> LockHistograms { get; init; } = [];
 }
 
 public sealed record HostReport(int Cores, bool Pinned, bool Oversubscribed);

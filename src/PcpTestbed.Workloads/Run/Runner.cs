@@ -37,6 +37,7 @@ public static class Runner
                 Reclaim = (IReclaimHooks?)reclaim ?? NoReclaim.Instance,
                 Lockdep = options.Lockdep,
                 Bugs = options.Bugs,
+                PageblockRefillWithinHigh = options.RefillWithinHigh,
             };
 
             // One generic instantiation per probe combination: a switched-off probe costs nothing.
@@ -69,11 +70,6 @@ public static class Runner
         {
             throw new ArgumentException("a run needs a duration or an operation budget", nameof(o));
         }
-
-        if (o.Workload == WorkloadKind.Purge && o.Cpus < 2)
-        {
-            throw new ArgumentException("purge needs at least 2 CPUs: one to allocate, one to purge", nameof(o));
-        }
     }
 
     private static RunResult RunWith<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, TExec exec, LockStatRecorder? recorder)
@@ -86,6 +82,7 @@ public static class Runner
 
         // Set-up allocations (the page cache of a pressure run) are not part of what is measured.
         reclaim?.Prefill(0);
+        var prefilled = reclaim?.CachedPages ?? 0;
         allocator.ResetStats();
         recorder?.Reset();
 
@@ -168,7 +165,9 @@ public static class Runner
         Audit();
         var stats = allocator.Stats();
         var locks = recorder?.Snapshot();
+        var histograms = recorder == null ? [] : Enumerable.Range(0, LockClasses.Count).Select(c => recorder.Histograms((LockClass)c)).ToArray();
         var heldAtEnd = Held();
+        var cachedAtEnd = reclaim?.CachedPages ?? 0;
 
         // Give everything back: every page must come home.
         var releaser = Enumerable.Range(0, o.Cpus).First(allocator.IsOnline);
@@ -180,7 +179,7 @@ public static class Runner
         var lostAfterRelease = zone.PresentPages - zone.ReservedPages - background - final.Census.FreePages;
 
         return Report(o, zone, allocator, stats, locks, recorder, run, seconds, heldAtEnd, audits, Math.Max(final.PagesLost, lostAfterRelease),
-            workload, reclaim, faults, kswapdCpu);
+            workload, reclaim, faults, kswapdCpu, prefilled, cachedAtEnd) with { LockHistograms = histograms };
     }
 
     private static bool WorkloadCpusFinished(CpuMachine machine, int cpus) =>
@@ -219,7 +218,7 @@ public static class Runner
 
     private static RunResult Report(RunOptions o, Zone zone, IPageAllocator allocator, AllocatorStats s, LockStatReport? locks, LockStatRecorder? recorder,
         CpuRunResult run, double seconds, long held, List<AuditRecord> audits, long pagesLost, Workload workload, ReclaimModel? reclaim,
-        FaultInjector? faults, int kswapdCpu)
+        FaultInjector? faults, int kswapdCpu, long prefilled, long cachedAtEnd)
     {
         var counters = SumCounters(workload);
         return new RunResult
@@ -233,6 +232,7 @@ public static class Runner
             Zone = o.ZoneDescription,
             HighatomicVariant = HighatomicVariants.Name(o.Highatomic),
             Pressure = o.Pressure,
+            RefillWithinHigh = o.RefillWithinHigh,
             Faults = o.Faults.Names(),
             Host = new HostReport(run.HostCores, run.Pinned, run.Oversubscribed),
             Allocations = s.Allocations,
@@ -241,6 +241,7 @@ public static class Runner
             AllocatedPages = s.AllocatedPages,
             FreedPages = s.FreedPages,
             HeldPages = held,
+            PrefilledPages = prefilled,
             OpsPerSecond = seconds > 0 ? (s.Allocations + s.Frees) / seconds : 0,
             Locks = locks?.Classes ?? [],
             LockStat = new LockStatInfo(recorder != null, recorder?.HoldSampleInterval ?? 0, recorder?.ClockReadNs ?? 0),
@@ -258,7 +259,7 @@ public static class Runner
             PagesLost = pagesLost,
             WorkloadCounters = counters,
             Reclaim = reclaim == null ? null
-                : new ReclaimReport(reclaim.KswapdWakeups, reclaim.KswapdReclaimedPages, reclaim.DirectReclaimedPages, 0),
+                : new ReclaimReport(reclaim.KswapdWakeups, reclaim.KswapdReclaimedPages, reclaim.DirectReclaimedPages, cachedAtEnd),
             FaultEvents = o.Faults.Any
                 ? new FaultReport(faults?.Offlines ?? 0, faults?.Onlines ?? 0, faults?.Exhaustions ?? 0, faults?.HogPages ?? 0, o.Faults.DrainStormPercent)
                 : null,

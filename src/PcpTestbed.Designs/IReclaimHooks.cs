@@ -11,6 +11,9 @@ public interface IReclaimHooks
 
     /// <summary>try_to_free_pages() on behalf of a blocking allocation. Returns the pages reclaimed (progress).</summary>
     long DirectReclaim(int cpu, int order);
+
+    /// <summary>zone_reclaimable_pages(): what reclaim could still free (should_reclaim_retry() adds it to the free pages).</summary>
+    long ReclaimablePages();
 }
 
 /// <summary>No reclaim: the slow path fails once the free pages run out.</summary>
@@ -23,4 +26,6 @@ public sealed class NoReclaim : IReclaimHooks
     }
 
     public long DirectReclaim(int cpu, int order) => 0;
+
+    public long ReclaimablePages() => 0;
 }

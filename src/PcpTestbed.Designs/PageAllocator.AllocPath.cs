@@ -13,10 +13,13 @@ public abstract partial class PageAllocator<TExec>
 
     /// <summary>
     /// get_page_from_freelist(): check the watermarks, take a page (PCP or buddy), maybe grow the
-    /// highatomic reserve. A failed ALLOC_NOFRAGMENT pass retries without it. Returns the pfn or -1.
+    /// highatomic reserve. A failed ALLOC_NOFRAGMENT pass retries without it. Returns the pfn or -1, and
+    /// in <paramref name="sourceMt"/> the type of the block the page came from (read before a reservation
+    /// may relabel the block).
     /// </summary>
-    private int GetPageFromFreelist(int cpu, int order, AllocFlags flags, MigrateType mt)
+    private int GetPageFromFreelist(int cpu, int order, AllocFlags flags, MigrateType mt, out MigrateType sourceMt)
     {
+        sourceMt = mt;
         while (true)
         {
             var noFallback = (flags & AllocFlags.NoFragment) != 0;
@@ -45,6 +48,7 @@ public abstract partial class PageAllocator<TExec>
                 if (pfn >= 0)
                 {
                     _zone.PrepNewPage(pfn, order, mt);
+                    sourceMt = _zone.GetPageblockMigratetype(pfn);
                     if (MayGrowHighatomic(flags, order, fromBuddy))
                     {
                         ReserveHighatomicPageblock(cpu, pfn, order);
@@ -114,7 +118,7 @@ public abstract partial class PageAllocator<TExec>
     /// unreserving highatomic blocks and draining the PCPs, up to MAX_RECLAIM_RETRIES rounds
     /// without progress, and a last forced unreserve.
     /// </summary>
-    private int Slowpath(int cpu, Gfp gfp, int order, MigrateType mt)
+    private int Slowpath(int cpu, Gfp gfp, int order, MigrateType mt, out MigrateType sourceMt)
     {
         var flags = GfpToAllocFlags(gfp, order);
         if ((flags & AllocFlags.Kswapd) != 0)
@@ -122,7 +126,7 @@ public abstract partial class PageAllocator<TExec>
             _config.Reclaim.WakeKswapd(cpu);
         }
 
-        var pfn = GetPageFromFreelist(cpu, order, flags, mt);
+        var pfn = GetPageFromFreelist(cpu, order, flags, mt, out sourceMt);
         if (pfn >= 0 || !gfp.AllowsBlocking())
         {
             // A caller that cannot reclaim cannot balance anything.
@@ -138,7 +142,7 @@ public abstract partial class PageAllocator<TExec>
             var progress = _config.Reclaim.DirectReclaim(cpu, order);
             if (progress > 0)
             {
-                pfn = GetPageFromFreelist(cpu, order, flags, mt);
+                pfn = GetPageFromFreelist(cpu, order, flags, mt, out sourceMt);
                 if (pfn >= 0)
                 {
                     return pfn;
@@ -147,7 +151,7 @@ public abstract partial class PageAllocator<TExec>
                 // Pages may be pinned on the per-cpu lists or in high alloc reserves: shrink them and retry.
                 UnreserveHighatomicPageblock(cpu, mt, force: false);
                 DrainAllPages(cpu);
-                pfn = GetPageFromFreelist(cpu, order, flags, mt);
+                pfn = GetPageFromFreelist(cpu, order, flags, mt, out sourceMt);
                 if (pfn >= 0)
                 {
                     return pfn;
@@ -160,17 +164,20 @@ public abstract partial class PageAllocator<TExec>
                 return -1;
             }
 
-            // should_reclaim_retry()
+            // should_reclaim_retry(): give up after MAX_RECLAIM_RETRIES rounds without progress, or at once when
+            // free plus reclaimable pages could never meet the min watermark.
             noProgressLoops = progress > 0 ? 0 : noProgressLoops + 1;
-            if (noProgressLoops > MaxReclaimRetries)
+            var available = _zone.NrFreePages + _config.Reclaim.ReclaimablePages();
+            if (noProgressLoops > MaxReclaimRetries || !_zone.ZoneWatermarkOk(order, _zone.WmarkPages(WatermarkKind.Min), flags, available))
             {
                 // Before OOM, exhaust the highatomic reserve.
+                // The kernel retries while forced unreserves release blocks; the loop bound ends it otherwise.
                 if (!UnreserveHighatomicPageblock(cpu, mt, force: true))
                 {
                     return -1;
                 }
 
-                pfn = GetPageFromFreelist(cpu, order, flags, mt);
+                pfn = GetPageFromFreelist(cpu, order, flags, mt, out sourceMt);
                 if (pfn >= 0)
                 {
                     return pfn;

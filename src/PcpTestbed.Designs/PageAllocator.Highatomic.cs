@@ -125,15 +125,19 @@ public abstract partial class PageAllocator<TExec>
         return moved > 0;
     }
 
-    /// <summary>Fast-path statistics for non-blocking __GFP_HIGH high-order requests: reserve hits and misses.</summary>
-    private void CountFastpathHighatomic(ref CpuCounters st, Gfp gfp, int order, int pfn)
+    /// <summary>
+    /// Fast-path statistics for the requests the slow path would let use the reserve (non-blocking
+    /// __GFP_HIGH, order above 0, not __GFP_NOMEMALLOC): hits served from a HIGHATOMIC block, and misses
+    /// served from another type while the reserve had a free chunk that would have fit.
+    /// </summary>
+    private void CountFastpathHighatomic(ref CpuCounters st, Gfp gfp, int order, MigrateType sourceMt)
     {
-        if (order == 0 || (gfp & Gfp.High) == 0 || gfp.AllowsBlocking())
+        if ((GfpToAllocFlagsNonblocking(gfp, order) & AllocFlags.HighAtomic) == 0)
         {
             return;
         }
 
-        if (_zone.GetPageblockMigratetype(pfn) == MigrateType.HighAtomic)
+        if (sourceMt == MigrateType.HighAtomic)
         {
             st.HighatomicFastpathHits++;
             return;

@@ -100,14 +100,14 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
             flags |= AllocFlags.NoFragment;
         }
 
-        var pfn = GetPageFromFreelist(cpu, order, flags, mt);
+        var pfn = GetPageFromFreelist(cpu, order, flags, mt, out var sourceMt);
         if (pfn >= 0)
         {
-            CountFastpathHighatomic(ref st, gfp, order, pfn);
+            CountFastpathHighatomic(ref st, gfp, order, sourceMt);
         }
         else
         {
-            pfn = Slowpath(cpu, gfp, order, mt);
+            pfn = Slowpath(cpu, gfp, order, mt, out sourceMt);
             if (pfn < 0)
             {
                 st.Failures++;
@@ -119,7 +119,7 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
 
         st.Allocations++;
         st.AllocatedPages += 1L << order;
-        st.SourcePages[(int)_zone.GetPageblockMigratetype(pfn)] += 1L << order;
+        st.SourcePages[(int)sourceMt] += 1L << order;
         return new AllocResult(_zone.AbsolutePfn(pfn));
     }
 

@@ -76,7 +76,7 @@ public class ReserveCapTests
     /// state as a violation: one of the two must change (the auditor to allow cap + 2^MAX_PAGE_ORDER - pageblock_nr_pages,
     /// or the model to deviate from the kernel and refuse a reservation that would overshoot).
     /// </summary>
-    [Fact(Skip = "BUG (auditor vs kernel): an order-10 reservation one block below the cap overshoots it, as the kernel does, and the auditor reports nr_reserved_highatomic > cap")]
+    [Fact]
     public void An_order10_reservation_one_block_below_the_cap_overshoots_it_as_the_kernel_does_and_audits_clean()
     {
         var s = Scenario.Create("256M,highatomic=1", HighatomicVariant.May2026, watermarks: Scenario.Wide256M);

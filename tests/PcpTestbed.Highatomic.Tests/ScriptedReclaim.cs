@@ -7,7 +7,7 @@ namespace PcpTestbed.Highatomic.Tests;
 /// Direct reclaim that frees nothing but reports the progress a script gives, call by call, and records
 /// the reserve's size at each call, so a test can see what the slow path did between rounds.
 /// </summary>
-internal sealed class ScriptedReclaim(Func<int, long> progressOfCall) : IReclaimHooks
+internal sealed class ScriptedReclaim(Func<int, long> progressOfCall, long reclaimablePages = long.MaxValue / 4) : IReclaimHooks
 {
     private readonly List<long> _reservedAtCall = [];
 
@@ -22,6 +22,9 @@ internal sealed class ScriptedReclaim(Func<int, long> progressOfCall) : IReclaim
     public void WakeKswapd(int cpu)
     {
     }
+
+    /// <summary>What reclaim could still free: plenty by default, so only rounds without progress end the retries.</summary>
+    public long ReclaimablePages() => reclaimablePages;
 
     public long DirectReclaim(int cpu, int order)
     {

@@ -63,6 +63,25 @@ public class UnreserveTests
     }
 
     /// <summary>
+    /// should_reclaim_retry() gives up at once when free plus reclaimable pages could never meet the min
+    /// watermark: with nothing left to reclaim, the forced unreserve follows the first reclaim round.
+    /// </summary>
+    [Fact]
+    public void With_nothing_reclaimable_the_forced_unreserve_follows_the_first_round()
+    {
+        var reclaim = new ScriptedReclaim(_ => 0, reclaimablePages: 0);
+        var s = Exhausted("256M,highatomic=1", HighatomicVariant.May2026, reclaim);
+
+        s.Allocate(0, Gfp.HighUserMovable, 0);
+
+        Assert.Equal(1, reclaim.Calls);
+        Assert.Equal(0, s.Zone.NrReservedHighatomic);
+        Assert.Equal(1, s.Alloc.Stats().HighatomicUnreserveEvents);
+        s.AssertWholeBlockAccounting();
+        s.AssertAuditClean();
+    }
+
+    /// <summary>
     /// The keep-one-block rule counts pages, not blocks: when the two reserve blocks are buddies and merged
     /// into one free order-10 chunk, an unforced unreserve releases the chunk whole, size
     /// max(pageblock_nr_pages, 1 &lt;&lt; order), leaving no reserve, as the kernel does.

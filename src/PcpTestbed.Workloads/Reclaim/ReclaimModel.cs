@@ -81,6 +81,8 @@ public sealed class ReclaimModel : IReclaimHooks, IDisposable
         return freed;
     }
 
+    public long ReclaimablePages() => _cache.Pages;
+
     /// <summary>
     /// kswapd's body: sleep until woken (waking at least every few ms to pass quiescent points), then
     /// reclaim in SWAP_CLUSTER_MAX batches, one per step, until the zone is balanced at high.

@@ -1,3 +1,5 @@
+using PcpTestbed.Model;
+
 namespace PcpTestbed.Designs;
 
 /// <summary>The PCP designs, selectable by name.</summary>
@@ -18,36 +20,21 @@ public enum DesignKind
 
 public static class Designs
 {
-    private static readonly (DesignKind Kind, string Name, string Description)[] Table =
-    [
+    private static readonly NameTable<DesignKind> Table = new(
         (DesignKind.Mainline, "mainline", "today's PCP: batch/high sizing, rmqueue_bulk refill, free_pcppages_bulk drain, trylock fallbacks"),
         (DesignKind.Pageblock, "pageblock", "the Apr 2026 RFC as posted: CPUs own pageblocks, remote frees go to the owner, PCP-level merging, 4-phase refill"),
         (DesignKind.PageblockCmaFix, "pageblock-cmafix", "the RFC with refill phases 0 and 2 following __rmqueue's CMA decision (the review fix)"),
-        (DesignKind.PageblockLockFree, "pageblock-lockfree", "the RFC with remote frees on a lock-free per-owner list the owner takes whole (beyond the RFC)"),
-    ];
+        (DesignKind.PageblockLockFree, "pageblock-lockfree", "the RFC with remote frees on a lock-free per-owner list the owner takes whole (beyond the RFC)"));
 
-    public static string Name(DesignKind kind) => Table.First(t => t.Kind == kind).Name;
+    public static string Name(DesignKind kind) => Table.Name(kind);
 
-    public static string Description(DesignKind kind) => Table.First(t => t.Kind == kind).Description;
+    public static string Description(DesignKind kind) => Table.Description(kind);
 
-    public static IEnumerable<DesignKind> All => Table.Select(t => t.Kind);
+    public static IEnumerable<DesignKind> All => Table.All;
 
     public static bool IsPageblock(DesignKind kind) => kind != DesignKind.Mainline;
 
-    public static bool TryParse(string name, out DesignKind kind)
-    {
-        foreach (var t in Table)
-        {
-            if (string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                kind = t.Kind;
-                return true;
-            }
-        }
+    public static bool TryParse(string name, out DesignKind kind) => Table.TryParse(name, out kind);
 
-        kind = default;
-        return false;
-    }
-
-    public static string Names => string.Join(", ", Table.Select(t => t.Name));
+    public static string Names => Table.Names;
 }

@@ -1,3 +1,5 @@
+using PcpTestbed.Model;
+
 namespace PcpTestbed.Designs;
 
 /// <summary>
@@ -21,36 +23,21 @@ public enum HighatomicVariant
 
 public static class HighatomicVariants
 {
-    private static readonly (HighatomicVariant Variant, string Name, string Description)[] Table =
-    [
+    private static readonly NameTable<HighatomicVariant> Table = new(
         (HighatomicVariant.Pre202603, "pre-2026-03", "a PCP-served atomic allocation reserves a block every time, up to the cap"),
         (HighatomicVariant.May2026, "2026-05", "reserve only on the buddy path and above the costly order; no PCP refill for ALLOC_HIGHATOMIC"),
         (HighatomicVariant.V2, "v2", "ALLOC_HIGHATOMIC = use, ALLOC_HIGHATOMIC_RESERVE = grow; fast path uses reserves for orders 1..3"),
-        (HighatomicVariant.V3, "v3", "growth only on the slow path (WMARK_MIN); gfp_to_alloc_flags_nonblocking() on both paths"),
-    ];
+        (HighatomicVariant.V3, "v3", "growth only on the slow path (WMARK_MIN); gfp_to_alloc_flags_nonblocking() on both paths"));
 
     public const HighatomicVariant Default = HighatomicVariant.May2026;
 
-    public static string Name(HighatomicVariant v) => Table.First(t => t.Variant == v).Name;
+    public static string Name(HighatomicVariant v) => Table.Name(v);
 
-    public static string Description(HighatomicVariant v) => Table.First(t => t.Variant == v).Description;
+    public static string Description(HighatomicVariant v) => Table.Description(v);
 
-    public static IEnumerable<HighatomicVariant> All => Table.Select(t => t.Variant);
+    public static IEnumerable<HighatomicVariant> All => Table.All;
 
-    public static string Names => string.Join(", ", Table.Select(t => t.Name));
+    public static string Names => Table.Names;
 
-    public static bool TryParse(string name, out HighatomicVariant variant)
-    {
-        foreach (var t in Table)
-        {
-            if (string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                variant = t.Variant;
-                return true;
-            }
-        }
-
-        variant = default;
-        return false;
-    }
+    public static bool TryParse(string name, out HighatomicVariant variant) => Table.TryParse(name, out variant);
 }

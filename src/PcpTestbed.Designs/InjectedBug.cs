@@ -1,3 +1,5 @@
+using PcpTestbed.Model;
+
 namespace PcpTestbed.Designs;
 
 /// <summary>
@@ -49,8 +51,7 @@ public enum InjectedBug : long
 /// <summary>Names and descriptions of the injectable bugs.</summary>
 public static class InjectedBugs
 {
-    private static readonly (InjectedBug Bug, string Name, string Description)[] Table =
-    [
+    private static readonly NameTable<InjectedBug> Table = new(
         (InjectedBug.FreeToForeignPcpOnTrylockFailure, "free-to-foreign-pcp", "a failed pcp trylock on free puts the page on another CPU's PCP instead of the buddy"),
         (InjectedBug.IgnorePcpTrylockFailure, "ignore-pcp-trylock", "rmqueue_pcplist takes from the list although its trylock failed"),
         (InjectedBug.UnclampedBulkFreeCount, "unclamped-bulk-free", "free_pcppages_bulk does not clamp count to pcp->count and spins on empty lists"),
@@ -62,33 +63,19 @@ public static class InjectedBugs
         (InjectedBug.RemoteListNotClosedOnOffline, "remote-list-not-closed", "CPU death leaves the lock-free remote list open; later pushes strand"),
         (InjectedBug.CmaPhasesIgnoreRmqueueDecision, "cma-phases-as-posted", "refill phases 0 and 2 ignore __rmqueue's CMA-first decision"),
         (InjectedBug.HighatomicCapNotRechecked, "highatomic-cap-not-rechecked", "reserve_highatomic_pageblock skips the cap recheck under zone->lock"),
-        (InjectedBug.ReleaseAfterDrain, "release-after-drain", "CPU death drains the PCP and releases its blocks afterwards, outside the pcp->lock"),
-    ];
+        (InjectedBug.ReleaseAfterDrain, "release-after-drain", "CPU death drains the PCP and releases its blocks afterwards, outside the pcp->lock"));
 
-    public static IEnumerable<InjectedBug> All => Table.Select(t => t.Bug);
+    public static IEnumerable<InjectedBug> All => Table.All;
 
-    public static string Name(InjectedBug bug) => Table.First(t => t.Bug == bug).Name;
+    public static string Name(InjectedBug bug) => Table.Name(bug);
 
-    public static string Description(InjectedBug bug) => Table.First(t => t.Bug == bug).Description;
+    public static string Description(InjectedBug bug) => Table.Description(bug);
 
-    public static string Names => string.Join(", ", Table.Select(t => t.Name));
+    public static string Names => Table.Names;
 
-    public static bool TryParse(string name, out InjectedBug bug)
-    {
-        foreach (var t in Table)
-        {
-            if (string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))
-            {
-                bug = t.Bug;
-                return true;
-            }
-        }
-
-        bug = InjectedBug.None;
-        return false;
-    }
+    public static bool TryParse(string name, out InjectedBug bug) => Table.TryParse(name, out bug);
 
     /// <summary>The names of the bugs switched on, comma-separated, or "none".</summary>
     public static string Format(InjectedBug bugs) =>
-        bugs == InjectedBug.None ? "none" : string.Join(",", Table.Where(t => (bugs & t.Bug) != 0).Select(t => t.Name));
+        bugs == InjectedBug.None ? "none" : string.Join(",", Table.All.Where(b => (bugs & b) != 0).Select(Table.Name));
 }

@@ -12,6 +12,12 @@ namespace PcpTestbed.Workloads.Reclaim;
 /// pages until free pages reach the high watermark (then clears the boost); a blocking allocation
 /// that finds nothing reclaims SWAP_CLUSTER_MAX cache pages itself (direct reclaim).
 /// <para>
+/// "Free pages" here are those a page-cache allocation (movable, so it may use CMA) counts against its watermark:
+/// the zone's free pages less the free highatomic reserve, which only reserve-entitled allocations may count
+/// (__zone_watermark_unusable_free()). Counting the reserve would aim the page cache at a level no movable
+/// allocation can reach, and kswapd would call the zone balanced while ordinary allocations still fail at min.
+/// </para>
+/// <para>
 /// kswapd runs on an emulated CPU of its own (the allocator's last), as the kernel thread runs on some
 /// CPU of the node; its frees go through that CPU's PCP like any other.
 /// </para>
@@ -50,7 +56,7 @@ public sealed class ReclaimModel : IReclaimHooks, IDisposable
     public void Prefill(int cpu)
     {
         var zone = Allocator.Zone;
-        while (zone.NrFreePages > zone.WmarkPages(WatermarkKind.Low) && AddCachePage(cpu))
+        while (AboveWatermark(zone, WatermarkKind.Low) && AddCachePage(cpu))
         {
         }
     }
@@ -59,7 +65,7 @@ public sealed class ReclaimModel : IReclaimHooks, IDisposable
     public void AfterStep(int cpu)
     {
         var zone = Allocator.Zone;
-        if (zone.NrFreePages > zone.WmarkPages(WatermarkKind.Low))
+        if (AboveWatermark(zone, WatermarkKind.Low))
         {
             AddCachePage(cpu);
         }
@@ -108,7 +114,7 @@ public sealed class ReclaimModel : IReclaimHooks, IDisposable
 
             var freed = FreeCachePages(cpu.Id, PageAlloc.SwapClusterMax);
             Interlocked.Add(ref _kswapdReclaimed, freed);
-            if (freed == 0 || zone.NrFreePages >= zone.WmarkPages(WatermarkKind.High))
+            if (freed == 0 || AboveWatermark(zone, WatermarkKind.High))
             {
                 // Balanced: the boost has done its job.
                 zone.ResetWatermarkBoost();
@@ -124,6 +130,9 @@ public sealed class ReclaimModel : IReclaimHooks, IDisposable
     public void ReleaseAll(int cpu) => FreeCachePages(cpu, long.MaxValue);
 
     public void Dispose() => _kswapdWake.Dispose();
+
+    /// <summary>Free pages a page-cache allocation may count are above <paramref name="kind"/> (zone_watermark_ok() with ALLOC_CMA).</summary>
+    private static bool AboveWatermark(Zone zone, WatermarkKind kind) => zone.ZoneWatermarkOk(0, zone.WmarkPages(kind), AllocFlags.Cma);
 
     private bool AddCachePage(int cpu)
     {

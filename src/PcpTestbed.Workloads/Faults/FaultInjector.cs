@@ -96,7 +96,7 @@ internal sealed class FaultInjector
 
     private void TakeOneOffline(long now)
     {
-        var online = Enumerable.Range(0, _workloadCpus).Where(c => !_offline[c]).ToList();
+        var online = Enumerable.Range(0, _workloadCpus).Where(IsRunning).ToList();
         if (online.Count < 2)
         {
             return; // keep a CPU to run page_alloc_cpu_dead() and the workload
@@ -105,7 +105,14 @@ internal sealed class FaultInjector
         var victim = online[_random.Next(online.Count)];
         var survivor = online.Where(c => c != victim).ElementAt(_random.Next(online.Count - 1));
         _machine.TakeOffline(victim);
-        _mailbox.Run(survivor, cpu => _allocator.CpuDead(victim, cpu), _machine.QuiescenceTimeout);
+        if (!_mailbox.Run(survivor, cpu => _allocator.CpuDead(victim, cpu), _machine.QuiescenceTimeout))
+        {
+            // The survivor has left its body: the run is ending. The victim never died as far as the allocator
+            // knows, so it is simply let go again.
+            _machine.BringOnline(victim);
+            return;
+        }
+
         _offline[victim] = true;
         _onlineAt[victim] = now + Jitter(_options.HotplugInterval);
         Offlines++;
@@ -134,7 +141,7 @@ internal sealed class FaultInjector
             return;
         }
 
-        _mailbox.Run(cpu, id =>
+        var ran = _mailbox.Run(cpu, id =>
         {
             for (long i = 0; i < _allocator.Zone.PresentPages; i++)
             {
@@ -147,6 +154,11 @@ internal sealed class FaultInjector
                 _hog.Add(new HeldChunk(result.Pfn, 0));
             }
         }, _machine.QuiescenceTimeout);
+        if (!ran)
+        {
+            return; // the CPU has left its body: the run is ending
+        }
+
         Exhaustions++;
         HogPages += _hog.Count;
         _hogReleaseAt = now + (long)(HogHold.TotalSeconds * Stopwatch.Frequency);
@@ -160,6 +172,7 @@ internal sealed class FaultInjector
             return;
         }
 
+        // If the CPU has left its body (the run is ending), the hog keeps its pages until the final release.
         _mailbox.Run(cpu, id =>
         {
             foreach (var chunk in _hog)
@@ -173,9 +186,12 @@ internal sealed class FaultInjector
 
     private int AnyOnlineCpu()
     {
-        var online = Enumerable.Range(0, _workloadCpus).Where(c => !_offline[c]).ToList();
+        var online = Enumerable.Range(0, _workloadCpus).Where(IsRunning).ToList();
         return online.Count == 0 ? -1 : online[_random.Next(online.Count)];
     }
+
+    /// <summary>Online and still in its body: a CPU that finished (its budget spent, or the run stopping) runs no more work.</summary>
+    private bool IsRunning(int cpu) => !_offline[cpu] && _machine.State(cpu) != CpuState.Finished;
 
     // Uniform in [interval / 2, 3 * interval / 2), so events do not beat with the workload's own rhythms.
     private long Jitter(TimeSpan interval)

@@ -129,6 +129,8 @@ public static class Runner
             }
             finally
             {
+                // Work posted from now on would never run: the coordinator must not wait for it.
+                mailbox.Close(cpu.Id);
                 exited.Signal();
             }
         }

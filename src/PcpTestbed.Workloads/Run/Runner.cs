@@ -21,6 +21,7 @@ public static class Runner
 {
     private static readonly TimeSpan ProgressPeriod = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan DecayPeriod = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinWait = TimeSpan.FromMilliseconds(1);
     private const int KeptViolations = 20;
 
     public static RunResult Run(RunOptions options)
@@ -139,7 +140,9 @@ public static class Runner
         machine.Start(Body, limit);
         var nextAudit = o.AuditInterval;
         var nextProgress = TimeSpan.Zero;
-        while (!exited.Wait(ProgressPeriod))
+
+        // Wake for whichever is due first, the next audit or the next progress report; faults are checked at every wake.
+        while (!exited.Wait(UntilNext(stopwatch.Elapsed, nextAudit, nextProgress)))
         {
             var now = stopwatch.Elapsed;
             if (o.OperationsPerCpu != null && WorkloadCpusFinished(machine, o.Cpus))
@@ -182,6 +185,13 @@ public static class Runner
 
         return Report(o, zone, allocator, stats, locks, recorder, run, seconds, heldAtEnd, audits, Math.Max(final.PagesLost, lostAfterRelease),
             workload, reclaim, faults, kswapdCpu, prefilled, cachedAtEnd) with { LockHistograms = histograms };
+    }
+
+    /// <summary>The coordinator's wait: until the earlier of two deadlines, at least a millisecond, at most a progress period.</summary>
+    private static TimeSpan UntilNext(TimeSpan now, TimeSpan nextAudit, TimeSpan nextProgress)
+    {
+        var next = (nextAudit < nextProgress ? nextAudit : nextProgress) - now;
+        return next < MinWait ? MinWait : next > ProgressPeriod ? ProgressPeriod : next;
     }
 
     private static bool WorkloadCpusFinished(CpuMachine machine, int cpus) =>

@@ -141,10 +141,19 @@ public static class Runner
         var nextAudit = o.AuditInterval;
         var nextProgress = TimeSpan.Zero;
 
-        // Wake for whichever is due first, the next audit or the next progress report; faults are checked at every wake.
-        while (!exited.Wait(UntilNext(stopwatch.Elapsed, nextAudit, nextProgress)))
+        // The coordinator ends a timed run itself too: the machine's deadline timer runs on the thread pool,
+        // which a process full of CPU threads can starve.
+        var deadline = stopwatch.Elapsed + (o.Duration ?? TimeSpan.MaxValue / 2);
+
+        // Wake for whichever is due first: the deadline, the next audit or the next progress report; faults are checked at every wake.
+        while (!exited.Wait(UntilNext(stopwatch.Elapsed, Min(deadline, nextAudit), nextProgress)))
         {
             var now = stopwatch.Elapsed;
+            if (now >= deadline)
+            {
+                machine.RequestStop();
+            }
+
             if (o.OperationsPerCpu != null && WorkloadCpusFinished(machine, o.Cpus))
             {
                 // An operation budget ends the workload CPUs; kswapd runs until told to stop.
@@ -193,6 +202,8 @@ public static class Runner
         var next = (nextAudit < nextProgress ? nextAudit : nextProgress) - now;
         return next < MinWait ? MinWait : next > ProgressPeriod ? ProgressPeriod : next;
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static bool WorkloadCpusFinished(CpuMachine machine, int cpus) =>
         Enumerable.Range(0, cpus).All(c => machine.State(c) is CpuState.Finished);

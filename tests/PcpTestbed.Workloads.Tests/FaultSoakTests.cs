@@ -115,7 +115,7 @@ public class FaultSoakTests(ITestOutputHelper output)
         {
             HotplugInterval = TimeSpan.FromMilliseconds(100),
             ExhaustionInterval = TimeSpan.FromMilliseconds(200),
-        }, cpus: 32, duration: TimeSpan.FromSeconds(2));
+        }, cpus: 32, duration: TimeSpan.FromSeconds(3));
         var r = run.Result;
         var events = r.FaultEvents!;
 

@@ -59,27 +59,30 @@ internal sealed class FaultInjector
     /// <summary>Injects whatever is due at <paramref name="now"/>.</summary>
     public void Tick(long now)
     {
+        // Quick events first: CPUs due back online, a hog due to let go.
         if (_options.CpuHotplug)
         {
             BringBackDue(now);
-            if (now >= _nextHotplug)
-            {
-                TakeOneOffline(now);
-                _nextHotplug = now + Jitter(_options.HotplugInterval);
-            }
         }
 
-        if (_options.Exhaustion)
+        if (_options.Exhaustion && _hog.Count > 0 && now >= _hogReleaseAt)
         {
-            if (_hog.Count > 0 && now >= _hogReleaseAt)
-            {
-                ReleaseHog();
-            }
-            else if (_hog.Count == 0 && now >= _nextExhaustion)
-            {
-                Hog(now);
-                _nextExhaustion = now + Jitter(_options.ExhaustionInterval);
-            }
+            ReleaseHog();
+        }
+
+        // Then one slow event per tick, the most overdue, so that neither starves the other (with many CPU
+        // threads on few cores each takes a while) and audits run between them.
+        var hotplugDue = _options.CpuHotplug && now >= _nextHotplug;
+        var hogDue = _options.Exhaustion && _hog.Count == 0 && now >= _nextExhaustion;
+        if (hotplugDue && (!hogDue || _nextHotplug <= _nextExhaustion))
+        {
+            TakeOneOffline(now);
+            _nextHotplug = now + Jitter(_options.HotplugInterval);
+        }
+        else if (hogDue)
+        {
+            Hog(now);
+            _nextExhaustion = now + Jitter(_options.ExhaustionInterval);
         }
     }
 

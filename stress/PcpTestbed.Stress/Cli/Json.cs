@@ -12,6 +12,9 @@ public static class Json
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+
+        // "zone->lock" and "§7.4" as they read, not "zone-\u003Elock": the files are read by people and scripts, never put in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>Writes <paramref name="value"/> to <paramref name="path"/>; a path that cannot be written is a usage error.</summary>

@@ -64,6 +64,48 @@ public sealed record ZoneSource
         }
     }
 
+    /// <summary>This source with more block rules (a synthetic spec only), e.g. "cma=50%@end".</summary>
+    public ZoneSource WithRules(string rules)
+    {
+        if (FromProc)
+        {
+            throw new InvalidOperationException("an imported zone takes no block rules");
+        }
+
+        var text = $"{Spec!.Describe()},{rules}";
+        try
+        {
+            return this with { Spec = ZoneSpec.Parse(text) };
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"--zone-size {text}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// A factory of fresh, identical zones for a series of runs. /proc (live or a folder) is read once here, so
+    /// every run of a comparison starts from the same snapshot; errors surface now, as usage errors.
+    /// </summary>
+    public Func<Zone> Factory()
+    {
+        if (!FromProc)
+        {
+            var spec = Spec!;
+            return () => ZoneBuilder.Build(spec);
+        }
+
+        try
+        {
+            var import = ProcZoneImporter.Import(OpenProc().Read(), ZoneName, Node);
+            return import.BuildZone;
+        }
+        catch (ProcFormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
     /// <summary>Builds the zone. Import and layout errors become usage errors naming the file and line.</summary>
     public Zone Build()
     {

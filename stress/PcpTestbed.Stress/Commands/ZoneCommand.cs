@@ -22,7 +22,8 @@ public static class ZoneCommand
         var fromProc = CommonOptions.ZoneFromProc();
         var name = CommonOptions.ZoneName();
         var node = CommonOptions.Node();
-        var cpus = new Option<int?>("--cpus") { Description = $"CPUs sharing the zone (default {DefaultCpus}; with --zone-from-proc, the pagesets /proc lists)" };
+        var cpus = CommonOptions.Int("--cpus", $"CPUs sharing the zone (default {DefaultCpus}; with --zone-from-proc, the pagesets /proc lists)",
+            1, PageAllocator<Model.Sync.DirectExecution>.MaxCpus);
         var json = CommonOptions.JsonFile();
         var command = new Command("zone", "Print a zone's derived parameters (and, for a real zone, how they compare with /proc)")
         {

@@ -1,0 +1,417 @@
+using System.CommandLine;
+using PcpTestbed.Designs;
+using PcpTestbed.Execution.LockStat;
+using PcpTestbed.Model;
+using PcpTestbed.Model.Layout;
+using PcpTestbed.Workloads.Faults;
+using PcpTestbed.Workloads.Kinds;
+using PcpTestbed.Workloads.Run;
+
+namespace PcpTestbed.Stress.Cli;
+
+/// <summary>
+/// The options of the measuring verbs (run, compare, sweep, soak), created once per verb with that verb's
+/// defaults, and their resolution into a <see cref="RunPlan"/>: every check that can fail on bad input runs
+/// here, before the first CPU starts.
+/// </summary>
+public sealed class RunOptionSet
+{
+    public const int MaxCpus = PageAllocator<Model.Sync.DirectExecution>.MaxCpus;
+
+    /// <summary>
+    /// The smallest zone a run accepts: two pageblocks per emulated CPU (kswapd's included). A pageblock design
+    /// needs a block for each CPU to own and one more in the buddy to refill from, and page-fault runs a
+    /// pageblock's worth of pages (512) per CPU before freeing; below that the run measures exhaustion, not
+    /// the PCP layer.
+    /// </summary>
+    public const int MinPageblocksPerCpu = 2;
+
+    /// <summary>udp runs add this many highatomic blocks to a synthetic zone that names none (fewer if the cap is lower).</summary>
+    public const int UdpHighatomicBlocks = 2;
+
+    public const double MaxSeconds = 1_000_000;
+
+    private readonly VerbDefaults _defaults;
+
+    private readonly Option<DesignKind?>? _design;
+    private readonly Option<IReadOnlyList<DesignKind>?>? _designs;
+    private readonly Option<WorkloadKind?> _workload;
+    private readonly Option<int?>? _cpus;
+    private readonly Option<IReadOnlyList<int>?>? _cpuList;
+    private readonly Option<double?> _seconds;
+    private readonly Option<double?>? _minutes;
+    private readonly Option<long?> _ops;
+    private readonly Option<string?> _zoneSize = CommonOptions.ZoneSize();
+    private readonly Option<string?> _zoneFromProc = CommonOptions.ZoneFromProc();
+    private readonly Option<string?> _zoneName = CommonOptions.ZoneName();
+    private readonly Option<int> _node = CommonOptions.Node();
+    private readonly Option<long?> _seed = CommonOptions.Long("--seed", "The seed of every random choice (default 1); the same seed replays the same workload decisions", 0, long.MaxValue);
+    private readonly Option<string?> _json = CommonOptions.JsonFile();
+    private readonly Option<string?>? _plot;
+    private readonly Option<OutputFormat?> _format;
+    private readonly Option<bool> _pin = new("--pin") { Description = "Pin CPU thread i to host core i mod n (Linux sched_setaffinity)" };
+    private readonly Option<bool> _pressure = new("--pressure")
+    {
+        Description = "Keep free pages near the low watermark with the reclaim model (a page cache, kswapd on an extra CPU, direct reclaim). On by default for udp",
+    };
+
+    private readonly Option<bool> _noPressure = new("--no-pressure") { Description = "Turn off the memory pressure udp runs have by default" };
+    private readonly Option<HighatomicVariant?> _highatomic = CommonOptions.Choice<HighatomicVariant>("--highatomic",
+        $"The highatomic rules: {HighatomicVariants.Names} (default {HighatomicVariants.Name(HighatomicVariants.Default)}; list describes them)",
+        "highatomic variant", (string t, out HighatomicVariant v, out string p) =>
+        {
+            p = "";
+            return HighatomicVariants.TryParse(t, out v);
+        }, HighatomicVariants.Names, "VARIANT");
+
+    private readonly Option<bool> _noLockStat = new("--no-lock-stat") { Description = "Measure without recording lock statistics (the allocator alone)" };
+    private readonly Option<int?> _holdSample = CommonOptions.Int("--hold-sample",
+        $"Time the hold of 1 in N lock acquisitions, drawn at random (default {LockStatRecorder.DefaultHoldSampleInterval}; 1 times every hold, 0 none)", 0, 1 << 20);
+
+    private readonly Option<int?> _purgers = CommonOptions.Int("--purgers", "purge: purger CPUs (default a quarter of the CPUs, at least 1)", 1, MaxCpus);
+    private readonly Option<int?> _runLength = CommonOptions.Int("--run-length", "page-fault, cma: order-0 pages each CPU faults in before it unmaps them (default 512)", 1, 1 << 22, "PAGES");
+    private readonly Option<int?> _cmaShare = CommonOptions.Int("--cma-share",
+        "cma: percent of a synthetic zone's pageblocks that are CMA, added as cma=PCT%@end unless --zone-size names cma (default 50)", 1, 90, "PCT");
+
+    private readonly Option<IReadOnlyList<(int Order, int Weight)>?> _orderMix = CommonOptions.Parsed<IReadOnlyList<(int Order, int Weight)>?>("--order-mix",
+        "mixed: ORDER:WEIGHT pairs (default 0:60,1:10,2:10,3:10,9:10)", "O:W,...", (string t, out IReadOnlyList<(int Order, int Weight)>? v, out string p) =>
+        {
+            try
+            {
+                v = WorkloadParameters.ParseOrderMix(t);
+                p = "";
+                return true;
+            }
+            catch (FormatException e)
+            {
+                v = null;
+                p = e.Message;
+                return false;
+            }
+        });
+
+    private readonly Option<int?> _remoteFree = CommonOptions.Int("--remote-free-percent", "mixed: percent of frees handed to another CPU (default 30)", 0, 100, "PCT");
+    private readonly Option<int?> _receivers = CommonOptions.Int("--receivers", "udp: receive CPUs; the rest consume (default half of the CPUs)", 1, MaxCpus);
+    private readonly Option<int?> _exitFill = CommonOptions.Int("--exit-fill", "exit: pages each CPU fills before all exit at once (default 1024)", 1, 1 << 22, "PAGES");
+    private readonly Option<bool> _refillWithinHigh = new("--refill-within-high")
+    {
+        Description = "Pageblock designs: bound refill phases 0 and 1 by pcp->high - pcp->count (an experiment switch; off is the RFC as posted)",
+    };
+
+    private readonly Option<IReadOnlyList<FaultKind>?> _faults;
+    private readonly Option<int?> _drainStorm = CommonOptions.Int("--drain-storm-percent", "drain-storm: percent of steps after which a CPU runs drain_all_pages() (default 1)", 1, 100, "PCT");
+    private readonly Option<int?> _zoneDelay = CommonOptions.Int("--zone-hold-delay-ns", "hold-delay: busy-wait inside every zone->lock hold (default 200)", 0, 10_000_000, "NS");
+    private readonly Option<int?> _pcpDelay = CommonOptions.Int("--pcp-hold-delay-ns", "hold-delay: busy-wait inside every pcp->lock hold (default 50)", 0, 10_000_000, "NS");
+    private readonly Option<double?> _auditInterval = CommonOptions.Number("--audit-interval",
+        "Seconds between full audits with every CPU parked at a quiescent point (default 1)", 0.05, 3600, "SECONDS");
+
+    private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No progress bar or progress lines" };
+
+    public RunOptionSet(VerbDefaults defaults)
+    {
+        _defaults = defaults;
+        if (defaults.Designs.Count > 1 || defaults.ManyDesigns)
+        {
+            _designs = CommonOptions.Choices<DesignKind>("--designs",
+                $"Designs to run, the first is the baseline: {Designs.Designs.Names} or all (default {string.Join(",", defaults.Designs.Select(Designs.Designs.Name))})",
+                "design", CommonOptions.TryDesign, Designs.Designs.All, Designs.Designs.Names, "--design");
+        }
+        else
+        {
+            _design = CommonOptions.Choice<DesignKind>("--design", $"The design: {Designs.Designs.Names} (default {Designs.Designs.Name(defaults.Designs[0])})",
+                "design", CommonOptions.TryDesign, Designs.Designs.Names);
+        }
+
+        _workload = CommonOptions.Choice<WorkloadKind>("--workload",
+            $"The workload: {WorkloadKinds.Names} (default {WorkloadKinds.Name(defaults.Workload)}; list describes them)",
+            "workload", (string t, out WorkloadKind k, out string p) =>
+            {
+                p = "";
+                return WorkloadKinds.TryParse(t, out k);
+            }, WorkloadKinds.Names);
+        if (defaults.CpuList)
+        {
+            _cpuList = CommonOptions.IntList("--cpus", $"CPU counts to sweep, e.g. 1,2,4,8; the zone needs 2 pageblocks (4M) per CPU (default {string.Join(",", defaults.Cpus)})", 1, MaxCpus);
+        }
+        else
+        {
+            _cpus = CommonOptions.Int("--cpus", $"Emulated CPUs, each an OS thread; may exceed the host's cores; the zone needs 2 pageblocks (4M) per CPU (default {defaults.Cpus[0]})", 1, MaxCpus);
+        }
+
+        _seconds = CommonOptions.Number("--seconds", $"Run each measurement for this long (default {defaults.Seconds})", 0.01, MaxSeconds, "SECONDS");
+        if (defaults.Minutes)
+        {
+            _minutes = CommonOptions.Number("--minutes", "Run for this many minutes (instead of --seconds)", 0.01, MaxSeconds / 60, "MINUTES");
+        }
+
+        _ops = CommonOptions.Long("--ops", "Instead of a time: operations (allocator calls and idle steps) per CPU", 1, 1_000_000_000_000);
+        if (defaults.Plot)
+        {
+            _plot = new Option<string?>("--plot")
+            {
+                Description = defaults.CpuList
+                    ? "Draw ops/s, zone->lock contentions and p99 zone->lock hold time against CPU count, one line per design, as three panels in one image (.png or .svg)"
+                    : "Draw wait- and hold-time histograms per lock class, one line per design (.png or .svg)",
+                HelpName = "FILE",
+            };
+        }
+
+        _format = CommonOptions.Choice<OutputFormat>("--format",
+            "How to print the lock statistics: table (per class and call site, times in ns) or lock_stat (/proc/lock_stat's layout, times in µs)",
+            "format", OutputFormats.TryParse, OutputFormats.Names, "table|lock_stat");
+        _faults = CommonOptions.Choices<FaultKind>("--faults",
+            $"Faults to inject: {FaultKinds.Names}, all, or none (default {(defaults.AllFaults ? "all" : "none")})",
+            "fault", FaultKinds.TryParse, FaultKinds.All, FaultKinds.Names + ", all, none");
+    }
+
+    public void AddTo(Command command)
+    {
+        Option?[] options =
+        [
+            _design, _designs, _workload, _cpus, _cpuList, _seconds, _minutes, _ops, _zoneSize, _zoneFromProc, _zoneName, _node, _seed, _json, _plot, _format,
+            _pin, _pressure, _noPressure, _highatomic, _noLockStat, _holdSample, _purgers, _runLength, _cmaShare, _orderMix, _remoteFree, _receivers,
+            _exitFill, _refillWithinHigh, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _quiet,
+        ];
+        foreach (var o in options)
+        {
+            if (o != null)
+            {
+                command.Options.Add(o);
+            }
+        }
+    }
+
+    /// <summary>Checks everything the command line says and turns it into a plan; bad input is a <see cref="UsageException"/>.</summary>
+    public RunPlan Resolve(ParseResult r)
+    {
+        var notes = new List<string>();
+        IReadOnlyList<DesignKind> designs = _designs != null
+            ? r.GetValue(_designs) ?? _defaults.Designs
+            : [r.GetValue(_design!) ?? _defaults.Designs[0]];
+        var workload = r.GetValue(_workload) ?? _defaults.Workload;
+        IReadOnlyList<int> cpus = _cpuList != null ? r.GetValue(_cpuList) ?? _defaults.Cpus : [r.GetValue(_cpus!) ?? _defaults.Cpus[0]];
+
+        var seconds = r.GetValue(_seconds);
+        var minutes = _minutes != null ? r.GetValue(_minutes) : null;
+        var ops = r.GetValue(_ops);
+        if (new object?[] { seconds, minutes, ops }.Count(x => x != null) > 1)
+        {
+            throw new UsageException($"give one of --seconds{(_minutes != null ? ", --minutes" : "")} or --ops, not several");
+        }
+
+        TimeSpan? duration = ops != null ? null : TimeSpan.FromSeconds(minutes * 60 ?? seconds ?? _defaults.Seconds);
+
+        if (r.GetValue(_pressure) && r.GetValue(_noPressure))
+        {
+            throw new UsageException("give either --pressure or --no-pressure, not both");
+        }
+
+        var pressure = r.GetValue(_pressure) || (workload == WorkloadKind.Udp && !r.GetValue(_noPressure));
+
+        var parameters = new WorkloadParameters();
+        parameters = Apply(r, notes, workload, parameters, _purgers, WorkloadKind.Purge, (p, v) => p with { Purgers = v });
+        parameters = Apply(r, notes, workload, parameters, _runLength, null, (p, v) => p with { RunLength = v }, WorkloadKind.PageFault, WorkloadKind.Cma);
+        parameters = Apply(r, notes, workload, parameters, _cmaShare, WorkloadKind.Cma, (p, v) => p with { CmaSharePercent = v });
+        parameters = Apply(r, notes, workload, parameters, _remoteFree, WorkloadKind.Mixed, (p, v) => p with { RemoteFreePercent = v });
+        parameters = Apply(r, notes, workload, parameters, _receivers, WorkloadKind.Udp, (p, v) => p with { UdpReceivers = v });
+        parameters = Apply(r, notes, workload, parameters, _exitFill, WorkloadKind.Exit, (p, v) => p with { ExitFillPages = v });
+        if (r.GetValue(_orderMix) is { } mix)
+        {
+            parameters = parameters with { OrderMix = mix };
+            NoteIgnored(notes, "--order-mix", workload, WorkloadKind.Mixed);
+        }
+
+        if (r.GetValue(_purgers) is { } purgers && cpus.Any(c => c > 1 && purgers >= c))
+        {
+            notes.Add($"--purgers {purgers}: with {cpus.Where(c => c > 1).Min()} CPUs at most {cpus.Where(c => c > 1).Min() - 1} purge; the rest allocate");
+        }
+
+        if (r.GetValue(_pin) && !OperatingSystem.IsLinux())
+        {
+            throw new UsageException("--pin needs Linux (sched_setaffinity)");
+        }
+
+        var faults = ResolveFaults(r);
+        var zone = ResolveZone(r, workload, parameters, pressure, cpus.Max(), notes);
+
+        var jsonPath = r.GetValue(_json);
+        if (jsonPath != null)
+        {
+            OutputFiles.CheckWritable(jsonPath, "--json");
+        }
+
+        var plotPath = _plot != null ? r.GetValue(_plot) : null;
+        if (plotPath != null)
+        {
+            OutputFiles.CheckPlotPath(plotPath);
+        }
+
+        var template = new RunOptions
+        {
+            Design = designs[0],
+            Workload = workload,
+            Cpus = cpus[0],
+            ZoneFactory = zone.Factory,
+            ZoneDescription = zone.Description,
+            Duration = duration,
+            OperationsPerCpu = ops,
+            Seed = r.GetValue(_seed) ?? 1,
+            Pin = r.GetValue(_pin),
+            RecordLocks = !r.GetValue(_noLockStat),
+            HoldSampleInterval = r.GetValue(_holdSample) ?? LockStatRecorder.DefaultHoldSampleInterval,
+            Highatomic = r.GetValue(_highatomic) ?? HighatomicVariants.Default,
+            Parameters = parameters,
+            Pressure = pressure,
+            Faults = faults,
+            AuditInterval = TimeSpan.FromSeconds(r.GetValue(_auditInterval) ?? 1),
+            RefillWithinHigh = r.GetValue(_refillWithinHigh),
+        };
+        if (r.GetValue(_refillWithinHigh) && !designs.Any(Designs.Designs.IsPageblock))
+        {
+            notes.Add("--refill-within-high changes the pageblock designs only");
+        }
+
+        if (!template.RecordLocks && r.GetValue(_holdSample) != null)
+        {
+            notes.Add("--hold-sample has no effect with --no-lock-stat");
+        }
+
+        return new RunPlan
+        {
+            Designs = designs,
+            Cpus = cpus,
+            Template = template,
+            JsonPath = jsonPath,
+            PlotPath = plotPath,
+            Format = r.GetValue(_format) ?? OutputFormat.Table,
+            Quiet = r.GetValue(_quiet),
+            Notes = notes,
+        };
+    }
+
+    private static WorkloadParameters Apply(ParseResult r, List<string> notes, WorkloadKind workload, WorkloadParameters p, Option<int?> option, WorkloadKind? only,
+        Func<WorkloadParameters, int, WorkloadParameters> set, params WorkloadKind[] also)
+    {
+        if (r.GetValue(option) is not { } v)
+        {
+            return p;
+        }
+
+        WorkloadKind[] applies = only is { } o ? [o, .. also] : also;
+        NoteIgnored(notes, option.Name, workload, applies);
+        return set(p, v);
+    }
+
+    private static void NoteIgnored(List<string> notes, string option, WorkloadKind workload, params WorkloadKind[] applies)
+    {
+        if (!applies.Contains(workload))
+        {
+            notes.Add($"{option} applies to {string.Join(" and ", applies.Select(WorkloadKinds.Name))} only; {WorkloadKinds.Name(workload)} ignores it");
+        }
+    }
+
+    private FaultOptions ResolveFaults(ParseResult r)
+    {
+        var given = r.GetValue(_faults);
+        var kinds = given ?? (_defaults.AllFaults ? FaultKinds.All.ToList() : []);
+        if (kinds.Contains(FaultKind.None))
+        {
+            if (kinds.Count > 1)
+            {
+                throw new UsageException("--faults none cannot be combined with other faults");
+            }
+
+            kinds = [];
+        }
+
+        var all = FaultOptions.All;
+        var options = new FaultOptions
+        {
+            CpuHotplug = kinds.Contains(FaultKind.CpuHotplug),
+            Exhaustion = kinds.Contains(FaultKind.Exhaustion),
+            DrainStormPercent = kinds.Contains(FaultKind.DrainStorm) ? r.GetValue(_drainStorm) ?? all.DrainStormPercent : 0,
+            HoldDelays = kinds.Contains(FaultKind.HoldDelay)
+                ? new Execution.Locking.HoldDelays(r.GetValue(_zoneDelay) ?? all.HoldDelays.ZoneNs, r.GetValue(_pcpDelay) ?? all.HoldDelays.PcpNs)
+                : default,
+        };
+        if (r.GetValue(_drainStorm) != null && !kinds.Contains(FaultKind.DrainStorm))
+        {
+            throw new UsageException("--drain-storm-percent needs --faults drain-storm (or all)");
+        }
+
+        if ((r.GetValue(_zoneDelay) != null || r.GetValue(_pcpDelay) != null) && !kinds.Contains(FaultKind.HoldDelay))
+        {
+            throw new UsageException("--zone-hold-delay-ns and --pcp-hold-delay-ns need --faults hold-delay (or all)");
+        }
+
+        return options;
+    }
+
+    /// <summary>
+    /// The zone: a synthetic spec (with the cma or udp additions) or /proc; built once here to check that it
+    /// fits the largest CPU count, then handed out fresh for every run.
+    /// </summary>
+    private ResolvedZone ResolveZone(ParseResult r, WorkloadKind workload, WorkloadParameters parameters, bool pressure, int maxCpus, List<string> notes)
+    {
+        var source = CommonOptions.ResolveZone(r, _zoneSize, _zoneFromProc, _zoneName, _node);
+        var option = source.FromProc ? "--zone-from-proc" : "--zone-size";
+        if (!source.FromProc && workload == WorkloadKind.Cma && source.Spec!.Blocks.All(b => b.Type != MigrateType.Cma))
+        {
+            source = source.WithRules($"cma={parameters.CmaSharePercent}%@end");
+            notes.Add($"cma: the zone gets cma={parameters.CmaSharePercent}%@end");
+        }
+
+        if (!source.FromProc && workload == WorkloadKind.Udp && source.Spec!.Blocks.All(b => b.Type != MigrateType.HighAtomic))
+        {
+            var capBlocks = (int)(Build(source, option).HighatomicMaxPages / PageAlloc.PageblockNrPages);
+            var blocks = Math.Min(UdpHighatomicBlocks, capBlocks);
+            if (blocks > 0)
+            {
+                source = source.WithRules($"highatomic={blocks}");
+                notes.Add($"udp: the zone starts with {blocks} highatomic blocks (the cap is {capBlocks})");
+            }
+            else
+            {
+                notes.Add("udp: the zone is too small for highatomic reserves (under 200M the cap is 0)");
+            }
+        }
+
+        var factory = source.Factory();
+        var zone = Build(factory, option, source);
+        var emulated = maxCpus + (pressure ? 1 : 0);
+        if (zone.NrPageblocks < MinPageblocksPerCpu * emulated)
+        {
+            var need = ZoneSpecSize(MinPageblocksPerCpu * emulated);
+            throw new UsageException(
+                $"{option} {source.Describe()}: {Plural(zone.NrPageblocks, "pageblock")} for {Plural(emulated, "emulated CPU")}{(pressure ? " (kswapd's included)" : "")}; " +
+                $"a run needs at least {MinPageblocksPerCpu} pageblocks (4M) per CPU: {need} or more{(emulated > 1 ? ", or fewer CPUs" : "")}");
+        }
+
+        if (workload == WorkloadKind.Cma && zone.Blocks.All(b => b.MigrateType != MigrateType.Cma))
+        {
+            notes.Add("cma: the imported zone has no CMA pageblocks; the run is a plain page-fault run");
+        }
+
+        return new ResolvedZone(factory, source.Describe());
+    }
+
+    private static Zone Build(ZoneSource source, string option) => Build(source.Factory(), option, source);
+
+    private static Zone Build(Func<Zone> factory, string option, ZoneSource source)
+    {
+        try
+        {
+            return factory();
+        }
+        catch (Exception e) when (e is FormatException or Model.Proc.ProcFormatException or ArgumentException)
+        {
+            throw new UsageException($"{option} {source.Describe()}: {e.Message}");
+        }
+    }
+
+    private static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
+
+    private static string ZoneSpecSize(int pageblocks) => ZoneSpec.FormatBytes((long)pageblocks * PageAlloc.PageblockNrPages * PageAlloc.PageSizeBytes);
+
+    private sealed record ResolvedZone(Func<Zone> Factory, string Description);
+}

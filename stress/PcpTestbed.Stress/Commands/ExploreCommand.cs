@@ -1,0 +1,165 @@
+using System.CommandLine;
+using PcpTestbed.Coyote;
+using PcpTestbed.Designs;
+using PcpTestbed.Stress.Cli;
+using PcpTestbed.Stress.Output;
+using PcpTestbed.Stress.Reports;
+using Spectre.Console;
+
+namespace PcpTestbed.Stress.Commands;
+
+/// <summary>
+/// `explore` (issue 5): a Coyote exploration of a scenario on a design, optionally with injected bugs; a clean
+/// bill or the first bug with its trace file. Scenario and design default to the catalogue's for --bug.
+/// </summary>
+public static class ExploreCommand
+{
+    public const int DefaultIterations = 1000;
+    public const int MaxIterations = 100_000_000;
+    private const int ShownSteps = 40;
+
+    public static Command Create(StressConsole io)
+    {
+        var scenario = CommonOptions.Choice<int>("--scenario", $"The scenario: {Catalog.ScenarioNames}", "scenario", TryScenario, Catalog.ScenarioNames);
+        var design = CommonOptions.Choice<DesignKind>("--design", $"The design: {Designs.Designs.Names} (default: the bug's design, else the scenario's first)",
+            "design", CommonOptions.TryDesign, Designs.Designs.Names);
+        var bugs = CommonOptions.Choices<InjectedBug>("--bug", $"Injected bugs to switch on, comma-separated: {InjectedBugs.Names}", "bug",
+            (string t, out InjectedBug b, out string p) =>
+            {
+                p = "";
+                return InjectedBugs.TryParse(t, out b);
+            }, InjectedBugs.All, InjectedBugs.Names, "--bugs");
+        var iterations = CommonOptions.Int("--iterations", $"Iterations to explore at most; the first bug stops it (default {DefaultIterations})", 1, MaxIterations);
+        var strategy = CommonOptions.Choice<SchedulingStrategy>("--strategy", $"Coyote's exploration strategy: {SchedulingStrategies.Names} (default portfolio)",
+            "strategy", (string t, out SchedulingStrategy s, out string p) =>
+            {
+                p = "";
+                return SchedulingStrategies.TryParse(t, out s);
+            }, SchedulingStrategies.Names, "NAME");
+        var bound = CommonOptions.Long("--strategy-bound", "The strategy's bound: PCT priority changes, delay-bounding delays, the probabilistic level", 0, uint.MaxValue);
+        var seed = CommonOptions.Long("--seed", "Coyote's random seed (default 1); Coyote adds 1 per iteration, so space independent runs far apart", 0, uint.MaxValue);
+        var maxSteps = CommonOptions.Long("--max-steps", "Scheduling steps an iteration may take before it counts as never completing (default 20000)", 100, 100_000_000);
+        var traceOut = new Option<string?>("--trace-out") { Description = "Write the trace file of a bug here (default: a file under the temp folder, printed)", HelpName = "FILE" };
+        var json = CommonOptions.JsonFile();
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress" };
+        var command = new Command("explore", "Explore a scenario's interleavings under Coyote: a clean bill over the iterations, or the first bug and a trace file to replay")
+        {
+            scenario, design, bugs, iterations, strategy, bound, seed, maxSteps, traceOut, json, quiet,
+        };
+        command.SetAction(r =>
+        {
+            var bugList = r.GetValue(bugs) ?? [];
+            var bugSet = bugList.Aggregate(InjectedBug.None, (a, b) => a | b);
+            var catalogued = bugList.Count > 0 ? Catalog.FindBug(bugList[0]) : null;
+            var scenarioObj = r.GetValue(scenario) is { } si ? Catalog.Scenarios[si]
+                : catalogued != null ? Catalog.FindScenario(catalogued.Scenario)!
+                : throw new UsageException($"explore needs --scenario (one of {Catalog.ScenarioNames}) or a catalogued --bug");
+            var designKind = r.GetValue(design)
+                             ?? (catalogued != null && catalogued.Scenario == scenarioObj.Name ? catalogued.DesignKind : scenarioObj.Designs[0]);
+            if (!scenarioObj.AppliesTo(designKind))
+            {
+                throw new UsageException(
+                    $"--design {Designs.Designs.Name(designKind)}: scenario {scenarioObj.Name} runs on {string.Join(", ", scenarioObj.Designs.Select(Designs.Designs.Name))}");
+            }
+
+            var tracePath = r.GetValue(traceOut);
+            if (tracePath != null)
+            {
+                OutputFiles.CheckWritable(tracePath, "--trace-out");
+            }
+
+            var jsonPath = r.GetValue(json);
+            if (jsonPath != null)
+            {
+                OutputFiles.CheckWritable(jsonPath, "--json");
+            }
+
+            var budget = r.GetValue(iterations) ?? DefaultIterations;
+            var strategyKind = r.GetValue(strategy) ?? SchedulingStrategy.Portfolio;
+            var label = $"explore {scenarioObj.Name} · {Designs.Designs.Name(designKind)}{(bugList.Count > 0 ? " · " + string.Join("+", bugList.Select(InjectedBugs.Name)) : "")} · {SchedulingStrategies.Name(strategyKind)}";
+            var result = ProgressDisplay.Run(io, r.GetValue(quiet), [label], display => Explorer.Explore(new ExploreOptions
+            {
+                Scenario = scenarioObj.Name,
+                Design = designKind,
+                Bugs = bugSet,
+                Iterations = budget,
+                Strategy = strategyKind,
+                StrategyBound = r.GetValue(bound) is { } b ? (uint)b : null,
+                Seed = (uint)(r.GetValue(seed) ?? 1),
+                MaxSteps = (uint)(r.GetValue(maxSteps) ?? 20_000),
+                TraceDirectory = Path.Combine(Path.GetTempPath(), "pcptestbed-coyote"),
+                Progress = p =>
+                {
+                    var left = p.IterationsPerSecond > 0 ? TimeSpan.FromSeconds((p.Iterations - p.IterationsDone) / p.IterationsPerSecond) : (TimeSpan?)null;
+                    display.Update(0, (double)p.IterationsDone / Math.Max(1, p.Iterations),
+                        $"{Fmt.N(p.IterationsDone)} of {Fmt.N(p.Iterations)} iterations, {Fmt.F(p.IterationsPerSecond, 0)} iterations/s", left);
+                },
+            }));
+
+            var trace = result.TracePath;
+            if (trace != null && tracePath != null)
+            {
+                File.Copy(trace, tracePath, overwrite: true);
+                trace = tracePath;
+            }
+
+            Print(io.Out, result, trace);
+            if (jsonPath != null)
+            {
+                Json.Write(jsonPath, new ExploreReport(result.Scenario, result.Design, result.Bugs.Count == 0 ? null : string.Join(",", result.Bugs), result.Strategy,
+                    result.Seed, result.Iterations, budget, result.BugFound, result.FirstBugIteration, result.Violation, result.Invariant, trace,
+                    result.Elapsed.TotalSeconds, result.IterationsPerSecond, result.Steps));
+                io.Out.WriteLine($"json: {jsonPath}");
+            }
+
+            return result.BugFound ? ExitCodes.Broken : ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static bool TryScenario(string text, out int index, out string problem)
+    {
+        problem = "";
+        var s = Catalog.FindScenario(text);
+        index = s == null ? -1 : Catalog.Scenarios.ToList().IndexOf(s);
+        return s != null;
+    }
+
+    private static void Print(IAnsiConsole c, ExploreResult r, string? trace)
+    {
+        var bugs = r.Bugs.Count == 0 ? "no injected bugs" : "bugs " + string.Join(", ", r.Bugs);
+        c.WriteLine($"explored {r.Scenario} on {r.Design} with {bugs}: {Fmt.N(r.Iterations)} iterations, {r.Strategy}, seed {r.Seed}, " +
+                    $"{Fmt.F(r.Elapsed.TotalSeconds, 1)} s, {Fmt.F(r.IterationsPerSecond, 0)} iterations/s");
+        if (!r.BugFound)
+        {
+            c.MarkupLine($"[green]no bug found[/] in {Fmt.N(r.Iterations)} iterations");
+            return;
+        }
+
+        c.MarkupLine($"[red]bug found[/] at iteration {r.FirstBugIteration}: {Markup.Escape(r.Violation ?? "")}");
+        c.WriteLine($"invariant: {r.Invariant ?? "-"}");
+        StepTable(c, r.Steps, ShownSteps);
+        c.WriteLine($"trace: {trace}");
+        c.WriteLine($"replay it with: replay {trace}");
+    }
+
+    /// <summary>The last <paramref name="shown"/> steps of a failing iteration (the race is at the end).</summary>
+    public static void StepTable(IAnsiConsole c, IReadOnlyList<TraceStep> steps, int shown)
+    {
+        if (steps.Count == 0)
+        {
+            return;
+        }
+
+        var t = new Table().Border(TableBorder.Simple)
+            .Title(steps.Count > shown ? $"the last {shown} of {steps.Count} steps" : $"{steps.Count} steps")
+            .AddColumn(new TableColumn("step").RightAligned()).AddColumn(new TableColumn("CPU").RightAligned()).AddColumn("operation").AddColumn("event").AddColumn("site");
+        foreach (var s in steps.Skip(Math.Max(0, steps.Count - shown)))
+        {
+            t.AddRow(s.Step.ToString(System.Globalization.CultureInfo.InvariantCulture), s.Cpu.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Markup.Escape(s.Operation), Markup.Escape(s.Event), Markup.Escape(s.Site));
+        }
+
+        c.Write(t);
+    }
+}

@@ -1,0 +1,26 @@
+using System.Text.Json.Serialization;
+using PcpTestbed.Coyote;
+
+namespace PcpTestbed.Stress.Reports;
+
+/// <summary>explore's JSON. The fields a reader tests for are always written, null when they do not apply.</summary>
+/// <param name="Bug">The injected bug switched on (--bug), or null.</param>
+/// <param name="Iterations">Iterations run, up to and including the one that found the bug.</param>
+/// <param name="IterationsRequested">The budget (--iterations).</param>
+/// <param name="Trace">The trace file written for the bug, or null.</param>
+public sealed record ExploreReport(
+    string Scenario,
+    string Design,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Bug,
+    string Strategy,
+    uint Seed,
+    int Iterations,
+    int IterationsRequested,
+    bool BugFound,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? FirstBugIteration,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Violation,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Invariant,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Trace,
+    double ElapsedSeconds,
+    double IterationsPerSecond,
+    IReadOnlyList<TraceStep> Steps);

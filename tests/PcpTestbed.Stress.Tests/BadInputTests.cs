@@ -1,0 +1,94 @@
+using PcpTestbed.Stress.Tests.Support;
+
+namespace PcpTestbed.Stress.Tests;
+
+/// <summary>Bad input ends in exit code 2 and one line "error: ..." naming what is wrong; never a stack trace.</summary>
+public class BadInputTests
+{
+    private static readonly string EmptyFolder = Directory.CreateDirectory(Path.Combine(TempFiles.Folder, "empty-proc")).FullName;
+
+    public static TheoryData<string[], string> Cases()
+    {
+        var unwritable = Path.Combine("/proc", "pcptestbed-cannot-write-here.json");
+        var damaged = TempFiles.New(".trace.json");
+        File.WriteAllText(damaged, "{\"formatVersion\": 1, \"scenario\": \"trylock-fail");
+        var foreign = TempFiles.New(".trace.json");
+        File.WriteAllText(foreign, "{\"formatVersion\": 99}");
+        return new TheoryData<string[], string>
+        {
+            { ["run", "--design", "slab"], "--design 'slab': unknown design" },
+            { ["compare", "--designs", "mainline,slub"], "unknown design" },
+            { ["run", "--workload", "kernbench"], "--workload 'kernbench': unknown workload" },
+            { ["run", "--cpus", "abc"], "--cpus 'abc': expected a whole number" },
+            { ["run", "--cpus", "0"], "--cpus '0': expected a whole number from 1 to 1024" },
+            { ["run", "--cpus", "4096"], "--cpus '4096': expected a whole number from 1 to 1024" },
+            { ["run", "--cpus", "99999999999999999999999"], "too large" },
+            { ["sweep", "--cpus", "1,two,4"], "item 'two': expected a whole number" },
+            { ["run", "--seconds", "soon"], "--seconds 'soon': expected a number" },
+            { ["run", "--seconds", "NaN"], "--seconds 'NaN'" },
+            { ["run", "--ops", "-1"], "--ops '-1'" },
+            { ["run", "--seed", "1.5"], "--seed '1.5'" },
+            { ["run", "--hold-sample", "x"], "--hold-sample 'x'" },
+            { ["run", "--order-mix", "0:60,11:5"], "--order-mix" },
+            { ["run", "--highatomic", "v9"], "--highatomic 'v9': unknown highatomic variant" },
+            { ["run", "--format", "csv"], "--format 'csv'" },
+            { ["run", "--faults", "meteor"], "--faults 'meteor'" },
+            { ["run", "--faults", "none,exhaustion"], "--faults none cannot be combined" },
+            { ["run", "--seconds", "1", "--ops", "5"], "give one of --seconds or --ops" },
+            { ["run", "--zone-size", "8M", "--cpus", "4"], "a run needs at least 2 pageblocks (4M) per CPU" },
+            { ["run", "--zone-size", "16M", "--cpus", "4", "--workload", "udp"], "kswapd's included" },
+            { ["run", "--zone-size", "12Q"], "--zone-size" },
+            { ["run", "--zone-size", "1G", "--zone-from-proc", "/proc"], "either --zone-size or --zone-from-proc" },
+            { ["run", "--zone-from-proc", EmptyFolder, "--ops", "10"], "zoneinfo" },
+            { ["run", "--zone-from-proc", "/no/such/folder"], "no such folder" },
+            { ["run", "--ops", "10", "--json", unwritable], "--json" },
+            { ["run", "--ops", "10", "--json", TempFiles.Folder], "is a folder" },
+            { ["run", "--ops", "10", "--plot", "out.jpg"], "--plot out.jpg: expected a file name ending in .png or .svg" },
+            { ["run", "--pressure", "--no-pressure"], "not both" },
+            { ["run", "--cpus"], "--cpus" },
+            { ["run", "--frobnicate"], "Unrecognized command or argument '--frobnicate'" },
+            { ["frobnicate"], "Unrecognized command or argument 'frobnicate'" },
+            { ["explore", "--scenario", "nope"], "--scenario 'nope': unknown scenario" },
+            { ["explore", "--scenario", "trylock-failures", "--bug", "typo"], "--bug 'typo'" },
+            { ["explore", "--scenario", "trylock-failures", "--strategy", "dfs"], "--strategy 'dfs': unknown strategy" },
+            { ["explore", "--scenario", "lockfree-remote-list", "--design", "mainline"], "scenario lockfree-remote-list runs on pageblock-lockfree" },
+            { ["explore", "--iterations", "10"], "explore needs --scenario" },
+            { ["explore", "--scenario", "trylock-failures", "--iterations", "0"], "--iterations '0'" },
+            { ["replay", "/no/such/trace.json"], "cannot be read" },
+            { ["replay", damaged], "not valid JSON" },
+            { ["replay", foreign], "trace file" },
+            { ["replay"], "Required argument missing" },
+            { ["zone", "--cpus", "many"], "--cpus 'many': expected a whole number" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Bad_input_prints_one_error_line_and_exits_2(string[] args, string expected)
+    {
+        var outcome = Shell.Run(args);
+        Assert.True(outcome.Exit == 2, outcome.ToString());
+        var line = Assert.Single(outcome.ErrLines);
+        Assert.StartsWith("error: ", line);
+        Assert.Contains(expected, line);
+        Assert.DoesNotContain("   at ", outcome.Err + outcome.Out);
+        Assert.DoesNotContain("System.Nullable", line);
+    }
+
+    [Fact]
+    public void A_zone_from_a_proc_folder_is_checked_against_the_cpu_count_like_a_synthetic_one()
+    {
+        // A real /proc, if this host lets us read it, shapes the zone; the rule is the same.
+        if (!File.Exists("/proc/zoneinfo") || !File.Exists("/proc/pagetypeinfo"))
+        {
+            return;
+        }
+
+        var outcome = Shell.Run("run", "--zone-from-proc", "--cpus", "1024", "--ops", "1");
+        Assert.Contains(outcome.Exit, new[] { 0, 2 });
+        if (outcome.Exit == 2)
+        {
+            Assert.StartsWith("error: ", Assert.Single(outcome.ErrLines));
+        }
+    }
+}

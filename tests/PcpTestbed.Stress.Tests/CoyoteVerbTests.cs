@@ -1,0 +1,84 @@
+using System.Text.Json;
+using PcpTestbed.Stress.Tests.Support;
+
+namespace PcpTestbed.Stress.Tests;
+
+/// <summary>explore, replay and list wired onto the Coyote library.</summary>
+public class CoyoteVerbTests
+{
+    [Fact]
+    public void Explore_finds_a_catalogued_bug_writes_its_trace_and_replay_reproduces_it()
+    {
+        var trace = TempFiles.New(".trace.json");
+        var (outcome, doc) = Shell.RunJson(3, "explore", "--scenario", "trylock-failures", "--design", "mainline", "--bug", "free-to-foreign-pcp",
+            "--iterations", "300", "--seed", "1", "--trace-out", trace, "--quiet");
+        foreach (var f in (string[])["scenario", "design", "bug", "strategy", "iterations", "bugFound", "firstBugIteration", "violation", "trace"])
+        {
+            Assert.True(doc.TryGetProperty(f, out _), $"explore JSON has no '{f}'");
+        }
+
+        Assert.Equal("trylock-failures", doc.GetProperty("scenario").GetString());
+        Assert.Equal("free-to-foreign-pcp", doc.GetProperty("bug").GetString());
+        Assert.Equal("portfolio", doc.GetProperty("strategy").GetString());
+        Assert.True(doc.GetProperty("bugFound").GetBoolean());
+        Assert.Equal(doc.GetProperty("iterations").GetInt32(), doc.GetProperty("firstBugIteration").GetInt32());
+        Assert.StartsWith("[§7.5 trylock-fallback]", doc.GetProperty("violation").GetString());
+        Assert.Equal(trace, doc.GetProperty("trace").GetString());
+        Assert.True(File.Exists(trace));
+        Assert.Contains("bug found", outcome.Out);
+
+        var (replayed, replay) = Shell.RunJson(0, "replay", trace);
+        Assert.True(replay.GetProperty("reproduced").GetBoolean());
+        Assert.Equal(doc.GetProperty("violation").GetString(), replay.GetProperty("violation").GetString());
+        Assert.Contains("reproduced", replayed.Out);
+    }
+
+    [Fact]
+    public void A_clean_exploration_exits_0_with_null_bug_fields()
+    {
+        var (_, doc) = Shell.RunJson(0, "explore", "--scenario", "drain-all-vs-alloc", "--design", "pageblock", "--iterations", "30",
+            "--strategy", "random", "--quiet");
+        Assert.False(doc.GetProperty("bugFound").GetBoolean());
+        Assert.Equal(30, doc.GetProperty("iterations").GetInt32());
+        Assert.Equal("random", doc.GetProperty("strategy").GetString());
+        foreach (var f in (string[])["bug", "firstBugIteration", "violation", "trace"])
+        {
+            Assert.Equal(JsonValueKind.Null, doc.GetProperty(f).ValueKind);
+        }
+    }
+
+    [Fact]
+    public void A_trace_whose_violation_is_not_reproduced_exits_3()
+    {
+        var trace = TempFiles.New(".trace.json");
+        Shell.RunJson(3, "explore", "--bug", "owner-tag-cleared-before-unlink", "--iterations", "50", "--trace-out", trace, "--quiet");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(trace))!;
+        node["violation"] = "[§7.1 single-state] a violation this schedule never produces";
+        File.WriteAllText(trace, node.ToJsonString());
+
+        var outcome = Shell.Run("replay", trace);
+        Assert.True(outcome.Exit == 3, outcome.ToString());
+        Assert.Contains("not reproduced", outcome.Out);
+    }
+
+    [Fact]
+    public void List_names_designs_workloads_scenarios_bugs_and_variants()
+    {
+        var (outcome, doc) = Shell.RunJson(0, "list");
+        Assert.Equal(["mainline", "pageblock", "pageblock-cmafix", "pageblock-lockfree"],
+            doc.GetProperty("designs").EnumerateArray().Select(d => d.GetProperty("name").GetString()));
+        Assert.Equal(["page-fault", "purge", "exit", "udp", "cma", "mixed"],
+            doc.GetProperty("workloads").EnumerateArray().Select(d => d.GetProperty("name").GetString()));
+        Assert.Contains(doc.GetProperty("scenarios").EnumerateArray(), s => s.GetProperty("name").GetString() == "trylock-failures");
+        var bugs = doc.GetProperty("bugs").EnumerateArray().ToList();
+        Assert.True(bugs.Count >= 10);
+        Assert.All(bugs, b =>
+        {
+            Assert.False(string.IsNullOrEmpty(b.GetProperty("name").GetString()));
+            Assert.False(string.IsNullOrEmpty(b.GetProperty("scenario").GetString()));
+            Assert.False(string.IsNullOrEmpty(b.GetProperty("description").GetString()));
+        });
+        Assert.Equal(["pre-2026-03", "2026-05", "v2", "v3"], doc.GetProperty("highatomicVariants").EnumerateArray().Select(v => v.GetProperty("name").GetString()));
+        Assert.Contains("free-to-foreign-pcp", outcome.Out);
+    }
+}

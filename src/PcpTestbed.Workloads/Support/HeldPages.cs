@@ -1,80 +1,107 @@
+using System.Runtime.InteropServices;
+using PcpTestbed.Model.Sync;
+
 namespace PcpTestbed.Workloads.Support;
 
 /// <summary>
 /// The chunks one CPU holds, in allocation order. Owned by that CPU's thread only (no locks); the
 /// coordinator reads it at quiescent points.
 /// </summary>
+/// <remarks>
+/// Every CPU writes its cursor on every step, and the CPUs' instances are small objects allocated one after
+/// another: once a GC compacts away the arrays between them, two CPUs' cursors can share a cache line, and
+/// every step of one CPU then steals the line from the other. The cursor is padded on both sides for that.
+/// </remarks>
 public sealed class HeldPages
 {
     private HeldChunk[] _items = new HeldChunk[256];
-    private int _head; // index of the oldest chunk
-    private int _count;
+    private Cursor _cursor;
 
-    public int Count => _count;
+    public int Count => _cursor.Count;
 
-    public long Pages { get; private set; }
+    public long Pages => _cursor.Pages;
 
     public void Push(HeldChunk chunk)
     {
-        if (_count == _items.Length)
+        ref var c = ref _cursor;
+        if (c.Count == _items.Length)
         {
             Grow();
         }
 
-        _items[(_head + _count) % _items.Length] = chunk;
-        _count++;
-        Pages += chunk.Pages;
+        _items[(c.Head + c.Count) % _items.Length] = chunk;
+        c.Count++;
+        c.Pages += chunk.Pages;
     }
 
     /// <summary>The oldest chunk (FIFO: munmap frees in address order, as faults allocated them).</summary>
     public HeldChunk PopOldest()
     {
-        var chunk = _items[_head];
-        _head = (_head + 1) % _items.Length;
-        _count--;
-        Pages -= chunk.Pages;
+        ref var c = ref _cursor;
+        var chunk = _items[c.Head];
+        c.Head = (c.Head + 1) % _items.Length;
+        c.Count--;
+        c.Pages -= chunk.Pages;
         return chunk;
     }
 
     /// <summary>The newest chunk.</summary>
     public HeldChunk PopNewest()
     {
-        var chunk = _items[(_head + _count - 1) % _items.Length];
-        _count--;
-        Pages -= chunk.Pages;
+        ref var c = ref _cursor;
+        var chunk = _items[(c.Head + c.Count - 1) % _items.Length];
+        c.Count--;
+        c.Pages -= chunk.Pages;
         return chunk;
     }
 
     /// <summary>A chunk chosen by <paramref name="random"/>, swapped out in O(1).</summary>
     public HeldChunk PopRandom(CpuRandom random)
     {
-        var i = random.Next(_count);
-        var slot = (_head + i) % _items.Length;
-        var last = (_head + _count - 1) % _items.Length;
+        ref var c = ref _cursor;
+        var i = random.Next(c.Count);
+        var slot = (c.Head + i) % _items.Length;
+        var last = (c.Head + c.Count - 1) % _items.Length;
         var chunk = _items[slot];
         _items[slot] = _items[last];
-        _count--;
-        Pages -= chunk.Pages;
+        c.Count--;
+        c.Pages -= chunk.Pages;
         return chunk;
     }
 
     public IEnumerable<HeldChunk> Snapshot()
     {
-        for (var i = 0; i < _count; i++)
+        for (var i = 0; i < _cursor.Count; i++)
         {
-            yield return _items[(_head + i) % _items.Length];
+            yield return _items[(_cursor.Head + i) % _items.Length];
         }
     }
 
     private void Grow()
     {
         var bigger = new HeldChunk[_items.Length * 2];
-        for (var i = 0; i < _count; i++)
+        for (var i = 0; i < _cursor.Count; i++)
         {
-            bigger[i] = _items[(_head + i) % _items.Length];
+            bigger[i] = _items[(_cursor.Head + i) % _items.Length];
         }
 
         _items = bigger;
-        _head = 0;
+        _cursor.Head = 0;
+    }
+
+    /// <summary>The fields every step writes, on a line of their own.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Cursor // do not make readonly: advanced in place by the owning CPU
+    {
+        private CacheLinePad _before;
+
+        /// <summary>Index of the oldest chunk.</summary>
+        public int Head;
+
+        public int Count;
+
+        public long Pages;
+
+        private CacheLinePad _after;
     }
 }

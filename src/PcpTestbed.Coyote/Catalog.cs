@@ -58,6 +58,9 @@ public static class Catalog
             "both atomic allocations pass the racy cap check before either reserves; without the recheck both reserve: two blocks over a cap of one"),
         Bug(InjectedBug.ReleaseAfterDrain, "cpu-offline-remote-free", DesignKind.Pageblock, [Ownership, SingleState],
             "CPU 1's routed free takes the dead CPU's pcp->lock between the drain and the release: a PCP buddy stays on the dead CPU's PCP"),
+        Bug(InjectedBug.RemotePushStateBeforeTag, "remote-free-vs-drain", DesignKind.PageblockLockFree, [SingleState],
+            "CPU 1's push has marked the page a PCP buddy but not yet pending when the owner's merge pass meets it as a buddy: the merge " +
+            "takes a page that is on no list, and the push then lists it too (the stress runner hit this as a double free before it was a scheduling point)"),
     ];
 
     public static IReadOnlyList<Scenario> Scenarios => ScenarioTable;

@@ -90,39 +90,16 @@ public sealed record TraceFile
 
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            try
             {
-                throw new TraceFormatException(path, $"expected a JSON object, found {root.ValueKind}");
+                Check(path, doc.RootElement);
             }
-
-            if (!root.TryGetProperty("formatVersion", out var version) || version.ValueKind != JsonValueKind.Number)
+            catch (InvalidOperationException e)
             {
-                throw new TraceFormatException(path, "has no formatVersion: not a PcpTestbed Coyote trace");
+                // System.Text.Json refuses a name or string holding an unpaired UTF-16 surrogate (\ud800) only when it
+                // compares or reads it: damage, not a bug of the reader.
+                throw new TraceFormatException(path, $"has a name or string that is not valid text: {e.Message}", e);
             }
-
-            if (!version.TryGetInt32(out var v) || v != CurrentFormatVersion)
-            {
-                throw new TraceFormatException(path, $"has formatVersion {version.GetRawText()}; this build reads version {CurrentFormatVersion} only");
-            }
-
-            Require(path, root, "scenario", JsonValueKind.String);
-            Require(path, root, "design", JsonValueKind.String);
-            Require(path, root, "bugs", JsonValueKind.Array);
-            Require(path, root, "configuration", JsonValueKind.Object);
-            Require(path, root, "strategy", JsonValueKind.String);
-            Require(path, root, "seed", JsonValueKind.Number);
-            Require(path, root, "firstBugIteration", JsonValueKind.Number);
-            Require(path, root, "maxSteps", JsonValueKind.Number);
-            Require(path, root, "violation", JsonValueKind.String);
-            Require(path, root, "invariant", JsonValueKind.String);
-            Require(path, root, "coyoteTrace", JsonValueKind.String);
-            Require(path, root, "steps", JsonValueKind.Array);
-            var config = root.GetProperty("configuration");
-            Require(path, config, "cpus", JsonValueKind.Number, "configuration.");
-            Require(path, config, "zone", JsonValueKind.String, "configuration.");
-            Require(path, config, "highatomic", JsonValueKind.String, "configuration.");
-            CheckCoyoteTrace(path, root.GetProperty("coyoteTrace").GetString()!);
         }
 
         try
@@ -134,6 +111,54 @@ public sealed record TraceFile
         {
             throw new TraceFormatException(path, $"has a field of the wrong type: {e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            throw new TraceFormatException(path, $"has a string that is not valid text: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The fields a trace must have, in the order a reader meets them, with their JSON kinds.</summary>
+    private static readonly (string Name, JsonValueKind Kind)[] RequiredFields =
+    [
+        ("scenario", JsonValueKind.String), ("design", JsonValueKind.String), ("bugs", JsonValueKind.Array),
+        ("configuration", JsonValueKind.Object), ("strategy", JsonValueKind.String), ("seed", JsonValueKind.Number),
+        ("firstBugIteration", JsonValueKind.Number), ("maxSteps", JsonValueKind.Number), ("violation", JsonValueKind.String),
+        ("invariant", JsonValueKind.String), ("coyoteTrace", JsonValueKind.String), ("steps", JsonValueKind.Array),
+    ];
+
+    private static readonly (string Name, JsonValueKind Kind)[] RequiredConfigurationFields =
+        [("cpus", JsonValueKind.Number), ("zone", JsonValueKind.String), ("highatomic", JsonValueKind.String)];
+
+    /// <summary>The checks that name what is wrong before deserializing: version, required fields, Coyote's schedule.</summary>
+    private static void Check(string path, JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new TraceFormatException(path, $"expected a JSON object, found {root.ValueKind}");
+        }
+
+        if (!root.TryGetProperty("formatVersion", out var version) || version.ValueKind != JsonValueKind.Number)
+        {
+            throw new TraceFormatException(path, "has no formatVersion: not a PcpTestbed Coyote trace");
+        }
+
+        if (!version.TryGetInt32(out var v) || v != CurrentFormatVersion)
+        {
+            throw new TraceFormatException(path, $"has formatVersion {version.GetRawText()}; this build reads version {CurrentFormatVersion} only");
+        }
+
+        foreach (var (name, kind) in RequiredFields)
+        {
+            Require(path, root, name, kind);
+        }
+
+        var config = root.GetProperty("configuration");
+        foreach (var (name, kind) in RequiredConfigurationFields)
+        {
+            Require(path, config, name, kind, "configuration.");
+        }
+
+        CheckCoyoteTrace(path, root.GetProperty("coyoteTrace").GetString()!);
     }
 
     private static void Require(string path, JsonElement obj, string name, JsonValueKind kind, string prefix = "")

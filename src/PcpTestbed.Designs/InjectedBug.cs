@@ -46,6 +46,12 @@ public enum InjectedBug : long
 
     /// <summary>Pageblock: CPU death drains the PCP, drops its pcp->lock, and only then releases the blocks it owned.</summary>
     ReleaseAfterDrain = 1L << 11,
+
+    /// <summary>
+    /// Pageblock lock-free: a remote free marks the page a PCP buddy before it tags it as pending, so the owner's
+    /// merge pass can take a page that is on no list yet (found by the stress runner, then made a scheduling point).
+    /// </summary>
+    RemotePushStateBeforeTag = 1L << 12,
 }
 
 /// <summary>Names and descriptions of the injectable bugs.</summary>
@@ -63,7 +69,8 @@ public static class InjectedBugs
         (InjectedBug.RemoteListNotClosedOnOffline, "remote-list-not-closed", "CPU death leaves the lock-free remote list open; later pushes strand"),
         (InjectedBug.CmaPhasesIgnoreRmqueueDecision, "cma-phases-as-posted", "refill phases 0 and 2 ignore __rmqueue's CMA-first decision"),
         (InjectedBug.HighatomicCapNotRechecked, "highatomic-cap-not-rechecked", "reserve_highatomic_pageblock skips the cap recheck under zone->lock"),
-        (InjectedBug.ReleaseAfterDrain, "release-after-drain", "CPU death drains the PCP and releases its blocks afterwards, outside the pcp->lock"));
+        (InjectedBug.ReleaseAfterDrain, "release-after-drain", "CPU death drains the PCP and releases its blocks afterwards, outside the pcp->lock"),
+        (InjectedBug.RemotePushStateBeforeTag, "remote-push-state-before-tag", "a lock-free remote free publishes the PCP-buddy state before the pending tag; the owner's merge takes the page"));
 
     public static IEnumerable<InjectedBug> All => Table.All;
 

@@ -101,6 +101,10 @@ public sealed class BadTraceFileTests : ControlledTest
     public void A_coyote_trace_with_garbled_steps_is_refused() =>
         AssertRefused(MutateCoyote(t => t["Steps"] = new JsonArray("garbage", "more garbage")), "Coyote");
 
+    [Fact]
+    public void An_unpaired_surrogate_in_a_field_name_is_refused() =>
+        AssertRefused(Write(ValidTrace.Value.Replace("\"violation\"", "\"\\ud800\"", StringComparison.Ordinal)), "not valid text");
+
     private static void AssertRefused(string path, string problem)
     {
         var e = Assert.Throws<TraceFormatException>(() => Replayer.Replay(path));

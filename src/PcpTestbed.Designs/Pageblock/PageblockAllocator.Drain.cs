@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Sync;
 
@@ -101,7 +102,10 @@ public sealed partial class PageblockAllocator<TExec>
 
     private bool IsMergeableBuddy(int target, int buddy, int order)
     {
+        // The state is read first, with acquire semantics: a remote free in flight (lock-free variant) publishes it
+        // after its RemotePendingTag, so a page that reads as a PCP buddy here also shows that tag.
         ref var b = ref _pages[buddy];
-        return b.State == PageState.PcpBuddy && b.Order == order && b.Cpu == target && b.Tag != RemotePendingTag;
+        return (PageState)Volatile.Read(ref Unsafe.As<PageState, byte>(ref b.State)) == PageState.PcpBuddy
+               && b.Order == order && b.Cpu == target && b.Tag != RemotePendingTag;
     }
 }

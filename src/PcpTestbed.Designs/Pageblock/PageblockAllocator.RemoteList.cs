@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Sync;
 
@@ -15,11 +16,29 @@ public sealed partial class PageblockAllocator<TExec>
     private bool PushRemoteFree(int owner, int pfn, int order)
     {
         ref var page = ref _pages[pfn];
-        page.State = PageState.PcpBuddy;
-        page.Order = (byte)order;
-        page.Tag = RemotePendingTag;
-        page.Flags = (byte)PcpPageFlags.RoutedFree;
-        page.Cpu = owner;
+
+        // The owner's merge pass reads this page without any lock we hold (it is the buddy of a page on the owner's
+        // PCP): it must never see PcpBuddy of the owner with a tag other than RemotePendingTag, or it would unlink a
+        // page that is on no list yet and merge it, and the page would later be handed out twice. So the tag and the
+        // rest go first and the state is published last, with release semantics (the reader acquires the state).
+        if (Has(InjectedBug.RemotePushStateBeforeTag))
+        {
+            page.State = PageState.PcpBuddy;
+            page.Order = (byte)order;
+            page.Cpu = owner;
+            _exec.Interleave();
+            page.Tag = RemotePendingTag;
+            page.Flags = (byte)PcpPageFlags.RoutedFree;
+        }
+        else
+        {
+            page.Tag = RemotePendingTag;
+            page.Order = (byte)order;
+            page.Flags = (byte)PcpPageFlags.RoutedFree;
+            page.Cpu = owner;
+            _exec.Interleave();
+            Volatile.Write(ref Unsafe.As<PageState, byte>(ref page.State), (byte)PageState.PcpBuddy);
+        }
 
         ref var head = ref _pcps[owner].RemoteFreeHead;
         for (var attempt = 0; attempt < MaxPushAttempts; attempt++)

@@ -42,18 +42,6 @@ public enum LockSite : byte
     /// <summary>reserve_highatomic_pageblock() and unreserve_highatomic_pageblock().</summary>
     Highatomic,
 
-    /// <summary>Pageblock design, refill phase 0: recover owned fragments from the zone buddy.</summary>
-    RefillRecover,
-
-    /// <summary>Pageblock design, refill phase 1: claim whole pageblocks.</summary>
-    RefillClaimBlock,
-
-    /// <summary>Pageblock design, refill phase 2: sub-pageblock chunks without stealing.</summary>
-    RefillChunk,
-
-    /// <summary>Pageblock design, refill phase 3: __rmqueue() with fallback.</summary>
-    RefillFallback,
-
     /// <summary>page_alloc_cpu_dead(): draining and releasing a dead CPU's pages.</summary>
     CpuDead,
 
@@ -80,10 +68,6 @@ public static class LockSites
         LockSite.DirectFree => "free_one_page",
         LockSite.BuddyAlloc => "rmqueue_buddy",
         LockSite.Highatomic => "highatomic_pageblock",
-        LockSite.RefillRecover => "rmqueue_bulk:p0_recover",
-        LockSite.RefillClaimBlock => "rmqueue_bulk:p1_claim_block",
-        LockSite.RefillChunk => "rmqueue_bulk:p2_chunk",
-        LockSite.RefillFallback => "rmqueue_bulk:p3_fallback",
         LockSite.CpuDead => "page_alloc_cpu_dead",
         LockSite.Reclaim => "reclaim",
         _ => throw new ArgumentOutOfRangeException(nameof(site)),

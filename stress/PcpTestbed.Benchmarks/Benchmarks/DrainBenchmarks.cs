@@ -21,10 +21,10 @@ public class DrainBenchmarks
     private long _drainedPages;
     private long _drains;
 
-    [Params(DesignKind.Mainline, DesignKind.Pageblock, DesignKind.PageblockCmaFix, DesignKind.PageblockLockFree)]
+    [ParamsAllValues]
     public DesignKind Design { get; set; }
 
-    [Params(LockRecording.Off, LockRecording.On)]
+    [ParamsAllValues]
     public LockRecording Recording { get; set; }
 
     [GlobalSetup]

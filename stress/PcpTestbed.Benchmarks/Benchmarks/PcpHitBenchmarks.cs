@@ -21,10 +21,10 @@ public class PcpHitBenchmarks
     private AllocatorRig _rig = null!;
 
     /// <summary>The design; mainline is the baseline (the "vs mainline" column).</summary>
-    [Params(DesignKind.Mainline, DesignKind.Pageblock, DesignKind.PageblockCmaFix, DesignKind.PageblockLockFree)]
+    [ParamsAllValues]
     public DesignKind Design { get; set; }
 
-    [Params(LockRecording.Off, LockRecording.On)]
+    [ParamsAllValues]
     public LockRecording Recording { get; set; }
 
     /// <summary>0, and the other orders the PCP caches up to PAGE_ALLOC_COSTLY_ORDER.</summary>

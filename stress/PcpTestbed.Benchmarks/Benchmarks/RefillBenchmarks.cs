@@ -19,10 +19,10 @@ public class RefillBenchmarks
     private AllocatorRig _rig = null!;
     private long _held = -1;
 
-    [Params(DesignKind.Mainline, DesignKind.Pageblock, DesignKind.PageblockCmaFix, DesignKind.PageblockLockFree)]
+    [ParamsAllValues]
     public DesignKind Design { get; set; }
 
-    [Params(LockRecording.Off, LockRecording.On)]
+    [ParamsAllValues]
     public LockRecording Recording { get; set; }
 
     [GlobalSetup]

@@ -19,10 +19,10 @@ public class RemoteFreeBenchmarks
 {
     private AllocatorRig _rig = null!;
 
-    [Params(DesignKind.Mainline, DesignKind.Pageblock, DesignKind.PageblockCmaFix, DesignKind.PageblockLockFree)]
+    [ParamsAllValues]
     public DesignKind Design { get; set; }
 
-    [Params(LockRecording.Off, LockRecording.On)]
+    [ParamsAllValues]
     public LockRecording Recording { get; set; }
 
     [GlobalSetup]

@@ -16,7 +16,7 @@ public class ZoneSizeBenchmarks
 {
     private AllocatorRig _rig = null!;
 
-    [Params(DesignKind.Mainline, DesignKind.Pageblock, DesignKind.PageblockCmaFix, DesignKind.PageblockLockFree)]
+    [ParamsAllValues]
     public DesignKind Design { get; set; }
 
     [Params(1, 64)]

@@ -3,6 +3,7 @@ using PcpTestbed.Designs;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Proc;
 using PcpTestbed.Stress.Cli;
+using PcpTestbed.Stress.Reports;
 using Spectre.Console;
 
 namespace PcpTestbed.Stress.Commands;
@@ -47,9 +48,9 @@ public static class ZoneCommand
 
     private static ZoneReport FromSpec(ZoneSource source, int cpus)
     {
-        var zone = source.Build();
+        var (zone, build) = ZoneBuildCost.Measure(source.Build);
         var p = ZoneParameters.Derive(zone.ManagedPages, cpus);
-        return Describe(zone, source, cpus, p.MinFreeKbytes, p.Watermarks, p.Pcp, null, []);
+        return Describe(zone, build, source, cpus, p.MinFreeKbytes, p.Watermarks, p.Pcp, null, []);
     }
 
     private static ZoneReport FromProc(ZoneSource source, int? cpus)
@@ -59,11 +60,11 @@ public static class ZoneCommand
             var snapshot = source.OpenProc().Read();
             var comparison = ProcFormulaCheck.Compare(snapshot, source.ZoneName, source.Node, cpus);
             var import = ProcZoneImporter.Import(snapshot, source.ZoneName, source.Node);
-            var zone = import.BuildZone();
+            var (zone, build) = ZoneBuildCost.Measure(import.BuildZone);
             var derived = comparison.Derived;
             var pcp = PcpSizing.Derive(zone.ManagedPages, derived?.Watermarks.Low ?? zone.Watermarks.Low, comparison.Cpus, comparison.PercpuPagelistHighFraction);
             var rows = comparison.Rows.Select(r => new ComparisonRow(r.Name, r.Formula, r.Proc, r.Outcome.ToString(), r.Note)).ToList();
-            return Describe(zone, source, comparison.Cpus, comparison.MinFreeKbytes, derived?.Watermarks ?? zone.Watermarks, pcp, rows,
+            return Describe(zone, build, source, comparison.Cpus, comparison.MinFreeKbytes, derived?.Watermarks ?? zone.Watermarks, pcp, rows,
                 [.. comparison.Notes, .. import.Notes]);
         }
         catch (ProcFormatException e)
@@ -72,7 +73,7 @@ public static class ZoneCommand
         }
     }
 
-    private static ZoneReport Describe(Zone zone, ZoneSource source, int cpus, long minFreeKbytes, Watermarks wm, PcpSizing pcp,
+    private static ZoneReport Describe(Zone zone, ZoneBuildCost build, ZoneSource source, int cpus, long minFreeKbytes, Watermarks wm, PcpSizing pcp,
         IReadOnlyList<ComparisonRow>? comparison, IReadOnlyList<string> notes)
     {
         var blocks = MigrateTypes.All().ToDictionary(
@@ -91,6 +92,7 @@ public static class ZoneCommand
             zone.HighatomicMaxPages,
             blocks,
             zone.NrFreePages,
+            build,
             comparison,
             notes);
     }
@@ -112,6 +114,7 @@ public static class ZoneCommand
         t.AddRow("highatomic cap", r.HighatomicMaxPages.ToString(), "ALIGN(managed / 100, 512); 0 if managed / 100 < 512");
         t.AddRow("free pages", r.FreePages.ToString(), "NR_FREE_PAGES");
         console.Write(t);
+        console.MarkupLine($"built in {r.Build.Seconds * 1000:F0} ms; {r.Build.BytesPerPage:F2} bytes of metadata per page (everything the build allocated / present pages)");
         console.MarkupLine("pageblocks: " + string.Join(", ", r.Pageblocks.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}")));
         if (r.Comparison is { } rows)
         {
@@ -154,5 +157,6 @@ public sealed record ZoneReport(
     long HighatomicMaxPages,
     IReadOnlyDictionary<string, int> Pageblocks,
     long FreePages,
+    ZoneBuildCost Build,
     IReadOnlyList<ComparisonRow>? Comparison,
     IReadOnlyList<string> Notes);

@@ -59,6 +59,7 @@ public sealed class CpuMachine : IDisposable
     private Thread[] _threads = [];
     private Timer? _deadline;
     private long _startTicks;
+    private long _deadlineTicks; // written before the deadline timer is created, read by its callback
 
     /// <summary>Guarded by <see cref="_gate"/>.</summary>
     private long _lastExitTicks;
@@ -171,9 +172,34 @@ public sealed class CpuMachine : IDisposable
             _go.Set();
             if (limit.Duration is { } duration)
             {
-                _deadline = new Timer(static m => ((CpuMachine)m!).RequestStop(), this, duration, Timeout.InfiniteTimeSpan);
+                _deadlineTicks = _startTicks + ToTicks(duration);
+                _deadline = new Timer(static m => ((CpuMachine)m!).OnDeadlineTimer(), this, duration, Timeout.InfiniteTimeSpan);
             }
         }
+    }
+
+    /// <summary>
+    /// The timer's clock is coarser than the stopwatch the run is measured with and can fire a little early (a run of
+    /// 100 ms measured 99.9995 ms): stop only once the stopwatch agrees, else wait out the rest.
+    /// </summary>
+    private void OnDeadlineTimer()
+    {
+        var remaining = _deadlineTicks - Stopwatch.GetTimestamp();
+        if (remaining > 0)
+        {
+            try
+            {
+                _deadline?.Change(FromTicks(remaining) + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                // The run ended meanwhile: nothing left to stop.
+                return;
+            }
+        }
+
+        RequestStop();
     }
 
     /// <summary>Starts, then waits for the run to end: the budget, the deadline plus the quiescence timeout, or unbounded when neither is given.</summary>

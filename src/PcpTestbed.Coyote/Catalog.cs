@@ -22,6 +22,7 @@ public static class Catalog
         new LockFreeRemoteListScenario(),
         new CmaRefillScenario(),
         new DecayVsDrainScenario(),
+        new CpuOfflineOnlineRemoteFreeScenario(),
     ];
 
     private const string SingleState = "§7.1 single-state";
@@ -61,6 +62,9 @@ public static class Catalog
         Bug(InjectedBug.RemotePushStateBeforeTag, "remote-free-vs-drain", DesignKind.PageblockLockFree, [SingleState],
             "CPU 1's push has marked the page a PCP buddy but not yet pending when the owner's merge pass meets it as a buddy: the merge " +
             "takes a page that is on no list, and the push then lists it too (the stress runner hit this as a double free before it was a scheduling point)"),
+        Bug(InjectedBug.AbsorbWithoutOwnerCheck, CpuOfflineOnlineRemoteFreeScenario.ScenarioName, DesignKind.PageblockLockFree, [Ownership],
+            "CPU 1 read owner CPU 0 before it died; the push lands after CPU 0 is online again, and CPU 0 lists the page as a PCP buddy " +
+            "of a block it no longer owns (found by review of the lock-free paths)"),
     ];
 
     public static IReadOnlyList<Scenario> Scenarios => ScenarioTable;

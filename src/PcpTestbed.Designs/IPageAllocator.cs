@@ -31,6 +31,9 @@ public interface IPageAllocator : IPcpInventory
     /// <summary>The periodic vmstat work on <paramref name="cpu"/>: decay_pcp_high().</summary>
     void DecayPcpHigh(int cpu);
 
+    /// <summary>kswapd on <paramref name="cpu"/> found the zone balanced: it clears the watermark boost under zone->lock.</summary>
+    void ClearWatermarkBoost(int cpu);
+
     /// <summary>page_alloc_cpu_dead(): run on <paramref name="cpu"/> after <paramref name="deadCpu"/> stopped for good.</summary>
     void CpuDead(int deadCpu, int cpu);
 

@@ -52,6 +52,12 @@ public enum InjectedBug : long
     /// merge pass can take a page that is on no list yet (found by the stress runner, then made a scheduling point).
     /// </summary>
     RemotePushStateBeforeTag = 1L << 12,
+
+    /// <summary>
+    /// Pageblock lock-free: the owner lists every pushed page as its own PCP buddy without checking that it still
+    /// owns the block, so a push that raced with its death and return lands a PCP buddy of a released block.
+    /// </summary>
+    AbsorbWithoutOwnerCheck = 1L << 13,
 }
 
 /// <summary>Names and descriptions of the injectable bugs.</summary>
@@ -70,7 +76,8 @@ public static class InjectedBugs
         (InjectedBug.CmaPhasesIgnoreRmqueueDecision, "cma-phases-as-posted", "refill phases 0 and 2 ignore __rmqueue's CMA-first decision"),
         (InjectedBug.HighatomicCapNotRechecked, "highatomic-cap-not-rechecked", "reserve_highatomic_pageblock skips the cap recheck under zone->lock"),
         (InjectedBug.ReleaseAfterDrain, "release-after-drain", "CPU death drains the PCP and releases its blocks afterwards, outside the pcp->lock"),
-        (InjectedBug.RemotePushStateBeforeTag, "remote-push-state-before-tag", "a lock-free remote free publishes the PCP-buddy state before the pending tag; the owner's merge takes the page"));
+        (InjectedBug.RemotePushStateBeforeTag, "remote-push-state-before-tag", "a lock-free remote free publishes the PCP-buddy state before the pending tag; the owner's merge takes the page"),
+        (InjectedBug.AbsorbWithoutOwnerCheck, "absorb-without-owner-check", "the owner takes pushed pages as its own without checking it still owns their blocks (after offline and online)"));
 
     public static IEnumerable<InjectedBug> All => Table.All;
 

@@ -87,6 +87,14 @@ public abstract partial class PageAllocator<TExec>
     /// kernel accepts: only heuristics read high); the lock is taken to drain, and free_pcppages_bulk()
     /// clamps the amount to what is still there.
     /// </summary>
+    public void ClearWatermarkBoost(int cpu)
+    {
+        CheckCpu(cpu);
+        _exec.Lock(ref _zone.Lock, cpu, LockSite.Reclaim);
+        _zone.ResetWatermarkBoost();
+        _exec.Unlock(ref _zone.Lock, cpu);
+    }
+
     public void DecayPcpHigh(int cpu)
     {
         CheckCpu(cpu);

@@ -160,8 +160,15 @@ public sealed partial class Zone
         Volatile.Write(ref _watermarkBoost, 0);
     }
 
-    /// <summary>kswapd clears the boost once the zone is balanced.</summary>
-    public void ResetWatermarkBoost() => Volatile.Write(ref _watermarkBoost, 0);
+    /// <summary>
+    /// kswapd clears the boost once the zone is balanced (balance_pgdat()), under zone->lock: boosts are
+    /// read-modify-writes under the lock, and a reset outside it could be lost to one in flight.
+    /// </summary>
+    public void ResetWatermarkBoost()
+    {
+        AssertLocked();
+        Volatile.Write(ref _watermarkBoost, 0);
+    }
 
     /// <summary>The absolute pfn of a zone-relative one.</summary>
     public long AbsolutePfn(int pfn) => (long)StartPfn + pfn;

@@ -118,6 +118,12 @@ public sealed partial class PageblockAllocator<TExec>
         AbsorbRemoteFrees(target, ref pcp, link);
     }
 
+    /// <summary>
+    /// Lists the pushed pages on <paramref name="target"/>'s PCP. A pusher read the owner without a lock: if the
+    /// target died and came back online between that read and the push, the block was released meanwhile and the
+    /// page is no longer the target's, so it goes on the lists as a plain cached page, as an unowned free would.
+    /// The owner read here is stable: releasing a block needs this pcp->lock, and claiming one needs it whole.
+    /// </summary>
     private void AbsorbRemoteFrees(int target, ref PerCpuPages pcp, int link)
     {
         for (var n = 0; link > 0 && n < _zone.PresentPages; n++)
@@ -125,8 +131,17 @@ public sealed partial class PageblockAllocator<TExec>
             var pfn = link - 1;
             link = PageList.StackNext(_pages, pfn);
             int order = _pages[pfn].Order;
-            var index = ListIndex(PcpType(_zone.GetPageblockMigratetype(pfn)), order);
-            PcpListAdd(target, ref pcp.Lists[index], index, pfn, order, PageState.PcpBuddy, tail: false, PcpPageFlags.RoutedFree);
+            var (blockMt, owner) = _zone.GetPageblockTypeAndOwner(pfn);
+            var index = ListIndex(PcpType(blockMt), order);
+            if (owner == target || Has(InjectedBug.AbsorbWithoutOwnerCheck))
+            {
+                PcpListAdd(target, ref pcp.Lists[index], index, pfn, order, PageState.PcpBuddy, tail: false, PcpPageFlags.RoutedFree);
+            }
+            else
+            {
+                PcpListAdd(target, ref pcp.Lists[index], index, pfn, order, PageState.Pcp, tail: false);
+            }
+
             pcp.Count += 1 << order;
         }
     }

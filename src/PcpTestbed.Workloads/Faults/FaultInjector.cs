@@ -70,11 +70,13 @@ internal sealed class FaultInjector
             ReleaseHog();
         }
 
-        // Then one slow event per tick, the most overdue, so that neither starves the other (with many CPU
-        // threads on few cores each takes a while) and audits run between them.
+        // Then one slow event per tick, so that audits run between them. With many CPU threads on few cores each
+        // takes a while and both kinds are due at every tick: then the kind that has happened less often goes
+        // first (the most overdue on a tie), so neither starves the other however slow the host is.
         var hotplugDue = _options.CpuHotplug && now >= _nextHotplug;
         var hogDue = _options.Exhaustion && _hog.Count == 0 && now >= _nextExhaustion;
-        if (hotplugDue && (!hogDue || _nextHotplug <= _nextExhaustion))
+        var hotplugFirst = Offlines != Exhaustions ? Offlines < Exhaustions : _nextHotplug <= _nextExhaustion;
+        if (hotplugDue && (!hogDue || hotplugFirst))
         {
             TakeOneOffline(now);
             _nextHotplug = now + Jitter(_options.HotplugInterval);

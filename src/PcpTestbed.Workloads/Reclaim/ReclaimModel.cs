@@ -117,7 +117,7 @@ public sealed class ReclaimModel : IReclaimHooks, IDisposable
             if (freed == 0 || AboveWatermark(zone, WatermarkKind.High))
             {
                 // Balanced: the boost has done its job.
-                zone.ResetWatermarkBoost();
+                Allocator.ClearWatermarkBoost(cpu.Id);
                 zone.ClearFlag(ZoneFlags.ReclaimActive);
                 balancing = false;
             }

@@ -1,0 +1,60 @@
+using PcpTestbed.Designs;
+using static PcpTestbed.Coyote.Scenarios.ScenarioHelpers;
+
+namespace PcpTestbed.Coyote.Scenarios;
+
+/// <summary>
+/// KERNEL.md §7.4 across a CPU's death and return: CPU 1 frees pages of CPU 0's block (routed to CPU 0, or pushed
+/// onto its lock-free list) while CPU 2 runs page_alloc_cpu_dead(0), brings CPU 0 back online, and CPU 0 allocates
+/// (taking its remote list). A free that read the owner before the death must not leave a PCP buddy of a released
+/// block on the reborn CPU's PCP.
+/// </summary>
+internal sealed class CpuOfflineOnlineRemoteFreeScenario : Scenario
+{
+    public const string ScenarioName = "cpu-offline-online-remote-free";
+
+    public override string Name => ScenarioName;
+
+    public override string Description =>
+        "CPU 2 takes CPU 0 offline and brings it back online while CPU 1 frees pages of CPU 0's block, routed to the owner it read before the death";
+
+    public override IReadOnlyList<DesignKind> Designs => PageblockDesigns;
+
+    public override ScenarioConfig Configure(DesignKind design) => new() { Cpus = 3, Zone = "8M" };
+
+    public override ScenarioIteration Start(ScenarioRun run) => new Iteration(run);
+
+    private sealed class Iteration(ScenarioRun run) : ScenarioIteration(run)
+    {
+        private readonly long[] _pages = new long[2];
+
+        public override void Setup()
+        {
+            for (var i = 0; i < _pages.Length; i++)
+            {
+                _pages[i] = MustAlloc(Run, 0, Movable, 0);
+            }
+
+            // The owned block's other free pages go to the zone (it joins CPU 0's owned_blocks).
+            Run.DrainAllPages(0);
+        }
+
+        public override IReadOnlyList<CpuScript> Scripts() =>
+        [
+            new(1, "remote: frees CPU 0's pages across its death and return", () =>
+            {
+                Run.Free(1, _pages[0], 0);
+                Run.Free(1, _pages[1], 0);
+            }),
+
+            // CPU 2 stands in for the hotplug thread and then for CPU 0 itself, which runs again once it is online:
+            // its first allocation takes its remote list. Order 1, so the order-0 pages it takes stay on its PCP.
+            new(2, "hotplug: page_alloc_cpu_dead(CPU 0), page_alloc_cpu_online(CPU 0), then CPU 0 allocates", () =>
+            {
+                Run.CpuDead(0, 2);
+                Run.CpuOnline(0, 2);
+                Run.Alloc(0, Movable, 1);
+            }),
+        ];
+    }
+}

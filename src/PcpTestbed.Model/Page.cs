@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace PcpTestbed.Model;
@@ -35,4 +36,13 @@ public struct Page // do not make readonly: pages are updated in place in the ar
     public int Cpu;
 
     public readonly bool IsHead => State != PageState.Tail;
+
+    /// <summary>
+    /// Writes <see cref="State"/> with release semantics: every field written before it is visible to a CPU that
+    /// reads the new state with <see cref="ReadStateAcquire"/>. For a state published without the lock its readers hold.
+    /// </summary>
+    public void PublishState(PageState state) => Volatile.Write(ref Unsafe.As<PageState, byte>(ref State), (byte)state);
+
+    /// <summary>Reads <see cref="State"/> with acquire semantics, pairing with <see cref="PublishState"/>.</summary>
+    public PageState ReadStateAcquire() => (PageState)Volatile.Read(ref Unsafe.As<PageState, byte>(ref State));
 }

@@ -30,10 +30,7 @@ internal sealed class CpuOfflineOnlineRemoteFreeScenario : Scenario
 
         public override void Setup()
         {
-            for (var i = 0; i < _pages.Length; i++)
-            {
-                _pages[i] = MustAlloc(Run, 0, Movable, 0);
-            }
+            MustAllocEach(Run, 0, _pages);
 
             // The owned block's other free pages go to the zone (it joins CPU 0's owned_blocks).
             Run.DrainAllPages(0);

@@ -28,10 +28,7 @@ internal sealed class CpuOfflineRemoteFreeScenario : Scenario
 
         public override void Setup()
         {
-            for (var i = 0; i < _pages.Length; i++)
-            {
-                _pages[i] = MustAlloc(Run, 0, Movable, 0);
-            }
+            MustAllocEach(Run, 0, _pages);
 
             // The owned block's free pages go to the zone (it joins CPU 0's owned_blocks); then one page goes back
             // onto CPU 0's PCP, so the dead CPU has something to drain.

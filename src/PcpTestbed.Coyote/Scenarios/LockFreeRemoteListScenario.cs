@@ -27,10 +27,7 @@ internal sealed class LockFreeRemoteListScenario : Scenario
 
         public override void Setup()
         {
-            for (var i = 0; i < _pages.Length; i++)
-            {
-                _pages[i] = MustAlloc(Run, 0, Movable, 0);
-            }
+            MustAllocEach(Run, 0, _pages);
         }
 
         public override IReadOnlyList<CpuScript> Scripts() =>

@@ -27,10 +27,7 @@ internal sealed class P0RecoverVsDrainScenario : Scenario
 
         public override void Setup()
         {
-            for (var i = 0; i < _pages.Length; i++)
-            {
-                _pages[i] = MustAlloc(Run, 0, Movable, 0);
-            }
+            MustAllocEach(Run, 0, _pages);
 
             // The owned block's free pages go back to the zone: it is on CPU 0's owned_blocks, ready for phase 0.
             Run.DrainAllPages(0);

@@ -29,10 +29,7 @@ internal sealed class RemoteFreeVsDrainScenario : Scenario
         public override void Setup()
         {
             // CPU 0 claims a block (refill phase 1) and hands two of its pages to CPU 1.
-            for (var i = 0; i < _pages.Length; i++)
-            {
-                _pages[i] = MustAlloc(Run, 0, Movable, 0);
-            }
+            MustAllocEach(Run, 0, _pages);
         }
 
         public override IReadOnlyList<CpuScript> Scripts() =>

@@ -27,6 +27,15 @@ internal static class ScenarioHelpers
         return pfn;
     }
 
+    /// <summary>Fills <paramref name="pfns"/> with order-0 movable pages <paramref name="cpu"/> allocates, in order (set-up).</summary>
+    public static void MustAllocEach(ScenarioRun run, int cpu, long[] pfns)
+    {
+        for (var i = 0; i < pfns.Length; i++)
+        {
+            pfns[i] = MustAlloc(run, cpu, Movable, 0);
+        }
+    }
+
     /// <summary>The pageblock a pfn (absolute) lies in.</summary>
     public static int BlockOf(ScenarioRun run, long pfn) => run.Zone.RelativePfn(pfn) >> PageAlloc.PageblockOrder;
 

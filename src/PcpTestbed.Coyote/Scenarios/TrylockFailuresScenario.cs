@@ -27,10 +27,7 @@ internal sealed class TrylockFailuresScenario : Scenario
 
         public override void Setup()
         {
-            for (var i = 0; i < _pages.Length; i++)
-            {
-                _pages[i] = MustAlloc(Run, 0, Movable, 0);
-            }
+            MustAllocEach(Run, 0, _pages);
 
             // Pages on CPU 0's PCP for the racing allocations (mainline refills one at a time here).
             Run.Free(0, _pages[3], 0);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Sync;
 
@@ -105,7 +104,7 @@ public sealed partial class PageblockAllocator<TExec>
         // The state is read first, with acquire semantics: a remote free in flight (lock-free variant) publishes it
         // after its RemotePendingTag, so a page that reads as a PCP buddy here also shows that tag.
         ref var b = ref _pages[buddy];
-        return (PageState)Volatile.Read(ref Unsafe.As<PageState, byte>(ref b.State)) == PageState.PcpBuddy
+        return b.ReadStateAcquire() == PageState.PcpBuddy
                && b.Order == order && b.Cpu == target && b.Tag != RemotePendingTag;
     }
 }

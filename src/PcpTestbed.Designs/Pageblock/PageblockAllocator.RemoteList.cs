@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Sync;
 
@@ -19,26 +18,20 @@ public sealed partial class PageblockAllocator<TExec>
 
         // The owner's merge pass reads this page without any lock we hold (it is the buddy of a page on the owner's
         // PCP): it must never see PcpBuddy of the owner with a tag other than RemotePendingTag, or it would unlink a
-        // page that is on no list yet and merge it, and the page would later be handed out twice. So the tag and the
-        // rest go first and the state is published last, with release semantics (the reader acquires the state).
+        // page that is on no list yet and merge it, and the page would later be handed out twice. So the fields go
+        // first and the state is published last, with release semantics (the reader acquires the state).
+        page.Order = (byte)order;
+        page.Cpu = owner;
         if (Has(InjectedBug.RemotePushStateBeforeTag))
         {
             page.State = PageState.PcpBuddy;
-            page.Order = (byte)order;
-            page.Cpu = owner;
             _exec.Interleave();
-            page.Tag = RemotePendingTag;
-            page.Flags = (byte)PcpPageFlags.RoutedFree;
         }
-        else
-        {
-            page.Tag = RemotePendingTag;
-            page.Order = (byte)order;
-            page.Flags = (byte)PcpPageFlags.RoutedFree;
-            page.Cpu = owner;
-            _exec.Interleave();
-            Volatile.Write(ref Unsafe.As<PageState, byte>(ref page.State), (byte)PageState.PcpBuddy);
-        }
+
+        page.Tag = RemotePendingTag;
+        page.Flags = (byte)PcpPageFlags.RoutedFree;
+        _exec.Interleave();
+        page.PublishState(PageState.PcpBuddy);
 
         ref var head = ref _pcps[owner].RemoteFreeHead;
         for (var attempt = 0; attempt < MaxPushAttempts; attempt++)
@@ -133,15 +126,9 @@ public sealed partial class PageblockAllocator<TExec>
             int order = _pages[pfn].Order;
             var (blockMt, owner) = _zone.GetPageblockTypeAndOwner(pfn);
             var index = ListIndex(PcpType(blockMt), order);
-            if (owner == target || Has(InjectedBug.AbsorbWithoutOwnerCheck))
-            {
-                PcpListAdd(target, ref pcp.Lists[index], index, pfn, order, PageState.PcpBuddy, tail: false, PcpPageFlags.RoutedFree);
-            }
-            else
-            {
-                PcpListAdd(target, ref pcp.Lists[index], index, pfn, order, PageState.Pcp, tail: false);
-            }
-
+            var owned = owner == target || Has(InjectedBug.AbsorbWithoutOwnerCheck);
+            PcpListAdd(target, ref pcp.Lists[index], index, pfn, order, owned ? PageState.PcpBuddy : PageState.Pcp, tail: false,
+                owned ? PcpPageFlags.RoutedFree : PcpPageFlags.None);
             pcp.Count += 1 << order;
         }
     }

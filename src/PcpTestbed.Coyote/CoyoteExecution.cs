@@ -35,4 +35,12 @@ public readonly struct CoyoteExecution : IExecution
     public int CompareExchange(ref int location, int value, int comparand) => _state.CompareExchange(ref location, value, comparand);
 
     public int Exchange(ref int location, int value) => _state.Exchange(ref location, value);
+
+    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1)
+    {
+    }
+
+    public void OpEnd(int cpu, long result)
+    {
+    }
 }

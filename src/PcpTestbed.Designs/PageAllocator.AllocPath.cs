@@ -150,7 +150,7 @@ public abstract partial class PageAllocator<TExec>
 
                 // Pages may be pinned on the per-cpu lists or in high alloc reserves: shrink them and retry.
                 UnreserveHighatomicPageblock(cpu, mt, force: false);
-                DrainAllPages(cpu);
+                DrainAllPagesCore(cpu);
                 pfn = GetPageFromFreelist(cpu, order, flags, mt, out sourceMt);
                 if (pfn >= 0)
                 {

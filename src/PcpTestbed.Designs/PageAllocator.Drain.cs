@@ -15,6 +15,14 @@ public abstract partial class PageAllocator<TExec>
     public void DrainAllPages(int cpu)
     {
         CheckCpu(cpu);
+        _exec.OpBegin(cpu, AllocatorOp.DrainAllPages, 0, 0);
+        DrainAllPagesCore(cpu);
+        _exec.OpEnd(cpu, 0);
+    }
+
+    /// <summary>drain_all_pages() inside an entry point that has already checked and reported <paramref name="cpu"/>.</summary>
+    protected void DrainAllPagesCore(int cpu)
+    {
         _stats[cpu].DrainAllPagesCalls++;
 
         // Reserves pcpu_drain_mutex for this drain; a drain already running makes this one redundant.
@@ -80,6 +88,17 @@ public abstract partial class PageAllocator<TExec>
     /// <summary>A bound on drain_pages_zone() rounds: each takes at least one page, so a PCP's pages bound it.</summary>
     private int MaxDrainRounds => _zone.PresentPages + 1;
 
+    /// <summary>kswapd on <paramref name="cpu"/> found the zone balanced: clear the watermark boost under zone->lock (balance_pgdat()).</summary>
+    public void ClearWatermarkBoost(int cpu)
+    {
+        CheckCpu(cpu);
+        _exec.OpBegin(cpu, AllocatorOp.ClearWatermarkBoost, 0, 0);
+        _exec.Lock(ref _zone.Lock, cpu, LockSite.Reclaim);
+        _zone.ResetWatermarkBoost();
+        _exec.Unlock(ref _zone.Lock, cpu);
+        _exec.OpEnd(cpu, 0);
+    }
+
     /// <summary>
     /// decay_pcp_high() from the vmstat work of <paramref name="cpu"/>: lower pcp->high by an eighth (never
     /// below high_min, nor more than batch &lt;&lt; PCP_BATCH_SCALE_MAX under the count) and free the excess.
@@ -87,17 +106,16 @@ public abstract partial class PageAllocator<TExec>
     /// kernel accepts: only heuristics read high); the lock is taken to drain, and free_pcppages_bulk()
     /// clamps the amount to what is still there.
     /// </summary>
-    public void ClearWatermarkBoost(int cpu)
-    {
-        CheckCpu(cpu);
-        _exec.Lock(ref _zone.Lock, cpu, LockSite.Reclaim);
-        _zone.ResetWatermarkBoost();
-        _exec.Unlock(ref _zone.Lock, cpu);
-    }
-
     public void DecayPcpHigh(int cpu)
     {
         CheckCpu(cpu);
+        _exec.OpBegin(cpu, AllocatorOp.DecayPcpHigh, 0, 0);
+        DecayPcpHighCore(cpu);
+        _exec.OpEnd(cpu, 0);
+    }
+
+    private void DecayPcpHighCore(int cpu)
+    {
         ref var pcp = ref _pcps[cpu];
         _exec.Interleave();
         var highMin = Volatile.Read(ref pcp.HighMin);
@@ -156,9 +174,11 @@ public abstract partial class PageAllocator<TExec>
             throw new InvalidOperationException($"CPU {deadCpu} is already offline");
         }
 
+        _exec.OpBegin(cpu, AllocatorOp.CpuDead, deadCpu, 0);
         _exec.Exchange(ref _online[deadCpu], 0);
         CpuDeadDesign(deadCpu, cpu);
         ZonePcpUpdate();
+        _exec.OpEnd(cpu, 0);
     }
 
     /// <summary>page_alloc_cpu_online(): the CPU starts with an empty PCP at the boot high.</summary>
@@ -174,6 +194,7 @@ public abstract partial class PageAllocator<TExec>
             throw new InvalidOperationException($"CPU {cpu} is already online");
         }
 
+        _exec.OpBegin(cpu, AllocatorOp.CpuOnline, cpu, 0);
         ref var pcp = ref _pcps[cpu];
         pcp.High = 0;
         pcp.AllocFactor = 0;
@@ -185,6 +206,7 @@ public abstract partial class PageAllocator<TExec>
         // Publishes the reset PCP: the CPU may allocate from here on.
         _exec.Exchange(ref _online[cpu], 1);
         ZonePcpUpdate();
+        _exec.OpEnd(cpu, 0);
     }
 
     /// <summary>A design's part of bringing a CPU online (the lock-free variant reopens its remote list).</summary>

@@ -89,6 +89,14 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
             throw new ArgumentOutOfRangeException(nameof(order), order, $"expected an order in 0..{PageAlloc.MaxPageOrder}");
         }
 
+        _exec.OpBegin(cpu, AllocatorOp.Alloc, order, (long)gfp);
+        var result = AllocateCore(cpu, gfp, order);
+        _exec.OpEnd(cpu, result.Pfn);
+        return result;
+    }
+
+    private AllocResult AllocateCore(int cpu, Gfp gfp, int order)
+    {
         var mt = gfp.MigrateType();
         ref var st = ref _stats[cpu];
         BeforeAllocate(cpu);
@@ -128,6 +136,7 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
     {
         CheckCpu(cpu);
         var rel = _zone.ValidateFree(pfn, order);
+        _exec.OpBegin(cpu, AllocatorOp.Free, pfn, order);
 
         // The caller owns the chunk until here; marking it stops a second free of the same pfn.
         _pages[rel].State = PageState.InFlight;
@@ -139,10 +148,13 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
         {
             // __free_pages_ok(): orders the PCP does not cache go straight to the buddy.
             FreeOnePage(cpu, rel, order, LockSite.DirectFree);
-            return;
+        }
+        else
+        {
+            FreeUnrefPage(cpu, rel, order);
         }
 
-        FreeUnrefPage(cpu, rel, order);
+        _exec.OpEnd(cpu, 0);
     }
 
     /// <summary>rmqueue_pcplist(): an allocation from <paramref name="cpu"/>'s PCP, refilling it if needed. -1 if the trylock failed or nothing could be had.</summary>

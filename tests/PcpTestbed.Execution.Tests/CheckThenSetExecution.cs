@@ -50,4 +50,12 @@ internal readonly struct CheckThenSetExecution : IExecution
         Interlocked.CompareExchange(ref location, value, comparand);
 
     public int Exchange(ref int location, int value) => Interlocked.Exchange(ref location, value);
+
+    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1)
+    {
+    }
+
+    public void OpEnd(int cpu, long result)
+    {
+    }
 }

@@ -124,6 +124,14 @@ public readonly struct OsExecution<TProbe> : IExecution
 
     public int Exchange(ref int location, int value) => Interlocked.Exchange(ref location, value);
 
+    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1)
+    {
+    }
+
+    public void OpEnd(int cpu, long result)
+    {
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Acquired(ref EmuSpinLock l, int cpu, LockSite site, long waitStart)
     {

@@ -63,6 +63,14 @@ public readonly struct DirectExecution : IExecution
         return old;
     }
 
+    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1)
+    {
+    }
+
+    public void OpEnd(int cpu, long result)
+    {
+    }
+
     /// <summary>Holds <paramref name="l"/> on behalf of <paramref name="cpu"/>, as a parallel drain would: the next trylock fails.</summary>
     public static void Seize(ref EmuSpinLock l, int cpu)
     {

@@ -28,4 +28,14 @@ public interface IExecution
 
     /// <summary>Interlocked.Exchange, a scheduling point under Coyote.</summary>
     int Exchange(ref int location, int value);
+
+    /// <summary>
+    /// An allocator entry point begins on <paramref name="cpu"/>. Only outermost entry points are reported: an entry
+    /// point that calls another (the slow path's drain_all_pages()) reports the outer one alone. The execution may
+    /// note what the CPU is doing (a stuck-CPU report, a flight recorder); it must not take locks or yield here.
+    /// </summary>
+    void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1);
+
+    /// <summary>The entry point <see cref="OpBegin"/> reported has returned normally with <paramref name="result"/>.</summary>
+    void OpEnd(int cpu, long result);
 }

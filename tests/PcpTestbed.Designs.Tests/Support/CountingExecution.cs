@@ -80,4 +80,12 @@ public readonly struct CountingExecution : IExecution
         default(DirectExecution).CompareExchange(ref location, value, comparand);
 
     public int Exchange(ref int location, int value) => default(DirectExecution).Exchange(ref location, value);
+
+    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1)
+    {
+    }
+
+    public void OpEnd(int cpu, long result)
+    {
+    }
 }

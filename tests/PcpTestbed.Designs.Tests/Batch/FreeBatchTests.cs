@@ -109,6 +109,35 @@ public class FreeBatchTests
         rig.AssertAuditClean();
     }
 
+    [Theory]
+    [InlineData(DesignKind.Mainline, 2)]
+    [InlineData(DesignKind.Pageblock, 1)]
+    [InlineData(DesignKind.PageblockCmaFix, 1)]
+    [InlineData(DesignKind.PageblockLockFree, 1)]
+    public void An_isolate_folio_goes_to_the_buddy_and_on_mainline_ends_the_run(DesignKind design, int trylocks)
+    {
+        var rig = new Rig(design, Zone, cpus: 2);
+        var pages = rig.AllocMany(0, PageAlloc.PageblockNrPages + 4);
+        var isolated = pages.First(p => rig.BlockOf(p) != rig.BlockOf(pages[0]));
+        var block = rig.BlockOf(isolated);
+        var others = pages.Where(p => rig.BlockOf(p) != block).Take(4).ToList();
+
+        // start_isolate_page_range(): the block becomes ISOLATE while one of its pages is still allocated.
+        rig.UnderZoneLock(() => rig.Zone.MoveFreepagesBlock(rig.Rel(isolated), rig.BlockType(isolated), MigrateType.Isolate));
+        Assert.Equal(MigrateType.Isolate, rig.BlockType(isolated));
+        rig.Log.Clear();
+
+        rig.FreeBatch(0, [others[0], others[1], isolated, others[2], others[3]]);
+
+        // Mainline (free_unref_folios()'s second pass) unlocks for the ISOLATE folio and trylocks again after it; the
+        // pageblock designs send ISOLATE pages to the buddy before grouping, so the run stays whole.
+        Assert.Equal(trylocks, rig.Log.Acquisitions(LockClass.Pcp, LockSite.PcpFreeBatch, cpu: 0, instance: 0));
+        Assert.Equal(1, rig.Log.Acquisitions(LockClass.Zone, LockSite.DirectFree));
+        Assert.Equal(PageState.Buddy, rig.Page(isolated).State);
+        Assert.All(others, p => Assert.True(rig.Page(p).State is PageState.Pcp or PageState.PcpBuddy));
+        rig.AssertAuditClean();
+    }
+
     public enum BadEntry
     {
         FreedBefore,

@@ -23,6 +23,7 @@ public static class Catalog
         new CmaRefillScenario(),
         new DecayVsDrainScenario(),
         new CpuOfflineOnlineRemoteFreeScenario(),
+        new ChunkedFreeVsDrainScenario(),
     ];
 
     private const string SingleState = "§7.1 single-state";

@@ -34,6 +34,15 @@ public sealed record AllocatorConfig
     /// </summary>
     public bool PageblockRefillWithinHigh { get; init; }
 
+    /// <summary>
+    /// The free path before 6.19: free_frozen_page_commit() and decay_pcp_high() free everything they free under one
+    /// pcp->lock and one zone->lock hold. Off by default, which is the seeds' tree (~v7.2-rc1): since 6.19 (Joshua Hahn,
+    /// "mm/page_alloc: batch page freeing in free_frozen_page_commit" and "... in decay_pcp_high") both free in chunks
+    /// of pcp->batch, one zone->lock hold each, and free_frozen_page_commit() drops pcp->lock between chunks. An
+    /// experiment switch, to measure before and after in one binary; the pageblock designs follow it too.
+    /// </summary>
+    public bool UnchunkedPcpFree { get; init; }
+
     /// <summary>Checks lockdep-style lock assertions in the model. On by default; measured runs may turn it off.</summary>
     public bool Lockdep { get; init; } = true;
 }

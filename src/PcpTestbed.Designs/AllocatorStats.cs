@@ -27,6 +27,18 @@ public sealed record AllocatorStats
     public long RemoteFrees { get; init; }
     public long RemoteFreeFallbacks { get; init; }
     public long RemoteFreeReroutes { get; init; }
+    /// <summary>free_unref_folios() calls; their folios count in <see cref="Frees"/>.</summary>
+    public long FreeBatches { get; init; }
+
+    /// <summary>pcp->lock acquisitions free_unref_folios() made: one per same-PCP run (per owner group on pageblock).</summary>
+    public long FreeBatchPcpLocks { get; init; }
+
+    /// <summary>free_frozen_page_commit() took pcp->lock back between chunks of its bulk free.</summary>
+    public long FreeCommitRelocks { get; init; }
+
+    /// <summary>free_frozen_page_commit() found pcp->lock taken between chunks and left the rest on the PCP.</summary>
+    public long FreeCommitStops { get; init; }
+
     public long BulkFrees { get; init; }
     public long BulkFreedPages { get; init; }
     public long PcpMerges { get; init; }

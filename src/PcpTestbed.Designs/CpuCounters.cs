@@ -52,6 +52,21 @@ public struct CpuCounters // do not make readonly: incremented in place
     /// <summary>Pageblock design: routed frees that saw the owner change under them and routed again.</summary>
     public long RemoteFreeReroutes;
 
+    /// <summary>free_unref_folios() calls (batched frees); their folios count in <see cref="Frees"/>.</summary>
+    public long FreeBatches;
+
+    /// <summary>
+    /// pcp->lock acquisitions free_unref_folios() made for its runs: one per run of folios bound for the same PCP
+    /// (one per owner group in the pageblock designs). The relocks of a chunked bulk free are in <see cref="FreeCommitRelocks"/>.
+    /// </summary>
+    public long FreeBatchPcpLocks;
+
+    /// <summary>free_frozen_page_commit() took pcp->lock back between two chunks of its bulk free (6.19).</summary>
+    public long FreeCommitRelocks;
+
+    /// <summary>free_frozen_page_commit() could not take pcp->lock back and left the rest of its bulk free on the PCP.</summary>
+    public long FreeCommitStops;
+
     /// <summary>free_pcppages_bulk() calls and the pages they freed to the zone.</summary>
     public long BulkFrees;
 

@@ -25,6 +25,13 @@ public interface IPageAllocator : IPcpInventory
     /// <summary>__free_pages(pfn, order) on <paramref name="cpu"/>.</summary>
     void Free(int cpu, long pfn, int order);
 
+    /// <summary>
+    /// free_unref_folios() on <paramref name="cpu"/>: a folio_batch of 1..<see cref="PageAlloc.PagevecSize"/> chunks,
+    /// freed as munmap, MADV_DONTNEED and exit free them (the mmu_gather's folios_put_refs()): one pcp->lock hold for
+    /// each run of folios bound for the same PCP. Every folio is checked before anything changes.
+    /// </summary>
+    void FreeUnrefFolios(int cpu, ReadOnlySpan<Folio> batch);
+
     /// <summary>drain_all_pages(zone) run on <paramref name="cpu"/>.</summary>
     void DrainAllPages(int cpu);
 

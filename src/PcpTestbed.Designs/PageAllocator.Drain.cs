@@ -50,7 +50,11 @@ public abstract partial class PageAllocator<TExec>
     /// <summary>Whether a CPU's PCP holds pages (a racy read). The lock-free variant also counts pending remote frees.</summary>
     protected virtual bool PcpHasPages(int target) => Volatile.Read(ref _pcps[target].Count) != 0;
 
-    /// <summary>drain_pages_zone(): empty <paramref name="target"/>'s PCP in chunks of batch &lt;&lt; PCP_BATCH_SCALE_MAX, one pcp->lock hold each.</summary>
+    /// <summary>
+    /// drain_pages_zone(): empty <paramref name="target"/>'s PCP in chunks of batch &lt;&lt; PCP_BATCH_SCALE_MAX, one
+    /// pcp->lock hold each. The same in the seeds' tree: the 6.19 series dropped its patch to drain in chunks of batch
+    /// (v3 changelog: drain_pages_zone() runs for every CPU in __drain_all_pages(), so it is not a good candidate).
+    /// </summary>
     protected void DrainPagesZone(int cpu, int target)
     {
         ref var pcp = ref _pcps[target];
@@ -114,6 +118,12 @@ public abstract partial class PageAllocator<TExec>
         _exec.OpEnd(cpu, 0);
     }
 
+    /// <summary>
+    /// Since 6.19 (Joshua Hahn, "mm/page_alloc: batch page freeing in decay_pcp_high", reviewed by Vlastimil Babka) the
+    /// excess goes min(to_drain, batch) pages at a time, each chunk under its own pcp->lock hold; before, one hold
+    /// freed it all (<see cref="AllocatorConfig.UnchunkedPcpFree"/>). to_drain is fixed before the first chunk, as in
+    /// the kernel, so a chunk after another CPU emptied the PCP frees nothing.
+    /// </summary>
     private void DecayPcpHighCore(int cpu)
     {
         ref var pcp = ref _pcps[cpu];
@@ -131,21 +141,28 @@ public abstract partial class PageAllocator<TExec>
             return;
         }
 
-        _exec.Lock(ref pcp.Lock, cpu, LockSite.PcpDecay);
-        var before = pcp.Count;
-        OnPcpLocked(cpu, ref pcp);
-        if (pcp.Count != before)
+        var rounds = 0;
+        do
         {
-            // Pending work added pages (remote frees taken over): drain against the count now held.
-            toDrain = pcp.Count - pcp.High;
-        }
+            _exec.Lock(ref pcp.Lock, cpu, LockSite.PcpDecay);
+            var before = pcp.Count;
+            OnPcpLocked(cpu, ref pcp);
+            if (pcp.Count != before)
+            {
+                // Pending work added pages (remote frees taken over): drain against the count now held.
+                toDrain = pcp.Count - pcp.High;
+            }
 
-        if (toDrain > 0)
-        {
-            FreePcppagesBulk(cpu, cpu, ref pcp, toDrain, 0, LockSite.Drain);
-        }
+            if (toDrain > 0)
+            {
+                var chunk = _config.UnchunkedPcpFree ? toDrain : Math.Min(toDrain, batch);
+                FreePcppagesBulk(cpu, cpu, ref pcp, chunk, 0, LockSite.Drain);
+                toDrain -= chunk;
+            }
 
-        _exec.Unlock(ref pcp.Lock, cpu);
+            _exec.Unlock(ref pcp.Lock, cpu);
+        }
+        while (toDrain > 0 && ++rounds < MaxDrainRounds);
     }
 
     /// <summary>Whether a PCP has work only its lock holder can do (the lock-free variant's pending remote frees).</summary>

@@ -1,10 +1,11 @@
+using System.Diagnostics;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Designs;
 
 // PCP sizing shared by every design: nr_pcp_alloc(), nr_pcp_high(), nr_pcp_free(), the common tail of
-// free_unref_page_commit(), and zone_pcp_update(). All run under the PCP's lock unless noted.
+// free_frozen_page_commit() with its chunked bulk free, and zone_pcp_update(). All run under the PCP's lock unless noted.
 public abstract partial class PageAllocator<TExec>
 {
     /// <summary>
@@ -127,11 +128,12 @@ public abstract partial class PageAllocator<TExec>
     }
 
     /// <summary>
-    /// free_unref_page_commit() after the page is on a list of <paramref name="target"/>'s PCP (locked by
-    /// <paramref name="cpu"/>): the free_high heuristic for high orders, free_count, and the bulk free
-    /// when pcp->count reaches high.
+    /// free_frozen_page_commit() after the page is on a list of <paramref name="target"/>'s PCP (locked by
+    /// <paramref name="cpu"/>): the free_high heuristic for high orders, free_count, and the bulk free when
+    /// pcp->count reaches high. Returns whether <paramref name="cpu"/> still holds target's pcp->lock, as the kernel's
+    /// does since 6.19: the bulk free may drop it and not get it back (<see cref="FreeCommitBulk"/>).
     /// </summary>
-    protected void FreeCommitTail(int cpu, int target, ref PerCpuPages pcp, int order, int pindex)
+    protected bool FreeCommitTail(int cpu, int target, ref PerCpuPages pcp, int order, int pindex)
     {
         // Freeing shrinks the next allocation batch (see nr_pcp_alloc()).
         pcp.AllocFactor >>= 1;
@@ -159,14 +161,72 @@ public abstract partial class PageAllocator<TExec>
         var high = NrPcpHigh(ref pcp, batch, freeHigh);
         if (pcp.Count < high)
         {
-            return;
+            return true;
         }
 
-        FreePcppagesBulk(cpu, target, ref pcp, NrPcpFree(ref pcp, batch, high, freeHigh), pindex, LockSite.FreeBulk);
+        return FreeCommitBulk(cpu, target, ref pcp, batch, NrPcpFree(ref pcp, batch, high, freeHigh), pindex);
+    }
+
+    /// <summary>
+    /// The bulk free that ends free_frozen_page_commit(), as 6.19 has it (Joshua Hahn, "mm/page_alloc: batch page
+    /// freeing in free_frozen_page_commit", v5 with its fixlet and Vlastimil Babka's "simplify and cleanup pcp
+    /// locking", linux-mm October 2025): <paramref name="toFree"/> pages go to the zone min(to_free, batch) at a time,
+    /// one free_pcppages_bulk() (one zone->lock hold) per chunk; while pages remain both to free and on the PCP, the
+    /// lock is dropped and taken back with trylock, and if that fails the rest stays on the PCP for later. Returns
+    /// whether <paramref name="cpu"/> still holds <paramref name="target"/>'s pcp->lock; free_unref_folios() then
+    /// trylocks again for its next folio.
+    /// <para>
+    /// The kernel also stops when the task now runs on another CPU (smp_processor_id() != cpu after the relock: the
+    /// trylock took this_cpu_ptr() of the new CPU). An emulated CPU is a thread that never migrates, so that check
+    /// can never fire here. In the pageblock designs the commit may be on the owner's PCP, not the freeing CPU's:
+    /// the relock takes that same PCP back (a kernel version of the RFC would hold the owner's pcp pointer, not
+    /// this_cpu_ptr()), and there is no owner recheck after it, since the chunks only take pages off that PCP and
+    /// any PCP may give its pages to the zone under its own lock. Both are this emulation's inference.
+    /// </para>
+    /// </summary>
+    protected bool FreeCommitBulk(int cpu, int target, ref PerCpuPages pcp, int batch, int toFree, int pindex)
+    {
+        var held = true;
+        if (_config.UnchunkedPcpFree)
+        {
+            // Before 6.19: everything under this pcp->lock hold and one zone->lock hold.
+            FreePcppagesBulk(cpu, target, ref pcp, toFree, pindex, LockSite.FreeBulk);
+        }
+        else
+        {
+            Debug.Assert(batch >= 1, "zone_batchsize() is at least 1, so every chunk frees a page and the loop ends");
+            ref var st = ref _stats[cpu];
+            while (toFree > 0 && pcp.Count > 0)
+            {
+                var chunk = Math.Min(toFree, batch);
+                FreePcppagesBulk(cpu, target, ref pcp, chunk, pindex, LockSite.FreeBulk);
+                toFree -= chunk;
+                if (toFree == 0 || pcp.Count == 0)
+                {
+                    break;
+                }
+
+                _exec.Unlock(ref pcp.Lock, cpu);
+                if (!_exec.TryLock(ref pcp.Lock, cpu, LockSite.PcpFreeRelock))
+                {
+                    st.FreeCommitStops++;
+                    held = false;
+                    break;
+                }
+
+                st.FreeCommitRelocks++;
+                OnPcpLocked(target, ref pcp);
+            }
+        }
+
+        // Racy zone-level reads and an atomic bit, as in the kernel: they need neither lock (and may run without both).
+        _exec.Interleave();
         if (_zone.TestFlag(ZoneFlags.BelowHigh) && _zone.ZoneWatermarkOk(0, _zone.WmarkPages(WatermarkKind.High), 0))
         {
             _zone.ClearFlag(ZoneFlags.BelowHigh);
         }
+
+        return held;
     }
 
     /// <summary>

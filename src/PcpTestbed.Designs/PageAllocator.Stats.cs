@@ -19,7 +19,7 @@ public abstract partial class PageAllocator<TExec>
         long allocations = 0, allocatedPages = 0, failures = 0, frees = 0, freedPages = 0, pcpAllocations = 0, buddyAllocations = 0;
         long slowpath = 0, pcpAllocTrylock = 0, pcpFreeTrylock = 0, refills = 0, refillPages = 0, remoteFrees = 0, remoteFallbacks = 0;
         long reroutes = 0, bulkFrees = 0, bulkFreedPages = 0, merges = 0, hits = 0, misses = 0, reserves = 0, unreserves = 0;
-        long directReclaims = 0, drainAll = 0;
+        long directReclaims = 0, drainAll = 0, freeBatches = 0, freeBatchLocks = 0, relocks = 0, stops = 0;
         for (var cpu = 0; cpu < Cpus; cpu++)
         {
             ref var c = ref _stats[cpu];
@@ -38,6 +38,10 @@ public abstract partial class PageAllocator<TExec>
             remoteFrees += c.RemoteFrees;
             remoteFallbacks += c.RemoteFreeFallbacks;
             reroutes += c.RemoteFreeReroutes;
+            freeBatches += c.FreeBatches;
+            freeBatchLocks += c.FreeBatchPcpLocks;
+            relocks += c.FreeCommitRelocks;
+            stops += c.FreeCommitStops;
             bulkFrees += c.BulkFrees;
             bulkFreedPages += c.BulkFreedPages;
             merges += c.PcpMerges;
@@ -78,6 +82,10 @@ public abstract partial class PageAllocator<TExec>
             RemoteFrees = remoteFrees,
             RemoteFreeFallbacks = remoteFallbacks,
             RemoteFreeReroutes = reroutes,
+            FreeBatches = freeBatches,
+            FreeBatchPcpLocks = freeBatchLocks,
+            FreeCommitRelocks = relocks,
+            FreeCommitStops = stops,
             BulkFrees = bulkFrees,
             BulkFreedPages = bulkFreedPages,
             PcpMerges = merges,

@@ -157,11 +157,78 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
         _exec.OpEnd(cpu, 0);
     }
 
+    /// <summary>
+    /// free_unref_folios(): a batch of 1..PAGEVEC_SIZE chunks, as folios_put_refs() hands it over from the mmu_gather
+    /// (munmap, MADV_DONTNEED, exit). Every folio is checked before anything changes, so a bad entry throws
+    /// <see cref="BadPageException"/> naming its pfn and the allocator is as it was; the kernel instead reports the bad
+    /// page (free_pages_prepare() calls bad_page()), skips it and frees the rest. Then the kernel's first pass: orders
+    /// the PCP does not cache go straight to the buddy (free_one_page()); the design's second pass takes the rest.
+    /// </summary>
+    public void FreeUnrefFolios(int cpu, ReadOnlySpan<Folio> batch)
+    {
+        CheckCpu(cpu);
+        if (batch.Length is < 1 or > PageAlloc.PagevecSize)
+        {
+            throw new ArgumentException($"a batch of {batch.Length} folios; expected 1..{PageAlloc.PagevecSize} (PAGEVEC_SIZE)", nameof(batch));
+        }
+
+        Span<int> pfns = stackalloc int[PageAlloc.PagevecSize];
+        Span<int> orders = stackalloc int[PageAlloc.PagevecSize];
+        for (var i = 0; i < batch.Length; i++)
+        {
+            pfns[i] = _zone.ValidateFree(batch[i].Pfn, batch[i].Order);
+            for (var j = 0; j < i; j++)
+            {
+                // Two valid heads cannot overlap unless they are the same chunk: a tail is never "allocated".
+                if (pfns[j] == pfns[i])
+                {
+                    throw new BadPageException(batch[i].Pfn, batch[i].Order, BadPageReason.DoubleFree, $"the batch frees it twice (folios {j} and {i})");
+                }
+            }
+        }
+
+        _exec.OpBegin(cpu, AllocatorOp.FreeBatch, batch.Length, 0);
+        ref var st = ref _stats[cpu];
+        st.FreeBatches++;
+        var kept = 0;
+        for (var i = 0; i < batch.Length; i++)
+        {
+            var order = batch[i].Order;
+
+            // The caller owns the chunk until here; marking it stops a second free of the same pfn.
+            _pages[pfns[i]].State = PageState.InFlight;
+            st.Frees++;
+            st.FreedPages += 1L << order;
+            if (!PageAlloc.PcpAllowedOrder(order))
+            {
+                FreeOnePage(cpu, pfns[i], order, LockSite.DirectFree);
+                continue;
+            }
+
+            pfns[kept] = pfns[i];
+            orders[kept] = order;
+            kept++;
+        }
+
+        if (kept > 0)
+        {
+            FreeUnrefFoliosPcp(cpu, pfns[..kept], orders[..kept]);
+        }
+
+        _exec.OpEnd(cpu, 0);
+    }
+
     /// <summary>rmqueue_pcplist(): an allocation from <paramref name="cpu"/>'s PCP, refilling it if needed. -1 if the trylock failed or nothing could be had.</summary>
     protected abstract int RmqueuePcplist(int cpu, int order, MigrateType mt, AllocFlags flags);
 
     /// <summary>free_unref_page() for a PCP-cached order: the chunk at <paramref name="pfn"/> is in flight.</summary>
     protected abstract void FreeUnrefPage(int cpu, int pfn, int order);
+
+    /// <summary>
+    /// free_unref_folios()'s second pass: the chunks at <paramref name="pfns"/> (in flight, orders the PCP caches) go to
+    /// their PCPs with one trylock per run bound for the same PCP, each through the same commit as a single free.
+    /// </summary>
+    protected abstract void FreeUnrefFoliosPcp(int cpu, ReadOnlySpan<int> pfns, ReadOnlySpan<int> orders);
 
     /// <summary>
     /// free_pcppages_bulk(): <paramref name="cpu"/>, holding <paramref name="target"/>'s pcp->lock,

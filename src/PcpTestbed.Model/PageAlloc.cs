@@ -45,6 +45,9 @@ public static class PageAlloc
     /// <summary>Default vm.watermark_boost_factor.</summary>
     public const int DefaultWatermarkBoostFactor = 15000;
 
+    /// <summary>PAGEVEC_SIZE: the folios a folio_batch holds (include/linux/pagevec.h), so the most one free_unref_folios() call frees.</summary>
+    public const int PagevecSize = 31;
+
     /// <summary>SWAP_CLUSTER_MAX.</summary>
     public const int SwapClusterMax = 32;
 

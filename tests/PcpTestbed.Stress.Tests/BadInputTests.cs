@@ -47,6 +47,7 @@ public class BadInputTests
             { ["run", "--pressure", "--no-pressure"], "not both" },
             { ["run", "--cpus"], "--cpus" },
             { ["run", "--frobnicate"], "Unrecognized command or argument '--frobnicate'" },
+            { ["compare", "--unchunked-pcp-free", "maybe"], "Unrecognized command or argument 'maybe'" },
             { ["frobnicate"], "Unrecognized command or argument 'frobnicate'" },
             { ["explore", "--scenario", "nope"], "--scenario 'nope': unknown scenario" },
             { ["explore", "--scenario", "trylock-failures", "--bug", "typo"], "--bug 'typo'" },

@@ -63,6 +63,19 @@ public class WorkloadMatrixTests
     }
 
     [Fact]
+    public void The_unchunked_pcp_free_switch_reaches_the_run_and_its_json()
+    {
+        var (outcome, run) = Shell.RunJson(0, "run", "--design", "mainline", "--unchunked-pcp-free", "--ops", "20000", "--zone-size", "64M", "--quiet");
+        RunJson.AssertValid(run);
+        Assert.True(run.GetProperty("unchunkedPcpFree").GetBoolean());
+        Assert.Equal(0, run.GetProperty("allocator").GetProperty("freeCommitRelocks").GetInt64());
+        Assert.Contains("unchunked pcp free (before 6.19)", outcome.Out);
+
+        var (_, chunked) = Shell.RunJson(0, "run", "--design", "mainline", "--ops", "20000", "--zone-size", "64M", "--quiet");
+        Assert.False(chunked.GetProperty("unchunkedPcpFree").GetBoolean());
+    }
+
+    [Fact]
     public void The_refill_switch_and_no_lock_stat_reach_the_run()
     {
         var (outcome, run) = Shell.RunJson(0, "run", "--design", "pageblock", "--refill-within-high", "--no-lock-stat", "--ops", "1000", "--zone-size", "64M", "--quiet");

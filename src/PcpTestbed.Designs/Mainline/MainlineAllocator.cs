@@ -5,10 +5,10 @@ using PcpTestbed.Model.Sync;
 namespace PcpTestbed.Designs.Mainline;
 
 /// <summary>
-/// Today's per-CPU pages (mm/page_alloc.c, Linux 6.12-6.18): 14 lists per CPU indexed by
+/// Today's per-CPU pages (mm/page_alloc.c of the seeds' tree, ~v7.2-rc1): 14 lists per CPU indexed by
 /// order_to_pindex(), refilled by rmqueue_bulk() under one zone->lock hold, drained by
-/// free_pcppages_bulk() round-robin from the list tails; trylock on the CPU's own pcp->lock,
-/// and a failed trylock goes to the buddy.
+/// free_pcppages_bulk() round-robin from the list tails, in chunks of batch since 6.19; trylock on the CPU's
+/// own pcp->lock, and a failed trylock goes to the buddy.
 /// </summary>
 public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec : struct, IExecution
 {
@@ -111,8 +111,8 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
     }
 
     /// <summary>
-    /// free_unref_page(): ISOLATE pages go to the buddy; HIGHATOMIC and CMA pages ride the MOVABLE list;
-    /// a failed trylock frees to the buddy, never to another CPU's PCP.
+    /// free_unref_page() (__free_frozen_pages()): ISOLATE pages go to the buddy; HIGHATOMIC and CMA pages ride the
+    /// MOVABLE list; a failed trylock frees to the buddy, never to another CPU's PCP.
     /// </summary>
     protected override void FreeUnrefPage(int cpu, int pfn, int order)
     {
@@ -132,32 +132,110 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
         ref var pcp = ref _pcps[cpu];
         if (_exec.TryLock(ref pcp.Lock, cpu, LockSite.PcpFree))
         {
-            FreeUnrefPageCommit(cpu, cpu, ref pcp, pfn, mt, order, PcpPageFlags.None);
-            _exec.Unlock(ref pcp.Lock, cpu);
+            if (FreeUnrefPageCommit(cpu, cpu, ref pcp, pfn, mt, order, PcpPageFlags.None))
+            {
+                _exec.Unlock(ref pcp.Lock, cpu);
+            }
+
             return;
         }
 
+        FreeAfterFailedTrylock(cpu, pfn, order, mt);
+    }
+
+    /// <summary>
+    /// free_unref_folios()'s second pass (mm/page_alloc.c, 6.19): one pcp trylock for the run of folios that follows
+    /// it, all bound for this CPU's PCP (a single zone: the kernel's "different zone" never happens here); an ISOLATE
+    /// folio ends the run, goes to the buddy, and the next folio trylocks again; a failed trylock frees that folio
+    /// through free_one_page() and the next folio tries again; HIGHATOMIC and CMA folios ride the MOVABLE list; each
+    /// folio goes through the same commit as a single free, and a commit whose chunked bulk free could not take the
+    /// lock back ends the run too.
+    /// </summary>
+    protected override void FreeUnrefFoliosPcp(int cpu, ReadOnlySpan<int> pfns, ReadOnlySpan<int> orders)
+    {
+        ref var pcp = ref _pcps[cpu];
+        ref var st = ref _stats[cpu];
+        var locked = false;
+        for (var i = 0; i < pfns.Length; i++)
+        {
+            var pfn = pfns[i];
+            var order = orders[i];
+            _exec.Interleave();
+            var mt = _zone.GetPageblockMigratetype(pfn);
+            if (!locked || mt == MigrateType.Isolate)
+            {
+                if (locked)
+                {
+                    _exec.Unlock(ref pcp.Lock, cpu);
+                    locked = false;
+                }
+
+                if (mt == MigrateType.Isolate)
+                {
+                    FreeOnePage(cpu, pfn, order, LockSite.DirectFree);
+                    continue;
+                }
+
+                // A trylock: folios may be freed from IRQ or softirq context after an I/O completion.
+                if (!_exec.TryLock(ref pcp.Lock, cpu, LockSite.PcpFreeBatch))
+                {
+                    FreeAfterFailedTrylock(cpu, pfn, order, mt);
+                    continue;
+                }
+
+                locked = true;
+                st.FreeBatchPcpLocks++;
+            }
+
+            if ((int)mt >= MigrateTypes.PcpTypes)
+            {
+                mt = MigrateType.Movable;
+            }
+
+            locked = FreeUnrefPageCommit(cpu, cpu, ref pcp, pfn, mt, order, PcpPageFlags.None);
+        }
+
+        if (locked)
+        {
+            _exec.Unlock(ref pcp.Lock, cpu);
+        }
+    }
+
+    /// <summary>The pcp trylock failed: free_one_page() under zone->lock, never another CPU's PCP.</summary>
+    private void FreeAfterFailedTrylock(int cpu, int pfn, int order, MigrateType mt)
+    {
         _stats[cpu].PcpFreeTrylockFailures++;
         if (Has(InjectedBug.FreeToForeignPcpOnTrylockFailure) && Cpus > 1)
         {
             var other = (cpu + 1) % Cpus;
             ref var foreign = ref _pcps[other];
             _exec.Lock(ref foreign.Lock, cpu, LockSite.PcpFree);
-            FreeUnrefPageCommit(cpu, other, ref foreign, pfn, mt, order, PcpPageFlags.RoutedFree);
-            _exec.Unlock(ref foreign.Lock, cpu);
+            if ((int)mt >= MigrateTypes.PcpTypes)
+            {
+                mt = MigrateType.Movable;
+            }
+
+            if (FreeUnrefPageCommit(cpu, other, ref foreign, pfn, mt, order, PcpPageFlags.RoutedFree))
+            {
+                _exec.Unlock(ref foreign.Lock, cpu);
+            }
+
             return;
         }
 
         FreeOnePage(cpu, pfn, order, LockSite.TrylockFallbackFree);
     }
 
-    /// <summary>free_unref_page_commit(): add at the head of the list and maybe bulk free.</summary>
-    private void FreeUnrefPageCommit(int cpu, int target, ref PerCpuPages pcp, int pfn, MigrateType mt, int order, PcpPageFlags flags)
+    /// <summary>
+    /// free_frozen_page_commit(): add at the head of the list and maybe bulk free. Returns whether <paramref name="cpu"/>
+    /// still holds <paramref name="target"/>'s pcp->lock (the chunked bulk free may drop it for good).
+    /// </summary>
+    private bool FreeUnrefPageCommit(int cpu, int target, ref PerCpuPages pcp, int pfn, MigrateType mt, int order, PcpPageFlags flags)
     {
         var pindex = PageAlloc.OrderToPindex(mt, order);
         PcpListAdd(target, ref pcp.Lists[pindex], pindex, pfn, order, PageState.Pcp, tail: false, flags);
         pcp.Count += 1 << order;
-        FreeCommitTail(cpu, target, ref pcp, order, pindex);
+        return FreeCommitTail(cpu, target, ref pcp, order, pindex);
     }
 
     /// <summary>

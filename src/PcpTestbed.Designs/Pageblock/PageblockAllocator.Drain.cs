@@ -4,7 +4,10 @@ using PcpTestbed.Model.Sync;
 namespace PcpTestbed.Designs.Pageblock;
 
 // free_pcppages_bulk() of the RFC: a bottom-up merge pass under pcp->lock, then the (larger) chunks
-// go to the zone under zone->lock.
+// go to the zone under zone->lock. The merge pass runs in every call, so once per chunk of a chunked bulk
+// free (6.19's free_frozen_page_commit() and decay_pcp_high(), drain_pages_zone()), each chunk under its own
+// pcp->lock hold: the RFC merges inside free_pcppages_bulk() and sits on a tree that already chunks its
+// callers. This emulation's inference, as is what it costs: every hold walks the whole PCP once to merge.
 public sealed partial class PageblockAllocator<TExec>
 {
     protected override void FreePcppagesBulk(int cpu, int target, ref PerCpuPages pcp, int count, int pindex, LockSite site)

@@ -60,7 +60,7 @@ public sealed partial class PageblockAllocator<TExec>
     /// The owner takes its remote frees when it allocates, before the watermark checks: pages waiting on
     /// the list are on no free list, so a zone near its watermarks would otherwise fail the owner's
     /// allocations before they ever reached the PCP that holds them. What exceeds pcp->high goes to the
-    /// buddy at once, as a run of local frees would.
+    /// buddy at once, as a run of local frees would: through free_frozen_page_commit()'s chunked bulk free.
     /// </summary>
     protected override void BeforeAllocate(int cpu)
     {
@@ -73,9 +73,9 @@ public sealed partial class PageblockAllocator<TExec>
         OnPcpLocked(cpu, ref pcp);
         var batch = Volatile.Read(ref pcp.Batch);
         var high = NrPcpHigh(ref pcp, batch, freeHigh: false);
-        if (pcp.Count >= high)
+        if (pcp.Count >= high && !FreeCommitBulk(cpu, cpu, ref pcp, batch, NrPcpFree(ref pcp, batch, high, freeHigh: false), 0))
         {
-            FreePcppagesBulk(cpu, cpu, ref pcp, NrPcpFree(ref pcp, batch, high, freeHigh: false), 0, LockSite.FreeBulk);
+            return; // the chunked bulk free could not take the lock back
         }
 
         _exec.Unlock(ref pcp.Lock, cpu);

@@ -170,9 +170,12 @@ public sealed partial class PageblockAllocator<TExec> : PageAllocator<TExec> whe
             OnPcpLocked(deadCpu, ref pcp);
         }
 
+        // drain_pages_zone()'s chunks, one zone->lock hold each; the dead CPU's pcp->lock stays held throughout (see
+        // CpuDeadDesign), which is this emulation's inference: the RFC does not say how it drains a dead CPU.
+        var chunk = Volatile.Read(ref pcp.Batch) << PageAlloc.PcpBatchScaleMax;
         for (var round = 0; pcp.Count > 0 && round < _zone.PresentPages; round++)
         {
-            FreePcppagesBulk(cpu, deadCpu, ref pcp, pcp.Count, 0, LockSite.Drain);
+            FreePcppagesBulk(cpu, deadCpu, ref pcp, Math.Min(pcp.Count, chunk), 0, LockSite.Drain);
         }
     }
 

@@ -15,6 +15,18 @@ public enum LockSite : byte
     /// <summary>Pageblock design: a free routed to the owner CPU's PCP.</summary>
     PcpRemoteFree,
 
+    /// <summary>
+    /// free_frozen_page_commit() taking pcp->lock back with trylock between two chunks of its bulk free (6.19,
+    /// "mm/page_alloc: batch page freeing in free_frozen_page_commit").
+    /// </summary>
+    PcpFreeRelock,
+
+    /// <summary>free_unref_folios(): pcp trylock once per run of a batch's folios bound for the same PCP.</summary>
+    PcpFreeBatch,
+
+    /// <summary>Pageblock design: free_unref_folios()'s trylock on an owner's PCP, once per owner group of the batch.</summary>
+    PcpRemoteFreeBatch,
+
     /// <summary>drain_pages_zone(): spin_lock on a (possibly remote) PCP.</summary>
     PcpDrain,
 
@@ -59,6 +71,9 @@ public static class LockSites
         LockSite.PcpAlloc => "rmqueue_pcplist",
         LockSite.PcpFree => "free_unref_page",
         LockSite.PcpRemoteFree => "free_unref_page:remote",
+        LockSite.PcpFreeRelock => "free_frozen_page_commit:relock",
+        LockSite.PcpFreeBatch => "free_unref_folios",
+        LockSite.PcpRemoteFreeBatch => "free_unref_folios:remote",
         LockSite.PcpDrain => "drain_pages_zone",
         LockSite.PcpDecay => "decay_pcp_high",
         LockSite.Refill => "rmqueue_bulk",

@@ -42,6 +42,9 @@ public sealed record RunOptions
     /// <summary>Pageblock designs: bound refill phases 0 and 1 by the PCP's room (<see cref="AllocatorConfig.PageblockRefillWithinHigh"/>).</summary>
     public bool RefillWithinHigh { get; init; }
 
+    /// <summary>The free path before 6.19, unchunked (<see cref="AllocatorConfig.UnchunkedPcpFree"/>).</summary>
+    public bool UnchunkedPcpFree { get; init; }
+
     /// <summary>Keep free pages near the low watermark with the reclaim model (kswapd and direct reclaim).</summary>
     public bool Pressure { get; init; }
 

@@ -22,6 +22,10 @@ public sealed record RunResult
 
     /// <summary>Pageblock refill phases 0 and 1 were bounded by the PCP's room (an experiment switch).</summary>
     public bool RefillWithinHigh { get; init; }
+
+    /// <summary>The free path ran as before 6.19: bulk frees and decay unchunked (an experiment switch).</summary>
+    public bool UnchunkedPcpFree { get; init; }
+
     public required IReadOnlyList<string> Faults { get; init; }
     public required HostReport Host { get; init; }
 

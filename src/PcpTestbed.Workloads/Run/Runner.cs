@@ -39,6 +39,7 @@ public static class Runner
                 Lockdep = options.Lockdep,
                 Bugs = options.Bugs,
                 PageblockRefillWithinHigh = options.RefillWithinHigh,
+                UnchunkedPcpFree = options.UnchunkedPcpFree,
             };
 
             // One generic instantiation per probe combination: a switched-off probe costs nothing.
@@ -256,6 +257,7 @@ public static class Runner
             HighatomicVariant = HighatomicVariants.Name(o.Highatomic),
             Pressure = o.Pressure,
             RefillWithinHigh = o.RefillWithinHigh,
+            UnchunkedPcpFree = o.UnchunkedPcpFree,
             Faults = o.Faults.Names(),
             Host = new HostReport(run.HostCores, run.Pinned, run.Oversubscribed),
             Allocations = s.Allocations,

@@ -98,6 +98,12 @@ public sealed class RunOptionSet
         Description = "Pageblock designs: bound refill phases 0 and 1 by pcp->high - pcp->count (an experiment switch; off is the RFC as posted)",
     };
 
+    private readonly Option<bool> _unchunkedPcpFree = new("--unchunked-pcp-free")
+    {
+        Description = "Free as before 6.19: free_frozen_page_commit() and decay_pcp_high() free everything under one pcp->lock and one " +
+                      "zone->lock hold instead of in chunks of pcp->batch (an experiment switch; off is the seeds' tree)",
+    };
+
     private readonly Option<IReadOnlyList<FaultKind>?> _faults;
     private readonly Option<int?> _drainStorm = CommonOptions.Int("--drain-storm-percent", "drain-storm: percent of steps after which a CPU runs drain_all_pages() (default 1)", 1, 100, "PCT");
     private readonly Option<int?> _zoneDelay = CommonOptions.Int("--zone-hold-delay-ns", "hold-delay: busy-wait inside every zone->lock hold (default 200)", 0, 10_000_000, "NS");
@@ -170,7 +176,7 @@ public sealed class RunOptionSet
         [
             _design, _designs, _workload, _cpus, _cpuList, _seconds, _minutes, _ops, _zoneSize, _zoneFromProc, _zoneName, _node, _seed, _json, _plot, _format,
             _pin, _pressure, _noPressure, _highatomic, _noLockStat, _holdSample, _purgers, _runLength, _cmaShare, _orderMix, _remoteFree, _receivers,
-            _exitFill, _refillWithinHigh, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _quiet,
+            _exitFill, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _quiet,
         ];
         foreach (var o in options)
         {
@@ -265,6 +271,7 @@ public sealed class RunOptionSet
             Faults = faults,
             AuditInterval = TimeSpan.FromSeconds(r.GetValue(_auditInterval) ?? 1),
             RefillWithinHigh = r.GetValue(_refillWithinHigh),
+            UnchunkedPcpFree = r.GetValue(_unchunkedPcpFree),
         };
         if (r.GetValue(_refillWithinHigh) && !designs.Any(Designs.Designs.IsPageblock))
         {

@@ -53,6 +53,11 @@ public static class RunPrinter
             parts.Add("refill within high");
         }
 
+        if (r.UnchunkedPcpFree)
+        {
+            parts.Add("unchunked pcp free (before 6.19)");
+        }
+
         if (r.Faults.Count > 0)
         {
             parts.Add("faults " + string.Join(", ", r.Faults));

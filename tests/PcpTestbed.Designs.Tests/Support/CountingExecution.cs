@@ -21,16 +21,51 @@ public readonly record struct LockEvent(int Cpu, LockClass Class, int Instance, 
     public bool Acquired => Attempt != LockAttempt.TryLockFailed;
 }
 
-/// <summary>The lock requests of a run, in order. Shared by every copy of a <see cref="CountingExecution"/>.</summary>
+/// <summary>An allocator entry point as the execution seam saw it begin (<see cref="IExecution.OpBegin"/>).</summary>
+public readonly record struct OpEvent(int Cpu, AllocatorOp Op, long Arg0, long Arg1);
+
+/// <summary>
+/// The lock requests of a run, in order, and the entry points reported to the seam. Shared by every copy of a
+/// <see cref="CountingExecution"/>. The hooks let a test act at a chosen moment, e.g. seize a lock on behalf of
+/// another CPU right after the allocator released it, so that its next trylock fails.
+/// </summary>
 public sealed class LockLog
 {
     private readonly List<LockEvent> _events = [];
+    private readonly List<OpEvent> _ops = [];
 
     public IReadOnlyList<LockEvent> Events => _events;
 
-    public void Add(LockEvent e) => _events.Add(e);
+    /// <summary>Entry points begun, outermost only, as the allocator reported them.</summary>
+    public IReadOnlyList<OpEvent> Ops => _ops;
 
-    public void Clear() => _events.Clear();
+    /// <summary>Entry points that returned (<see cref="IExecution.OpEnd"/>).</summary>
+    public int OpEnds { get; private set; }
+
+    /// <summary>Called after each lock request is logged (a failed trylock included).</summary>
+    public Action<LockEvent>? AfterLock { get; set; }
+
+    /// <summary>Called after each release, with the lock's class and instance and the releasing CPU.</summary>
+    public Action<LockClass, int, int>? AfterUnlock { get; set; }
+
+    public void Add(LockEvent e)
+    {
+        _events.Add(e);
+        AfterLock?.Invoke(e);
+    }
+
+    public void Released(LockClass lockClass, int instance, int cpu) => AfterUnlock?.Invoke(lockClass, instance, cpu);
+
+    public void Begin(OpEvent op) => _ops.Add(op);
+
+    public void End() => OpEnds++;
+
+    public void Clear()
+    {
+        _events.Clear();
+        _ops.Clear();
+        OpEnds = 0;
+    }
 
     /// <summary>Acquisitions of a lock class, narrowed by any of site, acquiring CPU and lock instance (the CPU for pcp->lock).</summary>
     public int Acquisitions(LockClass lockClass, LockSite? site = null, int? cpu = null, int? instance = null) =>
@@ -45,7 +80,7 @@ public sealed class LockLog
 
 /// <summary>
 /// <see cref="DirectExecution"/>'s single-threaded semantics (a held lock makes a trylock fail and a
-/// spin_lock throw), recording every lock request in a <see cref="LockLog"/>. The allocator copies the
+/// spin_lock throw), recording every lock request and entry point in a <see cref="LockLog"/>. The allocator copies the
 /// struct; the copies share the log.
 /// </summary>
 public readonly struct CountingExecution : IExecution
@@ -70,7 +105,11 @@ public readonly struct CountingExecution : IExecution
         return taken;
     }
 
-    public void Unlock(ref EmuSpinLock l, int cpu) => default(DirectExecution).Unlock(ref l, cpu);
+    public void Unlock(ref EmuSpinLock l, int cpu)
+    {
+        default(DirectExecution).Unlock(ref l, cpu);
+        _log.Released(l.Class, l.Instance, cpu);
+    }
 
     public void Interleave()
     {
@@ -81,11 +120,7 @@ public readonly struct CountingExecution : IExecution
 
     public int Exchange(ref int location, int value) => default(DirectExecution).Exchange(ref location, value);
 
-    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1)
-    {
-    }
+    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1) => _log.Begin(new OpEvent(cpu, op, arg0, arg1));
 
-    public void OpEnd(int cpu, long result)
-    {
-    }
+    public void OpEnd(int cpu, long result) => _log.End();
 }

@@ -21,7 +21,7 @@ public sealed class Rig
     public const Gfp Reclaimable = Gfp.Kernel | Gfp.Reclaimable;
 
     public Rig(DesignKind design, string spec = "64M", int cpus = 4, Watermarks? watermarks = null,
-        HighatomicVariant highatomic = HighatomicVariants.Default, bool refillWithinHigh = false)
+        HighatomicVariant highatomic = HighatomicVariants.Default, bool refillWithinHigh = false, bool unchunkedPcpFree = false)
     {
         var zoneSpec = ZoneSpec.Parse(spec);
         if (watermarks != null)
@@ -31,7 +31,13 @@ public sealed class Rig
 
         Zone = ZoneBuilder.Build(zoneSpec);
         Log = new LockLog();
-        A = AllocatorFactory.Create(design, Zone, new AllocatorConfig { Cpus = cpus, Highatomic = highatomic, PageblockRefillWithinHigh = refillWithinHigh }, new CountingExecution(Log));
+        A = AllocatorFactory.Create(design, Zone, new AllocatorConfig
+        {
+            Cpus = cpus,
+            Highatomic = highatomic,
+            PageblockRefillWithinHigh = refillWithinHigh,
+            UnchunkedPcpFree = unchunkedPcpFree,
+        }, new CountingExecution(Log));
     }
 
     /// <summary>Zero watermarks, so allocations may take every page: for tests that fill or fragment the zone.</summary>
@@ -64,6 +70,10 @@ public sealed class Rig
 
         return list;
     }
+
+    /// <summary>free_unref_folios() of order-<paramref name="order"/> chunks on <paramref name="cpu"/>.</summary>
+    public void FreeBatch(int cpu, IEnumerable<long> pfns, int order = 0) =>
+        A.FreeUnrefFolios(cpu, pfns.Select(p => new Folio(p, order)).ToArray());
 
     public void FreeMany(int cpu, IEnumerable<long> pfns, int order = 0)
     {

@@ -99,6 +99,9 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
     {
         var mt = gfp.MigrateType();
         ref var st = ref _stats[cpu];
+
+        // Statistics only, no decision depends on it (so not a scheduling point): __rmqueue()'s CMA balance test.
+        var cmaOverHalf = mt == MigrateType.Movable && _zone.NrFreeCmaPages > _zone.NrFreePages / 2;
         BeforeAllocate(cpu);
 
         // The first attempt: the low watermark, no fragmenting fallbacks (alloc_flags_nofragment()).
@@ -128,6 +131,13 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
         st.Allocations++;
         st.AllocatedPages += 1L << order;
         st.SourcePages[(int)sourceMt] += 1L << order;
+        st.PgallocByMigratetype[(int)mt] += 1L << order;
+        if (cmaOverHalf)
+        {
+            st.MovableAllocsCmaOverHalf++;
+            st.MovableAllocsCmaOverHalfFromCma += sourceMt == MigrateType.Cma ? 1 : 0;
+        }
+
         return new AllocResult(_zone.AbsolutePfn(pfn));
     }
 
@@ -143,6 +153,9 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
         ref var st = ref _stats[cpu];
         st.Frees++;
         st.FreedPages += 1L << order;
+
+        // vmstat pgfree by the block's migratetype, read racily as free_frozen_page() does; statistics only.
+        st.PgfreeByMigratetype[(int)_zone.GetPageblockMigratetype(rel)] += 1L << order;
 
         if (!PageAlloc.PcpAllowedOrder(order))
         {

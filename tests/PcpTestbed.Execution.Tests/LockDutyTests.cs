@@ -143,6 +143,28 @@ public class LockDutyTests
     }
 
     [Fact]
+    public void A_duty_whose_estimate_exceeds_the_run_time_is_clamped_to_one_and_marked_rough()
+    {
+        var recorder = new LockStatRecorder(cpuCount: 1, holdSampleInterval: 1);
+        var exec = new OsExecution<LockStatProbe>(new LockStatProbe(recorder));
+        var l = new EmuSpinLock(LockClass.Zone, 0);
+        for (var i = 0; i < 10; i++)
+        {
+            exec.Lock(ref l, 0, LockSite.Refill);
+            Thread.SpinWait(1_000); // a hold of microseconds, so the holds outlast the 100 ns "run" below
+            exec.Unlock(ref l, 0);
+        }
+
+        var duty = recorder.Snapshot(TimeSpan.FromTicks(1)).Class(LockClass.Zone).Duty!;
+
+        var cpu = Assert.Single(duty.Cpus);
+        Assert.True(cpu.HoldEstimatedNs > 100, $"holds of {cpu.HoldEstimatedNs} ns");
+        Assert.Equal(1, cpu.Duty);
+        Assert.True(cpu.FewSamples);
+        Assert.Equal(1, duty.Max);
+    }
+
+    [Fact]
     public void Without_a_run_time_or_without_hold_samples_there_is_no_duty()
     {
         var none = new LockStatRecorder(cpuCount: 1, holdSampleInterval: 0);

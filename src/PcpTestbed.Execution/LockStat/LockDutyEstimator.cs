@@ -19,6 +19,11 @@ namespace PcpTestbed.Execution.LockStat;
 /// midpoints (each within 3.125 %), which is plenty for an error estimate. A duty is called rough
 /// (<see cref="IsRough"/>) below <see cref="MinSamples"/> samples or above <see cref="RoughRelativeError"/>.
 /// </para>
+/// <para>
+/// <b>Duty.</b> A CPU's duty is <c>H</c> over the run time, clamped to 1. Long-tailed holds make the estimate noisy:
+/// on an oversubscribed host a holder preempted for a time slice holds for milliseconds, and one such hold sampled
+/// stands for N. That shows as a large relative error, and a clamped duty is always rough.
+/// </para>
 /// </remarks>
 public static class LockDutyEstimator
 {

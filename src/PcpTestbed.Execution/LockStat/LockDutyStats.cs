@@ -7,7 +7,8 @@ namespace PcpTestbed.Execution.LockStat;
 /// <param name="Seconds">The run time every duty is a share of: the run's wall time, start barrier to the last CPU leaving its loop.</param>
 /// <param name="Utilisation">
 /// For a class with one lock (zone->lock): the share of the run the lock was held by anyone, the sum of the CPUs'
-/// duties (holds of one lock never overlap). Null for pcp->lock, a lock per CPU.
+/// duties (holds of one lock never overlap). Null for pcp->lock, a lock per CPU. Only sampling error can take it
+/// above 1; its relative error then says so.
 /// </param>
 /// <param name="UtilisationRelativeError">The relative standard error of <see cref="Utilisation"/>.</param>
 /// <param name="FewSamples">Some CPU that took the lock has a duty resting on too few samples to mean much.</param>

@@ -443,8 +443,9 @@ public sealed class LockStatRecorder
             var holdNs = LockDutyEstimator.HoldNs(pooled);
             var variance = LockDutyEstimator.HoldVarianceNs2(pooled);
             var relativeError = LockDutyEstimator.RelativeError(holdNs, variance);
-            cpus.Add(new CpuLockDuty(cpu, holdNs / runNs, (long)Math.Round(holdNs), pooled.Acquisitions, pooled.Samples, relativeError,
-                LockDutyEstimator.IsRough(pooled, relativeError)));
+            var share = holdNs / runNs;
+            cpus.Add(new CpuLockDuty(cpu, Math.Min(share, 1), (long)Math.Round(holdNs), pooled.Acquisitions, pooled.Samples, relativeError,
+                share > 1 || LockDutyEstimator.IsRough(pooled, relativeError)));
             classHoldNs += holdNs;
             classVariance += SummedVariance(variance, holdNs);
         }
@@ -473,7 +474,8 @@ public sealed class LockStatRecorder
     {
         var slot = Slot(lockClass, site);
         HoldSampleSums total = default;
-        double holdNs = 0, variance = 0, max = 0;
+        double holdNs = 0, variance = 0, max = 0, sum = 0;
+        var overflow = false;
         for (var cpu = 0; cpu < CpuCount; cpu++)
         {
             var sums = HoldSums(cpu, slot);
@@ -482,7 +484,10 @@ public sealed class LockStatRecorder
             total += sums;
             holdNs += cpuHoldNs;
             variance += SummedVariance(cpuVariance, cpuHoldNs);
-            max = Math.Max(max, cpuHoldNs / runNs);
+            var share = cpuHoldNs / runNs;
+            overflow |= share > 1;
+            max = Math.Max(max, Math.Min(share, 1));
+            sum += Math.Min(share, 1);
         }
 
         if (total.Acquisitions == 0)
@@ -491,8 +496,8 @@ public sealed class LockStatRecorder
         }
 
         var relativeError = LockDutyEstimator.RelativeError(holdNs, variance);
-        return new LockSiteDuty((long)Math.Round(holdNs), holdNs / runNs / CpuCount, max, total.Samples, relativeError,
-            LockDutyEstimator.IsRough(total, relativeError));
+        return new LockSiteDuty((long)Math.Round(holdNs), sum / CpuCount, max, total.Samples, relativeError,
+            overflow || LockDutyEstimator.IsRough(total, relativeError));
     }
 
     /// <summary>

@@ -5,8 +5,8 @@ namespace PcpTestbed.Execution.LockStat;
 
 /// <summary>
 /// lock_stat for the emulated locks: per lock class and per call site, acquisitions, contentions, trylock
-/// failures, acq-bounces, con-bounces, wait times and hold times. Fed by <see cref="LockStatProbe"/>; read with
-/// <see cref="Snapshot"/>.
+/// failures (each with the site that held the lock), acq-bounces, con-bounces, wait times and hold times, and from
+/// the sampled holds each CPU's lock duty. Fed by <see cref="LockStatProbe"/>; read with <see cref="Snapshot"/>.
 /// </summary>
 /// <remarks>
 /// <para>

@@ -153,7 +153,7 @@ public static class Runner
         // which a process full of CPU threads can starve.
         var deadline = stopwatch.Elapsed + (o.Duration ?? TimeSpan.MaxValue / 2);
 
-        // Wake for whichever is due first: the deadline, the next audit or the next progress report; faults are checked at every wake.
+        // Wake for whichever is due first: the deadline, the next audit, free-page sample or progress report; faults are checked at every wake.
         while (!exited.Wait(UntilNext(stopwatch.Elapsed, Min(Min(deadline, nextAudit), freePages.Next), nextProgress)))
         {
             var now = stopwatch.Elapsed;

@@ -17,8 +17,12 @@ public static class LockDutyPrinter
             c.MarkupLine($"[bold]{name} duty[/] (share of each CPU's run time holding it, from sampled holds): {Markup.Escape(duty.Describe())}");
             c.WriteLine($"  per CPU: {duty.DescribeCpus()}{(duty.FewSamples ? $"   (* rough: {LockDutyEstimator.RoughRule})" : "")}");
             var sites = cls.Sites.Where(s => s.Duty is { Max: > 0 }).OrderByDescending(s => s.Duty!.Mean)
-                .Select(s => $"{s.Name} {LockDutyStats.Percent(s.Duty!.Mean)} / {LockDutyStats.Percent(s.Duty.Max)}{(s.Duty.FewSamples ? "*" : "")}");
-            c.WriteLine($"  by site, mean / max over CPUs: {string.Join(", ", sites)}");
+                .Select(s => $"{s.Name} {LockDutyStats.Percent(s.Duty!.Mean)} / {LockDutyStats.Percent(s.Duty.Max)}{(s.Duty.FewSamples ? "*" : "")}")
+                .ToList();
+            if (sites.Count != 0)
+            {
+                c.WriteLine($"  by site, mean / max over CPUs: {string.Join(", ", sites)}");
+            }
         }
         else if (cls.Acquisitions != 0)
         {

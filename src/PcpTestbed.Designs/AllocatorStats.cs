@@ -54,6 +54,18 @@ public sealed record AllocatorStats
     public long HighatomicReservedMax { get; init; }
     public long HighatomicReservedEnd { get; init; }
     public long DirectReclaims { get; init; }
+
+    /// <summary>vmstat pgalloc by requested migratetype, in pages, indexed by <see cref="MigrateType"/>; sums to <see cref="AllocatedPages"/>.</summary>
+    public long[] PgallocByMigratetype { get; init; } = new long[MigrateTypes.Count];
+
+    /// <summary>vmstat pgfree by the freed page's block migratetype, in pages; sums to <see cref="FreedPages"/>.</summary>
+    public long[] PgfreeByMigratetype { get; init; } = new long[MigrateTypes.Count];
+
+    /// <summary>Movable allocations made while free CMA exceeded half of free pages (<see cref="CpuCounters.MovableAllocsCmaOverHalf"/>).</summary>
+    public long MovableAllocsCmaOverHalf { get; init; }
+
+    /// <summary>Of those, the allocations served from a CMA pageblock.</summary>
+    public long MovableAllocsCmaOverHalfFromCma { get; init; }
     public long DrainAllPagesCalls { get; init; }
 
     public long Claims { get; init; }

@@ -90,6 +90,21 @@ public struct CpuCounters // do not make readonly: incremented in place
 
     public long DirectReclaims;
 
+    /// <summary>vmstat pgalloc by the requested migratetype (gfp_migratetype()), in pages.</summary>
+    public PerMigratetypeCounters PgallocByMigratetype;
+
+    /// <summary>vmstat pgfree by the migratetype of the page's block when it is freed (as free_frozen_page() reads it), in pages.</summary>
+    public PerMigratetypeCounters PgfreeByMigratetype;
+
+    /// <summary>
+    /// Movable allocations made while free CMA exceeded half of free pages (NR_FREE_CMA_PAGES &gt; NR_FREE_PAGES / 2,
+    /// read racily before the allocation, as __rmqueue() reads them): the RFC review's CMA question.
+    /// </summary>
+    public long MovableAllocsCmaOverHalf;
+
+    /// <summary>Of <see cref="MovableAllocsCmaOverHalf"/>, those served from a CMA pageblock.</summary>
+    public long MovableAllocsCmaOverHalfFromCma;
+
     public long DrainAllPagesCalls;
 
     private CacheLinePad _after;

@@ -16,10 +16,12 @@ public abstract partial class PageAllocator<TExec>
         var refillsByPhase = new long[4];
         var pagesByPhase = new long[4];
         var sources = new long[Model.MigrateTypes.Count];
+        var pgalloc = new long[Model.MigrateTypes.Count];
+        var pgfree = new long[Model.MigrateTypes.Count];
         long allocations = 0, allocatedPages = 0, failures = 0, frees = 0, freedPages = 0, pcpAllocations = 0, buddyAllocations = 0;
         long slowpath = 0, pcpAllocTrylock = 0, pcpFreeTrylock = 0, refills = 0, refillPages = 0, remoteFrees = 0, remoteFallbacks = 0;
         long reroutes = 0, bulkFrees = 0, bulkFreedPages = 0, merges = 0, hits = 0, misses = 0, reserves = 0, unreserves = 0;
-        long directReclaims = 0, drainAll = 0, freeBatches = 0, freeBatchLocks = 0, relocks = 0, stops = 0;
+        long directReclaims = 0, drainAll = 0, freeBatches = 0, freeBatchLocks = 0, relocks = 0, stops = 0, cmaOverHalf = 0, cmaOverHalfFromCma = 0;
         for (var cpu = 0; cpu < Cpus; cpu++)
         {
             ref var c = ref _stats[cpu];
@@ -51,6 +53,8 @@ public abstract partial class PageAllocator<TExec>
             unreserves += c.HighatomicUnreserveEvents;
             directReclaims += c.DirectReclaims;
             drainAll += c.DrainAllPagesCalls;
+            cmaOverHalf += c.MovableAllocsCmaOverHalf;
+            cmaOverHalfFromCma += c.MovableAllocsCmaOverHalfFromCma;
             for (var p = 0; p < 4; p++)
             {
                 refillsByPhase[p] += c.RefillsByPhase[p];
@@ -60,6 +64,8 @@ public abstract partial class PageAllocator<TExec>
             for (var mt = 0; mt < sources.Length; mt++)
             {
                 sources[mt] += c.SourcePages[mt];
+                pgalloc[mt] += c.PgallocByMigratetype[mt];
+                pgfree[mt] += c.PgfreeByMigratetype[mt];
             }
         }
 
@@ -99,6 +105,10 @@ public abstract partial class PageAllocator<TExec>
             HighatomicReservedEnd = _zone.NrReservedHighatomic,
             DirectReclaims = directReclaims,
             DrainAllPagesCalls = drainAll,
+            PgallocByMigratetype = pgalloc,
+            PgfreeByMigratetype = pgfree,
+            MovableAllocsCmaOverHalf = cmaOverHalf,
+            MovableAllocsCmaOverHalfFromCma = cmaOverHalfFromCma,
             Claims = _zone.Events.Claims,
             Steals = _zone.Events.Steals,
             WatermarkBoosts = _zone.Events.WatermarkBoosts,

@@ -99,6 +99,9 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
     {
         var mt = gfp.MigrateType();
         ref var st = ref _stats[cpu];
+
+        // Statistics only, no decision depends on it (so not a scheduling point): __rmqueue()'s CMA balance test.
+        var cmaOverHalf = mt == MigrateType.Movable && _zone.NrFreeCmaPages > _zone.NrFreePages / 2;
         BeforeAllocate(cpu);
 
         // The first attempt: the low watermark, no fragmenting fallbacks (alloc_flags_nofragment()).
@@ -128,6 +131,13 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
         st.Allocations++;
         st.AllocatedPages += 1L << order;
         st.SourcePages[(int)sourceMt] += 1L << order;
+        st.PgallocByMigratetype[(int)mt] += 1L << order;
+        if (cmaOverHalf)
+        {
+            st.MovableAllocsCmaOverHalf++;
+            st.MovableAllocsCmaOverHalfFromCma += sourceMt == MigrateType.Cma ? 1 : 0;
+        }
+
         return new AllocResult(_zone.AbsolutePfn(pfn));
     }
 
@@ -138,12 +148,7 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
         var rel = _zone.ValidateFree(pfn, order);
         _exec.OpBegin(cpu, AllocatorOp.Free, pfn, order);
 
-        // The caller owns the chunk until here; marking it stops a second free of the same pfn.
-        _pages[rel].State = PageState.InFlight;
-        ref var st = ref _stats[cpu];
-        st.Frees++;
-        st.FreedPages += 1L << order;
-
+        TakeFromCaller(ref _stats[cpu], rel, order);
         if (!PageAlloc.PcpAllowedOrder(order))
         {
             // __free_pages_ok(): orders the PCP does not cache go straight to the buddy.
@@ -195,10 +200,7 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
         {
             var order = batch[i].Order;
 
-            // The caller owns the chunk until here; marking it stops a second free of the same pfn.
-            _pages[pfns[i]].State = PageState.InFlight;
-            st.Frees++;
-            st.FreedPages += 1L << order;
+            TakeFromCaller(ref st, pfns[i], order);
             if (!PageAlloc.PcpAllowedOrder(order))
             {
                 FreeOnePage(cpu, pfns[i], order, LockSite.DirectFree);
@@ -216,6 +218,19 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
         }
 
         _exec.OpEnd(cpu, 0);
+    }
+
+    /// <summary>
+    /// A validated chunk passes from its caller to the allocator: marking it in flight stops a second free of the same
+    /// pfn; the free is counted, with vmstat's pgfree by the block's migratetype (read racily, as free_frozen_page()
+    /// does; statistics only).
+    /// </summary>
+    private void TakeFromCaller(ref CpuCounters st, int pfn, int order)
+    {
+        _pages[pfn].State = PageState.InFlight;
+        st.Frees++;
+        st.FreedPages += 1L << order;
+        st.PgfreeByMigratetype[(int)_zone.GetPageblockMigratetype(pfn)] += 1L << order;
     }
 
     /// <summary>rmqueue_pcplist(): an allocation from <paramref name="cpu"/>'s PCP, refilling it if needed. -1 if the trylock failed or nothing could be had.</summary>

@@ -45,6 +45,7 @@ public sealed partial class Zone
         }
 
         _nrFree[order]++;
+        _nrFreeByType[order * MigrateTypes.Count + (int)mt]++;
         NoteZoneFree(pfn, order, 1);
     }
 
@@ -56,6 +57,8 @@ public sealed partial class Zone
         PageList.Remove(Pages, ref _freeList[order * MigrateTypes.Count + (int)oldMt], pfn);
         PageList.AddTail(Pages, ref _freeList[order * MigrateTypes.Count + (int)newMt], pfn);
         page.Tag = (byte)newMt;
+        _nrFreeByType[order * MigrateTypes.Count + (int)oldMt]--;
+        _nrFreeByType[order * MigrateTypes.Count + (int)newMt]++;
         AccountFreepages(-(1L << order), oldMt);
         AccountFreepages(1L << order, newMt);
     }
@@ -69,6 +72,7 @@ public sealed partial class Zone
         page.State = PageState.InFlight;
         page.Order = (byte)order;
         _nrFree[order]--;
+        _nrFreeByType[order * MigrateTypes.Count + (int)mt]--;
         NoteZoneFree(pfn, order, -1);
     }
 

@@ -21,6 +21,11 @@ public sealed partial class Zone
     private readonly ListHead[] _freeList; // free_area[order].free_list[mt] at [order * MigrateTypes.Count + mt]; guarded by zone->lock
     private readonly long[] _nrFree; // free_area[order].nr_free; guarded by zone->lock
 
+    // Chunks on free_area[order].free_list[mt], at [order * MigrateTypes.Count + mt]; guarded by zone->lock, read racily
+    // by the free-page sampler. The kernel has no such counter: /proc/pagetypeinfo walks the lists under zone->lock
+    // (pagetypeinfo_showfree_print()); a count per list lets a run sample the same figures without taking the lock.
+    private readonly long[] _nrFreeByType;
+
     private PaddedSpinLock _lock;
 
     // Written under zone->lock, read without it (zone_page_state() and READ_ONCE readers).
@@ -60,6 +65,7 @@ public sealed partial class Zone
         Blocks = new Pageblock[presentPages / PageAlloc.PageblockNrPages];
         _freeList = new ListHead[PageAlloc.NrPageOrders * MigrateTypes.Count];
         _nrFree = new long[PageAlloc.NrPageOrders];
+        _nrFreeByType = new long[PageAlloc.NrPageOrders * MigrateTypes.Count];
         _watermarks = watermarks;
         _lock.Value = new EmuSpinLock(LockClass.Zone, 0);
     }
@@ -115,6 +121,9 @@ public sealed partial class Zone
 
     /// <summary>free_area[order].nr_free. Racy outside zone->lock.</summary>
     public long NrFree(int order) => Volatile.Read(ref _nrFree[order]);
+
+    /// <summary>Chunks on free_area[order].free_list[mt] (a /proc/pagetypeinfo cell). Racy outside zone->lock.</summary>
+    public long NrFree(int order, MigrateType mt) => Volatile.Read(ref _nrFreeByType[order * MigrateTypes.Count + (int)mt]);
 
     /// <summary>A free list's head. Racy outside zone->lock.</summary>
     public ref ListHead FreeList(int order, MigrateType mt) => ref _freeList[order * MigrateTypes.Count + (int)mt];

@@ -25,7 +25,7 @@ public class CommandLineFuzzTests
 
     private static readonly string[] NumericOptions =
         ["--cpus", "--ops", "--seconds", "--seed", "--hold-sample", "--purgers", "--run-length", "--cma-share", "--receivers", "--exit-fill",
-         "--audit-interval", "--remote-free-percent", "--iterations", "--max-steps", "--strategy-bound", "--node"];
+         "--audit-interval", "--remote-free-percent", "--iterations", "--max-steps", "--strategy-bound", "--node", "--sample-interval"];
 
     private static readonly string[] NameOptions = ["--design", "--designs", "--workload", "--highatomic", "--format", "--faults", "--scenario", "--strategy", "--bug"];
 

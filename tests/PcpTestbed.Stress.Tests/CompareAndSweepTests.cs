@@ -17,6 +17,10 @@ public class CompareAndSweepTests
         ("zoneLockHoldMean", r => Time(RunJson.Lock(r, "zone->lock"), "holdNs", "mean")),
         ("pcpLockTrylockFailures", r => RunJson.Lock(r, "pcp->lock").GetProperty("trylockFailures").GetInt64()),
         ("pcpLockHoldP99", r => Time(RunJson.Lock(r, "pcp->lock"), "holdNs", "p99")),
+        ("zoneLockUtilisation", r => RunJson.Lock(r, "zone->lock").GetProperty("duty").GetProperty("utilisation").GetDouble()),
+        ("pcpLockDutyMax", r => RunJson.Lock(r, "pcp->lock").GetProperty("duty").GetProperty("max").GetDouble()),
+        ("pcpLockTrylockFailuresPerThousandOps", r => RunJson.Lock(r, "pcp->lock").GetProperty("trylockFailures").GetInt64()
+            / (double)(r.GetProperty("allocations").GetInt64() + r.GetProperty("frees").GetInt64())),
     ];
 
     [Fact]
@@ -57,6 +61,36 @@ public class CompareAndSweepTests
         }
 
         Assert.Contains("ratio = design / mainline", outcome.Out);
+        Assert.Contains("zone->lock utilisation", outcome.Out);
+        Assert.Contains("pcp->lock duty, busiest CPU", outcome.Out);
+        if (runs.Any(r => RunJson.Lock(r, "pcp->lock").GetProperty("trylockFailures").GetInt64() > 0))
+        {
+            Assert.Contains("failed trylocks by the site holding the lock", outcome.Out);
+        }
+    }
+
+    [Fact]
+    public void Compare_on_a_cma_zone_puts_the_cma_percentages_of_the_designs_side_by_side()
+    {
+        var (outcome, doc) = Shell.RunJson(0, "compare", "--designs", "pageblock,pageblock-cmafix", "--workload", "cma", "--cpus", "2",
+            "--ops", "3000", "--zone-size", "128M,cma=75%", "--quiet");
+        var runs = doc.GetProperty("runs").EnumerateArray().ToList();
+        foreach (var run in runs)
+        {
+            RunJson.AssertValid(run);
+            var cma = run.GetProperty("cma");
+            Assert.InRange(cma.GetProperty("freeShareMean").GetDouble(), cma.GetProperty("freeShareMin").GetDouble(), cma.GetProperty("freeShareMax").GetDouble());
+            Assert.Equal(0.75, run.GetProperty("freePages").GetProperty("samples")[0].GetProperty("nrFreeCma").GetDouble()
+                               / run.GetProperty("freePages").GetProperty("samples")[0].GetProperty("nrFreePages").GetDouble(), 9);
+            Assert.True(cma.GetProperty("movableAllocationsWhileCmaOverHalf").GetInt64() > 0, "free CMA starts at three quarters of free pages");
+        }
+
+        var metrics = doc.GetProperty("ratios")[0].GetProperty("metrics");
+        Assert.True(metrics.TryGetProperty("cmaFreeShareMean", out _));
+        Assert.True(metrics.TryGetProperty("cmaFromCmaShareWhileOverHalf", out _));
+        Assert.Contains("CMA (the RFC review's question", outcome.Out);
+        Assert.Contains("movable allocations while free CMA > half of free", outcome.Out);
+        Assert.Contains("free CMA / free pages, mean", outcome.Out);
     }
 
     [Fact]

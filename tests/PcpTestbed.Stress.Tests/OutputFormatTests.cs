@@ -44,6 +44,40 @@ public class OutputFormatTests
     }
 
     [Fact]
+    public void The_table_format_prints_each_classs_duty_its_trylock_collisions_and_the_sampled_free_pages()
+    {
+        var (outcome, run) = Shell.RunJson(0, "run", "--design", "pageblock", "--workload", "purge", "--cpus", "4", "--ops", "20000", "--zone-size", "64M", "--quiet");
+        var o = outcome.Out;
+        Assert.Contains("zone->lock duty (share of each CPU's run time holding it", o);
+        Assert.Contains("pcp->lock duty (share of each CPU's run time holding it", o);
+        Assert.Contains("utilisation (held by anyone)", o);
+        Assert.Contains("per CPU: 0: ", o);
+        if (RunJson.Lock(run, "pcp->lock").GetProperty("trylockFailures").GetInt64() > 0)
+        {
+            Assert.Contains("pcp->lock trylock failures, by the site holding the lock", o);
+            Assert.Contains("failures caused, by holder site:", o);
+        }
+
+        Assert.Contains("vmstat: pgalloc", o);
+        Assert.Contains("nr_free_pages", o);
+        Assert.Contains("nr_reserved_highatomic", o);
+        Assert.Contains("free pages by migratetype", o);
+    }
+
+    [Fact]
+    public void The_lock_stat_format_adds_duty_and_trylock_collisions_after_the_kernels_classes()
+    {
+        var outcome = Shell.Run("run", "--design", "pageblock", "--workload", "purge", "--cpus", "3", "--ops", "3000", "--zone-size", "64M", "--format", "lock_stat", "--quiet");
+        Assert.True(outcome.Exit == 0, outcome.ToString());
+        var lines = outcome.Out.Split('\n');
+        var extensions = Array.FindIndex(lines, l => l.StartsWith("lock_stat testbed extensions", StringComparison.Ordinal));
+        Assert.True(extensions > 0, outcome.Out);
+        Assert.True(Array.FindIndex(lines, l => l.TrimStart().StartsWith("&zone->lock:", StringComparison.Ordinal)) < extensions);
+        Assert.Contains(lines[extensions..], l => l.Contains("duty-mean%") && l.Contains("utilisation%") && l.Contains("trylock-fail"));
+        Assert.Contains(lines[extensions..], l => l.Contains("cpu 0"));
+    }
+
+    [Fact]
     public void Redirected_output_gets_plain_progress_lines_on_the_error_stream()
     {
         var outcome = Shell.Run("run", "--seconds", "1.3", "--cpus", "2", "--zone-size", "64M");

@@ -46,6 +46,30 @@ public class PlotTests
         Assert.Contains(doc.Descendants(svg + "text"), t => t.Value.Length > 0);
     }
 
+    [Fact]
+    public void Compare_plot_free_is_a_png_with_a_panel_per_design()
+    {
+        var path = TempFiles.New(".png");
+        var outcome = Shell.Run("compare", "--designs", "mainline,pageblock", "--workload", "cma", "--ops", "3000", "--cpus", "2", "--zone-size", "64M",
+            "--sample-interval", "0.005", "--plot-free", path, "--quiet");
+        Assert.True(outcome.Exit == 0, outcome.ToString());
+        var (width, height) = AssertDrawnPng(path, minWidth: 1500, minHeight: 400);
+        Assert.True(width > 1.5 * height, $"{width}x{height}: expected two panels side by side");
+    }
+
+    [Fact]
+    public void Run_plot_free_as_svg_is_an_svg_document_with_text_and_paths()
+    {
+        var path = TempFiles.New(".svg");
+        var outcome = Shell.Run("run", "--ops", "2000", "--zone-size", "64M", "--plot-free", path, "--quiet");
+        Assert.True(outcome.Exit == 0, outcome.ToString());
+        var doc = XDocument.Load(path);
+        XNamespace svg = "http://www.w3.org/2000/svg";
+        Assert.Equal(svg + "svg", doc.Root!.Name);
+        Assert.True(doc.Descendants(svg + "path").Count() > 10, "expected drawn lines");
+        Assert.Contains(doc.Descendants(svg + "text"), t => t.Value.Contains("free pages", StringComparison.Ordinal));
+    }
+
     private static (int Width, int Height) AssertDrawnPng(string path, int minWidth, int minHeight)
     {
         var bytes = File.ReadAllBytes(path);

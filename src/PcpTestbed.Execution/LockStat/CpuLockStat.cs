@@ -21,5 +21,8 @@ internal struct CpuLockStat // do not make readonly: the owning CPU updates its 
 
     public SiteCounterTable Sites;
 
+    /// <summary>Failed trylocks by (class, failing site) and the site that held the lock.</summary>
+    public TrylockHolderTable TrylockHolders;
+
     private CacheLinePad _after;
 }

@@ -23,5 +23,8 @@ public sealed record LockClassStats(
     /// <summary>Total hold time extrapolated from the samples: the sampled mean times all acquisitions.</summary>
     public long HoldTotalEstimatedNs => (long)Math.Round(HoldNs.Mean * Acquisitions);
 
+    /// <summary>Each CPU's share of the run spent holding the class; null when not estimated (no run time, or holds not sampled).</summary>
+    public LockDutyStats? Duty { get; init; }
+
     public LockSiteStats? Site(string kernelName) => Sites.FirstOrDefault(s => s.Name == kernelName);
 }

@@ -19,6 +19,9 @@ internal static class LockStatFormat
         "hold-n", "hold-min", "hold-mean", "hold-p50", "hold-p99", "hold-p99.9", "hold-max", "hold-total",
     ];
 
+    /// <summary>The columns of the /proc layout's extension section: duty in %, the utilisation's relative error, trylock failures.</summary>
+    private static readonly string[] ExtensionColumns = ["duty-min%", "duty-mean%", "duty-max%", "utilisation%", "util-error%", "trylock-fail"];
+
     public static string Table(LockStatReport report)
     {
         var sb = new StringBuilder();
@@ -44,6 +47,15 @@ internal static class LockStatFormat
             }
 
             AppendAligned(sb, rows);
+            if (c.Duty is { } duty)
+            {
+                sb.Append("duty: ").Append(duty.Describe()).Append("\n  per CPU: ").Append(duty.DescribeCpus()).Append('\n');
+            }
+
+            foreach (var s in c.Sites.Where(s => s.TrylockCollisions.Count != 0))
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"trylock failures at {s.Name} found the lock held at: {s.DescribeCollisions()}\n");
+            }
         }
 
         return sb.ToString();
@@ -83,8 +95,66 @@ internal static class LockStatFormat
             AppendProcClass(sb, c);
         }
 
+        AppendProcExtensions(sb, report);
         return sb.ToString();
     }
+
+    /// <summary>
+    /// What the kernel's lock_stat has no column for, after its classes and in its style: per class the CPUs' lock duty
+    /// (min, mean, max, and zone->lock's utilisation, in %), then each CPU's duty as a point, then the failed
+    /// trylocks as points: each failing site with the holder site it collided with, then the holder sites with the
+    /// failures they caused. Lines name the class without the colon of a kernel class line.
+    /// </summary>
+    private static void AppendProcExtensions(StringBuilder sb, LockStatReport report)
+    {
+        var classes = report.Classes.Where(c => c.Acquisitions != 0 || c.TrylockFailures != 0).ToList();
+        if (classes.Count == 0)
+        {
+            return;
+        }
+
+        var width = 40 + 1 + (ExtensionColumns.Length * (14 + 1));
+        sb.Append("\nlock_stat testbed extensions: lock duty (% of each CPU's run time holding the class, from sampled holds) and trylock collisions\n");
+        AppendRule(sb, '-', 0, width);
+        sb.Append(CultureInfo.InvariantCulture, $"{"class name",40} ");
+        foreach (var h in ExtensionColumns)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" {h,14}");
+        }
+
+        sb.Append('\n');
+        AppendRule(sb, '-', 0, width);
+        foreach (var c in classes)
+        {
+            var name = c.KernelName;
+            var d = c.Duty;
+            sb.Append('\n').Append(CultureInfo.InvariantCulture, $"{name,40} ");
+            foreach (var v in (string[])[Pct(d?.Min), Pct(d?.Mean), Pct(d?.Max), Pct(d?.Utilisation), Pct(d?.UtilisationRelativeError), N(c.TrylockFailures)])
+            {
+                sb.Append(CultureInfo.InvariantCulture, $" {v,14}");
+            }
+
+            sb.Append('\n');
+            if (d != null)
+            {
+                AppendRule(sb, '-', 40 - name.Length, name.Length);
+                foreach (var cpu in d.Cpus)
+                {
+                    var rough = cpu.FewSamples
+                        ? $" (rough: {cpu.Samples} samples, relative error {(cpu.RelativeError is { } e ? Pct(e) + "%" : "unknown")})"
+                        : "";
+                    sb.Append(CultureInfo.InvariantCulture, $"{name,40} {Pct(cpu.Duty),14} {$"cpu {cpu.Cpu}",29}{rough}\n");
+                }
+            }
+
+            var failing = c.Sites.Where(s => s.TrylockFailures != 0).OrderByDescending(s => s.TrylockFailures).ToList();
+            AppendProcPoints(sb, name, failing.SelectMany(s => s.TrylockCollisions.Select(x => (x.Count, $"{s.Name} <- {x.Holder}"))));
+            AppendProcPoints(sb, name, c.Sites.Where(s => s.TrylockFailuresCaused != 0).OrderByDescending(s => s.TrylockFailuresCaused)
+                .Select(s => (s.TrylockFailuresCaused, $"{s.Name} (holding)")));
+        }
+    }
+
+    private static string Pct(double? fraction) => fraction is { } f ? (f * 100).ToString("0.00", CultureInfo.InvariantCulture) : "-";
 
     /// <summary>snprint_time(): ns as µs with two decimals, rounded as the kernel does (+5 ns, then truncated).</summary>
     internal static string ProcTime(long ns)

@@ -5,8 +5,8 @@ namespace PcpTestbed.Execution.LockStat;
 
 /// <summary>
 /// lock_stat for the emulated locks: per lock class and per call site, acquisitions, contentions, trylock
-/// failures, acq-bounces, con-bounces, wait times and hold times. Fed by <see cref="LockStatProbe"/>; read with
-/// <see cref="Snapshot"/>.
+/// failures (each with the site that held the lock), acq-bounces, con-bounces, wait times and hold times, and from
+/// the sampled holds each CPU's lock duty. Fed by <see cref="LockStatProbe"/>; read with <see cref="Snapshot"/>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -101,13 +101,17 @@ public sealed class LockStatRecorder
         }
     }
 
-    /// <summary>Merges the per-CPU records into a report; exact when the CPUs are quiescent.</summary>
-    public LockStatReport Snapshot()
+    /// <summary>
+    /// Merges the per-CPU records into a report; exact when the CPUs are quiescent. Given the run time the CPUs ran
+    /// for, it also estimates each CPU's lock duty (<see cref="LockDutyEstimator"/>) per class and site.
+    /// </summary>
+    public LockStatReport Snapshot(TimeSpan? runTime = null)
     {
+        var runNs = runTime is { } t && t > TimeSpan.Zero && HoldSampleInterval != 0 ? t.TotalNanoseconds : (double?)null;
         var classes = new List<LockClassStats>(LockClasses.Count);
         for (var c = 0; c < LockClasses.Count; c++)
         {
-            classes.Add(SnapshotClass((LockClass)c));
+            classes.Add(SnapshotClass((LockClass)c, runNs));
         }
 
         return new LockStatReport(CpuCount, HoldSampleInterval, ClockReadNs, classes);
@@ -188,8 +192,16 @@ public sealed class LockStatRecorder
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void TrylockFailed(ref EmuSpinLock l, int cpu, LockSite site) =>
-        _cpus[cpu].Sites[Slot(l.Class, site)].TrylockFailures++;
+    internal void TrylockFailed(ref EmuSpinLock l, int cpu, LockSite site)
+    {
+        ref var c = ref _cpus[cpu];
+        var slot = Slot(l.Class, site);
+        c.Sites[slot].TrylockFailures++;
+
+        // Deliberately racy read of a holder-only field, as Contended reads it for the contending points: the holder
+        // may release, or a new holder not have written its site yet, which at worst names the previous holder.
+        c.TrylockHolders[(slot * LockSites.Count) + (int)l.HoldSite]++;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Releasing(ref EmuSpinLock l, int cpu)
@@ -302,8 +314,11 @@ public sealed class LockStatRecorder
         return z == 0 ? 1 : z;
     }
 
-    private LockClassStats SnapshotClass(LockClass lockClass)
+    private LockClassStats SnapshotClass(LockClass lockClass, double? runNs)
     {
+        var (collisions, caused) = TrylockCollisions(lockClass);
+        var siteDuties = new LockSiteDuty?[LockSites.Count];
+        var duty = runNs is { } ns ? Duty(lockClass, ns, siteDuties) : null;
         var sites = new List<LockSiteStats>();
         var classWait = new LogLinearHistogram();
         var classHold = new LogLinearHistogram();
@@ -338,7 +353,7 @@ public sealed class LockStatRecorder
             contentionBounces += sum.ContentionBounces;
             classWait.Add(wait);
             classHold.Add(hold);
-            if (sum.Acquisitions != 0 || sum.Contentions != 0 || sum.TrylockFailures != 0 || sum.Contending != 0)
+            if (sum.Acquisitions != 0 || sum.Contentions != 0 || sum.TrylockFailures != 0 || sum.Contending != 0 || caused[site] != 0)
             {
                 sites.Add(new LockSiteStats(
                     LockSites.KernelName((LockSite)site),
@@ -349,7 +364,12 @@ public sealed class LockStatRecorder
                     sum.ContentionBounces,
                     sum.Contending,
                     LockTimeStats.From(wait),
-                    LockTimeStats.From(hold)));
+                    LockTimeStats.From(hold))
+                {
+                    TrylockCollisions = collisions[site],
+                    TrylockFailuresCaused = caused[site],
+                    Duty = siteDuties[site],
+                });
             }
         }
 
@@ -363,6 +383,137 @@ public sealed class LockStatRecorder
             contentionBounces,
             LockTimeStats.From(classWait),
             LockTimeStats.From(classHold),
-            sites);
+            sites)
+        {
+            Duty = duty,
+        };
+    }
+
+    /// <summary>Per failing site, its collisions by holder site (most first); per site, the failures it caused as the holder.</summary>
+    private (IReadOnlyList<TrylockCollision>[] Collisions, long[] Caused) TrylockCollisions(LockClass lockClass)
+    {
+        var collisions = new IReadOnlyList<TrylockCollision>[LockSites.Count];
+        var caused = new long[LockSites.Count];
+        var byHolder = new long[LockSites.Count];
+        for (var site = 0; site < LockSites.Count; site++)
+        {
+            Array.Clear(byHolder);
+            var slot = Slot(lockClass, (LockSite)site);
+            for (var cpu = 0; cpu < CpuCount; cpu++)
+            {
+                ref var table = ref _cpus[cpu].TrylockHolders;
+                for (var holder = 0; holder < LockSites.Count; holder++)
+                {
+                    byHolder[holder] += table[(slot * LockSites.Count) + holder];
+                }
+            }
+
+            var list = new List<TrylockCollision>();
+            for (var holder = 0; holder < LockSites.Count; holder++)
+            {
+                if (byHolder[holder] != 0)
+                {
+                    list.Add(new TrylockCollision(LockSites.KernelName((LockSite)holder), byHolder[holder]));
+                    caused[holder] += byHolder[holder];
+                }
+            }
+
+            collisions[site] = list.OrderByDescending(x => x.Count).ToList();
+        }
+
+        return (collisions, caused);
+    }
+
+    /// <summary>
+    /// Each CPU's duty on the class over <paramref name="runNs"/>, and each site's (into <paramref name="siteDuties"/>):
+    /// hold time estimated from the CPU's own samples (<see cref="LockDutyEstimator"/>).
+    /// </summary>
+    private LockDutyStats Duty(LockClass lockClass, double runNs, LockSiteDuty?[] siteDuties)
+    {
+        var cpus = new List<CpuLockDuty>(CpuCount);
+        double classHoldNs = 0, classVariance = 0;
+        for (var cpu = 0; cpu < CpuCount; cpu++)
+        {
+            HoldSampleSums pooled = default;
+            for (var site = 0; site < LockSites.Count; site++)
+            {
+                pooled += HoldSums(cpu, Slot(lockClass, (LockSite)site));
+            }
+
+            var holdNs = LockDutyEstimator.HoldNs(pooled);
+            var variance = LockDutyEstimator.HoldVarianceNs2(pooled);
+            var relativeError = LockDutyEstimator.RelativeError(holdNs, variance);
+            var share = holdNs / runNs;
+            cpus.Add(new CpuLockDuty(cpu, Math.Min(share, 1), (long)Math.Round(holdNs), pooled.Acquisitions, pooled.Samples, relativeError,
+                share > 1 || LockDutyEstimator.IsRough(pooled, relativeError)));
+            classHoldNs += holdNs;
+            classVariance += SummedVariance(variance, holdNs);
+        }
+
+        for (var site = 0; site < LockSites.Count; site++)
+        {
+            siteDuties[site] = SiteDuty(lockClass, (LockSite)site, runNs);
+        }
+
+        // zone->lock is one lock, whose holds never overlap: the CPUs' duties add up to the share of the run it was held.
+        // pcp->lock is one lock per CPU, so the sum is no single lock's utilisation.
+        var single = lockClass == LockClass.Zone;
+        return new LockDutyStats(
+            runNs / 1e9,
+            cpus.Min(c => c.Duty),
+            cpus.Average(c => c.Duty),
+            cpus.Max(c => c.Duty),
+            single ? cpus.Sum(c => c.Duty) : null,
+            single ? LockDutyEstimator.RelativeError(classHoldNs, classVariance) : null,
+            (long)Math.Round(classHoldNs),
+            cpus.Any(c => c.FewSamples),
+            cpus);
+    }
+
+    private LockSiteDuty? SiteDuty(LockClass lockClass, LockSite site, double runNs)
+    {
+        var slot = Slot(lockClass, site);
+        HoldSampleSums total = default;
+        double holdNs = 0, variance = 0, max = 0, sum = 0;
+        var overflow = false;
+        for (var cpu = 0; cpu < CpuCount; cpu++)
+        {
+            var sums = HoldSums(cpu, slot);
+            var cpuHoldNs = LockDutyEstimator.HoldNs(sums);
+            var cpuVariance = LockDutyEstimator.HoldVarianceNs2(sums);
+            total += sums;
+            holdNs += cpuHoldNs;
+            variance += SummedVariance(cpuVariance, cpuHoldNs);
+            var share = cpuHoldNs / runNs;
+            overflow |= share > 1;
+            max = Math.Max(max, Math.Min(share, 1));
+            sum += Math.Min(share, 1);
+        }
+
+        if (total.Acquisitions == 0)
+        {
+            return null;
+        }
+
+        var relativeError = LockDutyEstimator.RelativeError(holdNs, variance);
+        return new LockSiteDuty((long)Math.Round(holdNs), sum / CpuCount, max, total.Samples, relativeError,
+            overflow || LockDutyEstimator.IsRough(total, relativeError));
+    }
+
+    /// <summary>
+    /// A CPU's variance in a sum over CPUs. One sample tells no spread: its part counts as wholly uncertain (a relative
+    /// error of 1), so a single CPU's few samples widen the sum's error without hiding the others' figures.
+    /// </summary>
+    private static double SummedVariance(double? variance, double holdNs) => variance ?? (holdNs * holdNs);
+
+    /// <summary>One CPU's acquisitions and sampled holds at one slot, with the sum of squares from its hold histogram.</summary>
+    private HoldSampleSums HoldSums(int cpu, int slot)
+    {
+        ref var s = ref _cpus[cpu].Sites[slot];
+        var buckets = Volatile.Read(ref _buckets[cpu]);
+        var squares = buckets is null || s.Hold.Count == 0
+            ? 0
+            : LogLinearHistogram.SumOfSquares(buckets.AsSpan(BucketBase(HoldKind, slot), LogLinearHistogram.BucketCount));
+        return new HoldSampleSums(s.Acquisitions, s.Hold.Count, s.Hold.TotalNs, squares);
     }
 }

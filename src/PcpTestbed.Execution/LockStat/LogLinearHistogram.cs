@@ -77,6 +77,22 @@ public sealed class LogLinearHistogram
     /// <summary>How many values a bucket holds.</summary>
     public static long BucketWidth(int index) => index < SubBucketCount ? 1 : 1L << ((index >> SubBucketBits) - 1);
 
+    /// <summary>The sum of the squares of the values counted in <paramref name="buckets"/>, each taken at its bucket's midpoint.</summary>
+    public static double SumOfSquares(ReadOnlySpan<long> buckets)
+    {
+        double sum = 0;
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            if (buckets[i] != 0)
+            {
+                var mid = BucketLowerBound(i) + ((BucketWidth(i) - 1) / 2.0);
+                sum += buckets[i] * mid * mid;
+            }
+        }
+
+        return sum;
+    }
+
     public void Record(long value)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(value);

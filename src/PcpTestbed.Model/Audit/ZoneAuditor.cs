@@ -166,6 +166,11 @@ public static class ZoneAuditor
                     ctx.Report(AuditRule.Counters, -1, $"{where}: tail pointer is not the last entry");
                 }
 
+                if (zone.NrFree(order, mt) != n)
+                {
+                    ctx.Report(AuditRule.Counters, -1, $"{where}: its count (pagetypeinfo) is {zone.NrFree(order, mt)}, the list holds {n}");
+                }
+
                 chunks += n;
                 var pagesOnList = (long)n << order;
                 if (mt != MigrateType.Isolate)

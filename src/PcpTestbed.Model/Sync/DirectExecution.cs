@@ -82,7 +82,18 @@ public readonly struct DirectExecution : IExecution
         l.State = cpu + 1;
     }
 
-    /// <summary>Releases a lock taken with <see cref="Seize"/>.</summary>
+    /// <summary>
+    /// Holds <paramref name="l"/> on behalf of <paramref name="cpu"/> as if taken at <paramref name="site"/> (a parallel
+    /// drain at drain_pages_zone, say): the next trylock fails, and lock_stat attributes the failure to that site.
+    /// </summary>
+    public static void SeizeAt(ref EmuSpinLock l, int cpu, LockSite site)
+    {
+        Seize(ref l, cpu);
+        l.LastHolder = cpu + 1;
+        l.HoldSite = site;
+    }
+
+    /// <summary>Releases a lock taken with <see cref="Seize"/> or <see cref="SeizeAt"/>.</summary>
     public static void Release(ref EmuSpinLock l) => l.State = 0;
 
     private static void Take(ref EmuSpinLock l, int cpu, LockSite site)

@@ -53,6 +53,11 @@ public sealed record RunOptions
     /// <summary>How often every CPU is parked for a full audit.</summary>
     public TimeSpan AuditInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often the coordinator samples the zone's free pages (<see cref="Observe.FreePageSampler"/>).</summary>
+    public TimeSpan SampleInterval { get; init; } = DefaultSampleInterval;
+
+    public static readonly TimeSpan DefaultSampleInterval = TimeSpan.FromMilliseconds(100);
+
     public bool Lockdep { get; init; } = true;
 
     public InjectedBug Bugs { get; init; } = InjectedBug.None;

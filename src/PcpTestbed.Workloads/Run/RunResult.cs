@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using PcpTestbed.Designs;
 using PcpTestbed.Execution.LockStat;
+using PcpTestbed.Workloads.Observe;
 
 namespace PcpTestbed.Workloads.Run;
 
@@ -77,6 +78,15 @@ public sealed record RunResult
     public required WorkloadReport WorkloadCounters { get; init; }
     public ReclaimReport? Reclaim { get; init; }
     public FaultReport? FaultEvents { get; init; }
+
+    /// <summary>vmstat-style counters: pgalloc and pgfree (by migratetype too), and the zone's free counters over the run.</summary>
+    public VmstatReport? Vmstat { get; init; }
+
+    /// <summary>Free pages by migratetype and order (pagetypeinfo) sampled over the run, with a summary per migratetype.</summary>
+    public FreePagesReport? FreePages { get; init; }
+
+    /// <summary>The CMA percentages the RFC's review asked for.</summary>
+    public CmaReport? Cma { get; init; }
 
     /// <summary>Every allocator counter, for diffing runs.</summary>
     public required AllocatorStats Allocator { get; init; }

@@ -7,6 +7,7 @@ using PcpTestbed.Model;
 using PcpTestbed.Model.Sync;
 using PcpTestbed.Workloads.Faults;
 using PcpTestbed.Workloads.Kinds;
+using PcpTestbed.Workloads.Observe;
 using PcpTestbed.Workloads.Reclaim;
 
 namespace PcpTestbed.Workloads.Run;
@@ -72,6 +73,11 @@ public static class Runner
         {
             throw new ArgumentException("a run needs a duration or an operation budget", nameof(o));
         }
+
+        if (o.SampleInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(o), o.SampleInterval, "expected a positive free-page sample interval");
+        }
     }
 
     private static RunResult RunWith<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, TExec exec, LockStatRecorder? recorder)
@@ -97,6 +103,8 @@ public static class Runner
             : null;
         var audits = new List<AuditRecord>();
         var stopwatch = Stopwatch.StartNew();
+        var freePages = new FreePageSampler(zone, o.SampleInterval);
+        freePages.Take(TimeSpan.Zero);
 
         long Held() => workload.HeldPages + (reclaim?.CachedPages ?? 0) + (faults?.HeldPages ?? 0);
 
@@ -146,8 +154,8 @@ public static class Runner
         // which a process full of CPU threads can starve.
         var deadline = stopwatch.Elapsed + (o.Duration ?? TimeSpan.MaxValue / 2);
 
-        // Wake for whichever is due first: the deadline, the next audit or the next progress report; faults are checked at every wake.
-        while (!exited.Wait(UntilNext(stopwatch.Elapsed, Min(deadline, nextAudit), nextProgress)))
+        // Wake for whichever is due first: the deadline, the next audit, free-page sample or progress report; faults are checked at every wake.
+        while (!exited.Wait(UntilNext(stopwatch.Elapsed, Min(Min(deadline, nextAudit), freePages.Next), nextProgress)))
         {
             var now = stopwatch.Elapsed;
             if (now >= deadline)
@@ -167,6 +175,7 @@ public static class Runner
                 nextAudit = now + o.AuditInterval;
             }
 
+            freePages.TakeIfDue(now);
             faults?.Tick(Stopwatch.GetTimestamp());
             if (now >= nextProgress)
             {
@@ -177,9 +186,10 @@ public static class Runner
 
         var run = machine.Join(machine.QuiescenceTimeout);
         var seconds = run.Elapsed.TotalSeconds;
+        freePages.Take(stopwatch.Elapsed);
         Audit();
         var stats = allocator.Stats();
-        var locks = recorder?.Snapshot();
+        var locks = recorder?.Snapshot(run.Elapsed);
         var histograms = recorder == null ? [] : Enumerable.Range(0, LockClasses.Count).Select(c => recorder.Histograms((LockClass)c)).ToArray();
         var heldAtEnd = Held();
         var cachedAtEnd = reclaim?.CachedPages ?? 0;
@@ -194,7 +204,13 @@ public static class Runner
         var lostAfterRelease = zone.PresentPages - zone.ReservedPages - background - final.Census.FreePages;
 
         return Report(o, zone, allocator, stats, locks, recorder, run, seconds, heldAtEnd, audits, Math.Max(final.PagesLost, lostAfterRelease),
-            workload, reclaim, faults, kswapdCpu, prefilled, cachedAtEnd) with { LockHistograms = histograms };
+            workload, reclaim, faults, kswapdCpu, prefilled, cachedAtEnd) with
+        {
+            LockHistograms = histograms,
+            Vmstat = VmstatReport.From(stats, freePages),
+            FreePages = freePages.Report(),
+            Cma = CmaReport.From(freePages.Samples, stats),
+        };
     }
 
     /// <summary>The coordinator's wait: until the earlier of two deadlines, at least a millisecond, at most a progress period.</summary>

@@ -37,15 +37,15 @@ public static class OutputFiles
         }
     }
 
-    /// <summary>A plot path: .png or .svg, writable.</summary>
-    public static void CheckPlotPath(string path)
+    /// <summary>A plot path given with <paramref name="option"/>: .png or .svg, writable.</summary>
+    public static void CheckPlotPath(string path, string option = "--plot")
     {
         var ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext is not (".png" or ".svg"))
         {
-            throw new UsageException($"--plot {Values.Show(path)}: expected a file name ending in .png or .svg");
+            throw new UsageException($"{option} {Values.Show(path)}: expected a file name ending in .png or .svg");
         }
 
-        CheckWritable(path, "--plot");
+        CheckWritable(path, option);
     }
 }

@@ -111,6 +111,12 @@ public sealed class RunOptionSet
     private readonly Option<double?> _auditInterval = CommonOptions.Number("--audit-interval",
         "Seconds between full audits with every CPU parked at a quiescent point (default 1)", 0.05, 3600, "SECONDS");
 
+    private readonly Option<double?> _sampleInterval = CommonOptions.Number("--sample-interval",
+        $"Seconds between samples of the zone's free pages by migratetype and order, taken without zone->lock (default {RunOptions.DefaultSampleInterval.TotalSeconds})",
+        0.001, 3600, "SECONDS");
+
+    private readonly Option<string?>? _plotFree;
+
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No progress bar or progress lines" };
 
     public RunOptionSet(VerbDefaults defaults)
@@ -162,6 +168,15 @@ public sealed class RunOptionSet
             };
         }
 
+        if (defaults.Plot && !defaults.CpuList)
+        {
+            _plotFree = new Option<string?>("--plot-free")
+            {
+                Description = "Draw the sampled free pages by migratetype over time, one panel per design (.png or .svg)",
+                HelpName = "FILE",
+            };
+        }
+
         _format = CommonOptions.Choice<OutputFormat>("--format",
             "How to print the lock statistics: table (per class and call site, times in ns) or lock_stat (/proc/lock_stat's layout, times in µs)",
             "format", OutputFormats.TryParse, OutputFormats.Names, "table|lock_stat");
@@ -176,7 +191,7 @@ public sealed class RunOptionSet
         [
             _design, _designs, _workload, _cpus, _cpuList, _seconds, _minutes, _ops, _zoneSize, _zoneFromProc, _zoneName, _node, _seed, _json, _plot, _format,
             _pin, _pressure, _noPressure, _highatomic, _noLockStat, _holdSample, _purgers, _runLength, _cmaShare, _orderMix, _remoteFree, _receivers,
-            _exitFill, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _quiet,
+            _exitFill, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _sampleInterval, _plotFree, _quiet,
         ];
         foreach (var o in options)
         {
@@ -252,6 +267,12 @@ public sealed class RunOptionSet
             OutputFiles.CheckPlotPath(plotPath);
         }
 
+        var plotFreePath = _plotFree != null ? r.GetValue(_plotFree) : null;
+        if (plotFreePath != null)
+        {
+            OutputFiles.CheckPlotPath(plotFreePath, "--plot-free");
+        }
+
         var template = new RunOptions
         {
             Design = designs[0],
@@ -270,6 +291,7 @@ public sealed class RunOptionSet
             Pressure = pressure,
             Faults = faults,
             AuditInterval = TimeSpan.FromSeconds(r.GetValue(_auditInterval) ?? 1),
+            SampleInterval = r.GetValue(_sampleInterval) is { } sample ? TimeSpan.FromSeconds(sample) : RunOptions.DefaultSampleInterval,
             RefillWithinHigh = r.GetValue(_refillWithinHigh),
             UnchunkedPcpFree = r.GetValue(_unchunkedPcpFree),
         };
@@ -290,6 +312,7 @@ public sealed class RunOptionSet
             Template = template,
             JsonPath = jsonPath,
             PlotPath = plotPath,
+            PlotFreePath = plotFreePath,
             Format = r.GetValue(_format) ?? OutputFormat.Table,
             Quiet = r.GetValue(_quiet),
             Notes = notes,

@@ -17,6 +17,9 @@ public sealed record RunPlan
 
     public string? PlotPath { get; init; }
 
+    /// <summary>Where to draw the sampled free pages by migratetype (<c>--plot-free</c>).</summary>
+    public string? PlotFreePath { get; init; }
+
     public OutputFormat Format { get; init; }
 
     public bool Quiet { get; init; }

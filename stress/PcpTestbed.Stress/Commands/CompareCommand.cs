@@ -58,6 +58,12 @@ public static class CompareCommand
                 io.Out.WriteLine($"plot: {plot}");
             }
 
+            if (plan.PlotFreePath is { } plotFree)
+            {
+                FreePagesPlot.Save(plotFree, runs);
+                io.Out.WriteLine($"plot: {plotFree}");
+            }
+
             return runs.All(x => x.InvariantViolations == 0 && x.PagesLost == 0) ? ExitCodes.Ok : ExitCodes.Broken;
         });
         return command;
@@ -76,7 +82,7 @@ public static class CompareCommand
             t.AddColumn(new TableColumn("ratio").RightAligned());
         }
 
-        foreach (var m in Metrics.All)
+        foreach (var m in Metrics.All.Where(m => !m.Optional || runs.Any(r => m.Value(r) != null)))
         {
             var row = new List<string> { Markup.Escape(m.Label), Value(m.Value(baseline)) };
             for (var i = 1; i < runs.Count; i++)
@@ -91,14 +97,15 @@ public static class CompareCommand
 
         c.Write(t);
         c.WriteLine("ratio: the design's value over the baseline's; - where the baseline measured 0 (or nothing). Below 1x is fewer, shorter or slower.");
+        CompareDetails.Print(c, runs);
     }
 
-    private static string Value(double? v) => v is { } x ? (Math.Abs(x) >= 100 || x == Math.Floor(x) ? Fmt.N(x) : Fmt.F(x, 1)) : "-";
+    private static string Value(double? v) => v is { } x ? (Math.Abs(x) >= 100 || x == Math.Floor(x) ? Fmt.N(x) : Fmt.F(x, Math.Abs(x) < 1 ? 2 : 1)) : "-";
 
     private static string Highlight(Metric m, double? ratio)
     {
         var text = Fmt.Ratio(ratio);
-        if (ratio is not { } r || Math.Abs(r - 1) < 0.05)
+        if (ratio is not { } r || Math.Abs(r - 1) < 0.05 || m.Descriptive)
         {
             return text;
         }

@@ -41,6 +41,12 @@ public static class RunCommand
                 io.Out.WriteLine($"plot: {plot}");
             }
 
+            if (plan.PlotFreePath is { } plotFree)
+            {
+                FreePagesPlot.Save(plotFree, [result]);
+                io.Out.WriteLine($"plot: {plotFree}");
+            }
+
             return result.InvariantViolations == 0 && result.PagesLost == 0 ? ExitCodes.Ok : ExitCodes.Broken;
         });
         return command;

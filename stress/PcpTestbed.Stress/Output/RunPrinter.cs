@@ -29,6 +29,7 @@ public static class RunPrinter
         RemoteFrees(c, r);
         Sources(c, r);
         Highatomic(c, r);
+        FreePagesPrinter.Print(c, r);
         Extras(c, r);
         c.WriteLine();
     }
@@ -119,9 +120,12 @@ public static class RunPrinter
                 c.Write(LockTable(title, LockColumns[..5], rows.Select(x => x[..5]).ToList()));
                 c.Write(LockTable($"[bold]{Markup.Escape(cls.Name)}[/] times (ns)", [LockColumns[0], .. LockColumns[5..]], rows.Select(x => (string[])[x[0], .. x[5..]]).ToList()));
             }
+
+            LockDutyPrinter.Print(c, cls);
         }
 
         c.WriteLine("wait: contended acquisitions, first failed attempt to acquisition; hold: acquisition to release; bounces: acquired by another CPU than the last holder");
+        c.WriteLine("duty: estimated hold time / the run's wall time, which includes the runner's own work between allocator calls and audit pauses");
     }
 
     /// <summary>/proc/lock_stat's layout, written as plain text: its lines are wider than any console and must not wrap.</summary>

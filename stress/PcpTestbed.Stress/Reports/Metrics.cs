@@ -32,7 +32,18 @@ public static class Metrics
         new("pcpLockWaitP99", "pcp->lock wait p99 (ns)", r => Time(Lock(r, PcpLock)?.WaitNs)?.P99),
         new("pcpLockHoldP99", "pcp->lock hold p99 (ns)", r => Time(Lock(r, PcpLock)?.HoldNs)?.P99),
         new("pcpLockBounces", "pcp->lock bounces", r => Lock(r, PcpLock)?.Bounces),
+        new("zoneLockUtilisation", "zone->lock utilisation (% of the run held)", r => Percent(Lock(r, ZoneLock)?.Duty?.Utilisation)),
+        new("zoneLockDutyMax", "zone->lock duty, busiest CPU (%)", r => Percent(Lock(r, ZoneLock)?.Duty?.Max)),
+        new("pcpLockDutyMean", "pcp->lock duty, mean over CPUs (%)", r => Percent(Lock(r, PcpLock)?.Duty?.Mean)),
+        new("pcpLockDutyMax", "pcp->lock duty, busiest CPU (%)", r => Percent(Lock(r, PcpLock)?.Duty?.Max)),
+        new("pcpLockTrylockFailuresPerThousandOps", "pcp->lock trylock failures per 1k ops", r => PerThousandOps(r, Lock(r, PcpLock)?.TrylockFailures)),
+        new("cmaFreeShareMean", "free CMA / free pages, mean (%)", r => HasCma(r) ? Percent(r.Cma?.FreeShareMean) : null, Optional: true, Descriptive: true),
+        new("cmaFromCmaShareWhileOverHalf", "movable allocs from CMA while free CMA > half (%)", r => HasCma(r) ? Percent(r.Cma?.FromCmaShare) : null, Optional: true, Descriptive: true),
     ];
+
+    /// <summary>The zone had free CMA pages at some sample of the run, or served pages from CMA blocks.</summary>
+    public static bool HasCma(RunResult r) =>
+        r.Vmstat is { NrFreeCma.Max: > 0 } || r.Sources.GetValueOrDefault(Workloads.Observe.MigratetypeKeys.Of(Model.MigrateType.Cma)) > 0;
 
     /// <summary>value / baseline; null when either is missing or the baseline is 0 (no ratio exists).</summary>
     public static double? Ratio(double? value, double? baseline) =>
@@ -48,4 +59,13 @@ public static class Metrics
         var ops = r.Allocations + r.Frees;
         return count is { } c && ops > 0 ? c * 1e6 / ops : null;
     }
+
+    /// <summary>A count per thousand allocator calls (allocations + frees); null without calls.</summary>
+    public static double? PerThousandOps(RunResult r, long? count)
+    {
+        var ops = r.Allocations + r.Frees;
+        return count is { } c && ops > 0 ? c * 1e3 / ops : null;
+    }
+
+    private static double? Percent(double? fraction) => fraction * 100;
 }

@@ -73,6 +73,96 @@ public static class RunJson
         // Pages served by block type add up to the pages allocated.
         var served = run.GetProperty("sources").EnumerateObject().Sum(s => s.Value.GetInt64());
         Assert.Equal(run.GetProperty("allocatedPages").GetInt64(), served);
+
+        foreach (var l in locks)
+        {
+            AssertDutyAndTrylockCollisions(run, l);
+        }
+
+        AssertVmstatAndFreePages(run);
+    }
+
+    /// <summary>
+    /// Issue 13 item 4: each CPU's duty on the class, in [0, 1], zone->lock's utilisation their sum; every failed trylock
+    /// attributed to a site that held the lock, the attributions adding up both ways.
+    /// </summary>
+    public static void AssertDutyAndTrylockCollisions(JsonElement run, JsonElement lockClass)
+    {
+        var name = lockClass.GetProperty("name").GetString();
+        var duty = lockClass.GetProperty("duty");
+        var cpus = duty.GetProperty("cpus").EnumerateArray().ToList();
+        var emulated = run.GetProperty("cpus").GetInt32() + (run.TryGetProperty("kswapdCpu", out _) ? 1 : 0);
+        Assert.Equal(emulated, cpus.Count);
+        Assert.All(cpus, c => Assert.InRange(c.GetProperty("duty").GetDouble(), 0, 1));
+        Assert.Equal(cpus.Min(c => c.GetProperty("duty").GetDouble()), duty.GetProperty("min").GetDouble());
+        Assert.Equal(cpus.Max(c => c.GetProperty("duty").GetDouble()), duty.GetProperty("max").GetDouble());
+        foreach (var f in (string[])["seconds", "mean", "holdEstimatedNs", "fewSamples"])
+        {
+            Assert.True(duty.TryGetProperty(f, out _), $"{name} duty has no '{f}'");
+        }
+
+        if (name == "zone->lock")
+        {
+            Assert.Equal(cpus.Sum(c => c.GetProperty("duty").GetDouble()), duty.GetProperty("utilisation").GetDouble(), 9);
+        }
+        else
+        {
+            Assert.False(duty.TryGetProperty("utilisation", out _), $"{name} is a lock per CPU: no single lock's utilisation");
+        }
+
+        var sites = lockClass.GetProperty("sites").EnumerateArray().ToList();
+        var takers = sites.Where(s => s.GetProperty("acquisitions").GetInt64() > 0).Select(s => s.GetProperty("name").GetString()).ToHashSet();
+        long caused = 0;
+        foreach (var s in sites)
+        {
+            var collisions = s.GetProperty("trylockCollisions").EnumerateArray().ToList();
+            Assert.Equal(s.GetProperty("trylockFailures").GetInt64(), collisions.Sum(x => x.GetProperty("count").GetInt64()));
+            Assert.All(collisions, x => Assert.Contains(x.GetProperty("holder").GetString(), takers));
+            caused += s.GetProperty("trylockFailuresCaused").GetInt64();
+        }
+
+        Assert.Equal(lockClass.GetProperty("trylockFailures").GetInt64(), caused);
+    }
+
+    /// <summary>vmstat counters that add up, a sampled free-page timeline that moves forward, and the CMA report.</summary>
+    public static void AssertVmstatAndFreePages(JsonElement run)
+    {
+        var v = run.GetProperty("vmstat");
+        var pgalloc = v.GetProperty("pgalloc").GetInt64();
+        var pgfree = v.GetProperty("pgfree").GetInt64();
+        Assert.Equal(run.GetProperty("allocatedPages").GetInt64(), pgalloc);
+        Assert.Equal(run.GetProperty("freedPages").GetInt64(), pgfree);
+        Assert.Equal(run.GetProperty("heldPages").GetInt64() - run.GetProperty("prefilledPages").GetInt64(), pgalloc - pgfree);
+        Assert.Equal(pgalloc, v.GetProperty("pgallocByMigratetype").EnumerateObject().Sum(x => x.Value.GetInt64()));
+        Assert.Equal(pgfree, v.GetProperty("pgfreeByMigratetype").EnumerateObject().Sum(x => x.Value.GetInt64()));
+        foreach (var counter in (string[])["nrFreePages", "nrFreeCma", "nrFreeHighatomic", "nrReservedHighatomic"])
+        {
+            var c = v.GetProperty(counter);
+            Assert.True(c.GetProperty("min").GetInt64() <= c.GetProperty("end").GetInt64() && c.GetProperty("end").GetInt64() <= c.GetProperty("max").GetInt64(), $"{counter}: {c}");
+        }
+
+        var free = run.GetProperty("freePages");
+        var samples = free.GetProperty("samples").EnumerateArray().ToList();
+        Assert.True(samples.Count >= 2, "a start and an end sample at least");
+        Assert.Equal(0, samples[0].GetProperty("seconds").GetDouble());
+        for (var i = 1; i < samples.Count; i++)
+        {
+            Assert.True(samples[i].GetProperty("seconds").GetDouble() > samples[i - 1].GetProperty("seconds").GetDouble(), $"sample {i} is not later");
+        }
+
+        Assert.Equal(v.GetProperty("nrFreePages").GetProperty("end").GetInt64(), samples[^1].GetProperty("nrFreePages").GetInt64());
+        var nrFree = samples[^1].GetProperty("nrFree");
+        Assert.Equal(["unmovable", "movable", "reclaimable", "highatomic", "cma", "isolate"], nrFree.EnumerateObject().Select(x => x.Name));
+        Assert.All(nrFree.EnumerateObject(), x => Assert.Equal(11, x.Value.GetArrayLength()));
+        Assert.Equal(6, free.GetProperty("byMigratetype").EnumerateObject().Count());
+
+        var cma = run.GetProperty("cma");
+        foreach (var f in (string[])["movableAllocationsWhileCmaOverHalf", "fromCmaBlocks"])
+        {
+            Assert.True(cma.TryGetProperty(f, out _), $"cma has no '{f}'");
+        }
+
+        Assert.InRange(cma.GetProperty("fromCmaBlocks").GetInt64(), 0, cma.GetProperty("movableAllocationsWhileCmaOverHalf").GetInt64());
     }
 
     public static JsonElement Lock(JsonElement run, string name) =>

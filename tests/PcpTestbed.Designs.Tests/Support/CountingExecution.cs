@@ -88,4 +88,8 @@ public readonly struct CountingExecution : IExecution
     public void OpEnd(int cpu, long result)
     {
     }
+
+    public void Work(WorkKind kind, int units)
+    {
+    }
 }

@@ -33,10 +33,7 @@ public sealed partial class VirtualMachine
             return;
         }
 
-        CheckRunning(cpu);
-        SyncZoneWork();
-        var timeline = Timeline(ref l);
-        timeline.Prune(_pruneBeforePs);
+        var timeline = Enter(ref l, cpu);
         ref var counters = ref _counters[(int)l.Class];
         var t = _clockPs[cpu];
         long busy, acquired, waitStart = 0;
@@ -66,11 +63,7 @@ public sealed partial class VirtualMachine
             busy = acquired;
         }
 
-        _clockPs[cpu] = acquired;
-        counters.Acquisitions++;
-        probe.Acquired(ref l, cpu, site, waitStart);
-        Take(ref l, cpu, site);
-        PushHeld(new HeldLock(l.Class, l.Instance, t, busy, acquired, site));
+        Grant(ref l, cpu, site, probe, new HeldLock(l.Class, l.Instance, t, busy, acquired, site), waitStart);
     }
 
     /// <summary>spin_trylock(): fails exactly when a recorded hold is busy at this CPU's instant.</summary>
@@ -98,10 +91,7 @@ public sealed partial class VirtualMachine
             return true;
         }
 
-        CheckRunning(cpu);
-        SyncZoneWork();
-        var timeline = Timeline(ref l);
-        timeline.Prune(_pruneBeforePs);
+        var timeline = Enter(ref l, cpu);
         ref var counters = ref _counters[(int)l.Class];
         var t = _clockPs[cpu];
         var holding = timeline.HoldAt(t);
@@ -124,11 +114,7 @@ public sealed partial class VirtualMachine
         }
 
         var acquired = from + _cost.TrylockPs + BouncePs(ref l, cpu);
-        _clockPs[cpu] = acquired;
-        counters.Acquisitions++;
-        probe.Acquired(ref l, cpu, site, 0);
-        Take(ref l, cpu, site);
-        PushHeld(new HeldLock(l.Class, l.Instance, t, acquired, acquired, site));
+        Grant(ref l, cpu, site, probe, new HeldLock(l.Class, l.Instance, t, acquired, acquired, site), waitStart: 0);
         return true;
     }
 
@@ -156,6 +142,27 @@ public sealed partial class VirtualMachine
         var held = PopHeld(ref l);
         Timeline(ref l).Append(new HoldRecord(held.RequestPs, held.BusyPs, release, cpu, held.Site));
         l.State = 0;
+    }
+
+    /// <summary>A timed lock operation by the running CPU begins: its pending work is charged, the lock's stale holds dropped.</summary>
+    private LockTimeline Enter(ref EmuSpinLock l, int cpu)
+    {
+        CheckRunning(cpu);
+        SyncZoneWork();
+        var timeline = Timeline(ref l);
+        timeline.Prune(_pruneBeforePs);
+        return timeline;
+    }
+
+    /// <summary>The running CPU holds the lock from <see cref="HeldLock.AcquiredPs"/>: the probe sees it, then the lock word.</summary>
+    private void Grant<TProbe>(ref EmuSpinLock l, int cpu, LockSite site, TProbe probe, in HeldLock held, long waitStart)
+        where TProbe : struct, ILockProbe
+    {
+        _clockPs[cpu] = held.AcquiredPs;
+        _counters[(int)l.Class].Acquisitions++;
+        probe.Acquired(ref l, cpu, site, waitStart);
+        Take(ref l, cpu, site);
+        PushHeld(held);
     }
 
     private static void Take(ref EmuSpinLock l, int cpu, LockSite site)

@@ -330,6 +330,14 @@ public sealed partial class VirtualMachine : IEngineClock
         return list;
     }
 
+    /// <summary>Zeroes <see cref="LockStats"/> and <see cref="EmptySteps"/> (after a run's set-up, say). Between steps only.</summary>
+    public void ResetStats()
+    {
+        EnsureBetweenSteps("reset the statistics");
+        Array.Clear(_counters);
+        _emptySteps = 0;
+    }
+
     private bool RunStep(int cpu, Func<int, bool> step)
     {
         var before = _clockPs[cpu];

@@ -76,4 +76,43 @@ public class VirtualDesignTests
         Assert.True(final.IsClean, final.ToString());
         Assert.Equal(zone.ManagedPages, zone.NrFreePages);
     }
+
+    [Theory]
+    [MemberData(nameof(AllDesigns))]
+    public void The_engine_keeps_no_state_per_step_so_ten_times_the_steps_allocate_no_more(DesignKind design)
+    {
+        const int cpus = 64;
+        var zone = ZoneBuilder.Build(ZoneSpec.OfBytes(256L << 20));
+        var machine = new VirtualMachine(cpus, CostModel.Default, zone);
+        var allocator = AllocatorFactory.Create(design, zone, new AllocatorConfig { Cpus = cpus, PageblockRefillWithinHigh = true },
+            new VirtualExecution<Locking.NoLockProbe>(machine, default));
+        var held = new long[cpus];
+        Array.Fill(held, -1);
+        bool AllocOrFree(int cpu)
+        {
+            if (held[cpu] < 0)
+            {
+                held[cpu] = allocator.Allocate(cpu, Model.Gfp.HighUserMovable, 0).Pfn;
+            }
+            else
+            {
+                allocator.Free(cpu, held[cpu], 0);
+                held[cpu] = -1;
+            }
+
+            return true;
+        }
+
+        long AllocatedBy(long stepsPerCpu)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            machine.Run(AllocOrFree, RunLimit.Operations(stepsPerCpu));
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        // Warm: every PCP refilled once, every lock's timeline at its working size.
+        AllocatedBy(1000);
+
+        Assert.Equal(AllocatedBy(1000), AllocatedBy(10_000));
+    }
 }

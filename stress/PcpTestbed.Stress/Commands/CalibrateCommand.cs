@@ -26,7 +26,7 @@ public static class CalibrateCommand
     {
         var output = new Option<string?>("--out")
         {
-            Description = "Write the cost model to FILE (the format --cost-model reads)",
+            Description = "Write the cost model to FILE (JSON, formatVersion 1: what the virtual-time engine loads)",
             HelpName = "FILE",
         };
         var json = CommonOptions.JsonFile();

@@ -43,4 +43,8 @@ public readonly struct CoyoteExecution : IExecution
     public void OpEnd(int cpu, long result)
     {
     }
+
+    public void Work(WorkKind kind, int units)
+    {
+    }
 }

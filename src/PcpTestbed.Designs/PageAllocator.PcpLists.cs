@@ -1,5 +1,6 @@
 using PcpTestbed.Model;
 using PcpTestbed.Model.Audit;
+using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Designs;
 
@@ -23,12 +24,15 @@ public abstract partial class PageAllocator<TExec>
         {
             PageList.AddHead(_pages, ref list, pfn);
         }
+
+        _exec.Work(WorkKind.ListOp, 1);
     }
 
     /// <summary>Unlinks a chunk from a PCP list and leaves it in flight. The caller holds that pcp->lock.</summary>
     protected void PcpListRemove(ref ListHead list, int pfn)
     {
         PageList.Remove(_pages, ref list, pfn);
+        _exec.Work(WorkKind.ListOp, 1);
         ref var page = ref _pages[pfn];
         page.State = PageState.InFlight;
         page.Flags = 0;

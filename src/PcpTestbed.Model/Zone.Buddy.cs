@@ -44,6 +44,7 @@ public sealed partial class Zone
             PageList.AddHead(Pages, ref list, pfn);
         }
 
+        _work.ListOps++;
         _nrFree[order]++;
         _nrFreeByType[order * MigrateTypes.Count + (int)mt]++;
         NoteZoneFree(pfn, order, 1);
@@ -56,6 +57,7 @@ public sealed partial class Zone
         ref var page = ref Pages[pfn];
         PageList.Remove(Pages, ref _freeList[order * MigrateTypes.Count + (int)oldMt], pfn);
         PageList.AddTail(Pages, ref _freeList[order * MigrateTypes.Count + (int)newMt], pfn);
+        _work.ListOps += 2;
         page.Tag = (byte)newMt;
         _nrFreeByType[order * MigrateTypes.Count + (int)oldMt]--;
         _nrFreeByType[order * MigrateTypes.Count + (int)newMt]++;
@@ -71,6 +73,7 @@ public sealed partial class Zone
         ref var page = ref Pages[pfn];
         page.State = PageState.InFlight;
         page.Order = (byte)order;
+        _work.ListOps++;
         _nrFree[order]--;
         _nrFreeByType[order * MigrateTypes.Count + (int)mt]--;
         NoteZoneFree(pfn, order, -1);
@@ -79,6 +82,7 @@ public sealed partial class Zone
     /// <summary>del_page_from_free_list().</summary>
     public void DelFromFreeList(int pfn, int order, MigrateType mt)
     {
+        _work.ChunksMoved++;
         DelFromFreeListNoAccount(pfn, order, mt);
         AccountFreepages(-(1L << order), mt);
     }
@@ -114,6 +118,7 @@ public sealed partial class Zone
     {
         AssertLocked();
         var buddyPfn = 0;
+        _work.ChunksMoved++;
         AccountFreepages(1L << order, mt);
 
         while (order < PageAlloc.MaxPageOrder)
@@ -135,6 +140,7 @@ public sealed partial class Zone
 
             // Below pageblock_order the buddy's list type is the block type, which equals mt.
             DelFromFreeListNoAccount(buddyPfn, order, (MigrateType)Pages[buddyPfn].Tag);
+            _work.MergeSteps++;
             Pages[buddyPfn].State = PageState.Tail;
             if (buddyMt != mt)
             {
@@ -204,6 +210,7 @@ public sealed partial class Zone
     public void PageDelAndExpand(int pfn, int low, int high, MigrateType mt)
     {
         var nrPages = 1 << high;
+        _work.ChunksMoved++;
         DelFromFreeListNoAccount(pfn, high, mt);
         nrPages -= Expand(pfn, low, high, mt);
         Pages[pfn].Order = (byte)low;

@@ -263,8 +263,11 @@ public sealed partial class Zone
             return false;
         }
 
+        // Counted in a local and added once: an increment of a field in the loop would chain every iteration through memory.
+        var scanned = 0;
         for (var p = startPfn; p < end;)
         {
+            scanned++;
             ref var page = ref Pages[p];
             if (page.State == PageState.Buddy)
             {
@@ -292,6 +295,7 @@ public sealed partial class Zone
             p += page.State == PageState.Tail ? 1 : 1 << page.Order;
         }
 
+        _work.PagesScanned += scanned;
         return true;
     }
 
@@ -300,8 +304,10 @@ public sealed partial class Zone
     {
         var end = startPfn + PageAlloc.PageblockNrPages;
         var moved = 0;
+        var scanned = 0;
         for (var p = startPfn; p < end;)
         {
+            scanned++;
             ref var page = ref Pages[p];
             if (page.State != PageState.Buddy)
             {
@@ -315,6 +321,7 @@ public sealed partial class Zone
             moved += 1 << order;
         }
 
+        _work.PagesScanned += scanned;
         return moved;
     }
 

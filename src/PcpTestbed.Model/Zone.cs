@@ -37,6 +37,7 @@ public sealed partial class Zone
 
     private int _flags; // ZoneFlags, set and cleared atomically
     private Watermarks _watermarks;
+    private WorkTally _work; // guarded by zone->lock
 
     public Zone(int presentPages, long managedPages, Watermarks watermarks, int startPfn = 0, string name = "Normal")
     {
@@ -94,6 +95,12 @@ public sealed partial class Zone
 
     /// <summary>Checks lockdep_assert_held() on zone->lock in the buddy functions. On by default.</summary>
     public bool Lockdep { get; set; } = true;
+
+    /// <summary>
+    /// The work done under zone->lock so far (free-list operations, merge steps, pages walked), for the virtual-time
+    /// engine, which charges time for it. Guarded by zone->lock; only ever grows.
+    /// </summary>
+    public ref readonly WorkTally Work => ref _work;
 
     /// <summary>Fallback events (trace_mm_page_alloc_extfrag), guarded by zone->lock.</summary>
     public ZoneEventCounters Events { get; } = new();

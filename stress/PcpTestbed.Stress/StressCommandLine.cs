@@ -29,6 +29,7 @@ public static class StressCommandLine
             ReplayCommand.Create(io),
             ListCommand.Create(io),
             ZoneCommand.Create(),
+            CalibrateCommand.Create(io),
         };
 
         // No [suggest] or [diagram] directives: an argument is an argument.

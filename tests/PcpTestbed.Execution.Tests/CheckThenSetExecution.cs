@@ -58,4 +58,8 @@ internal readonly struct CheckThenSetExecution : IExecution
     public void OpEnd(int cpu, long result)
     {
     }
+
+    public void Work(WorkKind kind, int units)
+    {
+    }
 }

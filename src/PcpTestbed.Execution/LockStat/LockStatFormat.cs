@@ -25,14 +25,14 @@ internal static class LockStatFormat
     public static string Table(LockStatReport report)
     {
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"lock statistics: {report.CpuCount} CPUs, times in ns, ");
+        sb.Append(CultureInfo.InvariantCulture, $"lock statistics: {report.CpuCount} CPUs, {(report.VirtualTime ? "virtual times (cost model)" : "times")} in ns, ");
         sb.Append(report.HoldSampleInterval switch
         {
             0 => "hold time not sampled",
             1 => "every hold timed",
             var n => $"hold time sampled on 1 in {n} acquisitions (hold-n is the sample size)",
         });
-        sb.Append(CultureInfo.InvariantCulture, $", clock read {report.ClockReadNs:0.#} ns subtracted\n");
+        sb.Append(report.VirtualTime ? "\n" : string.Create(CultureInfo.InvariantCulture, $", clock read {report.ClockReadNs:0.#} ns subtracted\n"));
         foreach (var c in report.Classes)
         {
             sb.Append('\n').Append(c.Name).Append('\n');

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using PcpTestbed.Execution.Clocks;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Execution.LockStat;
@@ -29,6 +30,13 @@ namespace PcpTestbed.Execution.LockStat;
 /// when a sample is taken keeps the per-acquisition cost below a per-acquisition random number.
 /// Hold statistics report the sample size (<see cref="LockTimeStats.Count"/>); the /proc/lock_stat layout
 /// extrapolates the total hold time.
+/// </para>
+/// <para>
+/// <b>Virtual time.</b> Built with a virtual <see cref="IEngineClock"/> (the virtual-time engine's), every timestamp
+/// is that CPU's virtual clock in ns, offset by 1 so that 0 still means "not timed" in <see cref="EmuSpinLock.HoldStart"/>
+/// and in a wait start; intervals are exact differences, with no clock read to subtract (<see cref="ClockReadNs"/> is 0),
+/// and reports say the times are virtual (<see cref="LockStatReport.VirtualTime"/>). Only the clock differs: the
+/// counters, the sampling and the histograms are the same code.
 /// </para>
 /// <para>
 /// <b>Storage.</b> Each CPU writes only its own cache-line-padded record and its own histogram buckets; nothing
@@ -62,7 +70,10 @@ public sealed class LockStatRecorder
 
     private readonly ulong _seed;
 
-    public LockStatRecorder(int cpuCount, int holdSampleInterval = DefaultHoldSampleInterval, ulong seed = 0x9E3779B97F4A7C15)
+    /// <summary>The virtual clock times are taken from, or null for the host clock (<see cref="LockClock"/>).</summary>
+    private readonly IEngineClock? _virtualClock;
+
+    public LockStatRecorder(int cpuCount, int holdSampleInterval = DefaultHoldSampleInterval, ulong seed = 0x9E3779B97F4A7C15, IEngineClock? clock = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cpuCount, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(holdSampleInterval);
@@ -72,9 +83,10 @@ public sealed class LockStatRecorder
         _gapScale = holdSampleInterval > 1 ? 1.0 / Math.Log(1.0 - (1.0 / holdSampleInterval)) : 0;
         _cpus = new CpuLockStat[cpuCount];
         _buckets = new long[]?[cpuCount];
+        _virtualClock = clock is { IsVirtual: true } ? clock : null;
 
-        // Calibrate the clock now, before any CPU runs, rather than on the first sample.
-        ClockReadNs = LockClock.ReadCostNs;
+        // Calibrate the clock now, before any CPU runs, rather than on the first sample. Virtual time costs no read.
+        ClockReadNs = _virtualClock is null ? LockClock.ReadCostNs : 0;
         Reset();
     }
 
@@ -83,8 +95,11 @@ public sealed class LockStatRecorder
     /// <summary>Hold time is sampled on 1 in this many acquisitions on average; 1 samples all, 0 none.</summary>
     public int HoldSampleInterval { get; }
 
-    /// <summary>The calibrated cost of a clock read, subtracted from every measured interval.</summary>
+    /// <summary>The calibrated cost of a clock read, subtracted from every measured interval; 0 in virtual time.</summary>
     public double ClockReadNs { get; }
+
+    /// <summary>Times are virtual (from the virtual-time engine's cost model), not the host's.</summary>
+    public bool VirtualTime => _virtualClock is not null;
 
     /// <summary>Clears every counter. Call only while no CPU operates on a lock.</summary>
     public void Reset()
@@ -114,7 +129,7 @@ public sealed class LockStatRecorder
             classes.Add(SnapshotClass((LockClass)c, runNs));
         }
 
-        return new LockStatReport(CpuCount, HoldSampleInterval, ClockReadNs, classes);
+        return new LockStatReport(CpuCount, HoldSampleInterval, ClockReadNs, classes) { VirtualTime = VirtualTime };
     }
 
     /// <summary>
@@ -152,7 +167,7 @@ public sealed class LockStatRecorder
     internal long Contended(ref EmuSpinLock l, int cpu, LockSite site)
     {
         // The wait starts at the first failed attempt, which has just happened.
-        var now = LockClock.Now();
+        var now = Now(cpu);
         ref var c = ref _cpus[cpu];
         ref var s = ref c.Sites[Slot(l.Class, site)];
         s.Contentions++;
@@ -187,7 +202,7 @@ public sealed class LockStatRecorder
         }
         else if (--c.HoldCountdown == 0)
         {
-            StartHoldSample(ref l, ref c);
+            StartHoldSample(ref l, ref c, cpu);
         }
     }
 
@@ -226,8 +241,8 @@ public sealed class LockStatRecorder
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void AcquiredAfterWait(ref EmuSpinLock l, ref CpuLockStat c, int cpu, LockSite site, long waitStart)
     {
-        var now = LockClock.Now();
-        Record(cpu, WaitKind, Slot(l.Class, site), LockClock.IntervalNs(waitStart, now));
+        var now = Now(cpu);
+        Record(cpu, WaitKind, Slot(l.Class, site), IntervalNs(waitStart, now));
 
         // The contended acquisition still draws its hold sample like any other, so the sample stays unbiased;
         // the clock read just taken starts the hold for free.
@@ -242,23 +257,30 @@ public sealed class LockStatRecorder
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void StartHoldSample(ref EmuSpinLock l, ref CpuLockStat c)
+    private void StartHoldSample(ref EmuSpinLock l, ref CpuLockStat c, int cpu)
     {
         c.HoldCountdown = NextGap(ref c);
         if (HoldSampleInterval != 0)
         {
             // Last, so drawing the gap is not part of the measured hold.
-            l.HoldStart = LockClock.Now();
+            l.HoldStart = Now(cpu);
         }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void EndHoldSample(ref EmuSpinLock l, int cpu)
     {
-        var ns = LockClock.IntervalNs(l.HoldStart, LockClock.Now());
+        var ns = IntervalNs(l.HoldStart, Now(cpu));
         l.HoldStart = 0;
         Record(cpu, HoldKind, Slot(l.Class, l.HoldSite), ns);
     }
+
+    /// <summary>A timestamp: the host clock's ticks, or the CPU's virtual ns + 1 (see the remarks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long Now(int cpu) => _virtualClock is null ? LockClock.Now() : _virtualClock.NowNs(cpu) + 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long IntervalNs(long start, long end) => _virtualClock is null ? LockClock.IntervalNs(start, end) : end - start;
 
     private void Record(int cpu, int kind, int slot, long ns)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Execution.LockStat;
@@ -11,6 +12,13 @@ namespace PcpTestbed.Execution.LockStat;
 /// <param name="ClockReadNs">The calibrated clock read cost subtracted from every measured interval.</param>
 public sealed record LockStatReport(int CpuCount, int HoldSampleInterval, double ClockReadNs, IReadOnlyList<LockClassStats> Classes)
 {
+    /// <summary>
+    /// The times are virtual: charged by the virtual-time engine from its cost model, not measured on the host.
+    /// Written to JSON only when true, so host-time reports are unchanged.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool VirtualTime { get; init; }
+
     public LockClassStats Class(LockClass c)
     {
         var name = LockClasses.Name(c);

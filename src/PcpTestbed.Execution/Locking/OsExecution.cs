@@ -132,6 +132,10 @@ public readonly struct OsExecution<TProbe> : IExecution
     {
     }
 
+    public void Work(WorkKind kind, int units)
+    {
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Acquired(ref EmuSpinLock l, int cpu, LockSite site, long waitStart)
     {

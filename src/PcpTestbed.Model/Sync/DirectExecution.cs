@@ -71,6 +71,10 @@ public readonly struct DirectExecution : IExecution
     {
     }
 
+    public void Work(WorkKind kind, int units)
+    {
+    }
+
     /// <summary>Holds <paramref name="l"/> on behalf of <paramref name="cpu"/>, as a parallel drain would: the next trylock fails.</summary>
     public static void Seize(ref EmuSpinLock l, int cpu)
     {

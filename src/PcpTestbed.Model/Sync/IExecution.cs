@@ -38,4 +38,11 @@ public interface IExecution
 
     /// <summary>The entry point <see cref="OpBegin"/> reported has returned normally with <paramref name="result"/>.</summary>
     void OpEnd(int cpu, long result);
+
+    /// <summary>
+    /// The calling CPU did <paramref name="units"/> of <paramref name="kind"/> work under the pcp->lock it holds (the
+    /// PCP list helpers report each list_add()/list_del()). The virtual-time engine charges time for it; OS threads and
+    /// Coyote do nothing, so the call inlines away. Work under zone->lock is counted in <see cref="Zone.Work"/> instead.
+    /// </summary>
+    void Work(WorkKind kind, int units);
 }

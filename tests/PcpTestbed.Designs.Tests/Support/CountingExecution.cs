@@ -123,4 +123,8 @@ public readonly struct CountingExecution : IExecution
     public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1) => _log.Begin(new OpEvent(cpu, op, arg0, arg1));
 
     public void OpEnd(int cpu, long result) => _log.End();
+
+    public void Work(WorkKind kind, int units)
+    {
+    }
 }

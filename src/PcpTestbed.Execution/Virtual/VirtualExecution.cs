@@ -1,0 +1,67 @@
+using PcpTestbed.Execution.Locking;
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Execution.Virtual;
+
+/// <summary>
+/// The execution seam on the virtual-time engine: every operation is timed and ordered by <see cref="VirtualMachine"/>
+/// (see its remarks), and <typeparamref name="TProbe"/> sees every lock operation with virtual timestamps, as it does on
+/// OS threads (<see cref="LockStat.LockStatProbe"/> over a recorder built with the machine as its clock).
+/// Atomics are plain reads and writes: one host thread runs every CPU.
+/// </summary>
+public readonly struct VirtualExecution<TProbe> : IExecution
+    where TProbe : struct, ILockProbe
+{
+    private readonly VirtualMachine _machine;
+    private readonly TProbe _probe;
+
+    public VirtualExecution(VirtualMachine machine, TProbe probe)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        _machine = machine;
+        _probe = probe;
+    }
+
+    public VirtualMachine Machine => _machine;
+
+    public TProbe Probe => _probe;
+
+    public void Lock(ref EmuSpinLock l, int cpu, LockSite site) => _machine.Lock(ref l, cpu, site, _probe);
+
+    public bool TryLock(ref EmuSpinLock l, int cpu, LockSite site) => _machine.TryLock(ref l, cpu, site, _probe);
+
+    public void Unlock(ref EmuSpinLock l, int cpu) => _machine.Unlock(ref l, cpu, _probe);
+
+    /// <summary>Racy reads cost nothing: steps are atomic, so no other CPU can run here.</summary>
+    public void Interleave()
+    {
+    }
+
+    public int CompareExchange(ref int location, int value, int comparand)
+    {
+        _machine.Atomic();
+        var old = location;
+        if (old == comparand)
+        {
+            location = value;
+        }
+
+        return old;
+    }
+
+    public int Exchange(ref int location, int value)
+    {
+        _machine.Atomic();
+        var old = location;
+        location = value;
+        return old;
+    }
+
+    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1) => _machine.OpBegin(cpu, op, arg0);
+
+    public void OpEnd(int cpu, long result)
+    {
+    }
+
+    public void Work(WorkKind kind, int units) => _machine.Work(kind, units);
+}

@@ -17,7 +17,7 @@ public sealed partial class PageblockAllocator<TExec>
         ref var st = ref _stats[cpu];
 
         // The block's type and owner share one word: one racy load, as the RFC's pageblock_data intends.
-        _exec.Interleave();
+        _exec.SharedRead(SharedLocation.PageblockOf(pfn), AccessSite.FreeBlockOwner);
         var (blockMt, owner) = _zone.GetPageblockTypeAndOwner(pfn);
         if (blockMt == MigrateType.Isolate)
         {
@@ -44,7 +44,7 @@ public sealed partial class PageblockAllocator<TExec>
 
                 // The owner died and closed its list: its blocks were released, read the owner again.
                 st.RemoteFreeReroutes++;
-                _exec.Interleave();
+                _exec.SharedRead(SharedLocation.PageblockOf(pfn), AccessSite.FreeOwnerReread);
                 owner = _zone.GetPageblockOwner(pfn);
                 continue;
             }
@@ -74,7 +74,7 @@ public sealed partial class PageblockAllocator<TExec>
             {
                 // The owner may have died or the block come back whole meanwhile: never put a PCP buddy on a
                 // PCP that does not own its block.
-                _exec.Interleave();
+                _exec.SharedRead(SharedLocation.PageblockOf(pfn), AccessSite.FreeOwnerRecheck);
                 var now = _zone.GetPageblockOwner(pfn);
                 if (now != owner)
                 {
@@ -96,7 +96,7 @@ public sealed partial class PageblockAllocator<TExec>
                 {
                     _exec.Unlock(ref pcp.Lock, cpu);
                     var count = pcp.Count;
-                    _exec.Interleave();
+                    _exec.SharedWrite(SharedLocation.PcpCount(owner), AccessSite.BugRemoteCountWrite);
                     pcp.Count = count + (1 << order);
                     return;
                 }

@@ -106,6 +106,11 @@ public sealed class RunOptionSet
         "Seconds between full audits with every CPU parked at a quiescent point (default 1)", 0.05, 3600, "SECONDS");
 
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No progress bar or progress lines" };
+    private readonly Option<bool> _lockdep = new("--lockdep")
+    {
+        Description = "Check locks as lockdep does: every guarded access asserts the current CPU holds its lock, lock order is recorded " +
+                      "(inversions are violations), pages handed out are checked; slower, off by default",
+    };
 
     public RunOptionSet(VerbDefaults defaults)
     {
@@ -170,7 +175,7 @@ public sealed class RunOptionSet
         [
             _design, _designs, _workload, _cpus, _cpuList, _seconds, _minutes, _ops, _zoneSize, _zoneFromProc, _zoneName, _node, _seed, _json, _plot, _format,
             _pin, _pressure, _noPressure, _highatomic, _noLockStat, _holdSample, _purgers, _runLength, _cmaShare, _orderMix, _remoteFree, _receivers,
-            _exitFill, _refillWithinHigh, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _quiet,
+            _exitFill, _refillWithinHigh, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _quiet, _lockdep,
         ];
         foreach (var o in options)
         {
@@ -265,6 +270,7 @@ public sealed class RunOptionSet
             Faults = faults,
             AuditInterval = TimeSpan.FromSeconds(r.GetValue(_auditInterval) ?? 1),
             RefillWithinHigh = r.GetValue(_refillWithinHigh),
+            Lockdep = r.GetValue(_lockdep),
         };
         if (r.GetValue(_refillWithinHigh) && !designs.Any(Designs.Designs.IsPageblock))
         {

@@ -21,7 +21,7 @@ public sealed class Rig
     public const Gfp Reclaimable = Gfp.Kernel | Gfp.Reclaimable;
 
     public Rig(DesignKind design, string spec = "64M", int cpus = 4, Watermarks? watermarks = null,
-        HighatomicVariant highatomic = HighatomicVariants.Default, bool refillWithinHigh = false)
+        HighatomicVariant highatomic = HighatomicVariants.Default, bool refillWithinHigh = false, InjectedBug bugs = InjectedBug.None)
     {
         var zoneSpec = ZoneSpec.Parse(spec);
         if (watermarks != null)
@@ -31,7 +31,7 @@ public sealed class Rig
 
         Zone = ZoneBuilder.Build(zoneSpec);
         Log = new LockLog();
-        A = AllocatorFactory.Create(design, Zone, new AllocatorConfig { Cpus = cpus, Highatomic = highatomic, PageblockRefillWithinHigh = refillWithinHigh }, new CountingExecution(Log));
+        A = AllocatorFactory.Create(design, Zone, new AllocatorConfig { Cpus = cpus, Highatomic = highatomic, PageblockRefillWithinHigh = refillWithinHigh, Bugs = bugs }, new CountingExecution(Log));
     }
 
     /// <summary>Zero watermarks, so allocations may take every page: for tests that fill or fragment the zone.</summary>

@@ -114,7 +114,7 @@ public readonly struct OsExecution<TProbe> : IExecution
         Volatile.Write(ref l.State, 0);
     }
 
-    /// <summary>Lock checks need the lockdep execution around this one (<see cref="Lockdep.LockdepExecution{TExec}"/>).</summary>
+    /// <summary>Lock checks need the lockdep execution around this one (<see cref="PcpTestbed.Execution.Lockdep.LockdepExecution{TExec}"/>).</summary>
     public bool Lockdep => false;
 
     /// <summary>Nothing to do on OS threads: the hardware interleaves for real.</summary>
@@ -132,7 +132,7 @@ public readonly struct OsExecution<TProbe> : IExecution
 
     public int Exchange(ref int target, int value, SharedLocation location, AccessSite site) => Interlocked.Exchange(ref target, value);
 
-    /// <summary>Unchecked on bare OS threads; <see cref="Lockdep.LockdepExecution{TExec}"/> checks it.</summary>
+    /// <summary>Unchecked on bare OS threads; <see cref="PcpTestbed.Execution.Lockdep.LockdepExecution{TExec}"/> checks it.</summary>
     public void AssertHeld(ref EmuSpinLock l, string where)
     {
     }

@@ -175,6 +175,18 @@ public sealed record TraceFile
             Require(path, config, name, kind, "configuration.");
         }
 
+        if (config.TryGetProperty("parameters", out var parameters) &&
+            (parameters.ValueKind != JsonValueKind.Object || parameters.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.String)))
+        {
+            throw new TraceFormatException(path, "field 'configuration.parameters' should be an object of strings");
+        }
+
+        if (root.TryGetProperty("lockOrderBefore", out var order) &&
+            (order.ValueKind != JsonValueKind.Array || order.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.Object)))
+        {
+            throw new TraceFormatException(path, "field 'lockOrderBefore' should be an array of objects");
+        }
+
         CheckCoyoteTrace(path, root.GetProperty("coyoteTrace").GetString()!);
     }
 

@@ -18,7 +18,7 @@ namespace PcpTestbed.Model;
 /// </summary>
 public sealed partial class Zone
 {
-    private static readonly IZoneSeam DirectSeam = new ZoneSeam<DirectExecution>(default);
+    private static readonly IZoneSeam Unattached = new UnattachedSeam();
 
     private readonly ListHead[] _freeList; // free_area[order].free_list[mt] at [order * MigrateTypes.Count + mt]; guarded by zone->lock
     private readonly long[] _nrFree; // free_area[order].nr_free; guarded by zone->lock
@@ -36,7 +36,7 @@ public sealed partial class Zone
     private Watermarks _watermarks;
 
     // The execution seam, for lockdep checks and page checks; null when the execution checks nothing (the OS-thread hot path).
-    private IZoneSeam? _seam = DirectSeam;
+    private IZoneSeam? _seam = Unattached;
 
     public Zone(int presentPages, long managedPages, Watermarks watermarks, int startPfn = 0, string name = "Normal")
     {
@@ -193,8 +193,8 @@ public sealed partial class Zone
 
     /// <summary>
     /// Connects the zone to the execution an allocator runs it on: its lockdep and page checks go through
-    /// <paramref name="seam"/> from now on, or are off when it is null. A zone starts with single-threaded checks
-    /// (<see cref="DirectExecution"/>: outside an entry point, somebody must hold zone->lock).
+    /// <paramref name="seam"/> from now on, or are off when it is null. A zone no allocator has attached to runs
+    /// on no CPU (being built, or in a rule test of the zone alone): its checks ask only that somebody holds zone->lock.
     /// </summary>
     public void AttachSeam(IZoneSeam? seam) => _seam = seam;
 
@@ -203,5 +203,25 @@ public sealed partial class Zone
     internal void AssertLocked([CallerMemberName] string caller = "")
     {
         _seam?.AssertHeld(ref _lock.Value, caller);
+    }
+
+    /// <summary>The checks of a zone that runs on no CPU yet: somebody holds the lock; no scheduling points.</summary>
+    private sealed class UnattachedSeam : IZoneSeam
+    {
+        public void AssertHeld(ref EmuSpinLock l, string where)
+        {
+            if (l.State == 0)
+            {
+                throw new LockdepException(LockdepReports.NotHeld(l, -1, where));
+            }
+        }
+
+        public void SharedRead(SharedLocation location, AccessSite site)
+        {
+        }
+
+        public void SharedWrite(SharedLocation location, AccessSite site)
+        {
+        }
     }
 }

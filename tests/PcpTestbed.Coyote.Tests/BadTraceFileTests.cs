@@ -78,6 +78,14 @@ public sealed class BadTraceFileTests : ControlledTest
         })), "lockOrderBefore entry naming an unknown lock class or site");
 
     [Fact]
+    public void A_lock_order_that_is_not_a_list_of_nestings_is_refused() =>
+        AssertRefused(Mutate(o => o["lockOrderBefore"] = new JsonArray((JsonNode?)null)), "field 'lockOrderBefore' should be an array of objects");
+
+    [Fact]
+    public void Parameters_that_are_not_an_object_of_strings_are_refused() =>
+        AssertRefused(Mutate(o => o["configuration"]!["parameters"] = null), "field 'configuration.parameters' should be an object of strings");
+
+    [Fact]
     public void A_file_without_a_format_version_is_refused() =>
         AssertRefused(Mutate(o => o.Remove("formatVersion")), "no formatVersion");
 

@@ -5,9 +5,10 @@ using static PcpTestbed.Model.Tests.TestZones;
 namespace PcpTestbed.Model.Tests;
 
 /// <summary>
-/// lockdep_assert_held(&amp;zone->lock) in the zone: inside an entry point the current CPU must hold zone->lock itself
-/// (another CPU holding it is a failure naming the lock, the function, the CPU and the holder); outside one, as when
-/// a zone is built, somebody must. Pageblock word writes are guarded by zone->lock too.
+/// lockdep_assert_held(&amp;zone->lock) in the zone: attached to an execution, inside an entry point the current CPU
+/// must hold zone->lock itself (another CPU holding it is a failure naming the lock, the function, the CPU and the
+/// holder); a zone on no CPU yet (being built, or tested alone) asks that somebody does. Pageblock word writes are
+/// guarded by zone->lock too.
 /// </summary>
 public class ZoneLockdepTests
 {
@@ -15,6 +16,7 @@ public class ZoneLockdepTests
     public void A_buddy_function_called_by_a_cpu_that_does_not_hold_zone_lock_fails_naming_lock_site_cpu_and_holder()
     {
         var zone = ZoneBuilder.Build(ZoneSpec.Parse("4M"));
+        zone.AttachSeam(new ZoneSeam<DirectExecution>(default));
         DirectExecution.Seize(ref zone.Lock, cpu: 0);
         var exec = default(DirectExecution);
         exec.OpBegin(1, AllocatorOp.Alloc, 0, 0);
@@ -35,6 +37,7 @@ public class ZoneLockdepTests
     public void A_buddy_function_called_by_the_cpu_that_holds_zone_lock_passes()
     {
         var zone = ZoneBuilder.Build(ZoneSpec.Parse("4M"));
+        zone.AttachSeam(new ZoneSeam<DirectExecution>(default));
         var exec = default(DirectExecution);
         exec.OpBegin(2, AllocatorOp.Alloc, 0, 0);
         try

@@ -92,9 +92,14 @@ public readonly struct DirectExecution : IExecution
 
     public void OpEnd(int cpu, long result) => t_cpuPlusOne = 0;
 
-    /// <summary>Holds <paramref name="l"/> on behalf of <paramref name="cpu"/>, as a parallel drain would: the next trylock fails.</summary>
+    /// <summary>
+    /// Holds <paramref name="l"/> on behalf of <paramref name="cpu"/>, as a parallel drain would: the next trylock fails.
+    /// For code outside any entry point (a test body, a zone being built): it also ends the entry point an exception
+    /// may have left the calling thread in, so lockdep checks only that somebody holds the lock until the next one.
+    /// </summary>
     public static void Seize(ref EmuSpinLock l, int cpu)
     {
+        t_cpuPlusOne = 0;
         if (l.State != 0)
         {
             throw new InvalidOperationException($"{LockClasses.Name(l.Class)}#{l.Instance} is already held by CPU {l.HolderCpu}");

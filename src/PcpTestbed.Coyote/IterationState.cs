@@ -473,7 +473,7 @@ internal sealed class IterationState
         SchedulingPoint.Interleave();
     }
 
-    /// <summary>A scheduling point before a write of <paramref name="location"/> (Coyote's partial-order sampling sees the location).</summary>
+    /// <summary>A scheduling point before a write of <paramref name="location"/>: Coyote sees a write, and the location's name as the shared state.</summary>
     private void WritePoint(int cpu, SharedLocation location)
     {
         CountStep(cpu);

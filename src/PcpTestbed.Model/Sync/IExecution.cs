@@ -11,8 +11,9 @@ namespace PcpTestbed.Model.Sync;
 /// <b>Scheduling points.</b> Every access to state shared between CPUs made outside the lock that guards it goes
 /// through <see cref="SharedRead"/>, <see cref="SharedWrite"/>, <see cref="CompareExchange"/> or <see cref="Exchange"/>,
 /// naming what it touches (a <see cref="SharedLocation"/>) and where (an <see cref="AccessSite"/>). Under Coyote each is
-/// a scheduling point before the access (<c>SchedulingPoint.Read/Write</c> with the location as state, so partial-order
-/// reduction can tell independent points apart); on OS threads the reads and writes are empty and inline to nothing.
+/// a scheduling point before the access (<c>SchedulingPoint.Read/Write</c> with the location as state, so a reduction
+/// can tell points on different objects apart: two points conflict only on the same location with a write); on OS
+/// threads the reads and writes are empty and inline to nothing.
 /// </para>
 /// <para>
 /// <b>Ownership.</b> <see cref="AssertHeld"/> is lockdep_assert_held(): the CPU running the caller holds that very

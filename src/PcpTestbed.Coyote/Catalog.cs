@@ -34,15 +34,16 @@ public static class Catalog
     [
         Bug(InjectedBug.FreeToForeignPcpOnTrylockFailure, "trylock-failures", DesignKind.Mainline, [AuditRules.Describe(AuditRule.TrylockFallback)],
             "CPU 0's free finds its pcp->lock held by CPU 1's drain; the page lands on CPU 1's PCP and the auditor sees a routed page there"),
-        Bug(InjectedBug.IgnorePcpTrylockFailure, "trylock-failures", DesignKind.Mainline, [Violations.Liveness, SingleState, PcpCount],
-            "CPU 0's allocation takes from its list unlocked while CPU 1's drain frees the same list: the drain spins on lists emptier " +
-            "than pcp->count, or a page ends both on a free list and allocated"),
+        Bug(InjectedBug.IgnorePcpTrylockFailure, "trylock-failures", DesignKind.Mainline, [Violations.Lockdep],
+            "CPU 0's trylock fails while CPU 1's drain holds its pcp->lock, and the allocation takes from the list anyway: " +
+            "lockdep_assert_held(&pcp->lock) fails at the list removal (without lockdep the drain would spin on lists emptier " +
+            "than pcp->count, or a page would end both on a free list and allocated)"),
         Bug(InjectedBug.UnclampedBulkFreeCount, DecayVsDrainScenario.ScenarioName, DesignKind.Mainline, [Violations.Liveness],
             "CPU 0's decay works out the pages to drain without the lock, CPU 1's drain_all_pages() empties the PCP, then the decay " +
             "asks free_pcppages_bulk() for more pages than are left: without the clamp it spins over empty lists forever"),
-        Bug(InjectedBug.DrainWithoutPcpLock, "drain-all-vs-alloc", DesignKind.Mainline, [Violations.Liveness, PcpCount, SingleState],
-            "CPU 2 reads CPU 0's pcp->count and drains without the lock while CPU 0 allocates from the same lists: the drain spins on " +
-            "lists emptier than the count it read, or one count update is lost"),
+        Bug(InjectedBug.DrainWithoutPcpLock, "drain-all-vs-alloc", DesignKind.Mainline, [Violations.Lockdep],
+            "CPU 2 drains CPU 0's PCP without its pcp->lock: lockdep_assert_held(&pcp->lock) fails at the first list removal of the " +
+            "drain (without lockdep the drain spins on lists emptier than the count it read, or one count update is lost)"),
         Bug(InjectedBug.MissingOwnerRecheck, "cpu-offline-remote-free", DesignKind.Pageblock, [Ownership, SingleState],
             "CPU 1 reads owner CPU 0, CPU 2 kills CPU 0 and releases its blocks, then CPU 1 locks the dead PCP and leaves a PCP buddy there"),
         Bug(InjectedBug.OwnerTagClearedBeforeUnlink, "cpu-offline-remote-free", DesignKind.Pageblock, [Ownership],

@@ -41,4 +41,16 @@ public sealed record ExploreOptions
 
     /// <summary>Where the trace file of a bug goes; a folder under the temp directory when null.</summary>
     public string? TraceDirectory { get; init; }
+
+    /// <summary>
+    /// Coyote's partial-order sampling (<c>WithPartialOrderSamplingEnabled</c>): at each choice, CPUs not at a shared
+    /// read or write run first, so racing accesses meet. Off by default; the bug catalogue is measured without it.
+    /// </summary>
+    public bool PartialOrderSampling { get; init; }
+
+    /// <summary>A lock-elision run (the scenarios' self-check, <see cref="LockElision"/>); null for none.</summary>
+    public LockElision? Elision { get; init; }
+
+    /// <summary>Lockdep's lock-order checks; off only for the engine's own test of deadlock detection.</summary>
+    internal bool CheckLockOrder { get; init; } = true;
 }

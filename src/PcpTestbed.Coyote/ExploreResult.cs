@@ -37,4 +37,13 @@ public sealed record ExploreResult
 
     /// <summary>The failing iteration's steps (empty when no bug was found).</summary>
     public IReadOnlyList<TraceStep> Steps { get; init; } = [];
+
+    /// <summary>The elided lock of a lock-elision run ("zone->lock@rmqueue_bulk"), or null.</summary>
+    public string? Elision { get; init; }
+
+    /// <summary>What the iterations' schedules covered: sites reached, sites adjacent on different CPUs, sites never reached.</summary>
+    public CoverageReport Coverage { get; init; } = CoverageReport.Empty;
+
+    /// <summary>Every nesting of two locks the iterations took (lockdep's lock-order graph), with both acquisition sites.</summary>
+    public IReadOnlyList<Model.Sync.LockOrderEdge> LockOrder { get; init; } = [];
 }

@@ -37,8 +37,8 @@ public static class Explorer
         }
 
         var config = scenario.Configure(options.Design);
-        var runner = new IterationRunner(scenario, options.Design, options.Bugs, config);
-        var cfg = Configure(Configuration.Create(), options.MaxSteps)
+        var runner = new IterationRunner(scenario, options.Design, options.Bugs, config, options.Elision, options.CheckLockOrder);
+        var cfg = Configure(Configuration.Create(), options.MaxSteps, options.PartialOrderSampling)
             .WithTestingIterations((uint)options.Iterations)
             .WithRandomGeneratorSeed(options.Seed);
         cfg = SchedulingStrategies.Apply(cfg, options.Strategy, options.StrategyBound);
@@ -78,6 +78,9 @@ public static class Explorer
                 BugFound = found,
                 Elapsed = clock.Elapsed,
                 IterationsPerSecond = rate,
+                Elision = options.Elision?.ToString(),
+                Coverage = runner.Coverage.Report(),
+                LockOrder = runner.Order.Edges(),
             };
             if (!found)
             {
@@ -101,6 +104,9 @@ public static class Explorer
                 Invariant = Violations.InvariantOf(violation),
                 CoyoteTrace = engine.ReproducibleTrace,
                 Steps = steps,
+                PartialOrderSampling = options.PartialOrderSampling,
+                ElidedLock = options.Elision?.ToString(),
+                LockOrderBefore = runner.Order.EdgesBefore(runner.Iteration),
             };
             var dir = options.TraceDirectory ?? Path.Combine(Path.GetTempPath(), "pcptestbed-coyote");
             var path = Path.Combine(dir, TraceFileName(result, iterations));
@@ -121,11 +127,12 @@ public static class Explorer
     /// bounds whose overrun is a failure (an operation that never completes; the bound has to be set again on
     /// replay, Coyote's trace does not carry it).
     /// </summary>
-    internal static Configuration Configure(Configuration cfg, uint maxSteps) =>
+    internal static Configuration Configure(Configuration cfg, uint maxSteps, bool partialOrderSampling) =>
         cfg.WithTelemetryEnabled(false)
            .WithMaxSchedulingSteps(maxSteps, maxSteps * 10)
            .WithFailureOnMaxStepsBoundEnabled(true)
-           .WithPotentialDeadlocksReportedAsBugs(true);
+           .WithPotentialDeadlocksReportedAsBugs(true)
+           .WithPartialOrderSamplingEnabled(partialOrderSampling);
 
     /// <summary>TestingEngine.Create always installs a console logger; this replaces it with a silent one.</summary>
     internal static void Silence(TestingEngine engine) =>
@@ -137,6 +144,12 @@ public static class Explorer
     private static string TraceFileName(ExploreResult r, int iteration)
     {
         var bugs = r.Bugs.Count == 0 ? "no-bugs" : string.Join('+', r.Bugs);
+        if (r.Elision != null)
+        {
+            // "zone->lock@rmqueue_bulk" in a file name: no '>' or ':' on every file system.
+            bugs += ".elide-" + r.Elision.Replace("->", "-", StringComparison.Ordinal).Replace(':', '-').Replace('@', '-');
+        }
+
         return $"{r.Scenario}.{r.Design}.{bugs}.{r.Strategy}.seed{r.Seed}.it{iteration}.trace.json";
     }
 }

@@ -1,4 +1,5 @@
 using PcpTestbed.Designs;
+using PcpTestbed.Model.Sync;
 using CThread = Microsoft.Coyote.Rewriting.Types.Threading.Thread;
 
 namespace PcpTestbed.Coyote;
@@ -6,6 +7,7 @@ namespace PcpTestbed.Coyote;
 /// <summary>
 /// The Coyote test body: one iteration of a scenario. Setup runs alone on the test body; then one controlled
 /// thread per CPU script starts, the body joins them all, and the auditor and the scenario check the end state.
+/// What lives across iterations: the lock-order graph (lockdep's, for the whole exploration) and coverage.
 /// </summary>
 internal sealed class IterationRunner
 {
@@ -13,22 +15,36 @@ internal sealed class IterationRunner
     private readonly DesignKind _design;
     private readonly InjectedBug _bugs;
     private readonly ScenarioConfig _config;
+    private readonly LockElision? _elision;
+    private readonly bool _checkOrder;
     private IterationState? _last;
+    private int _iteration;
 
-    public IterationRunner(Scenario scenario, DesignKind design, InjectedBug bugs, ScenarioConfig config)
+    public IterationRunner(Scenario scenario, DesignKind design, InjectedBug bugs, ScenarioConfig config, LockElision? elision = null, bool checkOrder = true)
     {
         _scenario = scenario;
         _design = design;
         _bugs = bugs;
         _config = config;
+        _elision = elision;
+        _checkOrder = checkOrder;
     }
+
+    /// <summary>Lockdep's lock-order graph over every iteration so far.</summary>
+    public LockOrderGraph Order { get; } = new();
+
+    public CoverageRecorder Coverage { get; } = new();
+
+    /// <summary>The 1-based number of the iteration that ran last.</summary>
+    public int Iteration => Volatile.Read(ref _iteration);
 
     /// <summary>The state of the iteration that ran last: the failing one once the engine stopped on a bug.</summary>
     public IterationState? Last => Volatile.Read(ref _last);
 
     public void RunIteration()
     {
-        var state = new IterationState(_config.Cpus);
+        Order.Iteration = Interlocked.Increment(ref _iteration);
+        var state = new IterationState(_config.Cpus, Order, Coverage, _elision, _checkOrder);
         Volatile.Write(ref _last, state);
         var run = new ScenarioRun(_config, _design, _bugs, state);
         var iteration = _scenario.Start(run);

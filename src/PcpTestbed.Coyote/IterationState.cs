@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Coyote.Runtime;
 using Microsoft.Coyote.Specifications;
+using PcpTestbed.Model;
 using PcpTestbed.Model.Sync;
 using CSemaphoreSlim = Microsoft.Coyote.Rewriting.Types.Threading.SemaphoreSlim;
 
@@ -10,8 +11,11 @@ namespace PcpTestbed.Coyote;
 /// Everything one Coyote iteration knows about its emulated CPUs: which operation each is in (so quiescent
 /// points are exact), which locks each holds and waits for (so a deadlock is named, not just detected), how
 /// many scheduling steps each operation took (so a livelock fails under every strategy), and the step log a
-/// trace file prints. Coyote runs one controlled thread at a time, so plain fields are enough; the step log
-/// alone takes a lock, because the engine's caller reads it after the run while interrupted threads unwind.
+/// trace file prints. Lockdep runs here always: every lock_assert_held() checks the current CPU, every spin_lock
+/// while holding another lock adds to the exploration's lock-order graph (an inversion fails the iteration), and a
+/// lock-elision run pretends to take the elided lock. Coyote runs one controlled thread at a time, so plain fields
+/// are enough; the step log alone takes a lock, because the engine's caller reads it after the run while
+/// interrupted threads unwind.
 /// </summary>
 internal sealed class IterationState
 {
@@ -36,27 +40,44 @@ internal sealed class IterationState
     private readonly (LockClass Class, int Instance, LockSite Site)[] _waitLock;
     private readonly bool[] _parked;
     private readonly bool[] _finished;
-    private readonly List<(LockClass Class, int Instance, LockSite Site)>[] _held;
+    private readonly List<HeldLock>[] _held;
+    private readonly List<HeldLock>[] _elided; // per CPU: acquisitions at the elided site, not really taken
     private readonly System.Threading.SemaphoreSlim?[] _park;
+    private readonly LockOrderGraph _order;
+    private readonly CoverageRecorder _coverage;
+    private readonly LockElision? _elision;
+    private readonly bool _checkOrder;
     private int _inOps;
     private bool _closed;
 
     public IterationState(int cpus)
+        : this(cpus, new LockOrderGraph(), new CoverageRecorder(), null, checkOrder: true)
+    {
+    }
+
+    public IterationState(int cpus, LockOrderGraph order, CoverageRecorder coverage, LockElision? elision, bool checkOrder)
     {
         Cpus = cpus;
+        _order = order;
+        _coverage = coverage;
+        _elision = elision;
+        _checkOrder = checkOrder;
+        coverage.BeginIteration();
         _currentOp = new int[cpus];
         _opSteps = new int[cpus];
         _waitFor = new int[cpus];
         _waitLock = new (LockClass, int, LockSite)[cpus];
         _parked = new bool[cpus];
         _finished = new bool[cpus];
-        _held = new List<(LockClass, int, LockSite)>[cpus];
+        _held = new List<HeldLock>[cpus];
+        _elided = new List<HeldLock>[cpus];
         _park = new System.Threading.SemaphoreSlim?[cpus];
         for (var cpu = 0; cpu < cpus; cpu++)
         {
             _currentOp[cpu] = -1;
             _waitFor[cpu] = -1;
             _held[cpu] = [];
+            _elided[cpu] = [];
         }
     }
 
@@ -113,8 +134,7 @@ internal sealed class IterationState
         var index = _currentOp[cpu];
         if (_held[cpu].Count > 0)
         {
-            var (c, instance, site) = _held[cpu][0];
-            Fail($"[lockdep] CPU {cpu} returned from {_ops[index]} still holding {LockName(c, instance)} taken at {LockSites.KernelName(site)}");
+            Fail("[lockdep] " + LockdepReports.HeldAtReturn(cpu, _held[cpu][0], _ops[index]));
         }
 
         Record(new StepRecord(cpu, StepKind.OpEnd, index, Value: result));
@@ -134,8 +154,8 @@ internal sealed class IterationState
         _finished[cpu] = true;
         if (_held[cpu].Count > 0)
         {
-            var (c, instance, site) = _held[cpu][0];
-            Fail($"[lockdep] CPU {cpu} finished its script holding {LockName(c, instance)} taken at {LockSites.KernelName(site)}");
+            var held = _held[cpu][0];
+            Fail($"[lockdep] CPU {cpu} finished its script holding {held.Name} taken at {LockSites.KernelName(held.Site)}");
         }
     }
 
@@ -167,6 +187,13 @@ internal sealed class IterationState
 
     public void Lock(ref EmuSpinLock l, int cpu, LockSite site)
     {
+        CheckOrder(cpu, ref l, site);
+        if (Elides(ref l, site))
+        {
+            Elide(ref l, cpu, site);
+            return;
+        }
+
         if (!Scheduling)
         {
             TakeUncontended(ref l, cpu, site);
@@ -227,6 +254,12 @@ internal sealed class IterationState
 
     public bool TryLock(ref EmuSpinLock l, int cpu, LockSite site)
     {
+        if (Elides(ref l, site))
+        {
+            Elide(ref l, cpu, site);
+            return true;
+        }
+
         if (!Scheduling)
         {
             if (l.State != 0)
@@ -251,20 +284,24 @@ internal sealed class IterationState
 
     public void Unlock(ref EmuSpinLock l, int cpu)
     {
+        if (_elision != null && Remove(_elided[cpu], l.Class, l.Instance) is { } elided)
+        {
+            // The acquisition was elided: so is its release.
+            if (Scheduling)
+            {
+                Record(new StepRecord(cpu, StepKind.UnlockElided, _currentOp[cpu], l.Class, l.Instance, elided.Site));
+                Point(cpu);
+            }
+
+            return;
+        }
+
         if (l.State != cpu + 1)
         {
             Fail($"[lockdep] CPU {cpu} releases {LockName(l)} held by {(l.State == 0 ? "nobody" : $"CPU {l.HolderCpu}")} in {OperationOf(cpu)}");
         }
 
-        var held = _held[cpu];
-        for (var i = held.Count - 1; i >= 0; i--)
-        {
-            if (held[i].Class == l.Class && held[i].Instance == l.Instance)
-            {
-                held.RemoveAt(i);
-                break;
-            }
-        }
+        Remove(_held[cpu], l.Class, l.Instance);
 
         // Publishes everything written under the lock.
         Volatile.Write(ref l.State, 0);
@@ -278,7 +315,7 @@ internal sealed class IterationState
         Point(cpu);
     }
 
-    public void Interleave()
+    public void SharedRead(SharedLocation location, AccessSite site)
     {
         if (!Scheduling)
         {
@@ -286,42 +323,70 @@ internal sealed class IterationState
         }
 
         var cpu = CurrentCpu;
-        Point(cpu);
-        Record(new StepRecord(cpu, StepKind.Interleave, OpOf(cpu)));
+        CountStep(cpu);
+        SchedulingPoint.Read(location.Name);
+        Record(new StepRecord(cpu, StepKind.Read, OpOf(cpu), Location: location, Access: site));
     }
 
-    public int CompareExchange(ref int location, int value, int comparand)
+    public void SharedWrite(SharedLocation location, AccessSite site)
+    {
+        if (!Scheduling)
+        {
+            return;
+        }
+
+        var cpu = CurrentCpu;
+        WritePoint(cpu, location);
+        Record(new StepRecord(cpu, StepKind.Write, OpOf(cpu), Location: location, Access: site));
+    }
+
+    public int CompareExchange(ref int target, int value, int comparand, SharedLocation location, AccessSite site)
     {
         var cpu = CurrentCpu;
         if (Scheduling)
         {
-            Point(cpu);
+            WritePoint(cpu, location);
         }
 
-        var seen = Interlocked.CompareExchange(ref location, value, comparand);
+        var seen = Interlocked.CompareExchange(ref target, value, comparand);
         if (Scheduling)
         {
-            Record(new StepRecord(cpu, StepKind.CompareExchange, OpOf(cpu), Value: seen, Value2: comparand));
+            Record(new StepRecord(cpu, StepKind.CompareExchange, OpOf(cpu), Value: seen, Value2: comparand, Location: location, Access: site));
         }
 
         return seen;
     }
 
-    public int Exchange(ref int location, int value)
+    public int Exchange(ref int target, int value, SharedLocation location, AccessSite site)
     {
         var cpu = CurrentCpu;
         if (Scheduling)
         {
-            Point(cpu);
+            WritePoint(cpu, location);
         }
 
-        var old = Interlocked.Exchange(ref location, value);
+        var old = Interlocked.Exchange(ref target, value);
         if (Scheduling)
         {
-            Record(new StepRecord(cpu, StepKind.Exchange, OpOf(cpu), Value: old, Value2: value));
+            Record(new StepRecord(cpu, StepKind.Exchange, OpOf(cpu), Value: old, Value2: value, Location: location, Access: site));
         }
 
         return old;
+    }
+
+    /// <summary>
+    /// lockdep_assert_held(): the current CPU holds <paramref name="l"/> (or, in a lock-elision run, pretends to).
+    /// Throws <see cref="LockdepException"/>, which fails the iteration as "[lockdep] ...".
+    /// </summary>
+    public void AssertHeld(ref EmuSpinLock l, string where)
+    {
+        var cpu = CurrentCpu;
+        if (cpu < 0 || cpu >= Cpus ? l.State != 0 : l.State == cpu + 1 || Holds(_elided[cpu], l.Class, l.Instance))
+        {
+            return;
+        }
+
+        throw new LockdepException(LockdepReports.NotHeld(l, cpu, where));
     }
 
     // ---- the step log ------------------------------------------------------------------------------------
@@ -366,12 +431,17 @@ internal sealed class IterationState
             if (!_closed)
             {
                 _steps.Add(step);
+                _coverage.Note(step);
             }
         }
     }
 
     private static string Describe(in StepRecord s) => s.Kind switch
     {
+        StepKind.Read => $"read {s.Location.Name}",
+        StepKind.Write => $"write {s.Location.Name}",
+        StepKind.LockElided => $"lock {LockName(s.Class, s.Instance)} elided (as if taken)",
+        StepKind.UnlockElided => $"unlock {LockName(s.Class, s.Instance)} elided",
         StepKind.OpBegin => "begin",
         StepKind.OpEnd => s.Value >= 0 ? $"end (returned {FormatResult(s.Value)})" : "end",
         StepKind.Lock => $"lock {LockName(s.Class, s.Instance)}",
@@ -379,20 +449,18 @@ internal sealed class IterationState
         StepKind.TryLockTaken => $"trylock {LockName(s.Class, s.Instance)} taken",
         StepKind.TryLockFailed => $"trylock {LockName(s.Class, s.Instance)} failed (held by CPU {s.Value})",
         StepKind.Unlock => $"unlock {LockName(s.Class, s.Instance)}",
-        StepKind.Interleave => "racy access",
-        StepKind.CompareExchange => s.Value == s.Value2 ? $"cmpxchg succeeded (saw {s.Value})" : $"cmpxchg failed (saw {s.Value}, expected {s.Value2})",
-        StepKind.Exchange => $"xchg {s.Value} -> {s.Value2}",
+        StepKind.CompareExchange => s.Value == s.Value2
+            ? $"cmpxchg {s.Location.Name} succeeded (saw {s.Value})"
+            : $"cmpxchg {s.Location.Name} failed (saw {s.Value}, expected {s.Value2})",
+        StepKind.Exchange => $"xchg {s.Location.Name} {s.Value} -> {s.Value2}",
         StepKind.Audit => "quiescent point: audit",
         _ => s.Kind.ToString(),
     };
 
     private static string FormatResult(int value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);
 
-    private static string SiteOf(in StepRecord s) => s.Kind switch
-    {
-        StepKind.Lock or StepKind.LockWait or StepKind.TryLockTaken or StepKind.TryLockFailed or StepKind.Unlock => LockSites.KernelName(s.Site),
-        _ => "",
-    };
+    private static string SiteOf(in StepRecord s) =>
+        s.IsLockStep ? LockSites.KernelName(s.Site) : s.IsAccessStep ? AccessSites.Name(s.Access) : "";
 
     // ---- internals ------------------------------------------------------------------------------------------
 
@@ -403,6 +471,86 @@ internal sealed class IterationState
     {
         CountStep(cpu);
         SchedulingPoint.Interleave();
+    }
+
+    /// <summary>A scheduling point before a write of <paramref name="location"/>: Coyote sees a write, and the location's name as the shared state.</summary>
+    private void WritePoint(int cpu, SharedLocation location)
+    {
+        CountStep(cpu);
+        SchedulingPoint.Write(location.Name);
+    }
+
+    /// <summary>
+    /// lockdep's checks when <paramref name="cpu"/> is about to spin on <paramref name="l"/>: a lock of the same class
+    /// already held is possible recursive locking; a new nesting of two classes must not close a cycle in the
+    /// exploration's lock-order graph. Either fails the iteration, deadlock or not.
+    /// </summary>
+    private void CheckOrder(int cpu, ref EmuSpinLock l, LockSite site)
+    {
+        if (!_checkOrder)
+        {
+            return;
+        }
+
+        foreach (var held in _held[cpu])
+        {
+            if (held.Class == l.Class)
+            {
+                if (held.Instance != l.Instance)
+                {
+                    Fail("[lockdep] " + LockdepReports.Recursive(cpu, held, l.Class, l.Instance, site));
+                }
+
+                // The same instance: a self-deadlock, which the lock reports itself.
+                continue;
+            }
+
+            if (_order.Record(cpu, held, l.Class, l.Instance, site) is { } circular)
+            {
+                Fail("[lockdep] " + circular);
+            }
+        }
+    }
+
+    private bool Elides(ref EmuSpinLock l, LockSite site) => _elision is { } e && e.Class == l.Class && e.Site == site;
+
+    /// <summary>An acquisition at the elided site: a scheduling point as the real one is, then nothing taken.</summary>
+    private void Elide(ref EmuSpinLock l, int cpu, LockSite site)
+    {
+        _elided[cpu].Add(new HeldLock(l.Class, l.Instance, site));
+        if (Scheduling)
+        {
+            Point(cpu);
+            Record(new StepRecord(cpu, StepKind.LockElided, _currentOp[cpu], l.Class, l.Instance, site));
+        }
+    }
+
+    private static HeldLock? Remove(List<HeldLock> locks, LockClass c, int instance)
+    {
+        for (var i = locks.Count - 1; i >= 0; i--)
+        {
+            if (locks[i].Class == c && locks[i].Instance == instance)
+            {
+                var held = locks[i];
+                locks.RemoveAt(i);
+                return held;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Holds(List<HeldLock> locks, LockClass c, int instance)
+    {
+        foreach (var h in locks)
+        {
+            if (h.Class == c && h.Instance == instance)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void CountStep(int cpu)
@@ -417,7 +565,7 @@ internal sealed class IterationState
     {
         l.LastHolder = cpu + 1;
         l.HoldSite = site;
-        _held[cpu].Add((l.Class, l.Instance, site));
+        _held[cpu].Add(new HeldLock(l.Class, l.Instance, site));
         Record(new StepRecord(cpu, kind, _currentOp[cpu], l.Class, l.Instance, site));
     }
 
@@ -430,7 +578,7 @@ internal sealed class IterationState
 
         l.LastHolder = cpu + 1;
         l.HoldSite = site;
-        _held[cpu].Add((l.Class, l.Instance, site));
+        _held[cpu].Add(new HeldLock(l.Class, l.Instance, site));
     }
 
     /// <summary>
@@ -486,6 +634,5 @@ internal sealed class IterationState
 
     private static string LockName(in EmuSpinLock l) => LockName(l.Class, l.Instance);
 
-    private static string LockName(LockClass c, int instance) =>
-        c == LockClass.Zone ? "zone->lock" : $"pcp->lock#{instance.ToString(CultureInfo.InvariantCulture)}";
+    private static string LockName(LockClass c, int instance) => LockClasses.InstanceName(c, instance);
 }

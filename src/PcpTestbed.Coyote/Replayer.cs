@@ -46,12 +46,28 @@ public static class Replayer
                 $"was recorded on the machine '{recorded}', but scenario '{scenario.Name}' now runs on '{config.Describe()}': the schedule would not fit");
         }
 
-        var runner = new IterationRunner(scenario, design, bugs, config);
+        LockElision? elision = null;
+        if (trace.ElidedLock != null)
+        {
+            if (!LockElision.TryParse(trace.ElidedLock, out var e))
+            {
+                throw new TraceFormatException(path, $"names the unknown elided lock '{trace.ElidedLock}'; expected CLASS@SITE, e.g. zone->lock@rmqueue_bulk");
+            }
+
+            elision = e;
+        }
+
+        var runner = new IterationRunner(scenario, design, bugs, config, elision);
+        if (!runner.Order.TrySeed(trace.LockOrderBefore))
+        {
+            throw new TraceFormatException(path, "has a lockOrderBefore entry naming an unknown lock class or site");
+        }
+
         var clock = Stopwatch.StartNew();
         TestingEngine engine;
         try
         {
-            var cfg = Explorer.Configure(Configuration.Create(), trace.MaxSteps).WithReproducibleTrace(trace.CoyoteTrace);
+            var cfg = Explorer.Configure(Configuration.Create(), trace.MaxSteps, trace.PartialOrderSampling).WithReproducibleTrace(trace.CoyoteTrace);
             engine = TestingEngine.Create(cfg, runner.RunIteration);
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -21,8 +21,11 @@ internal enum StepKind : byte
 
     Unlock,
 
-    /// <summary>A racy access the model marks as a scheduling point (READ_ONCE, a racy check).</summary>
-    Interleave,
+    /// <summary>A read of shared state outside its lock (READ_ONCE, a racy check): Location and Access say what and where.</summary>
+    Read,
+
+    /// <summary>A write of shared state other CPUs touch without a common lock (WRITE_ONCE, a publication, a racy update).</summary>
+    Write,
 
     /// <summary>CompareExchange: Value is the value seen, Value2 the comparand.</summary>
     CompareExchange,
@@ -32,4 +35,10 @@ internal enum StepKind : byte
 
     /// <summary>A quiescent point: the auditor ran.</summary>
     Audit,
+
+    /// <summary>A lock or trylock at the elided site (a lock-elision run): it returned as if taken, without taking the lock.</summary>
+    LockElided,
+
+    /// <summary>The unlock matching an elided acquisition: skipped.</summary>
+    UnlockElided,
 }

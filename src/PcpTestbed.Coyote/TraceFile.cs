@@ -1,18 +1,23 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Coyote;
 
 /// <summary>
 /// A bug's trace file (JSON): what ran (scenario, design, bugs, machine, strategy, seed), where the bug was
-/// found, the violation, Coyote's reproducible trace stored verbatim, and the failing iteration's steps for
-/// a human to read. <see cref="Replayer"/> re-runs it.
+/// found, the violation, Coyote's reproducible trace stored verbatim, the lock order lockdep had seen before the
+/// failing iteration, and that iteration's steps for a human to read. <see cref="Replayer"/> re-runs it.
 /// </summary>
 public sealed record TraceFile
 {
-    /// <summary>Bumped whenever a field changes meaning; other versions are refused, not guessed at.</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>
+    /// Bumped whenever a field changes meaning; other versions are refused, not guessed at. Version 2: scheduling points
+    /// name their location and access site (step events "read pcp#0.count", sites "zone_watermark_fast:vm_stat"),
+    /// lockdep's lock order carries across iterations (<see cref="LockOrderBefore"/>), lock-elision runs.
+    /// </summary>
+    public const int CurrentFormatVersion = 2;
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -53,6 +58,15 @@ public sealed record TraceFile
     public required string CoyoteTrace { get; init; }
 
     public required IReadOnlyList<TraceStep> Steps { get; init; }
+
+    /// <summary>Whether Coyote's partial-order sampling was on (the replay sets it again).</summary>
+    public bool PartialOrderSampling { get; init; }
+
+    /// <summary>The elided lock of a lock-elision run ("zone->lock@rmqueue_bulk"), or null.</summary>
+    public string? ElidedLock { get; init; }
+
+    /// <summary>The lock nestings earlier iterations had shown lockdep: the replay starts its lock-order graph from them.</summary>
+    public IReadOnlyList<LockOrderEdge> LockOrderBefore { get; init; } = [];
 
     public void Save(string path)
     {
@@ -144,7 +158,10 @@ public sealed record TraceFile
 
         if (!version.TryGetInt32(out var v) || v != CurrentFormatVersion)
         {
-            throw new TraceFormatException(path, $"has formatVersion {version.GetRawText()}; this build reads version {CurrentFormatVersion} only");
+            var why = v == 1
+                ? " (version 1 was written before scheduling points named what they access and lockdep kept lock order; explore again to write a new trace)"
+                : "";
+            throw new TraceFormatException(path, $"has formatVersion {version.GetRawText()}; this build reads version {CurrentFormatVersion} only{why}");
         }
 
         foreach (var (name, kind) in RequiredFields)
@@ -156,6 +173,18 @@ public sealed record TraceFile
         foreach (var (name, kind) in RequiredConfigurationFields)
         {
             Require(path, config, name, kind, "configuration.");
+        }
+
+        if (config.TryGetProperty("parameters", out var parameters) &&
+            (parameters.ValueKind != JsonValueKind.Object || parameters.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.String)))
+        {
+            throw new TraceFormatException(path, "field 'configuration.parameters' should be an object of strings");
+        }
+
+        if (root.TryGetProperty("lockOrderBefore", out var order) &&
+            (order.ValueKind != JsonValueKind.Array || order.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.Object)))
+        {
+            throw new TraceFormatException(path, "field 'lockOrderBefore' should be an array of objects");
         }
 
         CheckCoyoteTrace(path, root.GetProperty("coyoteTrace").GetString()!);

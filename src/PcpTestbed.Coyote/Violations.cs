@@ -9,6 +9,9 @@ public static class Violations
 {
     public const string Liveness = "liveness";
 
+    /// <summary>A lockdep report: a failed lockdep_assert_held(), a possible circular or recursive locking, a lock held at return.</summary>
+    public const string Lockdep = "lockdep";
+
     /// <summary>The invariant a violation names: the bracketed prefix, or a name for Coyote's own reports.</summary>
     public static string InvariantOf(string violation)
     {

@@ -43,6 +43,11 @@ public sealed record AllocatorConfig
     /// </summary>
     public bool UnchunkedPcpFree { get; init; }
 
-    /// <summary>Checks lockdep-style lock assertions in the model. On by default; measured runs may turn it off.</summary>
+    /// <summary>
+    /// Lockdep and check_new_page() in the zone: the allocator hands the zone its execution (<see cref="Model.Sync.ZoneSeam{TExec}"/>)
+    /// when this is on and the execution checks locks (<see cref="Model.Sync.IExecution.Lockdep"/>: Coyote, single-threaded
+    /// runs, OS threads under lockdep). The designs' own assertions follow the execution alone. On by default; measured
+    /// runs turn it off.
+    /// </summary>
     public bool Lockdep { get; init; } = true;
 }

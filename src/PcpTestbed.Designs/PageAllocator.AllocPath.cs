@@ -1,4 +1,5 @@
 using PcpTestbed.Model;
+using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Designs;
 
@@ -25,7 +26,7 @@ public abstract partial class PageAllocator<TExec>
             var noFallback = (flags & AllocFlags.NoFragment) != 0;
 
             // The counters and free lists are read without zone->lock, as zone_watermark_fast() does.
-            _exec.Interleave();
+            _exec.SharedRead(SharedLocation.ZoneCounters, AccessSite.WatermarkCheck);
             bool usable;
             if (_zone.TestFlag(ZoneFlags.BelowHigh))
             {

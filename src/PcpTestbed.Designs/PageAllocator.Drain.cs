@@ -26,7 +26,7 @@ public abstract partial class PageAllocator<TExec>
         _stats[cpu].DrainAllPagesCalls++;
 
         // Reserves pcpu_drain_mutex for this drain; a drain already running makes this one redundant.
-        if (_exec.CompareExchange(ref _drainMutex, 1, 0) != 0)
+        if (_exec.CompareExchange(ref _drainMutex, 1, 0, SharedLocation.DrainMutex, AccessSite.DrainMutexTrylock) != 0)
         {
             return;
         }
@@ -34,7 +34,7 @@ public abstract partial class PageAllocator<TExec>
         for (var target = 0; target < Cpus; target++)
         {
             // cpus_with_pcps is built from racy reads of each pcp->count.
-            _exec.Interleave();
+            _exec.SharedRead(SharedLocation.PcpCount(target), AccessSite.DrainAllPagesCount);
             if (!IsOnline(target) || !PcpHasPages(target))
             {
                 continue;
@@ -44,7 +44,7 @@ public abstract partial class PageAllocator<TExec>
         }
 
         // Releases pcpu_drain_mutex.
-        _exec.Exchange(ref _drainMutex, 0);
+        _exec.Exchange(ref _drainMutex, 0, SharedLocation.DrainMutex, AccessSite.DrainMutexUnlock);
     }
 
     /// <summary>Whether a CPU's PCP holds pages (a racy read). The lock-free variant also counts pending remote frees.</summary>
@@ -70,7 +70,7 @@ public abstract partial class PageAllocator<TExec>
             }
             else
             {
-                _exec.Interleave();
+                _exec.SharedRead(SharedLocation.PcpCount(target), AccessSite.BugDrainUnlocked);
             }
 
             count = pcp.Count;
@@ -127,7 +127,7 @@ public abstract partial class PageAllocator<TExec>
     private void DecayPcpHighCore(int cpu)
     {
         ref var pcp = ref _pcps[cpu];
-        _exec.Interleave();
+        _exec.SharedWrite(SharedLocation.PcpHigh(cpu), AccessSite.DecayPcpHigh);
         var highMin = Volatile.Read(ref pcp.HighMin);
         var batch = Volatile.Read(ref pcp.Batch);
         if (pcp.High > highMin)
@@ -192,7 +192,7 @@ public abstract partial class PageAllocator<TExec>
         }
 
         _exec.OpBegin(cpu, AllocatorOp.CpuDead, deadCpu, 0);
-        _exec.Exchange(ref _online[deadCpu], 0);
+        _exec.Exchange(ref _online[deadCpu], 0, SharedLocation.CpuOnline(deadCpu), AccessSite.CpuDeadOffline);
         CpuDeadDesign(deadCpu, cpu);
         ZonePcpUpdate();
         _exec.OpEnd(cpu, 0);
@@ -221,7 +221,7 @@ public abstract partial class PageAllocator<TExec>
         OnCpuOnline(cpu, ref pcp);
 
         // Publishes the reset PCP: the CPU may allocate from here on.
-        _exec.Exchange(ref _online[cpu], 1);
+        _exec.Exchange(ref _online[cpu], 1, SharedLocation.CpuOnline(cpu), AccessSite.CpuOnlineOnline);
         ZonePcpUpdate();
         _exec.OpEnd(cpu, 0);
     }

@@ -89,7 +89,7 @@ public abstract partial class PageAllocator<TExec>
     /// <summary>reserve_highatomic_pageblock(): a racy cap check, then the conversion under zone->lock.</summary>
     private void ReserveHighatomicPageblock(int cpu, int pfn, int order)
     {
-        _exec.Interleave();
+        _exec.SharedRead(SharedLocation.ZoneHighatomic, AccessSite.HighatomicReserveCheck);
         if (!_zone.HighatomicReserveMayGrow())
         {
             return;
@@ -108,7 +108,7 @@ public abstract partial class PageAllocator<TExec>
     /// <summary>unreserve_highatomic_pageblock(): give a reserved block back to <paramref name="mt"/>. Keeps one block unless forced.</summary>
     protected bool UnreserveHighatomicPageblock(int cpu, MigrateType mt, bool force)
     {
-        _exec.Interleave();
+        _exec.SharedRead(SharedLocation.ZoneHighatomic, AccessSite.HighatomicUnreserveCheck);
         if (!_zone.HighatomicMayUnreserve(force))
         {
             return false;

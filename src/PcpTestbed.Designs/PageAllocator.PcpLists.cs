@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Audit;
 using PcpTestbed.Model.Sync;
@@ -7,9 +8,11 @@ namespace PcpTestbed.Designs;
 // Putting chunks on PCP lists and auditing the lists, shared by the designs.
 public abstract partial class PageAllocator<TExec>
 {
-    /// <summary>Links a chunk into a list of <paramref name="target"/>'s PCP, marking its head. The caller holds that pcp->lock.</summary>
-    protected void PcpListAdd(int target, ref ListHead list, int listIndex, int pfn, int order, PageState state, bool tail, PcpPageFlags flags = PcpPageFlags.None)
+    /// <summary>Links a chunk into a list of <paramref name="target"/>'s PCP, marking its head. The caller holds that pcp->lock (asserted).</summary>
+    protected void PcpListAdd(int target, ref ListHead list, int listIndex, int pfn, int order, PageState state, bool tail,
+        PcpPageFlags flags = PcpPageFlags.None, [CallerMemberName] string caller = "")
     {
+        _exec.AssertHeld(ref _pcps[target].Lock, caller);
         ref var page = ref _pages[pfn];
         page.State = state;
         page.Order = (byte)order;
@@ -28,14 +31,44 @@ public abstract partial class PageAllocator<TExec>
         _exec.Work(WorkKind.ListOp, 1);
     }
 
-    /// <summary>Unlinks a chunk from a PCP list and leaves it in flight. The caller holds that pcp->lock.</summary>
-    protected void PcpListRemove(ref ListHead list, int pfn)
+    /// <summary>
+    /// Unlinks a chunk from a list of <paramref name="target"/>'s PCP and leaves it in flight. The caller holds that
+    /// pcp->lock (asserted). With checks on, check_new_page()'s PCP half: the chunk must be a head on
+    /// <paramref name="target"/>'s PCP, else <see cref="BadPageException"/> before anything changes.
+    /// </summary>
+    protected void PcpListRemove(int target, ref ListHead list, int pfn, [CallerMemberName] string caller = "")
     {
+        _exec.AssertHeld(ref _pcps[target].Lock, caller);
+        if (_exec.Lockdep && _zone.Checked)
+        {
+            CheckPcpPage(target, pfn, caller);
+        }
+
         PageList.Remove(_pages, ref list, pfn);
         _exec.Work(WorkKind.ListOp, 1);
         ref var page = ref _pages[pfn];
         page.State = PageState.InFlight;
         page.Flags = 0;
+    }
+
+    /// <summary>
+    /// pcp->count += <paramref name="delta"/> on <paramref name="target"/>'s PCP (<paramref name="pcp"/>), whose pcp->lock
+    /// the caller holds (asserted): the helper every count update under the lock goes through.
+    /// </summary>
+    protected void PcpCountAdd(int target, ref PerCpuPages pcp, int delta, [CallerMemberName] string caller = "")
+    {
+        _exec.AssertHeld(ref _pcps[target].Lock, caller);
+        pcp.Count += delta;
+    }
+
+    private void CheckPcpPage(int target, int pfn, string caller)
+    {
+        ref var page = ref _pages[pfn];
+        if (page.State is not (PageState.Pcp or PageState.PcpBuddy) || page.Cpu != target)
+        {
+            throw new BadPageException(_zone.AbsolutePfn(pfn), page.Order, BadPageReason.NotFree,
+                $"{caller} takes it off CPU {target}'s PCP but the page is {_zone.DescribePage(pfn)}");
+        }
     }
 
     /// <summary>

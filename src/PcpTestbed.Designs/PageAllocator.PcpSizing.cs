@@ -220,7 +220,7 @@ public abstract partial class PageAllocator<TExec>
         }
 
         // Racy zone-level reads and an atomic bit, as in the kernel: they need neither lock (and may run without both).
-        _exec.Interleave();
+        _exec.SharedRead(SharedLocation.ZoneFlags, AccessSite.FreeCommitBelowHigh);
         if (_zone.TestFlag(ZoneFlags.BelowHigh) && _zone.ZoneWatermarkOk(0, _zone.WmarkPages(WatermarkKind.High), 0))
         {
             _zone.ClearFlag(ZoneFlags.BelowHigh);

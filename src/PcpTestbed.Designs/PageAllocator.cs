@@ -41,7 +41,9 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
         _config = config;
         _bugs = config.Bugs;
         _exec = exec;
-        zone.Lockdep = config.Lockdep;
+
+        // The zone reaches the execution for its lockdep and page checks only when the execution makes them.
+        zone.AttachSeam(config.Lockdep && exec.Lockdep ? new ZoneSeam<TExec>(exec) : null);
         _pcps = new PerCpuPages[config.Cpus];
         _stats = new CpuCounters[config.Cpus];
         _online = new int[config.Cpus];

@@ -20,11 +20,16 @@ public enum BadPageReason
 
     /// <summary>The page is allocated at another order.</summary>
     WrongOrder,
+
+    /// <summary>check_new_page(): a page taken off a list, or handed out, is not in the state that list implies.</summary>
+    NotFree,
 }
 
 /// <summary>
 /// Allocator misuse, detected before any state changed (mm/page_alloc.c bad_page()): the zone is
-/// exactly as it was, and its auditor stays clean.
+/// exactly as it was, and its auditor stays clean. <see cref="BadPageReason.NotFree"/> is the other
+/// side, check_new_page(): the allocator itself is about to hand out a page that is not free, which
+/// only a broken design or a race can cause.
 /// </summary>
 public sealed class BadPageException : Exception
 {
@@ -51,6 +56,7 @@ public sealed class BadPageException : Exception
         BadPageReason.DoubleFree => "double free",
         BadPageReason.NotAllocated => "freeing a page that is not allocated",
         BadPageReason.WrongOrder => "freed at a different order than allocated",
+        BadPageReason.NotFree => "check_new_page: not free where the allocator took it from",
         _ => reason.ToString(),
     };
 }

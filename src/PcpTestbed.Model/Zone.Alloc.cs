@@ -33,13 +33,72 @@ public sealed partial class Zone
         return pfn;
     }
 
-    /// <summary>prep_new_page(): the chunk is now the caller's.</summary>
+    /// <summary>
+    /// prep_new_page(): the chunk is now the caller's. With checks on (<see cref="Checked"/>), check_new_pages()
+    /// first: the head must have come off a list in this allocation (in flight, at this order) and every other page
+    /// of the chunk must be a tail, else <see cref="BadPageException"/> at once, nothing changed. Where the head came
+    /// from was checked when it left its list (<see cref="CheckFreeListPage"/>, and the designs' PCP list removal).
+    /// </summary>
     public void PrepNewPage(int pfn, int order, MigrateType requested)
     {
+        if (Checked)
+        {
+            CheckNewPages(pfn, order);
+        }
+
         ref var page = ref Pages[pfn];
         page.State = PageState.Allocated;
         page.Order = (byte)order;
         page.Tag = (byte)requested;
+    }
+
+    /// <summary>What the page at <paramref name="pfn"/> is, in a bad page report's words.</summary>
+    public string DescribePage(int pfn)
+    {
+        ref var page = ref Pages[pfn];
+        return page.State switch
+        {
+            PageState.Tail => "a tail page inside another chunk",
+            PageState.Buddy => $"an order-{page.Order} chunk on the {MigrateTypes.KernelName((MigrateType)page.Tag)} zone free list",
+            PageState.Allocated => $"allocated (order {page.Order})",
+            PageState.Pcp or PageState.PcpBuddy => $"an order-{page.Order} chunk on CPU {page.Cpu}'s PCP ({page.State})",
+            PageState.InFlight => "in flight (off every list, not handed out)",
+            PageState.Reserved => "reserved (PG_reserved)",
+            _ => page.State.ToString(),
+        };
+    }
+
+    /// <summary>
+    /// check_new_page() where a chunk leaves a zone free list: it must be the free order-<paramref name="order"/>
+    /// head that list holds. Anything else (allocated, on a PCP, a tail, another order or type) is a bad page.
+    /// </summary>
+    private void CheckFreeListPage(int pfn, int order, MigrateType mt)
+    {
+        ref var page = ref Pages[pfn];
+        if (page.State != PageState.Buddy || page.Order != order || page.Tag != (byte)mt)
+        {
+            throw new BadPageException(AbsolutePfn(pfn), order, BadPageReason.NotFree,
+                $"taken off free_area[{order}].free_list[{MigrateTypes.KernelName(mt)}] but the page is {DescribePage(pfn)}");
+        }
+    }
+
+    private void CheckNewPages(int pfn, int order)
+    {
+        ref var page = ref Pages[pfn];
+        if (page.State != PageState.InFlight || page.Order != order)
+        {
+            throw new BadPageException(AbsolutePfn(pfn), order, BadPageReason.NotFree,
+                $"handed out, but the page is {DescribePage(pfn)}, not an order-{order} chunk this allocation took off a list");
+        }
+
+        for (var p = pfn + 1; p < pfn + (1 << order); p++)
+        {
+            if (Pages[p].State != PageState.Tail)
+            {
+                throw new BadPageException(AbsolutePfn(pfn), order, BadPageReason.NotFree,
+                    $"handed out, but pfn {AbsolutePfn(p):x} inside the chunk is {DescribePage(p)}");
+            }
+        }
     }
 
     /// <summary>

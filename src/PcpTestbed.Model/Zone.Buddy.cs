@@ -54,6 +54,11 @@ public sealed partial class Zone
     public void MoveToFreeList(int pfn, int order, MigrateType oldMt, MigrateType newMt)
     {
         AssertLocked();
+        if (Checked)
+        {
+            CheckFreeListPage(pfn, order, oldMt);
+        }
+
         ref var page = ref Pages[pfn];
         PageList.Remove(Pages, ref _freeList[order * MigrateTypes.Count + (int)oldMt], pfn);
         PageList.AddTail(Pages, ref _freeList[order * MigrateTypes.Count + (int)newMt], pfn);
@@ -69,6 +74,11 @@ public sealed partial class Zone
     public void DelFromFreeListNoAccount(int pfn, int order, MigrateType mt)
     {
         AssertLocked();
+        if (Checked)
+        {
+            CheckFreeListPage(pfn, order, mt);
+        }
+
         PageList.Remove(Pages, ref _freeList[order * MigrateTypes.Count + (int)mt], pfn);
         ref var page = ref Pages[pfn];
         page.State = PageState.InFlight;

@@ -81,6 +81,7 @@ public sealed partial class Zone
 
     private void SetOwnerWord(int block, int owner)
     {
+        AssertLocked();
         ref var word = ref Blocks[block].Word;
         while (true)
         {

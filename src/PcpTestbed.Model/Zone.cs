@@ -18,6 +18,8 @@ namespace PcpTestbed.Model;
 /// </summary>
 public sealed partial class Zone
 {
+    private static readonly IZoneSeam Unattached = new UnattachedSeam();
+
     private readonly ListHead[] _freeList; // free_area[order].free_list[mt] at [order * MigrateTypes.Count + mt]; guarded by zone->lock
     private readonly long[] _nrFree; // free_area[order].nr_free; guarded by zone->lock
 
@@ -38,6 +40,9 @@ public sealed partial class Zone
     private int _flags; // ZoneFlags, set and cleared atomically
     private Watermarks _watermarks;
     private WorkTally _work; // guarded by zone->lock
+
+    // The execution seam, for lockdep checks and page checks; null when the execution checks nothing (the OS-thread hot path).
+    private IZoneSeam? _seam = Unattached;
 
     public Zone(int presentPages, long managedPages, Watermarks watermarks, int startPfn = 0, string name = "Normal")
     {
@@ -93,8 +98,13 @@ public sealed partial class Zone
     /// <summary>zone->lock.</summary>
     public ref EmuSpinLock Lock => ref _lock.Value;
 
-    /// <summary>Checks lockdep_assert_held() on zone->lock in the buddy functions. On by default.</summary>
-    public bool Lockdep { get; set; } = true;
+    /// <summary>
+    /// Whether the zone runs lockdep's checks (zone->lock held by the current CPU in every function that needs it) and
+    /// check_new_page()'s (a page handed out or taken off a free list is in the state that list implies), as a kernel
+    /// with CONFIG_PROVE_LOCKING and CONFIG_DEBUG_VM does. True until an allocator over an execution that checks
+    /// nothing attaches (<see cref="AttachSeam"/>).
+    /// </summary>
+    public bool Checked => _seam != null;
 
     /// <summary>
     /// The work done under zone->lock so far (free-list operations, merge steps, pages walked), for the virtual-time
@@ -147,9 +157,10 @@ public sealed partial class Zone
         return Pageblock.MigrateTypeOf(Volatile.Read(ref Blocks[pfn >> PageAlloc.PageblockOrder].Word));
     }
 
-    /// <summary>set_pageblock_migratetype(). Keeps the owner bits that share the word.</summary>
+    /// <summary>set_pageblock_migratetype(), under zone->lock. Keeps the owner bits that share the word.</summary>
     public void SetPageblockMigratetype(int pfn, MigrateType mt)
     {
+        AssertLocked();
         ref var word = ref Blocks[pfn >> PageAlloc.PageblockOrder].Word;
         while (true)
         {
@@ -196,16 +207,37 @@ public sealed partial class Zone
         return rel >= 0 && rel < PresentPages ? (int)rel : -1;
     }
 
+    /// <summary>
+    /// Connects the zone to the execution an allocator runs it on: its lockdep and page checks go through
+    /// <paramref name="seam"/> from now on, or are off when it is null. A zone no allocator has attached to runs
+    /// on no CPU (being built, or in a rule test of the zone alone): its checks ask only that somebody holds zone->lock.
+    /// </summary>
+    public void AttachSeam(IZoneSeam? seam) => _seam = seam;
+
+    /// <summary>lockdep_assert_held(&amp;zone->lock): the current CPU holds it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void AssertLocked([CallerMemberName] string caller = "")
     {
-        if (Lockdep && _lock.Value.State == 0)
-        {
-            ThrowNotLocked(caller);
-        }
+        _seam?.AssertHeld(ref _lock.Value, caller);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void ThrowNotLocked(string caller) =>
-        throw new LockdepException($"lockdep_assert_held(&zone->lock) failed in {caller}");
+    /// <summary>The checks of a zone that runs on no CPU yet: somebody holds the lock; no scheduling points.</summary>
+    private sealed class UnattachedSeam : IZoneSeam
+    {
+        public void AssertHeld(ref EmuSpinLock l, string where)
+        {
+            if (l.State == 0)
+            {
+                throw new LockdepException(LockdepReports.NotHeld(l, -1, where));
+            }
+        }
+
+        public void SharedRead(SharedLocation location, AccessSite site)
+        {
+        }
+
+        public void SharedWrite(SharedLocation location, AccessSite site)
+        {
+        }
+    }
 }

@@ -59,7 +59,31 @@ public sealed class BadTraceFileTests : ControlledTest
 
     [Fact]
     public void Another_format_version_is_refused() =>
-        AssertRefused(Mutate(o => o["formatVersion"] = 2), "formatVersion 2");
+        AssertRefused(Mutate(o => o["formatVersion"] = 3), "formatVersion 3");
+
+    [Fact]
+    public void A_version_1_trace_is_refused_with_the_reason() =>
+        AssertRefused(Mutate(o => o["formatVersion"] = 1), "formatVersion 1; this build reads version 2 only (version 1 was written before");
+
+    [Fact]
+    public void An_unknown_elided_lock_is_refused() =>
+        AssertRefused(Mutate(o => o["elidedLock"] = "zone->lock@no_such_site"), "unknown elided lock 'zone->lock@no_such_site'");
+
+    [Fact]
+    public void A_lock_order_entry_naming_an_unknown_site_is_refused() =>
+        AssertRefused(Mutate(o => o["lockOrderBefore"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+        {
+            ["outer"] = "pcp->lock", ["outerSite"] = "nowhere", ["inner"] = "zone->lock", ["innerSite"] = "rmqueue_bulk",
+            ["cpu"] = 0, ["iteration"] = 1, ["count"] = 1,
+        })), "lockOrderBefore entry naming an unknown lock class or site");
+
+    [Fact]
+    public void A_lock_order_that_is_not_a_list_of_nestings_is_refused() =>
+        AssertRefused(Mutate(o => o["lockOrderBefore"] = new JsonArray((JsonNode?)null)), "field 'lockOrderBefore' should be an array of objects");
+
+    [Fact]
+    public void Parameters_that_are_not_an_object_of_strings_are_refused() =>
+        AssertRefused(Mutate(o => o["configuration"]!["parameters"] = null), "field 'configuration.parameters' should be an object of strings");
 
     [Fact]
     public void A_file_without_a_format_version_is_refused() =>

@@ -5,16 +5,48 @@ using PcpTestbed.Model.Sync;
 namespace PcpTestbed.Coyote.Tests;
 
 /// <summary>
-/// The engine turns a deadlock, a leaked lock and an operation that spins forever into failures that name the
-/// CPUs, locks and call sites, under every strategy (PCT included: waiters park, so they never starve a holder).
+/// The engine turns a lock-order inversion, a deadlock, a leaked lock and an operation that spins forever into
+/// failures that name the CPUs, locks and call sites, under every strategy (PCT included: waiters park, so they
+/// never starve a holder).
 /// </summary>
 public sealed class EngineLivenessTests : ControlledTest
 {
     [Theory]
     [MemberData(nameof(AllStrategies))]
-    public void A_lock_order_inversion_is_reported_as_an_operation_that_never_completes(SchedulingStrategy strategy)
+    public void A_lock_order_inversion_is_reported_by_lockdep_with_both_orders_sites_deadlock_or_not(SchedulingStrategy strategy)
     {
         var r = ExploreOwn(new LockScenario(LockScenario.Kind.Inversion), strategy, 300);
+
+        Assert.True(r.BugFound, Describe(r));
+        Assert.Equal(1, r.FirstBugIteration);
+        Assert.Equal(Violations.Lockdep, r.Invariant);
+        Assert.StartsWith("[lockdep] possible circular locking dependency detected: CPU", r.Violation);
+        Assert.Contains("but the reverse order was seen before: CPU", r.Violation);
+        Assert.Contains("pcp->lock", r.Violation);
+        Assert.Contains("zone->lock", r.Violation);
+        Assert.Contains("at drain_pages_zone", r.Violation);
+        Assert.Contains("at free_pcppages_bulk", r.Violation);
+    }
+
+    [Fact]
+    public void An_inversion_between_two_iterations_is_reported_in_the_second()
+    {
+        var r = ExploreOwn(new LockScenario(LockScenario.Kind.InversionAcrossIterations), SchedulingStrategy.Random, 10);
+
+        Assert.True(r.BugFound, Describe(r));
+        Assert.Equal(2, r.FirstBugIteration);
+        Assert.StartsWith("[lockdep] possible circular locking dependency detected: CPU 0 takes pcp->lock#0 at drain_pages_zone " +
+                          "while holding zone->lock taken at free_pcppages_bulk, but the reverse order was seen before: CPU 0 took zone->lock " +
+                          "at free_pcppages_bulk while holding pcp->lock taken at drain_pages_zone", r.Violation);
+        Assert.Contains(r.LockOrder, e => e is { Outer: "pcp->lock", Inner: "zone->lock", OuterSite: "drain_pages_zone", InnerSite: "free_pcppages_bulk" });
+    }
+
+    [Theory]
+    [MemberData(nameof(AllStrategies))]
+    public void A_deadlock_is_reported_as_an_operation_that_never_completes(SchedulingStrategy strategy)
+    {
+        // Lockdep's order check would report the inversion before any CPU waits; without it the wait-for chain finds the cycle.
+        var r = ExploreOwn(new LockScenario(LockScenario.Kind.Inversion), strategy, 300, checkLockOrder: false);
 
         Assert.True(r.BugFound, Describe(r));
         Assert.Equal(Violations.Liveness, r.Invariant);
@@ -22,6 +54,28 @@ public sealed class EngineLivenessTests : ControlledTest
         Assert.Contains("(a deadlock)", r.Violation);
         Assert.Contains("pcp->lock#0", r.Violation);
         Assert.Contains("zone->lock", r.Violation);
+    }
+
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public void Two_pcp_locks_taken_with_spin_lock_are_possible_recursive_locking(SchedulingStrategy strategy)
+    {
+        var r = ExploreOwn(new LockScenario(LockScenario.Kind.TwoPcpLocks), strategy, 10);
+
+        Assert.True(r.BugFound, Describe(r));
+        Assert.Equal(1, r.FirstBugIteration);
+        Assert.Equal("[lockdep] possible recursive locking detected: CPU 0 takes pcp->lock#1 at drain_pages_zone while holding pcp->lock#0 " +
+                     "taken at rmqueue_pcplist (same class, no nesting annotation)", r.Violation);
+    }
+
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public void A_second_pcp_lock_taken_with_trylock_is_allowed_as_in_lockdep(SchedulingStrategy strategy)
+    {
+        var r = ExploreOwn(new LockScenario(LockScenario.Kind.PcpTrylockNested), strategy, 20);
+
+        Assert.False(r.BugFound, Describe(r));
+        Assert.Empty(r.LockOrder);
     }
 
     [Theory]
@@ -56,7 +110,7 @@ public sealed class EngineLivenessTests : ControlledTest
         Assert.Contains("operation never completes: CPU 0 took", r.Violation);
     }
 
-    private static ExploreResult ExploreOwn(Scenario scenario, SchedulingStrategy strategy, int iterations) =>
+    private static ExploreResult ExploreOwn(Scenario scenario, SchedulingStrategy strategy, int iterations, bool checkLockOrder = true) =>
         Explorer.Explore(scenario, new ExploreOptions
         {
             Scenario = scenario.Name,
@@ -65,17 +119,23 @@ public sealed class EngineLivenessTests : ControlledTest
             Strategy = strategy,
             Seed = TestBudgets.Seed,
             TraceDirectory = TraceDirectory,
+            CheckLockOrder = checkLockOrder,
         });
 
     /// <summary>Scenarios that misuse the seam's locks directly, to check what the engine reports.</summary>
     private sealed class LockScenario(LockScenario.Kind kind) : Scenario
     {
+        private int _iterations; // InversionAcrossIterations: odd iterations take one order, even ones the other
+
         public enum Kind
         {
             Inversion,
+            InversionAcrossIterations,
             Ordered,
             Leak,
             Livelock,
+            TwoPcpLocks,
+            PcpTrylockNested,
         }
 
         public override string Name => $"engine-{kind.ToString().ToLowerInvariant()}";
@@ -86,11 +146,12 @@ public sealed class EngineLivenessTests : ControlledTest
 
         public override ScenarioConfig Configure(DesignKind design) => new() { Cpus = 2, Zone = "8M" };
 
-        public override ScenarioIteration Start(ScenarioRun run) => new Iteration(run, kind);
+        public override ScenarioIteration Start(ScenarioRun run) => new Iteration(run, kind, ++_iterations);
 
-        private sealed class Iteration(ScenarioRun run, Kind kind) : ScenarioIteration(run)
+        private sealed class Iteration(ScenarioRun run, Kind kind, int number) : ScenarioIteration(run)
         {
             private EmuSpinLock _pcp = new(LockClass.Pcp, 0); // do not make readonly: a CAS target
+            private EmuSpinLock _pcp1 = new(LockClass.Pcp, 1);
             private EmuSpinLock _zone = new(LockClass.Zone, 0);
             private int _flag; // nobody sets it: the waiter spins forever
 
@@ -104,19 +165,48 @@ public sealed class EngineLivenessTests : ControlledTest
             {
                 Kind.Inversion => [new(0, "pcp then zone", () => Both(0, zoneFirst: false)), new(1, "zone then pcp", () => Both(1, zoneFirst: true))],
                 Kind.Ordered => [new(0, "pcp then zone", () => Both(0, zoneFirst: false)), new(1, "pcp then zone", () => Both(1, zoneFirst: false))],
+                Kind.InversionAcrossIterations =>
+                [
+                    new(0, "one order per iteration", () => Both(0, zoneFirst: number % 2 == 0)),
+                ],
                 Kind.Leak => [new(0, "returns holding zone->lock", () => Run.Do(0, "leak", () => Run.Execution.Lock(ref _zone, 0, LockSite.Refill)))],
+                Kind.TwoPcpLocks => [new(0, "two pcp->locks with spin_lock", () => TwoPcp(0, trylock: false))],
+                Kind.PcpTrylockNested => [new(0, "a second pcp->lock with trylock", () => TwoPcp(0, trylock: true)), new(1, "the same", () => TwoPcp(1, trylock: true))],
                 _ =>
                 [
                     new(0, "waits for a flag nobody sets", () => Run.Do(0, "wait for the flag", () =>
                     {
                         while (Volatile.Read(ref _flag) == 0)
                         {
-                            Run.Execution.Interleave();
+                            Run.Execution.SharedRead(SharedLocation.Scenario(0), AccessSite.Scenario);
                         }
                     })),
-                    new(1, "does something else", () => Run.Do(1, "nothing", () => Run.Execution.Interleave())),
+                    new(1, "does something else", () => Run.Do(1, "nothing", () => Run.Execution.SharedRead(SharedLocation.Scenario(0), AccessSite.Scenario))),
                 ],
             };
+
+            private void TwoPcp(int cpu, bool trylock) => Run.Do(cpu, "take two pcp->locks", () =>
+            {
+                var x = Run.Execution;
+                ref var first = ref cpu == 0 ? ref _pcp : ref _pcp1;
+                ref var second = ref cpu == 0 ? ref _pcp1 : ref _pcp;
+                if (!x.TryLock(ref first, cpu, LockSite.PcpAlloc))
+                {
+                    return;
+                }
+
+                if (!trylock)
+                {
+                    x.Lock(ref second, cpu, LockSite.PcpDrain);
+                    x.Unlock(ref second, cpu);
+                }
+                else if (x.TryLock(ref second, cpu, LockSite.PcpDrain))
+                {
+                    x.Unlock(ref second, cpu);
+                }
+
+                x.Unlock(ref first, cpu);
+            });
 
             private void Both(int cpu, bool zoneFirst) => Run.Do(cpu, "take both locks", () =>
             {

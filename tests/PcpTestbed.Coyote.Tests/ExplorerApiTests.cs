@@ -24,6 +24,27 @@ public sealed class ExplorerApiTests : ControlledTest
     }
 
     [Fact]
+    public void Partial_order_sampling_finds_a_catalogued_bug_and_its_trace_replays_with_it()
+    {
+        var r = Explorer.Explore(new ExploreOptions
+        {
+            Scenario = "remote-free-vs-drain",
+            Design = DesignKind.Pageblock,
+            Bugs = InjectedBug.RemoteCountUpdateOutsideLock,
+            Iterations = Catalog.DefaultBugIterations,
+            Seed = TestBudgets.Seed,
+            PartialOrderSampling = true,
+            TraceDirectory = TraceDirectory,
+        });
+
+        Assert.True(r.BugFound, Describe(r));
+        Assert.True(TraceFile.Load(r.TracePath!).PartialOrderSampling);
+        var replay = Replayer.Replay(r.TracePath!);
+        Assert.True(replay.Reproduced, $"expected '{r.Violation}', replay gave '{replay.Violation ?? "no bug"}'");
+        Assert.Equal(r.Steps, replay.Steps);
+    }
+
+    [Fact]
     public void A_clean_run_reports_its_iterations_and_rate_and_writes_no_trace()
     {
         var reports = new List<ExploreProgress>();

@@ -42,14 +42,24 @@ internal readonly struct CheckThenSetExecution : IExecution
 
     public void Unlock(ref EmuSpinLock l, int cpu) => Volatile.Write(ref l.State, 0);
 
-    public void Interleave()
+    public bool Lockdep => false;
+
+    public void SharedRead(SharedLocation location, AccessSite site)
     {
     }
 
-    public int CompareExchange(ref int location, int value, int comparand) =>
-        Interlocked.CompareExchange(ref location, value, comparand);
+    public void SharedWrite(SharedLocation location, AccessSite site)
+    {
+    }
 
-    public int Exchange(ref int location, int value) => Interlocked.Exchange(ref location, value);
+    public int CompareExchange(ref int target, int value, int comparand, SharedLocation location, AccessSite site) =>
+        Interlocked.CompareExchange(ref target, value, comparand);
+
+    public int Exchange(ref int target, int value, SharedLocation location, AccessSite site) => Interlocked.Exchange(ref target, value);
+
+    public void AssertHeld(ref EmuSpinLock l, string where)
+    {
+    }
 
     public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1)
     {

@@ -159,7 +159,10 @@ public class AuditorTests
     public void A_highatomic_block_that_is_not_counted_breaks_the_highatomic_rule()
     {
         var zone = AllAllocated(Blocks(128, MigrateType.Movable), startPfn: Start);
-        zone.SetPageblockMigratetype(5 * Block, MigrateType.HighAtomic);
+        using (zone.Locked())
+        {
+            zone.SetPageblockMigratetype(5 * Block, MigrateType.HighAtomic);
+        }
 
         var v = Reported(zone, AuditRule.Highatomic, "nr_reserved_highatomic is 0, the zone has 1 HIGHATOMIC blocks");
 

@@ -191,6 +191,8 @@ public class MergeTests
                 zone.Pages[p] = default;
             }
 
+            // As a chunk taken off a free list is, so that prep_new_page()'s checks pass.
+            zone.Pages[0] = new Page { State = PageState.InFlight, Order = PageAlloc.MaxPageOrder };
             zone.PrepNewPage(0, PageAlloc.MaxPageOrder, MigrateType.Movable);
         }
 

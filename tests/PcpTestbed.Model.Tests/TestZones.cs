@@ -20,9 +20,12 @@ internal static class TestZones
     {
         var present = blockTypes.Length * Block;
         var zone = new Zone(present, present, watermarks ?? ZoneFormulas.DefaultWatermarks(present), startPfn);
-        for (var b = 0; b < blockTypes.Length; b++)
+        using (zone.Locked())
         {
-            zone.SetPageblockMigratetype(b * Block, blockTypes[b]);
+            for (var b = 0; b < blockTypes.Length; b++)
+            {
+                zone.SetPageblockMigratetype(b * Block, blockTypes[b]);
+            }
         }
 
         for (var p = 0; p < present; p++)

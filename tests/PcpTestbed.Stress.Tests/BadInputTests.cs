@@ -62,6 +62,7 @@ public class BadInputTests
             { ["explore", "--scenario", "lockfree-remote-list", "--design", "mainline"], "scenario lockfree-remote-list runs on pageblock-lockfree" },
             { ["explore", "--iterations", "10"], "explore needs --scenario" },
             { ["explore", "--scenario", "trylock-failures", "--iterations", "0"], "--iterations '0'" },
+            { ["explore", "--scenario", "trylock-failures", "--elide", "zone->lock@nowhere"], "--elide 'zone->lock@nowhere': unknown lock site" },
             { ["replay", "/no/such/trace.json"], "cannot be read" },
             { ["replay", damaged], "not valid JSON" },
             { ["replay", foreign], "trace file" },

@@ -48,6 +48,51 @@ public class CoyoteVerbTests
     }
 
     [Fact]
+    public void Run_with_lockdep_reports_the_lock_order_in_its_json_and_without_it_has_none()
+    {
+        var (outcome, doc) = Shell.RunJson(0, "run", "--design", "pageblock", "--workload", "mixed", "--cpus", "2", "--ops", "3000",
+            "--zone-size", "64M", "--lockdep", "--quiet");
+        var lockdep = doc.GetProperty("lockdep");
+        Assert.Equal(0, lockdep.GetProperty("reports").GetInt64());
+        Assert.Contains(lockdep.GetProperty("order").EnumerateArray(),
+            e => e.GetProperty("outer").GetString() == "pcp->lock" && e.GetProperty("inner").GetString() == "zone->lock");
+        Assert.Contains("lockdep: 0 reports; lock order: pcp->lock at", outcome.Out);
+
+        var (_, plain) = Shell.RunJson(0, "run", "--design", "pageblock", "--workload", "mixed", "--cpus", "2", "--ops", "3000", "--zone-size", "64M", "--quiet");
+        Assert.False(plain.TryGetProperty("lockdep", out _), "a run without --lockdep reports lockdep");
+    }
+
+    [Fact]
+    public void Explore_json_has_coverage_and_the_lock_order_and_coverage_prints_the_tables()
+    {
+        var (outcome, doc) = Shell.RunJson(0, "explore", "--scenario", "drain-all-vs-alloc", "--design", "mainline", "--iterations", "20", "--coverage", "--quiet");
+
+        var coverage = doc.GetProperty("coverage");
+        Assert.Contains(coverage.GetProperty("sites").EnumerateArray(), s => s.GetProperty("site").GetString() == "lock:drain_pages_zone" && s.GetProperty("count").GetInt64() > 0);
+        Assert.True(coverage.GetProperty("pairs").GetArrayLength() > 0, "no site pairs");
+        Assert.Contains(coverage.GetProperty("unreached").EnumerateArray(), s => s.GetString() == "remote_free_push:cmpxchg_head");
+        Assert.Contains(coverage.GetProperty("locks").EnumerateArray(), l => l.GetProperty("lock").GetString() == "zone->lock");
+        Assert.Contains(doc.GetProperty("lockOrder").EnumerateArray(), e => e.GetProperty("outer").GetString() == "pcp->lock" && e.GetProperty("inner").GetString() == "zone->lock");
+        Assert.Equal(JsonValueKind.Null, doc.GetProperty("elision").ValueKind);
+        Assert.Contains("scheduling-point sites reached", outcome.Out);
+        Assert.Contains("never reached", outcome.Out);
+        Assert.Contains("lock order: pcp->lock at", outcome.Out);
+    }
+
+    [Fact]
+    public void Explore_with_an_elided_lock_finds_the_missing_lock_and_replay_reproduces_it()
+    {
+        var trace = TempFiles.New(".trace.json");
+        var (_, doc) = Shell.RunJson(3, "explore", "--scenario", "remote-free-vs-drain", "--design", "pageblock", "--elide", "pcp->lock@free_unref_page:remote",
+            "--iterations", "300", "--trace-out", trace, "--quiet");
+
+        Assert.Equal("pcp->lock@free_unref_page:remote", doc.GetProperty("elision").GetString());
+        Assert.Equal("pcp->lock@free_unref_page:remote", System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(trace))!["elidedLock"]!.GetValue<string>());
+        var (_, replay) = Shell.RunJson(0, "replay", trace);
+        Assert.True(replay.GetProperty("reproduced").GetBoolean());
+    }
+
+    [Fact]
     public void A_trace_whose_violation_is_not_reproduced_exits_3()
     {
         var trace = TempFiles.New(".trace.json");

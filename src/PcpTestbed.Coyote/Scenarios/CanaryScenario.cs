@@ -1,4 +1,5 @@
 using PcpTestbed.Designs;
+using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Coyote.Scenarios;
 
@@ -42,7 +43,7 @@ internal sealed class CanaryScenario : Scenario
         private void Increment(int cpu) => Run.Do(cpu, "counter++ (read, racy access, write)", () =>
         {
             var seen = _counter;
-            Run.Execution.Interleave();
+            Run.Execution.SharedRead(SharedLocation.Scenario(0), AccessSite.Scenario);
             _counter = seen + 1;
         });
     }

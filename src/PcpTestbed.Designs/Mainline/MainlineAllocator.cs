@@ -32,7 +32,7 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
                 return -1;
             }
 
-            return TakeFromPcpUnlocked(ref pcp, order, mt);
+            return TakeFromPcpUnlocked(cpu, ref pcp, order, mt);
         }
 
         // An allocation shortens the next bulk free (see nr_pcp_free()).
@@ -60,27 +60,27 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
         }
 
         var pfn = list.First;
-        PcpListRemove(ref list, pfn);
+        PcpListRemove(cpu, ref list, pfn);
         pcp.Count -= 1 << order;
         _exec.Unlock(ref pcp.Lock, cpu);
         return pfn;
     }
 
     // The injected bug's path: the list is used as if the lock were held.
-    private int TakeFromPcpUnlocked(ref PerCpuPages pcp, int order, MigrateType mt)
+    private int TakeFromPcpUnlocked(int cpu, ref PerCpuPages pcp, int order, MigrateType mt)
     {
         ref var list = ref pcp.Lists[PageAlloc.OrderToPindex(mt, order)];
-        _exec.Interleave();
+        _exec.SharedRead(SharedLocation.PcpLists(cpu), AccessSite.BugUnlockedListRead);
         var pfn = list.First;
         if (pfn < 0)
         {
             return -1;
         }
 
-        _exec.Interleave();
-        PcpListRemove(ref list, pfn);
+        _exec.SharedWrite(SharedLocation.PcpLists(cpu), AccessSite.BugUnlockedListTake);
+        PcpListRemove(cpu, ref list, pfn);
         var count = pcp.Count;
-        _exec.Interleave();
+        _exec.SharedWrite(SharedLocation.PcpCount(cpu), AccessSite.BugUnlockedCountWrite);
         pcp.Count = count - (1 << order);
         return pfn;
     }
@@ -116,7 +116,7 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
     /// </summary>
     protected override void FreeUnrefPage(int cpu, int pfn, int order)
     {
-        _exec.Interleave();
+        _exec.SharedRead(SharedLocation.PageblockOf(pfn), AccessSite.FreeMigratetype);
         var mt = _zone.GetPageblockMigratetype(pfn);
         if ((int)mt >= MigrateTypes.PcpTypes)
         {
@@ -160,7 +160,7 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
         {
             var pfn = pfns[i];
             var order = orders[i];
-            _exec.Interleave();
+            _exec.SharedRead(SharedLocation.PageblockOf(pfn), AccessSite.FreeBatchMigratetype);
             var mt = _zone.GetPageblockMigratetype(pfn);
             if (!locked || mt == MigrateType.Isolate)
             {
@@ -284,7 +284,7 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
                 var mt = _zone.GetPageblockMigratetype(pfn);
 
                 // Must unlink before the buddy code touches the page's links.
-                PcpListRemove(ref list, pfn);
+                PcpListRemove(target, ref list, pfn);
                 count -= nrPages;
                 pcp.Count -= nrPages;
                 st.BulkFreedPages += nrPages;

@@ -48,7 +48,7 @@ public sealed partial class PageblockAllocator<TExec>
             {
                 var pfn = list.Last;
                 var mt = _zone.GetPageblockMigratetype(pfn);
-                PcpListRemove(ref list, pfn);
+                PcpListRemove(target, ref list, pfn);
                 count -= 1 << order;
                 pcp.Count -= 1 << order;
                 st.BulkFreedPages += 1L << order;
@@ -87,8 +87,8 @@ public sealed partial class PageblockAllocator<TExec>
                             next = PageList.Next(_pages, buddy);
                         }
 
-                        PcpListRemove(ref pcp.Lists[_pages[buddy].Tag], buddy);
-                        PcpListRemove(ref pcp.Lists[index], p);
+                        PcpListRemove(target, ref pcp.Lists[_pages[buddy].Tag], buddy);
+                        PcpListRemove(target, ref pcp.Lists[index], p);
                         var head = Math.Min(p, buddy);
                         _pages[Math.Max(p, buddy)].State = PageState.Tail;
                         var up = ListIndex((MigrateType)mt, order + 1);

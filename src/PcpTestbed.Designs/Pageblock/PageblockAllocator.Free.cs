@@ -21,7 +21,7 @@ public sealed partial class PageblockAllocator<TExec>
         ref var st = ref _stats[cpu];
 
         // The block's type and owner share one word: one racy load, as the RFC's pageblock_data intends.
-        _exec.Interleave();
+        _exec.SharedRead(SharedLocation.PageblockOf(pfn), AccessSite.FreeBlockOwner);
         var (blockMt, owner) = _zone.GetPageblockTypeAndOwner(pfn);
         if (blockMt == MigrateType.Isolate)
         {
@@ -48,7 +48,7 @@ public sealed partial class PageblockAllocator<TExec>
 
                 // The owner died and closed its list: its blocks were released, read the owner again.
                 st.RemoteFreeReroutes++;
-                _exec.Interleave();
+                _exec.SharedRead(SharedLocation.PageblockOf(pfn), AccessSite.FreeOwnerReread);
                 owner = _zone.GetPageblockOwner(pfn);
                 continue;
             }
@@ -101,7 +101,7 @@ public sealed partial class PageblockAllocator<TExec>
         for (var i = 0; i < pfns.Length; i++)
         {
             // One racy load of each block's type and owner, as the single free reads it.
-            _exec.Interleave();
+            _exec.SharedRead(SharedLocation.PageblockOf(pfns[i]), AccessSite.FreeBatchBlockOwner);
             (types[i], owners[i]) = _zone.GetPageblockTypeAndOwner(pfns[i]);
             if (types[i] == MigrateType.Isolate)
             {
@@ -251,7 +251,7 @@ public sealed partial class PageblockAllocator<TExec>
             return true;
         }
 
-        _exec.Interleave();
+        _exec.SharedRead(SharedLocation.PageblockOf(pfn), AccessSite.FreeOwnerRecheck);
         now = _zone.GetPageblockOwner(pfn);
         return now == owner;
     }
@@ -274,7 +274,7 @@ public sealed partial class PageblockAllocator<TExec>
             {
                 _exec.Unlock(ref pcp.Lock, cpu);
                 var count = pcp.Count;
-                _exec.Interleave();
+                _exec.SharedWrite(SharedLocation.PcpCount(target), AccessSite.BugRemoteCountWrite);
                 pcp.Count = count + (1 << order);
                 return false;
             }

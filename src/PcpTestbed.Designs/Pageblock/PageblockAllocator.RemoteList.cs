@@ -25,18 +25,18 @@ public sealed partial class PageblockAllocator<TExec>
         if (Has(InjectedBug.RemotePushStateBeforeTag))
         {
             page.State = PageState.PcpBuddy;
-            _exec.Interleave();
+            _exec.SharedWrite(SharedLocation.Page(pfn), AccessSite.BugPushStateBeforeTag);
         }
 
         page.Tag = RemotePendingTag;
         page.Flags = (byte)PcpPageFlags.RoutedFree;
-        _exec.Interleave();
+        _exec.SharedWrite(SharedLocation.Page(pfn), AccessSite.RemotePushPublish);
         page.PublishState(PageState.PcpBuddy);
 
         ref var head = ref _pcps[owner].RemoteFreeHead;
         for (var attempt = 0; attempt < MaxPushAttempts; attempt++)
         {
-            _exec.Interleave();
+            _exec.SharedRead(SharedLocation.RemoteFreeHead(owner), AccessSite.RemotePushReadHead);
             var old = Volatile.Read(ref head);
             if (old == PerCpuPages.RemoteListClosed)
             {
@@ -47,7 +47,7 @@ public sealed partial class PageblockAllocator<TExec>
             PageList.SetStackNext(_pages, pfn, old);
 
             // Publishes the page (its fields were written above) as the new head.
-            if (_exec.CompareExchange(ref head, pfn + 1, old) == old)
+            if (_exec.CompareExchange(ref head, pfn + 1, old, SharedLocation.RemoteFreeHead(owner), AccessSite.RemotePushCmpxchg) == old)
             {
                 return true;
             }
@@ -89,7 +89,7 @@ public sealed partial class PageblockAllocator<TExec>
             return;
         }
 
-        _exec.Interleave();
+        _exec.SharedRead(SharedLocation.RemoteFreeHead(target), AccessSite.RemoteTakeReadHead);
         if (Volatile.Read(ref pcp.RemoteFreeHead) <= 0)
         {
             return; // empty, or closed
@@ -99,13 +99,13 @@ public sealed partial class PageblockAllocator<TExec>
         if (Has(InjectedBug.RemoteListTakeNotAtomic))
         {
             link = Volatile.Read(ref pcp.RemoteFreeHead);
-            _exec.Interleave();
+            _exec.SharedWrite(SharedLocation.RemoteFreeHead(target), AccessSite.BugRemoteTakeStore);
             Volatile.Write(ref pcp.RemoteFreeHead, 0);
         }
         else
         {
             // Reserves every pushed page at once; pushes after this start a new list.
-            link = _exec.Exchange(ref pcp.RemoteFreeHead, 0);
+            link = _exec.Exchange(ref pcp.RemoteFreeHead, 0, SharedLocation.RemoteFreeHead(target), AccessSite.RemoteTakeExchange);
         }
 
         AbsorbRemoteFrees(target, ref pcp, link);

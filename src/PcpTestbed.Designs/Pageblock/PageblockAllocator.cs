@@ -98,7 +98,7 @@ public sealed partial class PageblockAllocator<TExec> : PageAllocator<TExec> whe
 
             var pfn = list.First;
             var state = _pages[pfn].State;
-            PcpListRemove(ref list, pfn);
+            PcpListRemove(cpu, ref list, pfn);
             for (var h = o - 1; h >= order; h--)
             {
                 var index = ListIndex(mt, h);
@@ -163,7 +163,8 @@ public sealed partial class PageblockAllocator<TExec> : PageAllocator<TExec> whe
         if (_lockFree && !Has(InjectedBug.RemoteListNotClosedOnOffline))
         {
             // Later pushes see the list closed and route again (the owner is gone by then).
-            AbsorbRemoteFrees(deadCpu, ref pcp, _exec.Exchange(ref pcp.RemoteFreeHead, PerCpuPages.RemoteListClosed));
+            AbsorbRemoteFrees(deadCpu, ref pcp,
+                _exec.Exchange(ref pcp.RemoteFreeHead, PerCpuPages.RemoteListClosed, SharedLocation.RemoteFreeHead(deadCpu), AccessSite.RemoteListClose));
         }
         else
         {
@@ -184,7 +185,7 @@ public sealed partial class PageblockAllocator<TExec> : PageAllocator<TExec> whe
         if (_lockFree)
         {
             // Reopens the remote-free list for pushes.
-            _exec.Exchange(ref pcp.RemoteFreeHead, 0);
+            _exec.Exchange(ref pcp.RemoteFreeHead, 0, SharedLocation.RemoteFreeHead(cpu), AccessSite.RemoteListOpen);
         }
     }
 }

@@ -114,15 +114,28 @@ public readonly struct OsExecution<TProbe> : IExecution
         Volatile.Write(ref l.State, 0);
     }
 
+    /// <summary>Lock checks need the lockdep execution around this one (<see cref="PcpTestbed.Execution.Lockdep.LockdepExecution{TExec}"/>).</summary>
+    public bool Lockdep => false;
+
     /// <summary>Nothing to do on OS threads: the hardware interleaves for real.</summary>
-    public void Interleave()
+    public void SharedRead(SharedLocation location, AccessSite site)
     {
     }
 
-    public int CompareExchange(ref int location, int value, int comparand) =>
-        Interlocked.CompareExchange(ref location, value, comparand);
+    /// <summary>Nothing to do on OS threads: the hardware interleaves for real.</summary>
+    public void SharedWrite(SharedLocation location, AccessSite site)
+    {
+    }
 
-    public int Exchange(ref int location, int value) => Interlocked.Exchange(ref location, value);
+    public int CompareExchange(ref int target, int value, int comparand, SharedLocation location, AccessSite site) =>
+        Interlocked.CompareExchange(ref target, value, comparand);
+
+    public int Exchange(ref int target, int value, SharedLocation location, AccessSite site) => Interlocked.Exchange(ref target, value);
+
+    /// <summary>Unchecked on bare OS threads; <see cref="PcpTestbed.Execution.Lockdep.LockdepExecution{TExec}"/> checks it.</summary>
+    public void AssertHeld(ref EmuSpinLock l, string where)
+    {
+    }
 
     public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1)
     {

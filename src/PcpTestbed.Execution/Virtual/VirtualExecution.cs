@@ -32,29 +32,40 @@ public readonly struct VirtualExecution<TProbe> : IExecution
 
     public void Unlock(ref EmuSpinLock l, int cpu) => _machine.Unlock(ref l, cpu, _probe);
 
-    /// <summary>Racy reads cost nothing: steps are atomic, so no other CPU can run here.</summary>
-    public void Interleave()
+    /// <summary>Racy reads and writes cost nothing: steps are atomic, so no other CPU can run here.</summary>
+    public void SharedRead(SharedLocation location, AccessSite site)
     {
     }
 
-    public int CompareExchange(ref int location, int value, int comparand)
+    public void SharedWrite(SharedLocation location, AccessSite site)
+    {
+    }
+
+    public int CompareExchange(ref int target, int value, int comparand, SharedLocation location, AccessSite site)
     {
         _machine.Atomic();
-        var old = location;
+        var old = target;
         if (old == comparand)
         {
-            location = value;
+            target = value;
         }
 
         return old;
     }
 
-    public int Exchange(ref int location, int value)
+    public int Exchange(ref int target, int value, SharedLocation location, AccessSite site)
     {
         _machine.Atomic();
-        var old = location;
-        location = value;
+        var old = target;
+        target = value;
         return old;
+    }
+
+    /// <summary>The engine checks lock discipline in its own terms (a step releases its locks); lockdep is the OS threads' and Coyote's.</summary>
+    public bool Lockdep => false;
+
+    public void AssertHeld(ref EmuSpinLock l, string where)
+    {
     }
 
     public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1) => _machine.OpBegin(cpu, op, arg0);

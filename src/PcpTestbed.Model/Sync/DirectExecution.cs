@@ -4,9 +4,19 @@ namespace PcpTestbed.Model.Sync;
 /// Runs the model on the calling thread with no concurrency: for single-threaded rule tests and tools.
 /// A lock that is held when <see cref="Lock"/> is called can never be released, so it throws instead of
 /// spinning forever. Tests force a trylock failure by seizing a lock on behalf of another CPU.
+/// <see cref="AssertHeld"/> checks the CPU of the entry point the thread is in; outside any (a zone being built,
+/// a test calling the zone under a seized lock) it checks only that somebody holds the lock.
 /// </summary>
 public readonly struct DirectExecution : IExecution
 {
+    [ThreadStatic]
+    private static int t_cpuPlusOne;
+
+    /// <summary>The CPU of the entry point the calling thread is in, or -1.</summary>
+    public static int CurrentCpu => t_cpuPlusOne - 1;
+
+    public bool Lockdep => true;
+
     public void Lock(ref EmuSpinLock l, int cpu, LockSite site)
     {
         if (l.State != 0)
@@ -41,43 +51,59 @@ public readonly struct DirectExecution : IExecution
         l.State = 0;
     }
 
-    public void Interleave()
+    public void SharedRead(SharedLocation location, AccessSite site)
     {
     }
 
-    public int CompareExchange(ref int location, int value, int comparand)
+    public void SharedWrite(SharedLocation location, AccessSite site)
     {
-        var old = location;
+    }
+
+    public int CompareExchange(ref int target, int value, int comparand, SharedLocation location, AccessSite site)
+    {
+        var old = target;
         if (old == comparand)
         {
-            location = value;
+            target = value;
         }
 
         return old;
     }
 
-    public int Exchange(ref int location, int value)
+    public int Exchange(ref int target, int value, SharedLocation location, AccessSite site)
     {
-        var old = location;
-        location = value;
+        var old = target;
+        target = value;
         return old;
     }
 
-    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1)
+    public void AssertHeld(ref EmuSpinLock l, string where)
     {
+        var cpu = CurrentCpu;
+        if (cpu >= 0 ? l.State == cpu + 1 : l.State != 0)
+        {
+            return;
+        }
+
+        throw new LockdepException(LockdepReports.NotHeld(l, cpu, where));
     }
 
-    public void OpEnd(int cpu, long result)
-    {
-    }
+    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1) => t_cpuPlusOne = cpu + 1;
 
     public void Work(WorkKind kind, int units)
     {
     }
 
-    /// <summary>Holds <paramref name="l"/> on behalf of <paramref name="cpu"/>, as a parallel drain would: the next trylock fails.</summary>
+    public void OpEnd(int cpu, long result) => t_cpuPlusOne = 0;
+
+    /// <summary>
+    /// Holds <paramref name="l"/> on behalf of <paramref name="cpu"/>, as a parallel drain would: the next trylock fails.
+    /// For code outside any entry point (a test body, a zone being built): it also ends the entry point an exception
+    /// may have left the calling thread in, so lockdep checks only that somebody holds the lock until the next one.
+    /// </summary>
     public static void Seize(ref EmuSpinLock l, int cpu)
     {
+        t_cpuPlusOne = 0;
         if (l.State != 0)
         {
             throw new InvalidOperationException($"{LockClasses.Name(l.Class)}#{l.Instance} is already held by CPU {l.HolderCpu}");

@@ -29,4 +29,23 @@ public static class LockClasses
         LockClass.Pcp => "pcp->lock",
         _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
+
+    /// <summary>One lock instance as reports name it: "zone->lock" (one per zone), "pcp->lock#3".</summary>
+    public static string InstanceName(LockClass c, int instance) =>
+        c == LockClass.Zone ? Name(c) : $"{Name(c)}#{instance.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    public static bool TryParse(string name, out LockClass c)
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            if (Name((LockClass)i) == name)
+            {
+                c = (LockClass)i;
+                return true;
+            }
+        }
+
+        c = default;
+        return false;
+    }
 }

@@ -87,4 +87,22 @@ public static class LockSites
         LockSite.Reclaim => "reclaim",
         _ => throw new ArgumentOutOfRangeException(nameof(site)),
     };
+
+    public static IEnumerable<LockSite> All => Enumerable.Range(0, Count).Select(i => (LockSite)i);
+
+    /// <summary>The site whose <see cref="KernelName"/> is <paramref name="name"/>.</summary>
+    public static bool TryParse(string name, out LockSite site)
+    {
+        foreach (var s in All)
+        {
+            if (KernelName(s) == name)
+            {
+                site = s;
+                return true;
+            }
+        }
+
+        site = default;
+        return false;
+    }
 }

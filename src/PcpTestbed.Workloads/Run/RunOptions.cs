@@ -58,6 +58,11 @@ public sealed record RunOptions
 
     public static readonly TimeSpan DefaultSampleInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// lockdep on the CPU threads: every guarded access checks that the current CPU holds its lock, lock order is
+    /// recorded and inversions reported, pages handed out are checked (check_new_page). On by default here (the
+    /// tests); the CLI turns it on with --lockdep. Off, the CPUs run the bare execution.
+    /// </summary>
     public bool Lockdep { get; init; } = true;
 
     public InjectedBug Bugs { get; init; } = InjectedBug.None;

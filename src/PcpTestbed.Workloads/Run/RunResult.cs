@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using PcpTestbed.Designs;
+using PcpTestbed.Execution.Lockdep;
 using PcpTestbed.Execution.LockStat;
 using PcpTestbed.Workloads.Observe;
 
@@ -90,6 +91,9 @@ public sealed record RunResult
 
     /// <summary>Every allocator counter, for diffing runs.</summary>
     public required AllocatorStats Allocator { get; init; }
+
+    /// <summary>Lockdep mode only: its reports (counted in <see cref="InvariantViolations"/>) and the lock-order graph; else null.</summary>
+    public LockdepReport? Lockdep { get; init; }
 
     /// <summary>Per lock class, the wait and hold histograms behind the percentiles (for plots; not in the JSON).</summary>
     [JsonIgnore]

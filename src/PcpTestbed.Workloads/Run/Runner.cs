@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PcpTestbed.Designs;
 using PcpTestbed.Execution.Cpus;
+using PcpTestbed.Execution.Lockdep;
 using PcpTestbed.Execution.Locking;
 using PcpTestbed.Execution.LockStat;
 using PcpTestbed.Model;
@@ -80,7 +81,21 @@ public static class Runner
         }
     }
 
+    /// <summary>In lockdep mode the execution is wrapped in lockdep's; without it the CPUs run the bare execution and pay nothing.</summary>
     private static RunResult RunWith<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, TExec exec, LockStatRecorder? recorder)
+        where TExec : struct, IExecution
+    {
+        if (!o.Lockdep)
+        {
+            return RunOn(o, zone, config, reclaim, exec, recorder, null);
+        }
+
+        var lockdep = new LockdepState(config.Cpus);
+        return RunOn(o, zone, config, reclaim, new LockdepExecution<TExec>(exec, lockdep), recorder, lockdep);
+    }
+
+    private static RunResult RunOn<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, TExec exec, LockStatRecorder? recorder,
+        LockdepState? lockdep)
         where TExec : struct, IExecution
     {
         var allocator = AllocatorFactory.Create(o.Design, zone, config, exec);
@@ -203,7 +218,7 @@ public static class Runner
         var final = Audit();
         var lostAfterRelease = zone.PresentPages - zone.ReservedPages - background - final.Census.FreePages;
 
-        return Report(o, zone, allocator, stats, locks, recorder, run, seconds, heldAtEnd, audits, Math.Max(final.PagesLost, lostAfterRelease),
+        var result = Report(o, zone, allocator, stats, locks, recorder, run, seconds, heldAtEnd, audits, Math.Max(final.PagesLost, lostAfterRelease),
             workload, reclaim, faults, kswapdCpu, prefilled, cachedAtEnd) with
         {
             LockHistograms = histograms,
@@ -211,7 +226,16 @@ public static class Runner
             FreePages = freePages.Report(),
             Cma = CmaReport.From(freePages.Samples, stats),
         };
+        return lockdep == null ? result : WithLockdep(result, lockdep.Snapshot());
     }
+
+    /// <summary>Lockdep's reports are violations of the run, listed first.</summary>
+    private static RunResult WithLockdep(RunResult r, LockdepReport lockdep) => r with
+    {
+        Lockdep = lockdep,
+        InvariantViolations = r.InvariantViolations + lockdep.Reports,
+        Violations = lockdep.Messages.Concat(r.Violations).Take(KeptViolations).ToList(),
+    };
 
     /// <summary>The coordinator's wait: until the earlier of two deadlines, at least a millisecond, at most a progress period.</summary>
     private static TimeSpan UntilNext(TimeSpan now, TimeSpan nextAudit, TimeSpan nextProgress)

@@ -118,6 +118,11 @@ public sealed class RunOptionSet
     private readonly Option<string?>? _plotFree;
 
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No progress bar or progress lines" };
+    private readonly Option<bool> _lockdep = new("--lockdep")
+    {
+        Description = "Check locks as lockdep does: every guarded access asserts the current CPU holds its lock, lock order is recorded " +
+                      "(inversions are violations), pages handed out are checked; slower, off by default",
+    };
 
     public RunOptionSet(VerbDefaults defaults)
     {
@@ -191,7 +196,7 @@ public sealed class RunOptionSet
         [
             _design, _designs, _workload, _cpus, _cpuList, _seconds, _minutes, _ops, _zoneSize, _zoneFromProc, _zoneName, _node, _seed, _json, _plot, _format,
             _pin, _pressure, _noPressure, _highatomic, _noLockStat, _holdSample, _purgers, _runLength, _cmaShare, _orderMix, _remoteFree, _receivers,
-            _exitFill, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _sampleInterval, _plotFree, _quiet,
+            _exitFill, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _sampleInterval, _plotFree, _quiet, _lockdep,
         ];
         foreach (var o in options)
         {
@@ -294,6 +299,7 @@ public sealed class RunOptionSet
             SampleInterval = r.GetValue(_sampleInterval) is { } sample ? TimeSpan.FromSeconds(sample) : RunOptions.DefaultSampleInterval,
             RefillWithinHigh = r.GetValue(_refillWithinHigh),
             UnchunkedPcpFree = r.GetValue(_unchunkedPcpFree),
+            Lockdep = r.GetValue(_lockdep),
         };
         if (r.GetValue(_refillWithinHigh) && !designs.Any(Designs.Designs.IsPageblock))
         {

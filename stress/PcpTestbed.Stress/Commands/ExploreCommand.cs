@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PcpTestbed.Coyote;
 using PcpTestbed.Designs;
+using PcpTestbed.Model.Sync;
 using PcpTestbed.Stress.Cli;
 using PcpTestbed.Stress.Output;
 using PcpTestbed.Stress.Reports;
@@ -17,6 +18,7 @@ public static class ExploreCommand
     public const int DefaultIterations = 1000;
     public const int MaxIterations = 100_000_000;
     private const int ShownSteps = 40;
+    private const int ShownPairs = 30;
 
     public static Command Create(StressConsole io)
     {
@@ -40,11 +42,23 @@ public static class ExploreCommand
         var seed = CommonOptions.Long("--seed", "Coyote's random seed (default 1); Coyote adds 1 per iteration, so space independent runs far apart", 0, uint.MaxValue);
         var maxSteps = CommonOptions.Long("--max-steps", "Scheduling steps an iteration may take before it counts as never completing (default 20000)", 100, 100_000_000);
         var traceOut = new Option<string?>("--trace-out") { Description = "Write the trace file of a bug here (default: a file under the temp folder, printed)", HelpName = "FILE" };
+        var elide = CommonOptions.Choice<LockElision>("--elide",
+            "Skip every acquisition of one lock at one site, and its release (the scenarios' self-check): CLASS@SITE, e.g. zone->lock@rmqueue_bulk",
+            "lock site", (string t, out LockElision e, out string p) =>
+            {
+                p = "";
+                return LockElision.TryParse(t, out e);
+            }, "zone->lock@SITE or pcp->lock@SITE, SITE one of " + string.Join(", ", LockSites.All.Select(LockSites.KernelName)), "CLASS@SITE");
+        var coverage = new Option<bool>("--coverage") { Description = "Print the coverage tables: sites reached, sites adjacent on different CPUs, sites never reached" };
+        var partialOrder = new Option<bool>("--partial-order-sampling")
+        {
+            Description = "Coyote's partial-order sampling: CPUs not at a shared read or write run first, so racing accesses meet",
+        };
         var json = CommonOptions.JsonFile();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress" };
         var command = new Command("explore", "Explore a scenario's interleavings under Coyote: a clean bill over the iterations, or the first bug and a trace file to replay")
         {
-            scenario, design, bugs, iterations, strategy, bound, seed, maxSteps, traceOut, json, quiet,
+            scenario, design, bugs, iterations, strategy, bound, seed, maxSteps, traceOut, json, quiet, elide, coverage, partialOrder,
         };
         command.SetAction(r =>
         {
@@ -76,7 +90,9 @@ public static class ExploreCommand
 
             var budget = r.GetValue(iterations) ?? DefaultIterations;
             var strategyKind = r.GetValue(strategy) ?? SchedulingStrategy.Portfolio;
-            var label = $"explore {scenarioObj.Name} · {Designs.Designs.Name(designKind)}{(bugList.Count > 0 ? " · " + string.Join("+", bugList.Select(InjectedBugs.Name)) : "")} · {SchedulingStrategies.Name(strategyKind)}";
+            var elision = r.GetValue(elide);
+            var label = $"explore {scenarioObj.Name} · {Designs.Designs.Name(designKind)}{(bugList.Count > 0 ? " · " + string.Join("+", bugList.Select(InjectedBugs.Name)) : "")}" +
+                        $"{(elision != null ? " · elide " + elision : "")} · {SchedulingStrategies.Name(strategyKind)}";
             var result = ProgressDisplay.Run(io, r.GetValue(quiet), [label], display => Explorer.Explore(new ExploreOptions
             {
                 Scenario = scenarioObj.Name,
@@ -88,6 +104,8 @@ public static class ExploreCommand
                 Seed = (uint)(r.GetValue(seed) ?? 1),
                 MaxSteps = (uint)(r.GetValue(maxSteps) ?? 20_000),
                 TraceDirectory = Path.Combine(Path.GetTempPath(), "pcptestbed-coyote"),
+                Elision = elision,
+                PartialOrderSampling = r.GetValue(partialOrder),
                 Progress = p =>
                 {
                     var left = p.IterationsPerSecond > 0 ? TimeSpan.FromSeconds((p.Iterations - p.IterationsDone) / p.IterationsPerSecond) : (TimeSpan?)null;
@@ -104,11 +122,16 @@ public static class ExploreCommand
             }
 
             Print(io.Out, result, trace);
+            if (r.GetValue(coverage))
+            {
+                CoverageTables(io.Out, result);
+            }
+
             if (jsonPath != null)
             {
                 Json.Write(jsonPath, new ExploreReport(result.Scenario, result.Design, result.Bugs.Count == 0 ? null : string.Join(",", result.Bugs), result.Strategy,
                     result.Seed, result.Iterations, budget, result.BugFound, result.FirstBugIteration, result.Violation, result.Invariant, trace,
-                    result.Elapsed.TotalSeconds, result.IterationsPerSecond, result.Steps));
+                    result.Elapsed.TotalSeconds, result.IterationsPerSecond, result.Steps, result.Elision, result.Coverage, result.LockOrder));
                 io.Out.WriteLine($"json: {jsonPath}");
             }
 
@@ -141,6 +164,33 @@ public static class ExploreCommand
         StepTable(c, r.Steps, ShownSteps);
         c.WriteLine($"trace: {trace}");
         c.WriteLine($"replay it with: replay {trace}");
+    }
+
+    /// <summary>Coverage: every site reached with its count, the most frequent pairs of sites adjacent on different CPUs, the sites never reached, and the lock order.</summary>
+    private static void CoverageTables(IAnsiConsole c, ExploreResult r)
+    {
+        var n = System.Globalization.CultureInfo.InvariantCulture;
+        var sites = new Table().Border(TableBorder.Simple).Title($"scheduling-point sites reached ({r.Coverage.Sites.Count} of {PointSites.Count})")
+            .AddColumn("site").AddColumn(new TableColumn("reached").RightAligned());
+        foreach (var s in r.Coverage.Sites)
+        {
+            sites.AddRow(Markup.Escape(s.Site), s.Count.ToString("N0", n));
+        }
+
+        c.Write(sites);
+        var pairs = new Table().Border(TableBorder.Simple)
+            .Title(r.Coverage.Pairs.Count > ShownPairs ? $"the {ShownPairs} most frequent of {r.Coverage.Pairs.Count} site pairs adjacent on different CPUs" : $"{r.Coverage.Pairs.Count} site pairs adjacent on different CPUs")
+            .AddColumn("first (CPU x)").AddColumn("then (CPU y != x)").AddColumn(new TableColumn("times").RightAligned());
+        foreach (var p in r.Coverage.Pairs.Take(ShownPairs))
+        {
+            pairs.AddRow(Markup.Escape(p.First), Markup.Escape(p.Second), p.Count.ToString("N0", n));
+        }
+
+        c.Write(pairs);
+        c.WriteLine($"never reached ({r.Coverage.Unreached.Count}): {string.Join(", ", r.Coverage.Unreached)}");
+        c.WriteLine(r.LockOrder.Count == 0
+            ? "lock order: no lock taken inside another"
+            : "lock order: " + string.Join("; ", r.LockOrder.Select(e => $"{e.Outer} at {e.OuterSite} -> {e.Inner} at {e.InnerSite} ({e.Count.ToString("N0", n)})")));
     }
 
     /// <summary>The last <paramref name="shown"/> steps of a failing iteration (the race is at the end).</summary>

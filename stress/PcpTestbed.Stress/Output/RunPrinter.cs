@@ -88,6 +88,14 @@ public static class RunPrinter
         {
             c.MarkupLine($"[red]violation:[/] {Markup.Escape(v)}");
         }
+
+        if (r.Lockdep is { } lockdep)
+        {
+            var order = lockdep.Order.Count == 0
+                ? "no lock taken inside another"
+                : string.Join("; ", lockdep.Order.Select(e => $"{e.Outer} at {e.OuterSite} -> {e.Inner} at {e.InnerSite} ({Fmt.N(e.Count)})"));
+            c.WriteLine($"lockdep: {Fmt.N(lockdep.Reports)} reports; lock order: {order}");
+        }
     }
 
     public static void LockTables(IAnsiConsole c, RunResult r)

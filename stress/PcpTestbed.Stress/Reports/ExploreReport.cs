@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using PcpTestbed.Coyote;
+using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Stress.Reports;
 
@@ -8,6 +9,9 @@ namespace PcpTestbed.Stress.Reports;
 /// <param name="Iterations">Iterations run, up to and including the one that found the bug.</param>
 /// <param name="IterationsRequested">The budget (--iterations).</param>
 /// <param name="Trace">The trace file written for the bug, or null.</param>
+/// <param name="Elision">The elided lock of a lock-elision run ("zone->lock@rmqueue_bulk"), or null.</param>
+/// <param name="Coverage">Sites reached (with counts), sites adjacent on different CPUs, sites never reached, lock acquisitions by class and site.</param>
+/// <param name="LockOrder">Lockdep's lock-order graph: every nesting of two locks the iterations took, with both sites.</param>
 public sealed record ExploreReport(
     string Scenario,
     string Design,
@@ -23,4 +27,7 @@ public sealed record ExploreReport(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Trace,
     double ElapsedSeconds,
     double IterationsPerSecond,
-    IReadOnlyList<TraceStep> Steps);
+    IReadOnlyList<TraceStep> Steps,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Elision,
+    CoverageReport Coverage,
+    IReadOnlyList<LockOrderEdge> LockOrder);

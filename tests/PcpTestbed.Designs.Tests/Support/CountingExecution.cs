@@ -80,7 +80,8 @@ public sealed class LockLog
 
 /// <summary>
 /// <see cref="DirectExecution"/>'s single-threaded semantics (a held lock makes a trylock fail and a
-/// spin_lock throw), recording every lock request and entry point in a <see cref="LockLog"/>. The allocator copies the
+/// spin_lock throw, lockdep_assert_held() checks the entry point's CPU), recording every lock request and entry point in a
+/// <see cref="LockLog"/>. The allocator copies the
 /// struct; the copies share the log.
 /// </summary>
 public readonly struct CountingExecution : IExecution
@@ -111,18 +112,35 @@ public readonly struct CountingExecution : IExecution
         _log.Released(l.Class, l.Instance, cpu);
     }
 
-    public void Interleave()
+    public bool Lockdep => true;
+
+    public void SharedRead(SharedLocation location, AccessSite site)
     {
     }
 
-    public int CompareExchange(ref int location, int value, int comparand) =>
-        default(DirectExecution).CompareExchange(ref location, value, comparand);
+    public void SharedWrite(SharedLocation location, AccessSite site)
+    {
+    }
 
-    public int Exchange(ref int location, int value) => default(DirectExecution).Exchange(ref location, value);
+    public int CompareExchange(ref int target, int value, int comparand, SharedLocation location, AccessSite site) =>
+        default(DirectExecution).CompareExchange(ref target, value, comparand, location, site);
 
-    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1) => _log.Begin(new OpEvent(cpu, op, arg0, arg1));
+    public int Exchange(ref int target, int value, SharedLocation location, AccessSite site) =>
+        default(DirectExecution).Exchange(ref target, value, location, site);
 
-    public void OpEnd(int cpu, long result) => _log.End();
+    public void AssertHeld(ref EmuSpinLock l, string where) => default(DirectExecution).AssertHeld(ref l, where);
+
+    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1)
+    {
+        default(DirectExecution).OpBegin(cpu, op, arg0, arg1);
+        _log.Begin(new OpEvent(cpu, op, arg0, arg1));
+    }
+
+    public void OpEnd(int cpu, long result)
+    {
+        default(DirectExecution).OpEnd(cpu, result);
+        _log.End();
+    }
 
     public void Work(WorkKind kind, int units)
     {

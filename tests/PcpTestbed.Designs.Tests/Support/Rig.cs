@@ -21,7 +21,8 @@ public sealed class Rig
     public const Gfp Reclaimable = Gfp.Kernel | Gfp.Reclaimable;
 
     public Rig(DesignKind design, string spec = "64M", int cpus = 4, Watermarks? watermarks = null,
-        HighatomicVariant highatomic = HighatomicVariants.Default, bool refillWithinHigh = false, bool unchunkedPcpFree = false)
+        HighatomicVariant highatomic = HighatomicVariants.Default, bool refillWithinHigh = false, bool unchunkedPcpFree = false,
+        InjectedBug bugs = InjectedBug.None)
     {
         var zoneSpec = ZoneSpec.Parse(spec);
         if (watermarks != null)
@@ -37,6 +38,7 @@ public sealed class Rig
             Highatomic = highatomic,
             PageblockRefillWithinHigh = refillWithinHigh,
             UnchunkedPcpFree = unchunkedPcpFree,
+            Bugs = bugs,
         }, new CountingExecution(Log));
     }
 

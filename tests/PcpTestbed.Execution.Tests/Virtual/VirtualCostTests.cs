@@ -122,9 +122,10 @@ public class VirtualCostTests
             exec.OpBegin(0, AllocatorOp.Alloc, 0, 0);
             exec.OpBegin(0, AllocatorOp.Free, 0, 0);
             exec.OpBegin(0, AllocatorOp.FreeBatch, 31, 0);
-            Assert.Equal(0, exec.CompareExchange(ref word[0], 5, 0));
-            Assert.Equal(5, exec.Exchange(ref word[0], 6));
-            exec.Interleave();
+            Assert.Equal(0, exec.CompareExchange(ref word[0], 5, 0, SharedLocation.DrainMutex, AccessSite.DrainMutexTrylock));
+            Assert.Equal(5, exec.Exchange(ref word[0], 6, SharedLocation.DrainMutex, AccessSite.DrainMutexUnlock));
+            exec.SharedRead(SharedLocation.ZoneCounters, AccessSite.WatermarkCheck);
+            exec.SharedWrite(SharedLocation.ZoneFlags, AccessSite.FreeCommitBelowHigh);
         }).Run(m);
 
         Assert.Equal(Ps(AllocPathNs + FreePathNs + (31 * FreePathNs) + (2 * AtomicNs)), m.NowPs(0));

@@ -216,7 +216,7 @@ internal sealed class CalibrationLoops
     private static Zone OnePageblock()
     {
         var zone = ZoneBuilder.Build(ZoneSpec.OfBytes(PageAlloc.PageblockNrPages * 4096L));
-        zone.Lockdep = false;
+        zone.AttachSeam(null);
         return zone;
     }
 }

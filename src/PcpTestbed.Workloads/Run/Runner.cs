@@ -41,18 +41,21 @@ public static class Runner
                 PageblockRefillWithinHigh = options.RefillWithinHigh,
             };
 
+            // Each CPU notes what it is doing here, for the stuck-CPU report.
+            var activity = new CpuActivityTable(config.Cpus);
+
             // One generic instantiation per probe combination: a switched-off probe costs nothing.
             if (!options.RecordLocks)
             {
                 return options.Faults.HasHoldDelays
-                    ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<NoLockProbe>>(new(default, options.Faults.HoldDelays)), null)
-                    : RunWith(options, zone, config, reclaim, new OsExecution<NoLockProbe>(default), null);
+                    ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<NoLockProbe>>(new(default, options.Faults.HoldDelays), activity), null)
+                    : RunWith(options, zone, config, reclaim, new OsExecution<NoLockProbe>(default, activity), null);
             }
 
             var recorder = new LockStatRecorder(config.Cpus, options.HoldSampleInterval, (ulong)options.Seed);
             return options.Faults.HasHoldDelays
-                ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<LockStatProbe>>(new(new LockStatProbe(recorder), options.Faults.HoldDelays)), recorder)
-                : RunWith(options, zone, config, reclaim, new OsExecution<LockStatProbe>(new LockStatProbe(recorder)), recorder);
+                ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<LockStatProbe>>(new(new LockStatProbe(recorder), options.Faults.HoldDelays), activity), recorder)
+                : RunWith(options, zone, config, reclaim, new OsExecution<LockStatProbe>(new LockStatProbe(recorder), activity), recorder);
         }
         finally
         {
@@ -73,8 +76,8 @@ public static class Runner
         }
     }
 
-    private static RunResult RunWith<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, TExec exec, LockStatRecorder? recorder)
-        where TExec : struct, IExecution
+    private static RunResult RunWith<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, OsExecution<TExec> exec, LockStatRecorder? recorder)
+        where TExec : struct, ILockProbe
     {
         var allocator = AllocatorFactory.Create(o.Design, zone, config, exec);
         var background = allocator.Audit().Census.AllocatedPages;
@@ -88,8 +91,15 @@ public static class Runner
         recorder?.Reset();
 
         var workload = Workload.Create(o.Workload, new WorkloadContext(allocator, o.Cpus, o.Parameters, o.Seed));
-        using var mailbox = new CpuMailbox(config.Cpus);
-        using var machine = new CpuMachine(new CpuMachineOptions(config.Cpus, o.Pin));
+        var activity = exec.Activity!;
+        for (var cpu = 0; cpu < config.Cpus; cpu++)
+        {
+            activity.SetNote(cpu, cpu == kswapdCpu ? "kswapd" : $"a {WorkloadKinds.Name(o.Workload)} workload step");
+        }
+
+        var watchdog = new CpuWatchdog(config.Cpus, activity, allocator.SnapshotLocks, $"{WorkloadKinds.Name(o.Workload)}, {Designs.Designs.Name(o.Design)}");
+        using var machine = new CpuMachine(new CpuMachineOptions(config.Cpus, o.Pin, o.QuiescenceTimeout) { Watchdog = watchdog, OnStuck = o.OnStuck });
+        using var mailbox = new CpuMailbox(machine);
         using var exited = new CountdownEvent(config.Cpus);
         var faults = o.Faults.CpuHotplug || o.Faults.Exhaustion
             ? new FaultInjector(o.Faults, machine, allocator, mailbox, o.Cpus, o.Seed)
@@ -167,6 +177,7 @@ public static class Runner
             }
 
             faults?.Tick(Stopwatch.GetTimestamp());
+            watchdog.Sample();
             if (now >= nextProgress)
             {
                 o.Progress?.Invoke(new RunProgress(now, o.Duration, Operations(machine), o.OperationsPerCpu * o.Cpus, audits.Count, audits.Sum(a => a.ViolationCount)));

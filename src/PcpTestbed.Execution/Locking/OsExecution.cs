@@ -13,18 +13,20 @@ namespace PcpTestbed.Execution.Locking;
 /// <remarks>
 /// <para>
 /// <b>Semantics.</b> <see cref="TryLock"/> is <c>queued_spin_trylock()</c>: read the lock word, fail if it is
-/// held, else one CAS from 0 to <c>cpu + 1</c>; it fails when that CAS loses, never retries and never waits.
+/// held or a CPU waits for it, else one CAS from 0 to <c>cpu + 1</c>; it fails when that CAS loses, never retries
+/// and never waits.
 /// <see cref="Lock"/> tries the same fast path; when it fails the acquisition is a contention: the CPU counts
 /// itself in <see cref="EmuSpinLock.Waiters"/> and spins reading the lock word (no CAS while it is held, so
 /// waiters do not steal the line from the holder), pausing with <see cref="Thread.SpinWait(int)"/> between reads,
 /// and CASes only when it reads the lock free. After <see cref="SpinsBeforeYield"/> reads it calls
 /// <see cref="Thread.Yield"/> and starts over, so 64 emulated CPUs on 2 host cores make progress when the holder
-/// is a preempted thread. It never sleeps. While any CPU waits, <see cref="TryLock"/> fails and a new
-/// <see cref="Lock"/> waits too, even in the instant the lock word reads free: qspinlock's first waiter sets the
-/// pending bit and later ones the MCS tail, so <c>queued_spin_trylock()</c> sees a non-zero word and a trylock never
-/// takes the lock from under a waiter. Without that rule a CPU draining another CPU's PCP starved: the owner
-/// re-takes its pcp->lock with trylock at every allocation and free, and holds it across its long waits for
-/// zone->lock, so the drainer's spin_lock() could lose for tens of seconds (issue 16).
+/// is a preempted thread. It never sleeps. While any CPU waits, <see cref="TryLock"/> fails, even in the instant the
+/// lock word reads free: qspinlock's first waiter sets the pending bit and later ones the MCS tail
+/// (<c>queued_spin_lock_slowpath()</c> in kernel/locking/qspinlock.c), and <c>queued_spin_trylock()</c>
+/// (include/asm-generic/qspinlock.h) fails on any non-zero lock word, so a trylock never takes the lock from under a
+/// waiter. Without that rule a CPU draining another CPU's PCP starved: the owner re-takes its pcp->lock with
+/// trylock at every allocation and free, and holds it across its long waits for zone->lock, so the drainer's
+/// spin_lock() lost for tens of seconds on an oversubscribed host and the soak gave up on it (issue 16).
 /// <see cref="Unlock"/> runs the probe while still holding the lock, then releases it with one
 /// <see cref="Volatile.Write(ref int, int)"/>.
 /// </para>
@@ -32,9 +34,9 @@ namespace PcpTestbed.Execution.Locking;
 /// <b>Difference from the kernel.</b> The kernel's qspinlock is FIFO-fair: contended waiters queue on per-CPU
 /// MCS nodes, each spinning on its own cache line, and the lock is handed over in arrival order. This lock is
 /// unfair: whichever waiter CASes first after a release wins, the releasing CPU can retake the lock at once,
-/// and all waiters spin on the lock's line (the order among waiters is unfair; a trylock still cannot overtake
-/// them, see above). We accept that because a fair queue lock on preemptible user threads
-/// convoys: a release handed to a waiter whose thread is descheduled stalls every CPU behind it for a whole
+/// and all waiters spin on the lock's line; a new spin_lock() may take a free lock ahead of them too, where
+/// qspinlock would queue it (a trylock cannot, see above). We accept that because a fair queue lock on
+/// preemptible user threads convoys: a release handed to a waiter whose thread is descheduled stalls every CPU behind it for a whole
 /// host time slice. The kernel avoids that by spinning with preemption disabled (and paravirt qspinlock halts
 /// preempted vCPUs); an oversubscribed user process cannot. Consequences to keep in mind when comparing with
 /// a kernel's lock_stat: wait-time tails are longer and less regular (a waiter can lose several rounds),
@@ -99,9 +101,9 @@ public readonly struct OsExecution<TProbe> : IExecution
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Lock(ref EmuSpinLock l, int cpu, LockSite site)
     {
-        // The CAS from 0 reserves the lock for cpu; the reads before it keep a held lock's line shared and queue
-        // this CPU behind any waiter.
-        if (Volatile.Read(ref l.State) != 0 || Volatile.Read(ref l.Waiters) != 0 || Interlocked.CompareExchange(ref l.State, cpu + 1, 0) != 0)
+        // The CAS from 0 reserves the lock for cpu; the read before it keeps a held lock's line shared. Unlike
+        // queued_spin_lock() it does not queue behind waiters (see the type remarks).
+        if (Volatile.Read(ref l.State) != 0 || Interlocked.CompareExchange(ref l.State, cpu + 1, 0) != 0)
         {
             LockContended(ref l, cpu, site);
             return;

@@ -76,6 +76,30 @@ internal sealed class HangRig : IDisposable
     /// <summary>Waits until <paramref name="cpu"/> spins in spin_lock()'s slow path.</summary>
     public void UntilSpinning(int cpu) => Eventually(() => Activity.Read(cpu).Wait != null, $"CPU {cpu} spins on a lock");
 
+    /// <summary>
+    /// Starts the CPUs looping over quiescent points, <paramref name="blocked"/> blocking in its first step, outside
+    /// any allocator call, until <paramref name="release"/> is set; returns once it is blocked.
+    /// </summary>
+    public void StartWithCpuBlockedInItsStep(int blocked, ManualResetEventSlim release)
+    {
+        var inStep = new int[1];
+        Machine.Start(
+            cpu =>
+            {
+                while (cpu.QuiescentPoint())
+                {
+                    if (cpu.Id == blocked && !release.IsSet)
+                    {
+                        // Publishes that the CPU is about to block.
+                        Volatile.Write(ref inStep[0], 1);
+                        release.Wait(Generous);
+                    }
+                }
+            },
+            RunLimit.UntilStopped);
+        Eventually(() => Volatile.Read(ref inStep[0]) == 1, $"CPU {blocked} began its step");
+    }
+
     /// <summary>A stop-the-world that must run out, and its exception.</summary>
     public QuiescenceTimeoutException StopTheWorldFails() =>
         Assert.Throws<QuiescenceTimeoutException>(() => Machine.StopTheWorld(() => Assert.Fail("every CPU parked, yet one was meant to hang")));

@@ -251,23 +251,9 @@ public class StuckCpuReportTests
     public void A_cpu_stuck_outside_any_allocator_call_is_reported_where_the_harness_says_it_is_a_fault_of_the_testbed()
     {
         using var rig = new HangRig(2);
-        using var inStep = new ManualResetEventSlim(false);
         using var release = new ManualResetEventSlim(false);
         rig.Activity.SetNote(0, "a test workload step");
-        rig.Machine.Start(
-            cpu =>
-            {
-                while (cpu.QuiescentPoint())
-                {
-                    if (cpu.Id == 0 && !release.IsSet)
-                    {
-                        inStep.Set();
-                        release.Wait(HangRig.Generous);
-                    }
-                }
-            },
-            RunLimit.UntilStopped);
-        Assert.True(inStep.Wait(HangRig.Generous), "CPU 0 never began its step");
+        rig.StartWithCpuBlockedInItsStep(0, release);
 
         var e = rig.StopTheWorldFails();
         release.Set();
@@ -288,23 +274,9 @@ public class StuckCpuReportTests
     public void The_final_join_and_a_wait_for_posted_work_report_the_stuck_cpu_too()
     {
         using var rig = new HangRig(2);
-        using var inStep = new ManualResetEventSlim(false);
         using var release = new ManualResetEventSlim(false);
         using var done = new ManualResetEventSlim(false);
-        rig.Machine.Start(
-            cpu =>
-            {
-                while (cpu.QuiescentPoint())
-                {
-                    if (cpu.Id == 0 && !release.IsSet)
-                    {
-                        inStep.Set();
-                        release.Wait(HangRig.Generous);
-                    }
-                }
-            },
-            RunLimit.UntilStopped);
-        Assert.True(inStep.Wait(HangRig.Generous), "CPU 0 never began its step");
+        rig.StartWithCpuBlockedInItsStep(0, release);
 
         // A coordinator waiting for work CPU 0 would run at its next quiescent point.
         Assert.False(rig.Machine.WatchedWait(done, HangRig.Threshold));

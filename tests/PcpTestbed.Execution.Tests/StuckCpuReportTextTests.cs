@@ -102,6 +102,62 @@ public partial class StuckCpuReportTextTests
     }
 
     [Fact]
+    public void A_cycle_through_a_cpu_that_moved_while_the_report_read_the_lock_words_is_not_called_a_deadlock()
+    {
+        // Seen in the issue 16 soak before the fix: CPU 2 held zone->lock when the words were read and was spinning on
+        // it again by the time its record was, which read as the cycle "CPU 2 -> CPU 2".
+        const int cpus = 3;
+        var activity = new CpuActivityTable(cpus);
+        var words = new[] { new EmuSpinLock(LockClass.Zone, 0), new EmuSpinLock(LockClass.Pcp, 0), new EmuSpinLock(LockClass.Pcp, 1), new EmuSpinLock(LockClass.Pcp, 2) };
+        words[0].State = 3;
+        words[3].State = 3;
+        activity.Begin(1, AllocatorOp.DrainAllPages, 0, 0);
+        activity.WaitBegin(1, ref words[3], LockSite.PcpDrain);
+        activity.Begin(2, AllocatorOp.Free, 0x200, 9);
+        var watchdog = new CpuWatchdog(cpus, activity, () =>
+        {
+            // CPU 2 finishes its free and spins on zone->lock in its next one, between the two reads of its record.
+            activity.End(2);
+            activity.Begin(2, AllocatorOp.Free, 0x400, 9);
+            activity.WaitBegin(2, ref words[0], LockSite.FreeBulk);
+            return words;
+        });
+        watchdog.Sample();
+        var waitStart = Stopwatch.GetTimestamp();
+
+        var report = watchdog.Report("take CPU 1 offline", TimeSpan.FromSeconds(30), waitStart, [1], _ => CpuState.Running, _ => null);
+
+        var stuck = Assert.Single(report.Cpus);
+        Assert.Equal(HangKind.Starvation, stuck.LooksLike);
+        Assert.Equal("CPU 2, which holds &pcp->lock#2, moved on to other work while the report read it: the lock is changing hands", stuck.Why);
+        Assert.False(report.DesignFailure);
+    }
+
+    [Fact]
+    public void A_cpu_that_took_locks_and_moved_on_during_the_wait_is_not_stuck_in_one_place()
+    {
+        // A drain_all_pages() that got CPU 0's lock and went on to CPU 2's during the wait: whatever holds CPU 2's now,
+        // the drainer is moving, only slowly.
+        const int cpus = 3;
+        var activity = new CpuActivityTable(cpus);
+        var words = new[] { new EmuSpinLock(LockClass.Zone, 0), new EmuSpinLock(LockClass.Pcp, 0), new EmuSpinLock(LockClass.Pcp, 1), new EmuSpinLock(LockClass.Pcp, 2) };
+        words[3].State = 3;
+        words[3].HoldSite = LockSite.PcpFree;
+        activity.Begin(1, AllocatorOp.DrainAllPages, 0, 0);
+        activity.Begin(2, AllocatorOp.Free, 0x10, 0);
+        var watchdog = new CpuWatchdog(cpus, activity, () => words);
+        watchdog.Sample();
+        var waitStart = Stopwatch.GetTimestamp();
+        activity.WaitBegin(1, ref words[3], LockSite.PcpDrain);
+
+        var report = watchdog.Report("take CPU 1 offline", TimeSpan.FromSeconds(30), waitStart, [1], _ => CpuState.Running, _ => null);
+
+        var stuck = Assert.Single(report.Cpus);
+        Assert.Equal(HangKind.Starvation, stuck.LooksLike);
+        Assert.StartsWith("CPU 1 is not stuck in one place: it has taken locks and moved on inside its allocator call while the coordinator waited", stuck.Why);
+    }
+
+    [Fact]
     public void Without_activity_records_or_lock_words_a_report_still_names_each_stuck_cpu_and_its_state()
     {
         var watchdog = new CpuWatchdog(2);

@@ -14,11 +14,12 @@ namespace PcpTestbed.Execution.Cpus;
 /// </summary>
 /// <remarks>
 /// How the verdict is reached, for a stuck CPU in an allocator call and spinning: follow "spins on a lock held by"
-/// from CPU to CPU.
+/// from CPU to CPU, collecting evidence that the locks are moving: the stuck CPU began its current spin after the
+/// coordinator began waiting (it took locks and moved on meanwhile), a spinning CPU saw its lock word change (the spin
+/// loop counts it, at no cost outside the slow path), or a CPU on the chain moved while the report read it.
 /// <list type="bullet">
-/// <item>Back to a CPU already on the chain: a <see cref="HangKind.Deadlock"/>.</item>
-/// <item>A spinning CPU on the chain saw its lock word change (the spin loop counts it, at no cost outside the slow
-/// path): the lock is being released and taken, never by that CPU, <see cref="HangKind.Starvation"/>.</item>
+/// <item>Back to a CPU already on the chain, with nothing on the cycle moving: a <see cref="HangKind.Deadlock"/>.</item>
+/// <item>Any evidence of movement: <see cref="HangKind.Starvation"/>, the locks change hands but not to this CPU.</item>
 /// <item>Otherwise, to a holder in no allocator call (finished, died, parked, offline, between calls), or to a holder
 /// that went on to other calls while the lock never changed hands: the lock is never released,
 /// <see cref="HangKind.LockHolderGone"/>.</item>
@@ -27,8 +28,9 @@ namespace PcpTestbed.Execution.Cpus;
 /// A stuck CPU in a call but not spinning is <see cref="HangKind.StuckInOperation"/> if it stayed in that one call for
 /// the whole wait, else (it keeps making calls) <see cref="HangKind.OutsideAllocator"/>, as is a stuck CPU in no call
 /// holding no lock; one in no call holding a lock is <see cref="HangKind.LockHolderGone"/>. "Went on to other calls" is
-/// decided from samples (a call first seen at one sample began after the previous one). The lock words and records
-/// are read racily and not at one instant: a CPU whose record changed while the report read them counts as moving.
+/// decided from samples (a call first seen at one sample began after the previous one). The lock words are read
+/// between two reads of the records: a CPU whose record differs between them counts as moving, and the record of a
+/// CPU that did not move agrees with the lock words.
 /// </remarks>
 public sealed class CpuWatchdog
 {
@@ -124,23 +126,14 @@ public sealed class CpuWatchdog
                 after,
                 fault(cpu),
                 [.. words.Where(w => w.HolderCpu == cpu).OrderBy(w => w.Class == LockClass.Zone ? 1 : 0).ThenBy(w => w.Instance)],
-                before[cpu]?.OpSeq != after?.OpSeq || before[cpu]?.Wait != after?.Wait);
+                before[cpu] is { } b && after is { } c && (b.OpSeq != c.OpSeq || b.Op != c.Op || b.Wait != c.Wait));
         }
 
-        long beganAfter(int cpu)
+        long[] beganAfter, seenAt;
+        lock (_seq)
         {
-            lock (_seq)
-            {
-                return _beganAfter[cpu];
-            }
-        }
-
-        long seenAt(int cpu)
-        {
-            lock (_seq)
-            {
-                return _seenAt[cpu];
-            }
+            beganAfter = [.. _beganAfter];
+            seenAt = [.. _seenAt];
         }
 
         var context = new ReportContext(views, words, now, waitStartTicks, beganAfter, seenAt);
@@ -181,7 +174,7 @@ public sealed class CpuWatchdog
         string? operation = null, function = null, where = null;
         double? age = null;
         var ageAtLeast = false;
-        if (a is { } act && ctx.SeenAt(cpu) != 0)
+        if (a is not null && ctx.SeenAt(cpu) != 0)
         {
             age = Seconds(ctx.Now - ctx.SeenAt(cpu));
             ageAtLeast = ctx.BeganAfter(cpu) == 0;
@@ -253,12 +246,12 @@ public sealed class CpuWatchdog
         var self = ctx.Views[cpu];
         if (!self.InCall)
         {
-            return self.Held.Length > 0
+            return self.Held.Length > 0 && !self.Moving
                 ? (HangKind.LockHolderGone, $"CPU {cpu} is in no allocator call ({Where(self)}) yet holds {LockName(self.Held[0])}, taken at {LockSites.KernelName(self.Held[0].HoldSite)}", chain)
                 : (HangKind.OutsideAllocator, $"CPU {cpu} is in no allocator call ({Where(self)}) and holds no lock", chain);
         }
 
-        if (self.Activity is not { Wait: not null })
+        if (self.Activity is not { Wait: { } first })
         {
             var allAlong = ctx.SeenAt(cpu) != 0 && ctx.SeenAt(cpu) <= ctx.WaitStart && !self.Moving;
             return allAlong
@@ -266,8 +259,16 @@ public sealed class CpuWatchdog
                 : (HangKind.OutsideAllocator, $"CPU {cpu} keeps making allocator calls but does not get back to a quiescent point between them", chain);
         }
 
+        // Evidence that the locks are moving: a design verdict needs none of it.
+        string? progress = null;
+        if (first.StartTicks > ctx.WaitStart || self.Moving)
+        {
+            progress = $"CPU {cpu} is not stuck in one place: it has taken locks and moved on inside its allocator call while the coordinator waited " +
+                       $"(it began spinning on {LockName(first.Class, first.Instance)} {F(Seconds(ctx.Now - first.StartTicks))} s ago, the wait began " +
+                       $"{F(Seconds(ctx.Now - ctx.WaitStart))} s ago), yet the CPUs it waits for keep getting the locks first";
+        }
+
         var path = new List<int> { cpu };
-        string? changingHands = null;
         var x = cpu;
         while (true)
         {
@@ -279,13 +280,27 @@ public sealed class CpuWatchdog
             var holder = word?.HolderCpu ?? -1;
             if (holder < 0)
             {
-                return (HangKind.Starvation, $"{name}, which CPU {x} has spun on for {spun} s, reads free: it is changing hands without reaching CPU {x}", chain);
+                return (HangKind.Starvation, progress ?? $"{name}, which CPU {x} has spun on for {spun} s, reads free: it is changing hands without reaching CPU {x}", chain);
+            }
+
+            // The spinning CPU saw the lock word change: the lock is being released and taken, just never by it.
+            if (progress == null && w.Handovers > 0)
+            {
+                progress = $"{name} changed hands {w.Handovers} times while CPU {x} spun on it for {spun} s, " +
+                           $"yet CPU {x} never got it{(x != cpu ? $" (and CPU {cpu} waits behind CPU {x})" : "")}";
             }
 
             if (path.Contains(holder))
             {
-                var cycle = path.Skip(path.IndexOf(holder)).Append(holder).Select(c => $"CPU {c}");
-                return (HangKind.Deadlock, $"a wait-for cycle: {string.Join(" -> ", cycle)}", chain);
+                // A cycle is a deadlock only if nothing on it moved: the words and records are read racily.
+                var cycle = path.Skip(path.IndexOf(holder)).ToList();
+                var still = cycle.All(c => !ctx.Views[c].Moving && ctx.Views[c].Activity is { Wait.Handovers: 0 });
+                if (still)
+                {
+                    return (HangKind.Deadlock, $"a wait-for cycle: {string.Join(" -> ", cycle.Append(holder).Select(c => $"CPU {c}"))}", chain);
+                }
+
+                return (HangKind.Starvation, progress ?? "the CPUs on the chain moved while the report read them: the locks are changing hands", chain);
             }
 
             if (x != cpu)
@@ -294,26 +309,25 @@ public sealed class CpuWatchdog
             }
 
             chain.Add($"CPU {holder}: {Doing(ctx, holder)}");
-
-            // The spinning CPU saw the lock word change: the lock is being released and taken, just never by it.
-            if (changingHands == null && w.Handovers > 0)
+            var h = ctx.Views[holder];
+            if (progress == null && h.Moving)
             {
-                changingHands = $"{name} changed hands {w.Handovers} times while CPU {x} spun on it for {spun} s, " +
-                                $"yet CPU {x} never got it{(x != cpu ? $" (and CPU {cpu} waits behind CPU {x})" : "")}";
+                progress = $"CPU {holder}, which holds {name}, moved on to other work while the report read it: the lock is changing hands";
             }
 
-            var h = ctx.Views[holder];
-            var holderMoved = ctx.BeganAfter(holder) >= w.StartTicks || h.Moving;
             if (!h.InCall)
             {
+                if (progress != null)
+                {
+                    return (HangKind.Starvation, progress, chain);
+                }
+
                 if (h.Fault is { } fault)
                 {
                     ctx.HolderFault ??= fault;
                 }
 
-                return changingHands != null && h.State == CpuState.Running
-                    ? (HangKind.Starvation, changingHands, chain)
-                    : (HangKind.LockHolderGone, $"CPU {holder} holds {name} but is in no allocator call: {Where(h)}", chain);
+                return (HangKind.LockHolderGone, $"CPU {holder} holds {name} but is in no allocator call: {Where(h)}", chain);
             }
 
             if (h.Activity is { Wait: not null })
@@ -324,12 +338,12 @@ public sealed class CpuWatchdog
             }
 
             // The end of the chain: a holder in a call, spinning on nothing.
-            if (changingHands != null)
+            if (progress != null)
             {
-                return (HangKind.Starvation, changingHands, chain);
+                return (HangKind.Starvation, progress, chain);
             }
 
-            return holderMoved
+            return ctx.BeganAfter(holder) >= w.StartTicks
                 ? (HangKind.LockHolderGone,
                     $"{name} never changed hands while CPU {x} spun on it for {spun} s, yet its holder CPU {holder} went on to other allocator calls: " +
                     "it keeps the lock across calls (returned from one holding it)", chain)
@@ -376,9 +390,6 @@ public sealed class CpuWatchdog
     /// <summary>" inside" the call a dead CPU was in, if it died in one.</summary>
     private static string Inside(in CpuView v) => v.Activity is { Op: { } op } a ? $" inside {AllocatorOps.Describe(op, a.Arg0, a.Arg1)}" : "";
 
-    private static string LockNameHeldBy(ReportContext ctx, int waiter, int holder) =>
-        ctx.Views[waiter].Activity is { Wait: { } w } ? LockName(w.Class, w.Instance) : ctx.Views[holder].Held.Length > 0 ? LockName(ctx.Views[holder].Held[0]) : "a lock";
-
     private static HeldLock Held(EmuSpinLock l) => new(LockName(l), LockSites.KernelName(l.HoldSite));
 
     private static string LockName(EmuSpinLock l) => LockName(l.Class, l.Instance);
@@ -413,8 +424,9 @@ public sealed class CpuWatchdog
         public bool InCall => State == CpuState.Running && Activity is { Op: not null };
     }
 
+    /// <summary>What one report reads: the CPUs, the lock words, the clock, and the samples' bounds on when each CPU's call began.</summary>
     private sealed class ReportContext(CpuView[] views, IReadOnlyList<EmuSpinLock> words, long now, long waitStart,
-        Func<int, long> beganAfter, Func<int, long> seenAt)
+        long[] beganAfter, long[] seenAt)
     {
         public CpuView[] Views { get; } = views;
 
@@ -425,9 +437,11 @@ public sealed class CpuWatchdog
 
         public Exception? HolderFault { get; set; }
 
-        public long BeganAfter(int cpu) => beganAfter(cpu);
+        /// <summary>A sample time before <paramref name="cpu"/>'s current call began; 0 when it was running at the first sample.</summary>
+        public long BeganAfter(int cpu) => beganAfter[cpu];
 
-        public long SeenAt(int cpu) => seenAt(cpu);
+        /// <summary>The sample that first saw <paramref name="cpu"/>'s current call; 0 when never sampled.</summary>
+        public long SeenAt(int cpu) => seenAt[cpu];
 
         public EmuSpinLock? Word(LockClass c, int instance)
         {

@@ -95,8 +95,6 @@ public readonly struct OsExecution<TProbe> : IExecution
 
     public TProbe Probe => _probe;
 
-    public CpuActivityTable? Activity => _activity;
-
     /// <summary>spin_lock(): the trylock fast path, else a contended wait (see the type remarks).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Lock(ref EmuSpinLock l, int cpu, LockSite site)

@@ -48,14 +48,14 @@ public static class Runner
             if (!options.RecordLocks)
             {
                 return options.Faults.HasHoldDelays
-                    ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<NoLockProbe>>(new(default, options.Faults.HoldDelays), activity), null)
-                    : RunWith(options, zone, config, reclaim, new OsExecution<NoLockProbe>(default, activity), null);
+                    ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<NoLockProbe>>(new(default, options.Faults.HoldDelays), activity), activity, null)
+                    : RunWith(options, zone, config, reclaim, new OsExecution<NoLockProbe>(default, activity), activity, null);
             }
 
             var recorder = new LockStatRecorder(config.Cpus, options.HoldSampleInterval, (ulong)options.Seed);
             return options.Faults.HasHoldDelays
-                ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<LockStatProbe>>(new(new LockStatProbe(recorder), options.Faults.HoldDelays), activity), recorder)
-                : RunWith(options, zone, config, reclaim, new OsExecution<LockStatProbe>(new LockStatProbe(recorder), activity), recorder);
+                ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<LockStatProbe>>(new(new LockStatProbe(recorder), options.Faults.HoldDelays), activity), activity, recorder)
+                : RunWith(options, zone, config, reclaim, new OsExecution<LockStatProbe>(new LockStatProbe(recorder), activity), activity, recorder);
         }
         finally
         {
@@ -76,8 +76,9 @@ public static class Runner
         }
     }
 
-    private static RunResult RunWith<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, OsExecution<TExec> exec, LockStatRecorder? recorder)
-        where TExec : struct, ILockProbe
+    private static RunResult RunWith<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, TExec exec,
+        CpuActivityTable activity, LockStatRecorder? recorder)
+        where TExec : struct, IExecution
     {
         var allocator = AllocatorFactory.Create(o.Design, zone, config, exec);
         var background = allocator.Audit().Census.AllocatedPages;
@@ -91,7 +92,6 @@ public static class Runner
         recorder?.Reset();
 
         var workload = Workload.Create(o.Workload, new WorkloadContext(allocator, o.Cpus, o.Parameters, o.Seed));
-        var activity = exec.Activity!;
         for (var cpu = 0; cpu < config.Cpus; cpu++)
         {
             activity.SetNote(cpu, cpu == kswapdCpu ? "kswapd" : $"a {WorkloadKinds.Name(o.Workload)} workload step");

@@ -1,5 +1,6 @@
 using PcpTestbed.Model;
 using PcpTestbed.Model.Audit;
+using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Designs;
 
@@ -62,4 +63,7 @@ public interface IPageAllocator : IPcpInventory
 
     /// <summary>Zeroes the statistics (at a quiescent point), e.g. after a run's set-up allocations.</summary>
     void ResetStats();
+
+    /// <summary>Racy copies of every lock word, zone->lock first, then each CPU's pcp->lock: who holds what, for a stuck-CPU report.</summary>
+    EmuSpinLock[] SnapshotLocks();
 }

@@ -302,6 +302,20 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
 
     protected bool Has(InjectedBug bug) => (_bugs & bug) != 0;
 
+    public EmuSpinLock[] SnapshotLocks()
+    {
+        var words = new EmuSpinLock[1 + Cpus];
+
+        // Racy copies: a word may be caught mid-acquisition; State, the holder, is read whole.
+        words[0] = _zone.Lock;
+        for (var cpu = 0; cpu < Cpus; cpu++)
+        {
+            words[1 + cpu] = _pcps[cpu].Lock;
+        }
+
+        return words;
+    }
+
     public AuditReport Audit() => ZoneAuditor.Audit(_zone, this);
 
     void IPcpInventory.Audit(AuditContext context) => AuditPcp(context);

@@ -82,7 +82,8 @@ public static class StressCommandLine
         }
         catch (Exception e)
         {
-            io.Error.WriteLine($"internal error: {e.GetType().Name}: {Values.OneLine(e.Message)} (a bug of the testbed; please report it with the command line)");
+            var cause = e is BrokenRunException { InnerException: { } inner } ? inner : e;
+            io.Error.WriteLine($"internal error: {cause.GetType().Name}: {Values.OneLine(cause.Message)} (a bug of the testbed; please report it with the command line)");
             return ExitCodes.InternalError;
         }
     }

@@ -149,6 +149,41 @@ public class SpinLockTests
 
         var timeout = Assert.IsType<LockWaitTimeoutException>(caught);
         Assert.Contains("held by CPU 0 since free_pcppages_bulk:drain", timeout.Message);
+
+        // A waiter that gave up no longer keeps trylocks out.
+        Assert.Equal(0, locks[0].Value.Waiters);
+    }
+
+    [Fact]
+    public void A_trylock_fails_while_another_cpu_spins_in_spin_lock_even_at_the_instant_the_lock_is_released()
+    {
+        // qspinlock's first waiter sets the pending bit, so queued_spin_trylock() sees a non-zero lock word until the
+        // waiter has the lock. Without that rule a drainer spinning on a PCP's lock starved behind its owner's trylocks
+        // at every allocation and free (issue 16).
+        var exec = new OsExecution<NoLockProbe>(default);
+        var locks = new PaddedSpinLock[1];
+        locks[0].Value = new EmuSpinLock(LockClass.Pcp, 0);
+        exec.Lock(ref locks[0].Value, 0, LockSite.PcpAlloc);
+        var drainer = new Thread(() =>
+        {
+            exec.Lock(ref locks[0].Value, 1, LockSite.PcpDrain);
+            exec.Unlock(ref locks[0].Value, 1);
+        });
+        drainer.Start();
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref locks[0].Value.Waiters) == 1, TimeSpan.FromSeconds(20)), "CPU 1 never began spinning");
+
+        exec.Unlock(ref locks[0].Value, 0);
+        var retaken = exec.TryLock(ref locks[0].Value, 0, LockSite.PcpAlloc);
+        if (retaken)
+        {
+            // Let the drainer finish either way.
+            exec.Unlock(ref locks[0].Value, 0);
+        }
+
+        Assert.False(retaken, "the owner's trylock took the lock from under a CPU spinning for it");
+        Assert.True(drainer.Join(TimeSpan.FromSeconds(20)), "the spinning CPU never got the lock");
+        Assert.Equal(0, locks[0].Value.Waiters);
+        Assert.False(locks[0].Value.IsHeld);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using PcpTestbed.Designs;
+using PcpTestbed.Execution.Cpus;
 using PcpTestbed.Execution.Locking;
 using PcpTestbed.Execution.LockStat;
 using PcpTestbed.Workloads.Faults;
@@ -106,6 +107,37 @@ public class FaultSoakTests(ITestOutputHelper output)
         Assert.True(stats.HoldNs.Count > 0, $"{lockClass}: no hold was sampled");
         Assert.True(stats.HoldNs.P50 >= floor, $"{lockClass}: hold p50 {stats.HoldNs.P50} ns below the injected {delayNs} ns (floor {floor} ns)");
         Assert.True(stats.HoldNs.Min >= floor, $"{lockClass}: hold min {stats.HoldNs.Min} ns below the injected {delayNs} ns (floor {floor} ns)");
+    }
+
+    /// <summary>
+    /// Issue 16's matrix in short: every fault at once on every design, with enough CPUs on the 2-core host that CPU
+    /// hotplug and drain storms meet (a drain_all_pages() runs while a CPU goes offline). Nothing is lost and no CPU
+    /// misses its quiescent point: a drainer starved behind the PCP owners' trylocks used to hang exactly here.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(AllDesigns))]
+    public void All_faults_together_on_each_design_lose_nothing_and_every_cpu_reaches_its_quiescent_points(DesignKind design)
+    {
+        var stuck = new List<StuckCpuReport>();
+        var run = Runs.Run(Runs.Options(design, WorkloadKind.Mixed, 12, duration: TimeSpan.FromSeconds(2)) with
+        {
+            Faults = FaultOptions.All with
+            {
+                HotplugInterval = TimeSpan.FromMilliseconds(50),
+                ExhaustionInterval = TimeSpan.FromMilliseconds(200),
+            },
+            OnStuck = stuck.Add,
+        }, output);
+        var r = run.Result;
+        var events = r.FaultEvents!;
+
+        Runs.AssertClean(run);
+        Assert.Empty(stuck);
+        Assert.True(events.Offlines > 0, "no CPU went offline");
+        Assert.True(events.Onlines > 0, "no CPU came back online");
+        Assert.True(events.Exhaustions > 0, "the zone was never exhausted");
+        Assert.True(r.Allocator.DrainAllPagesCalls > events.Offlines, $"{r.Allocator.DrainAllPagesCalls} drain storms for {events.Offlines} offlines");
+        Assert.Equal(["cpu-hotplug", "drain-storm:1%", "exhaustion", "hold-delay:zone=200ns,pcp=50ns"], r.Faults);
     }
 
     [Fact]

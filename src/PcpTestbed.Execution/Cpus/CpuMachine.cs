@@ -21,7 +21,9 @@ namespace PcpTestbed.Execution.Cpus;
 /// </para>
 /// <para>
 /// <b>Bounded waits.</b> Every coordinator wait ends after <see cref="CpuMachineOptions.QuiescenceTimeout"/>
-/// with a <see cref="QuiescenceTimeoutException"/> naming the CPUs that did not get there. A parked CPU waits
+/// with a <see cref="QuiescenceTimeoutException"/> naming the CPUs that did not get there. While it waits the
+/// coordinator samples the CPUs (<see cref="CpuWatchdog"/>), and when a wait runs out the watchdog's report of the
+/// stuck CPUs goes to <see cref="CpuMachineOptions.OnStuck"/> at once and rides on the exception. A parked CPU waits
 /// for the coordinator without a bound: an offline CPU stays offline as long as the coordinator wants, and a
 /// stop-the-world lasts as long as its callback; stopping the run always wakes it.
 /// </para>
@@ -45,13 +47,17 @@ public sealed class CpuMachine : IDisposable
     private readonly ManualResetEventSlim _stateChanged = new(false);
 
     private readonly CpuMachineOptions _options;
+    private readonly CpuWatchdog _watchdog;
     private readonly int[] _hostCpus;
     private readonly CpuContext[] _cpus;
 
     /// <summary>Guarded by <see cref="_gate"/>.</summary>
     private readonly CpuState[] _states;
 
-    /// <summary>Each written by its CPU thread only, before the thread ends; read after joining it.</summary>
+    /// <summary>
+    /// Each written by its CPU thread only, before it sets its state to Finished under the gate; read after joining the
+    /// thread, or after reading that state under the gate (the stuck-CPU report).
+    /// </summary>
     private readonly Exception?[] _faults;
 
     private readonly CountdownEvent _ready;
@@ -77,7 +83,13 @@ public sealed class CpuMachine : IDisposable
             throw new PlatformNotSupportedException("--pin needs sched_setaffinity (Linux)");
         }
 
+        if (options.Watchdog is { } w && w.CpuCount != options.CpuCount)
+        {
+            throw new ArgumentException($"the watchdog watches {w.CpuCount} CPUs, the machine has {options.CpuCount}", nameof(options));
+        }
+
         _options = options;
+        _watchdog = options.Watchdog ?? new CpuWatchdog(options.CpuCount);
         _hostCpus = HostAffinity.IsSupported
             ? HostAffinity.GetCurrentThreadAffinity()
             : [.. Enumerable.Range(0, Environment.ProcessorCount)];
@@ -105,6 +117,8 @@ public sealed class CpuMachine : IDisposable
     public bool Pinned => _options.Pin;
 
     public TimeSpan QuiescenceTimeout => _options.EffectiveQuiescenceTimeout;
+
+    public CpuWatchdog Watchdog => _watchdog;
 
     /// <summary>The host CPU emulated CPU <paramref name="cpu"/> is pinned to with <see cref="CpuMachineOptions.Pin"/>.</summary>
     public int HostCpuFor(int cpu) => _hostCpus[cpu % _hostCpus.Length];
@@ -221,20 +235,28 @@ public sealed class CpuMachine : IDisposable
             throw new InvalidOperationException("the machine has not started");
         }
 
-        var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Stopwatch.GetTimestamp() + ToTicks(timeout);
+        // Sampled first, so a CPU that never moves during the wait is known to have been where it is since its start.
+        _watchdog.Sample();
+        var start = Stopwatch.GetTimestamp();
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : start + ToTicks(timeout);
         var late = new List<int>();
         for (var cpu = 0; cpu < CpuCount; cpu++)
         {
-            var remaining = deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : FromTicks(Math.Max(0, deadline - Stopwatch.GetTimestamp()));
-            if (!_threads[cpu].Join(remaining))
+            // In slices, so the watchdog keeps sampling while the coordinator waits.
+            while (!_threads[cpu].Join(Slice(deadline)))
             {
-                late.Add(cpu);
+                _watchdog.Sample();
+                if (Stopwatch.GetTimestamp() >= deadline)
+                {
+                    late.Add(cpu);
+                    break;
+                }
             }
         }
 
         if (late.Count != 0)
         {
-            throw new QuiescenceTimeoutException($"the run did not end within {timeout}: {Describe(late)}", late);
+            throw Stuck(late, "end the run", timeout, start);
         }
 
         _joined = true;
@@ -349,9 +371,12 @@ public sealed class CpuMachine : IDisposable
         {
             RequestStop();
             _go.Set();
+
+            // One bound for all: CPUs spinning on a lock a dead CPU holds end only at the lock wait timeout.
+            var deadline = Stopwatch.GetTimestamp() + ToTicks(QuiescenceTimeout);
             foreach (var t in _threads)
             {
-                t.Join(QuiescenceTimeout);
+                t.Join(FromTicks(Math.Max(0, deadline - Stopwatch.GetTimestamp())));
             }
         }
 
@@ -496,7 +521,9 @@ public sealed class CpuMachine : IDisposable
     private void WaitFor(int[] cpus, Func<CpuState, bool> arrived, string operation)
     {
         var timeout = QuiescenceTimeout;
-        var deadline = Stopwatch.GetTimestamp() + ToTicks(timeout);
+        _watchdog.Sample();
+        var start = Stopwatch.GetTimestamp();
+        var deadline = start + ToTicks(timeout);
         while (true)
         {
             List<int> pending;
@@ -512,18 +539,68 @@ public sealed class CpuMachine : IDisposable
                 _stateChanged.Reset();
             }
 
-            var remaining = deadline - Stopwatch.GetTimestamp();
-            if (remaining <= 0)
+            if (Stopwatch.GetTimestamp() >= deadline)
             {
-                throw new QuiescenceTimeoutException(
-                    $"{operation}: no quiescent point within {timeout}: {Describe(pending)}", pending);
+                throw Stuck(pending, operation, timeout, start);
             }
 
-            _stateChanged.Wait(FromTicks(remaining));
+            _stateChanged.Wait(Slice(deadline));
+            _watchdog.Sample();
         }
     }
 
-    private string Describe(List<int> cpus)
+    /// <summary>
+    /// The coordinator's wait for something a CPU does at its quiescent point (posted work): up to
+    /// <paramref name="timeout"/>, sampling the CPUs for the watchdog meanwhile. False when it ran out.
+    /// </summary>
+    public bool WatchedWait(ManualResetEventSlim done, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(done);
+        var deadline = Stopwatch.GetTimestamp() + ToTicks(timeout);
+        while (!done.Wait(Slice(deadline)))
+        {
+            _watchdog.Sample();
+            if (Stopwatch.GetTimestamp() >= deadline)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// <paramref name="cpus"/> did not reach a quiescent point within <paramref name="waited"/> of
+    /// <paramref name="waitStartTicks"/> while the coordinator tried to <paramref name="operation"/>: takes the
+    /// watchdog's report, hands it to <see cref="CpuMachineOptions.OnStuck"/>, and returns the exception to throw.
+    /// Take <paramref name="waitStartTicks"/> right after a <see cref="CpuWatchdog.Sample"/>, so the report can tell a
+    /// CPU that stayed in one call for the whole wait.
+    /// </summary>
+    public QuiescenceTimeoutException Stuck(IReadOnlyList<int> cpus, string operation, TimeSpan waited, long waitStartTicks)
+    {
+        var report = _watchdog.Report(operation, waited, waitStartTicks, cpus, State, Fault);
+        _options.OnStuck?.Invoke(report);
+        return new QuiescenceTimeoutException(
+            $"{operation}: no quiescent point within {waited}: {Describe(cpus)}; looks like {HangKinds.Meaning(report.LooksLike)}",
+            cpus, report, report.HolderFault);
+    }
+
+    /// <summary>The next wait slice: a sample period, or what is left before <paramref name="deadline"/>.</summary>
+    private static TimeSpan Slice(long deadline)
+    {
+        if (deadline == long.MaxValue)
+        {
+            return CpuWatchdog.SamplePeriod;
+        }
+
+        var left = FromTicks(Math.Max(0, deadline - Stopwatch.GetTimestamp()));
+        return left < CpuWatchdog.SamplePeriod ? left : CpuWatchdog.SamplePeriod;
+    }
+
+    /// <summary>What a finished CPU's thread died of (its state, read under the gate, orders the fault's write before this read).</summary>
+    private Exception? Fault(int cpu) => State(cpu) == CpuState.Finished ? Volatile.Read(ref _faults[cpu]) : null;
+
+    private string Describe(IReadOnlyList<int> cpus)
     {
         lock (_gate)
         {

@@ -13,4 +13,13 @@ public sealed record CpuMachineOptions(int CpuCount, bool Pin = false, TimeSpan?
     public static readonly TimeSpan DefaultQuiescenceTimeout = TimeSpan.FromSeconds(30);
 
     public TimeSpan EffectiveQuiescenceTimeout => QuiescenceTimeout ?? DefaultQuiescenceTimeout;
+
+    /// <summary>
+    /// Samples the CPUs while the coordinator waits and reports the ones that miss a quiescent point. Without one the
+    /// machine keeps a bare watchdog, whose reports give CPU states only.
+    /// </summary>
+    public CpuWatchdog? Watchdog { get; init; }
+
+    /// <summary>Called on the coordinator thread with the stuck-CPU report as soon as a wait runs out, before it throws.</summary>
+    public Action<StuckCpuReport>? OnStuck { get; init; }
 }

@@ -29,9 +29,9 @@ public interface ILockProbe
     long Contended(ref EmuSpinLock l, int cpu, LockSite site);
 
     /// <summary>
-    /// lock_acquired(): <paramref name="cpu"/> now holds the lock. Called before the execution updates
-    /// <see cref="EmuSpinLock.LastHolder"/> and <see cref="EmuSpinLock.HoldSite"/>, so the probe still sees the
-    /// previous holder.
+    /// lock_acquired(): <paramref name="cpu"/> now holds the lock. Called after the execution set
+    /// <see cref="EmuSpinLock.HoldSite"/> to this hold's site and before it updates <see cref="EmuSpinLock.LastHolder"/>,
+    /// so the probe still sees the previous holder.
     /// </summary>
     /// <param name="waitStart">The value <see cref="Contended"/> returned for this acquisition, or 0 when the fast path won.</param>
     void Acquired(ref EmuSpinLock l, int cpu, LockSite site, long waitStart);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using PcpTestbed.Execution.Cpus;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Execution.Locking;
@@ -12,12 +13,20 @@ namespace PcpTestbed.Execution.Locking;
 /// <remarks>
 /// <para>
 /// <b>Semantics.</b> <see cref="TryLock"/> is <c>queued_spin_trylock()</c>: read the lock word, fail if it is
-/// held, else one CAS from 0 to <c>cpu + 1</c>; it fails when that CAS loses, never retries and never waits.
-/// <see cref="Lock"/> tries the same fast path; when it fails the acquisition is a contention: the CPU spins
-/// reading the lock word (no CAS while it is held, so waiters do not steal the line from the holder), pausing
-/// with <see cref="Thread.SpinWait(int)"/> between reads, and CASes only when it reads the lock free. After
-/// <see cref="SpinsBeforeYield"/> reads it calls <see cref="Thread.Yield"/> and starts over, so 64 emulated CPUs
-/// on 2 host cores make progress when the holder is a preempted thread. It never sleeps.
+/// held or a CPU waits for it, else one CAS from 0 to <c>cpu + 1</c>; it fails when that CAS loses, never retries
+/// and never waits.
+/// <see cref="Lock"/> tries the same fast path; when it fails the acquisition is a contention: the CPU counts
+/// itself in <see cref="EmuSpinLock.Waiters"/> and spins reading the lock word (no CAS while it is held, so
+/// waiters do not steal the line from the holder), pausing with <see cref="Thread.SpinWait(int)"/> between reads,
+/// and CASes only when it reads the lock free. After <see cref="SpinsBeforeYield"/> reads it calls
+/// <see cref="Thread.Yield"/> and starts over, so 64 emulated CPUs on 2 host cores make progress when the holder
+/// is a preempted thread. It never sleeps. While any CPU waits, <see cref="TryLock"/> fails, even in the instant the
+/// lock word reads free: qspinlock's first waiter sets the pending bit and later ones the MCS tail
+/// (<c>queued_spin_lock_slowpath()</c> in kernel/locking/qspinlock.c), and <c>queued_spin_trylock()</c>
+/// (include/asm-generic/qspinlock.h) fails on any non-zero lock word, so a trylock never takes the lock from under a
+/// waiter. Without that rule a CPU draining another CPU's PCP starved: the owner re-takes its pcp->lock with
+/// trylock at every allocation and free, and holds it across its long waits for zone->lock, so the drainer's
+/// spin_lock() lost for tens of seconds on an oversubscribed host and the soak gave up on it (issue 16).
 /// <see cref="Unlock"/> runs the probe while still holding the lock, then releases it with one
 /// <see cref="Volatile.Write(ref int, int)"/>.
 /// </para>
@@ -25,8 +34,9 @@ namespace PcpTestbed.Execution.Locking;
 /// <b>Difference from the kernel.</b> The kernel's qspinlock is FIFO-fair: contended waiters queue on per-CPU
 /// MCS nodes, each spinning on its own cache line, and the lock is handed over in arrival order. This lock is
 /// unfair: whichever waiter CASes first after a release wins, the releasing CPU can retake the lock at once,
-/// and all waiters spin on the lock's line. We accept that because a fair queue lock on preemptible user threads
-/// convoys: a release handed to a waiter whose thread is descheduled stalls every CPU behind it for a whole
+/// and all waiters spin on the lock's line; a new spin_lock() may take a free lock ahead of them too, where
+/// qspinlock would queue it (a trylock cannot, see above). We accept that because a fair queue lock on
+/// preemptible user threads convoys: a release handed to a waiter whose thread is descheduled stalls every CPU behind it for a whole
 /// host time slice. The kernel avoids that by spinning with preemption disabled (and paravirt qspinlock halts
 /// preempted vCPUs); an oversubscribed user process cannot. Consequences to keep in mind when comparing with
 /// a kernel's lock_stat: wait-time tails are longer and less regular (a waiter can lose several rounds),
@@ -37,6 +47,12 @@ namespace PcpTestbed.Execution.Locking;
 /// A wait longer than the lock wait timeout (default <see cref="DefaultLockWaitTimeoutSeconds"/> s) throws
 /// <see cref="LockWaitTimeoutException"/> naming the holder: in this testbed that is a deadlock or a CPU that
 /// died holding a lock, not contention.
+/// </para>
+/// <para>
+/// <b>What a CPU is doing.</b> With a <see cref="CpuActivityTable"/>, <see cref="OpBegin"/> and <see cref="OpEnd"/>
+/// note the allocator entry point each CPU is in, and a contended <see cref="Lock"/> notes the lock it spins on and
+/// since when, each in the CPU's own record, for the stuck-CPU report (<see cref="CpuWatchdog"/>). The locks a CPU
+/// holds are not recorded: the report reads them from the lock words.
 /// </para>
 /// </remarks>
 public readonly struct OsExecution<TProbe> : IExecution
@@ -55,6 +71,7 @@ public readonly struct OsExecution<TProbe> : IExecution
 
     private readonly TProbe _probe;
     private readonly long _lockWaitTimeoutTicks;
+    private readonly CpuActivityTable? _activity;
 
     public OsExecution(TProbe probe)
         : this(probe, TimeSpan.FromSeconds(DefaultLockWaitTimeoutSeconds))
@@ -62,10 +79,18 @@ public readonly struct OsExecution<TProbe> : IExecution
     }
 
     public OsExecution(TProbe probe, TimeSpan lockWaitTimeout)
+        : this(probe, null, lockWaitTimeout)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lockWaitTimeout, TimeSpan.Zero);
+    }
+
+    /// <param name="activity">Where each CPU notes what it is doing, for the stuck-CPU report; null notes nothing.</param>
+    public OsExecution(TProbe probe, CpuActivityTable? activity, TimeSpan? lockWaitTimeout = null)
+    {
+        var timeout = lockWaitTimeout ?? TimeSpan.FromSeconds(DefaultLockWaitTimeoutSeconds);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         _probe = probe;
-        _lockWaitTimeoutTicks = (long)(lockWaitTimeout.TotalSeconds * Stopwatch.Frequency);
+        _activity = activity;
+        _lockWaitTimeoutTicks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
     }
 
     public TProbe Probe => _probe;
@@ -74,7 +99,8 @@ public readonly struct OsExecution<TProbe> : IExecution
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Lock(ref EmuSpinLock l, int cpu, LockSite site)
     {
-        // The CAS from 0 reserves the lock for cpu; the read before it keeps a held lock's line shared.
+        // The CAS from 0 reserves the lock for cpu; the read before it keeps a held lock's line shared. Unlike
+        // queued_spin_lock() it does not queue behind waiters (see the type remarks).
         if (Volatile.Read(ref l.State) != 0 || Interlocked.CompareExchange(ref l.State, cpu + 1, 0) != 0)
         {
             LockContended(ref l, cpu, site);
@@ -88,8 +114,9 @@ public readonly struct OsExecution<TProbe> : IExecution
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryLock(ref EmuSpinLock l, int cpu, LockSite site)
     {
-        // The CAS from 0 reserves the lock for cpu; losing it is a trylock failure, as in queued_spin_trylock().
-        if (Volatile.Read(ref l.State) != 0 || Interlocked.CompareExchange(ref l.State, cpu + 1, 0) != 0)
+        // The CAS from 0 reserves the lock for cpu; a waiter or losing the CAS is a trylock failure, as in
+        // queued_spin_trylock(), which fails on any non-zero lock word (locked, pending or a queue tail).
+        if (Volatile.Read(ref l.State) != 0 || Volatile.Read(ref l.Waiters) != 0 || Interlocked.CompareExchange(ref l.State, cpu + 1, 0) != 0)
         {
             _probe.TrylockFailed(ref l, cpu, site);
             return false;
@@ -137,13 +164,12 @@ public readonly struct OsExecution<TProbe> : IExecution
     {
     }
 
-    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1)
-    {
-    }
+    /// <summary>A few plain stores into the CPU's own activity record (none without a table).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1) => _activity?.Begin(cpu, op, arg0, arg1);
 
-    public void OpEnd(int cpu, long result)
-    {
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void OpEnd(int cpu, long result) => _activity?.End(cpu);
 
     public void Work(WorkKind kind, int units)
     {
@@ -152,9 +178,11 @@ public readonly struct OsExecution<TProbe> : IExecution
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Acquired(ref EmuSpinLock l, int cpu, LockSite site, long waitStart)
     {
+        // The site first: a probe may hold the lock a long while (an injected hold delay), and a waiter or the
+        // stuck-CPU report reading the site meanwhile must see this hold's.
+        l.HoldSite = site;
         _probe.Acquired(ref l, cpu, site, waitStart);
         l.LastHolder = cpu + 1;
-        l.HoldSite = site;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -169,14 +197,29 @@ public readonly struct OsExecution<TProbe> : IExecution
         }
 
         var waitStart = _probe.Contended(ref l, cpu, site);
+        _activity?.WaitBegin(cpu, ref l, site);
+
+        // From here until it holds the lock, trylocks fail and new lockers queue behind this CPU (see the type remarks).
+        Interlocked.Increment(ref l.Waiters);
         var spins = 0;
         long deadline = 0;
+        var seen = Volatile.Read(ref l.State);
+        var handovers = 0;
         while (true)
         {
             // The CAS from 0 reserves the lock for cpu; it is tried only after a read saw the lock free.
-            if (Volatile.Read(ref l.State) == 0 && Interlocked.CompareExchange(ref l.State, cpu + 1, 0) == 0)
+            var state = Volatile.Read(ref l.State);
+            if (state == 0 && Interlocked.CompareExchange(ref l.State, cpu + 1, 0) == 0)
             {
+                Interlocked.Decrement(ref l.Waiters);
                 break;
+            }
+
+            // The lock was released or went to another CPU: the stuck-CPU report tells starvation from a lock never released by this.
+            if (state != seen)
+            {
+                seen = state;
+                _activity?.WaitHandover(cpu, ++handovers);
             }
 
             if (spins < SpinsBeforeYield)
@@ -197,10 +240,12 @@ public readonly struct OsExecution<TProbe> : IExecution
             }
             else if (now > deadline)
             {
+                Interlocked.Decrement(ref l.Waiters);
                 ThrowWaitTimeout(ref l, cpu, site);
             }
         }
 
+        _activity?.WaitEnd(cpu);
         Acquired(ref l, cpu, site, waitStart);
     }
 

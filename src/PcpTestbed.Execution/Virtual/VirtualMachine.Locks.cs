@@ -11,7 +11,7 @@ public sealed partial class VirtualMachine
     private readonly LockCounters[] _counters = new LockCounters[LockClasses.Count];
 
     /// <summary>The locks the running CPU holds, innermost last. Only the running CPU can hold a lock.</summary>
-    private HeldLock[] _held = new HeldLock[4];
+    private VirtualHold[] _held = new VirtualHold[4];
     private int _heldCount;
 
     /// <summary>spin_lock(): granted after every recorded hold; a contention when that is later than the request.</summary>
@@ -63,7 +63,7 @@ public sealed partial class VirtualMachine
             busy = acquired;
         }
 
-        Grant(ref l, cpu, site, probe, new HeldLock(l.Class, l.Instance, t, busy, acquired, site), waitStart);
+        Grant(ref l, cpu, site, probe, new VirtualHold(l.Class, l.Instance, t, busy, acquired, site), waitStart);
     }
 
     /// <summary>spin_trylock(): fails exactly when a recorded hold is busy at this CPU's instant.</summary>
@@ -114,7 +114,7 @@ public sealed partial class VirtualMachine
         }
 
         var acquired = from + _cost.TrylockPs + BouncePs(ref l, cpu);
-        Grant(ref l, cpu, site, probe, new HeldLock(l.Class, l.Instance, t, acquired, acquired, site), waitStart: 0);
+        Grant(ref l, cpu, site, probe, new VirtualHold(l.Class, l.Instance, t, acquired, acquired, site), waitStart: 0);
         return true;
     }
 
@@ -154,8 +154,8 @@ public sealed partial class VirtualMachine
         return timeline;
     }
 
-    /// <summary>The running CPU holds the lock from <see cref="HeldLock.AcquiredPs"/>: the probe sees it, then the lock word.</summary>
-    private void Grant<TProbe>(ref EmuSpinLock l, int cpu, LockSite site, TProbe probe, in HeldLock held, long waitStart)
+    /// <summary>The running CPU holds the lock from <see cref="VirtualHold.AcquiredPs"/>: the probe sees it, then the lock word.</summary>
+    private void Grant<TProbe>(ref EmuSpinLock l, int cpu, LockSite site, TProbe probe, in VirtualHold held, long waitStart)
         where TProbe : struct, ILockProbe
     {
         _clockPs[cpu] = held.AcquiredPs;
@@ -199,7 +199,7 @@ public sealed partial class VirtualMachine
             $"{Describe(ref l)} is not a lock of this machine: it has one zone->lock (instance 0) and a pcp->lock per CPU (0..{_pcpLocks.Length - 1})");
     }
 
-    private void PushHeld(in HeldLock h)
+    private void PushHeld(in VirtualHold h)
     {
         if (_heldCount == _held.Length)
         {
@@ -209,7 +209,7 @@ public sealed partial class VirtualMachine
         _held[_heldCount++] = h;
     }
 
-    private HeldLock PopHeld(ref EmuSpinLock l)
+    private VirtualHold PopHeld(ref EmuSpinLock l)
     {
         // Usually the innermost lock; search down in case locks are released out of order.
         for (var i = _heldCount - 1; i >= 0; i--)

@@ -48,4 +48,14 @@ public static class AllocatorOps
         AllocatorOp.CpuOnline => "page_alloc_cpu_online",
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
+
+    /// <summary>A call with its arguments as <see cref="IExecution.OpBegin"/> reported them, e.g. <c>__free_pages(pfn 0x1a2, order 0)</c>.</summary>
+    public static string Describe(AllocatorOp op, long arg0, long arg1) => op switch
+    {
+        AllocatorOp.Alloc => $"alloc_pages(gfp 0x{arg1:x}, order {arg0})",
+        AllocatorOp.Free => $"__free_pages(pfn 0x{arg0:x}, order {arg1})",
+        AllocatorOp.FreeBatch => $"free_unref_folios({arg0} folios)",
+        AllocatorOp.CpuDead or AllocatorOp.CpuOnline => $"{KernelName(op)}(CPU {arg0})",
+        _ => $"{KernelName(op)}()",
+    };
 }

@@ -27,6 +27,13 @@ public struct EmuSpinLock // do not make readonly: State is a CAS target
     /// <summary>The lock instance: the CPU for pcp->lock, 0 for zone->lock.</summary>
     public int Instance;
 
+    /// <summary>
+    /// CPUs spinning in spin_lock()'s slow path for this lock (OS threads). While it is not 0, spin_trylock() fails even
+    /// when <see cref="State"/> is 0, as qspinlock's pending bit and MCS tail keep the lock word non-zero: a trylock
+    /// never overtakes a waiter. Changed only with Interlocked, by the waiters.
+    /// </summary>
+    public int Waiters;
+
     public EmuSpinLock(LockClass lockClass, int instance)
     {
         Class = lockClass;

@@ -110,7 +110,7 @@ internal sealed class FaultInjector
         var victim = online[_random.Next(online.Count)];
         var survivor = online.Where(c => c != victim).ElementAt(_random.Next(online.Count - 1));
         _machine.TakeOffline(victim);
-        if (!_mailbox.Run(survivor, cpu => _allocator.CpuDead(victim, cpu), _machine.QuiescenceTimeout))
+        if (!_mailbox.Run(survivor, $"page_alloc_cpu_dead(CPU {victim})", cpu => _allocator.CpuDead(victim, cpu), _machine.QuiescenceTimeout))
         {
             // The survivor has left its body: the run is ending. The victim never died as far as the allocator
             // knows, so it is simply let go again.
@@ -146,7 +146,7 @@ internal sealed class FaultInjector
             return;
         }
 
-        var ran = _mailbox.Run(cpu, id =>
+        var ran = _mailbox.Run(cpu, "memory hog: allocate until the zone is exhausted", id =>
         {
             for (long i = 0; i < _allocator.Zone.PresentPages; i++)
             {
@@ -178,7 +178,7 @@ internal sealed class FaultInjector
         }
 
         // If the CPU has left its body (the run is ending), the hog keeps its pages until the final release.
-        _mailbox.Run(cpu, id =>
+        _mailbox.Run(cpu, "memory hog: free everything", id =>
         {
             foreach (var chunk in _hog)
             {

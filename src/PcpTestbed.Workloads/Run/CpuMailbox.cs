@@ -1,18 +1,21 @@
+using System.Diagnostics;
+using PcpTestbed.Execution.Cpus;
+
 namespace PcpTestbed.Workloads.Run;
 
 /// <summary>
 /// Work the coordinator hands to a running CPU, which runs it at its next quiescent point, like a
 /// work item queued on that CPU (page_alloc_cpu_dead() on a surviving CPU, a memory hog). The coordinator
-/// waits for it with a bound. One slot per CPU; the coordinator posts one item at a time. A CPU closes its
-/// slot when it leaves its body (the run is over for it), so work posted to it then is refused at once
-/// instead of waited for.
+/// waits for it with a bound, and if the CPU does not get there in time the machine's watchdog reports what it is
+/// doing. One slot per CPU; the coordinator posts one item at a time. A CPU closes its slot when it leaves its body
+/// (the run is over for it), so work posted to it then is refused at once instead of waited for.
 /// </summary>
-public sealed class CpuMailbox(int cpus) : IDisposable
+public sealed class CpuMailbox(CpuMachine machine) : IDisposable
 {
     /// <summary>The slot of a CPU that has left its body: nothing posted there will run.</summary>
-    private static readonly Action<int> Closed = static _ => { };
+    private static readonly PostedWork Closed = new("closed", static _ => { });
 
-    private readonly Action<int>?[] _slots = new Action<int>?[cpus]; // written by the coordinator, taken or closed by the CPU
+    private readonly PostedWork?[] _slots = new PostedWork?[machine.CpuCount]; // written by the coordinator, taken or closed by the CPU
     private readonly ManualResetEventSlim _done = new(false);
     private Exception? _fault;
     private bool _ran; // written by the CPU before it sets _done, read by the coordinator after the wait
@@ -34,9 +37,13 @@ public sealed class CpuMailbox(int cpus) : IDisposable
             return;
         }
 
+        // Where the CPU is, for a stuck-CPU report, while it runs someone else's work.
+        var activity = machine.Watchdog.Activity;
+        var note = activity?.Note(cpu);
+        activity?.SetNote(cpu, $"posted work: {work.What}");
         try
         {
-            work(cpu);
+            work.Run(cpu);
         }
         catch (Exception e)
         {
@@ -44,6 +51,7 @@ public sealed class CpuMailbox(int cpus) : IDisposable
         }
         finally
         {
+            activity?.SetNote(cpu, note);
             _ran = true;
             _done.Set();
         }
@@ -64,34 +72,40 @@ public sealed class CpuMailbox(int cpus) : IDisposable
     }
 
     /// <summary>
-    /// Posts <paramref name="work"/> to <paramref name="cpu"/> and waits until it ran. Returns false, without
-    /// running it, if the CPU has left its body or leaves it before taking the work. Rethrows what it threw.
+    /// Posts <paramref name="work"/>, described as <paramref name="what"/>, to <paramref name="cpu"/> and waits until it
+    /// ran. Returns false, without running it, if the CPU has left its body or leaves it before taking the work.
+    /// Rethrows what it threw.
     /// </summary>
-    /// <exception cref="TimeoutException">The CPU did not run it within <paramref name="timeout"/>.</exception>
-    public bool Run(int cpu, Action<int> work, TimeSpan timeout)
+    /// <exception cref="QuiescenceTimeoutException">The CPU did not take or finish it within <paramref name="timeout"/>; carries the stuck-CPU report.</exception>
+    public bool Run(int cpu, string what, Action<int> work, TimeSpan timeout)
     {
         _done.Reset();
         _fault = null;
         _ran = false;
+        var posted = new PostedWork(what, work);
+        machine.Watchdog.Sample();
+        var start = Stopwatch.GetTimestamp();
 
         // Publishes the work to the CPU's next quiescent point, unless the CPU has closed its slot.
-        if (Interlocked.CompareExchange(ref _slots[cpu], work, null) != null)
+        if (Interlocked.CompareExchange(ref _slots[cpu], posted, null) != null)
         {
             return false;
         }
 
-        if (!_done.Wait(timeout))
+        if (!machine.WatchedWait(_done, timeout))
         {
             // Withdraw it if the CPU has not taken it (nor closed its slot) yet.
-            if (Interlocked.CompareExchange(ref _slots[cpu], null, work) == work)
+            if (Interlocked.CompareExchange(ref _slots[cpu], null, posted) == posted)
             {
-                throw new TimeoutException($"CPU {cpu} did not run the posted work within {timeout}");
+                throw machine.Stuck([cpu], $"run posted work ({what}) on CPU {cpu}", timeout, start);
             }
 
             // Taken (or handed back) just now: the CPU signals when the work is done.
-            if (!_done.Wait(timeout))
+            machine.Watchdog.Sample();
+            start = Stopwatch.GetTimestamp();
+            if (!machine.WatchedWait(_done, timeout))
             {
-                throw new TimeoutException($"CPU {cpu} took the posted work but did not finish it within {timeout}");
+                throw machine.Stuck([cpu], $"finish posted work ({what}) on CPU {cpu}", timeout, start);
             }
         }
 
@@ -102,11 +116,14 @@ public sealed class CpuMailbox(int cpus) : IDisposable
 
         if (_fault != null)
         {
-            throw new InvalidOperationException($"work posted to CPU {cpu} failed: {_fault.Message}", _fault);
+            throw new InvalidOperationException($"work posted to CPU {cpu} ({what}) failed: {_fault.Message}", _fault);
         }
 
         return true;
     }
 
     public void Dispose() => _done.Dispose();
+
+    /// <summary>A posted work item and what it is, for reports.</summary>
+    private sealed record PostedWork(string What, Action<int> Run);
 }

@@ -1,4 +1,5 @@
 using PcpTestbed.Designs;
+using PcpTestbed.Execution.Cpus;
 using PcpTestbed.Execution.LockStat;
 using PcpTestbed.Model;
 using PcpTestbed.Workloads.Faults;
@@ -50,6 +51,12 @@ public sealed record RunOptions
 
     public FaultOptions Faults { get; init; } = new();
 
+    /// <summary>
+    /// How long the coordinator waits for CPUs to reach a quiescent point before it reports the stuck ones and gives up
+    /// (like the kernel's watchdog_thresh); null for <see cref="Execution.Cpus.CpuMachineOptions.DefaultQuiescenceTimeout"/>.
+    /// </summary>
+    public TimeSpan? QuiescenceTimeout { get; init; }
+
     /// <summary>How often every CPU is parked for a full audit.</summary>
     public TimeSpan AuditInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -72,4 +79,7 @@ public sealed record RunOptions
 
     /// <summary>Called on the coordinator thread after each audit.</summary>
     public Action<AuditRecord>? OnAudit { get; init; }
+
+    /// <summary>Called on the coordinator thread with the stuck-CPU report when CPUs miss a quiescent point, before the run gives up.</summary>
+    public Action<StuckCpuReport>? OnStuck { get; init; }
 }

@@ -44,18 +44,21 @@ public static class Runner
                 UnchunkedPcpFree = options.UnchunkedPcpFree,
             };
 
+            // Each CPU notes what it is doing here, for the stuck-CPU report.
+            var activity = new CpuActivityTable(config.Cpus);
+
             // One generic instantiation per probe combination: a switched-off probe costs nothing.
             if (!options.RecordLocks)
             {
                 return options.Faults.HasHoldDelays
-                    ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<NoLockProbe>>(new(default, options.Faults.HoldDelays)), null)
-                    : RunWith(options, zone, config, reclaim, new OsExecution<NoLockProbe>(default), null);
+                    ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<NoLockProbe>>(new(default, options.Faults.HoldDelays), activity), activity, null)
+                    : RunWith(options, zone, config, reclaim, new OsExecution<NoLockProbe>(default, activity), activity, null);
             }
 
             var recorder = new LockStatRecorder(config.Cpus, options.HoldSampleInterval, (ulong)options.Seed);
             return options.Faults.HasHoldDelays
-                ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<LockStatProbe>>(new(new LockStatProbe(recorder), options.Faults.HoldDelays)), recorder)
-                : RunWith(options, zone, config, reclaim, new OsExecution<LockStatProbe>(new LockStatProbe(recorder)), recorder);
+                ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<LockStatProbe>>(new(new LockStatProbe(recorder), options.Faults.HoldDelays), activity), activity, recorder)
+                : RunWith(options, zone, config, reclaim, new OsExecution<LockStatProbe>(new LockStatProbe(recorder), activity), activity, recorder);
         }
         finally
         {
@@ -82,20 +85,21 @@ public static class Runner
     }
 
     /// <summary>In lockdep mode the execution is wrapped in lockdep's; without it the CPUs run the bare execution and pay nothing.</summary>
-    private static RunResult RunWith<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, TExec exec, LockStatRecorder? recorder)
+    private static RunResult RunWith<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, TExec exec,
+        CpuActivityTable activity, LockStatRecorder? recorder)
         where TExec : struct, IExecution
     {
         if (!o.Lockdep)
         {
-            return RunOn(o, zone, config, reclaim, exec, recorder, null);
+            return RunOn(o, zone, config, reclaim, exec, activity, recorder, null);
         }
 
         var lockdep = new LockdepState(config.Cpus);
-        return RunOn(o, zone, config, reclaim, new LockdepExecution<TExec>(exec, lockdep), recorder, lockdep);
+        return RunOn(o, zone, config, reclaim, new LockdepExecution<TExec>(exec, lockdep), activity, recorder, lockdep);
     }
 
-    private static RunResult RunOn<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, TExec exec, LockStatRecorder? recorder,
-        LockdepState? lockdep)
+    private static RunResult RunOn<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, TExec exec,
+        CpuActivityTable activity, LockStatRecorder? recorder, LockdepState? lockdep)
         where TExec : struct, IExecution
     {
         var allocator = AllocatorFactory.Create(o.Design, zone, config, exec);
@@ -110,8 +114,14 @@ public static class Runner
         recorder?.Reset();
 
         var workload = Workload.Create(o.Workload, new WorkloadContext(allocator, o.Cpus, o.Parameters, o.Seed));
-        using var mailbox = new CpuMailbox(config.Cpus);
-        using var machine = new CpuMachine(new CpuMachineOptions(config.Cpus, o.Pin));
+        for (var cpu = 0; cpu < config.Cpus; cpu++)
+        {
+            activity.SetNote(cpu, cpu == kswapdCpu ? "kswapd" : $"a {WorkloadKinds.Name(o.Workload)} workload step");
+        }
+
+        var watchdog = new CpuWatchdog(config.Cpus, activity, allocator.SnapshotLocks, $"{WorkloadKinds.Name(o.Workload)}, {Designs.Designs.Name(o.Design)}");
+        using var machine = new CpuMachine(new CpuMachineOptions(config.Cpus, o.Pin, o.QuiescenceTimeout) { Watchdog = watchdog, OnStuck = o.OnStuck });
+        using var mailbox = new CpuMailbox(machine);
         using var exited = new CountdownEvent(config.Cpus);
         var faults = o.Faults.CpuHotplug || o.Faults.Exhaustion
             ? new FaultInjector(o.Faults, machine, allocator, mailbox, o.Cpus, o.Seed)
@@ -192,6 +202,7 @@ public static class Runner
 
             freePages.TakeIfDue(now);
             faults?.Tick(Stopwatch.GetTimestamp());
+            watchdog.Sample();
             if (now >= nextProgress)
             {
                 o.Progress?.Invoke(new RunProgress(now, o.Duration, Operations(machine), o.OperationsPerCpu * o.Cpus, audits.Count, audits.Sum(a => a.ViolationCount)));

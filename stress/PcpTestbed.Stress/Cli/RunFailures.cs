@@ -2,6 +2,9 @@ using PcpTestbed.Designs;
 using PcpTestbed.Execution.Cpus;
 using PcpTestbed.Execution.Locking;
 using PcpTestbed.Model;
+using PcpTestbed.Stress.Reports;
+using PcpTestbed.Workloads.Kinds;
+using PcpTestbed.Workloads.Run;
 
 namespace PcpTestbed.Stress.Cli;
 
@@ -10,9 +13,35 @@ public static class RunFailures
 {
     public static bool IsFinding(Exception e) => e switch
     {
+        BrokenRunException { InnerException: { } inner } => IsFinding(inner),
+
+        // CPUs that missed a quiescent point: the watchdog's verdict says whose fault; a holder that died holding a lock
+        // makes the hang as much a finding as what it died of.
+        QuiescenceTimeoutException { Report: { } r } q => r.DesignFailure && (q.InnerException is not { } fault || IsFinding(fault)),
         PcpHangException or LockdepException or BadPageException or LockWaitTimeoutException or QuiescenceTimeoutException => true,
         AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(IsFinding),
         InvalidOperationException { InnerException: { } inner } => IsFinding(inner),
         _ => false,
     };
+
+    /// <summary>The stuck-CPU report behind <paramref name="e"/>, if CPUs hung.</summary>
+    public static StuckCpuReport? StuckReport(Exception e) => e switch
+    {
+        QuiescenceTimeoutException q => q.Report,
+        AggregateException a => a.InnerExceptions.Select(StuckReport).FirstOrDefault(r => r != null),
+        { InnerException: { } inner } => StuckReport(inner),
+        _ => null,
+    };
+
+    /// <summary>What a broken run's JSON says about it.</summary>
+    public static BrokenRun Describe(RunOptions o, Exception e) => new(
+        Designs.Designs.Name(o.Design),
+        WorkloadKinds.Name(o.Workload),
+        o.Cpus,
+        o.Seed,
+        o.ZoneDescription,
+        o.Faults.Names(),
+        $"{e.GetType().Name}: {Values.OneLine(e.Message)}",
+        IsFinding(e),
+        StuckReport(e));
 }

@@ -38,7 +38,20 @@ public static class CompareCommand
                 throw new UsageException("compare needs at least two designs, e.g. --designs mainline,pageblock (use run for one)");
             }
 
-            var runs = RunSeries.Execute(io, plan, plan.Designs.Select(d => plan.For(d, plan.Cpus[0])).ToList());
+            IReadOnlyList<RunResult> runs;
+            try
+            {
+                runs = RunSeries.Execute(io, plan, plan.Designs.Select(d => plan.For(d, plan.Cpus[0])).ToList());
+            }
+            catch (BrokenRunException e) when (plan.JsonPath is { } brokenJson)
+            {
+                // The runs that finished, their ratios, and the one that broke; then the failure takes its usual way out.
+                var partial = e.Completed.Count > 0 ? CompareReport.From(e.Completed) : new CompareReport([], []);
+                Json.Write(brokenJson, partial with { Broken = e.Broken });
+                io.Out.WriteLine($"json: {brokenJson}");
+                throw;
+            }
+
             foreach (var run in runs)
             {
                 RunPrinter.Print(io, run, plan.Format);

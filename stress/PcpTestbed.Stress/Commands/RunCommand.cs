@@ -4,6 +4,7 @@ using PcpTestbed.Stress.Cli;
 using PcpTestbed.Stress.Output;
 using PcpTestbed.Stress.Plots;
 using PcpTestbed.Workloads.Kinds;
+using PcpTestbed.Workloads.Run;
 using Spectre.Console;
 
 namespace PcpTestbed.Stress.Commands;
@@ -27,7 +28,19 @@ public static class RunCommand
         command.SetAction(r =>
         {
             var plan = set.Resolve(r);
-            var result = RunSeries.Execute(io, plan, [plan.For(plan.Designs[0], plan.Cpus[0])])[0];
+            RunResult result;
+            try
+            {
+                result = RunSeries.Execute(io, plan, [plan.For(plan.Designs[0], plan.Cpus[0])])[0];
+            }
+            catch (BrokenRunException e) when (plan.JsonPath is { } brokenJson)
+            {
+                // The JSON says what broke, then the failure takes its usual way out (exit 3 or 1).
+                Json.Write(brokenJson, e.Broken);
+                io.Out.WriteLine($"json: {brokenJson}");
+                throw;
+            }
+
             RunPrinter.Print(io, result, plan.Format);
             if (plan.JsonPath is { } json)
             {

@@ -28,8 +28,26 @@ internal static class RunSeries
                 {
                     Progress = p => display.Update(index, Fraction(p), Detail(p), Left(p)),
                     OnAudit = onAudit == null ? null : a => onAudit(display, index, a),
+
+                    // Printed the moment CPUs miss a quiescent point, before the run gives up.
+                    OnStuck = report =>
+                    {
+                        foreach (var line in report.Lines())
+                        {
+                            display.Line(line);
+                        }
+                    },
                 };
-                var result = Runner.Run(options);
+                RunResult result;
+                try
+                {
+                    result = Runner.Run(options);
+                }
+                catch (Exception e)
+                {
+                    throw new BrokenRunException(RunFailures.Describe(o, e), results, e);
+                }
+
                 display.Complete(index, $"{Fmt.Si(result.OpsPerSecond)} ops/s, {result.Audits} audits, {result.InvariantViolations} violations, {result.PagesLost} pages lost");
                 results.Add(result);
             }

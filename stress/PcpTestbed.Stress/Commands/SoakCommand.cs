@@ -52,8 +52,24 @@ public static class SoakCommand
                     display.Line(AuditLine(a));
                 })[0];
             }
-            catch (Exception e) when (RunFailures.IsFinding(e))
+            catch (BrokenRunException e)
             {
+                if (plan.JsonPath is { } brokenJson)
+                {
+                    var partial = new SoakReport(false, log.Count, log.Sum(a => a.Violations + (a.PagesLost != 0 ? 1 : 0)), log.LastOrDefault()?.PagesLost ?? 0, log, null)
+                    {
+                        Broken = e.Broken,
+                    };
+                    Json.Write(brokenJson, partial);
+                    io.Out.WriteLine($"json: {brokenJson}");
+                }
+
+                if (!e.Broken.DesignFailure)
+                {
+                    // A fault of the testbed: exit 1 with the internal-error line.
+                    throw;
+                }
+
                 io.Out.WriteLine($"soak: FAILED after {log.Count} audits: the run broke: {Values.OneLine(e.Message)}");
                 return ExitCodes.Broken;
             }

@@ -1,0 +1,54 @@
+using System.Runtime.InteropServices;
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Execution.Cpus;
+
+/// <summary>
+/// What one emulated CPU is doing, as it notes it itself: the allocator entry point it is in (from
+/// <see cref="IExecution.OpBegin"/>) and the lock it spins on. Only its CPU writes the record, with plain stores; the
+/// watchdog and the stuck-CPU report read it racily, as the kernel's soft-lockup detector reads another CPU's state.
+/// The fields sit in the middle of two cache lines so neighbouring records never share one.
+/// </summary>
+/// <remarks>
+/// <see cref="OpSeq"/> counts the entry points begun, so a per-CPU ring of the last operations (a flight recorder)
+/// can later be indexed by it (<c>ring[OpSeq &amp; mask]</c>) without another counter.
+/// </remarks>
+[StructLayout(LayoutKind.Explicit, Size = 2 * CacheLine.Size)]
+internal struct CpuActivity // do not make readonly: its CPU writes it in place in the table's array
+{
+    /// <summary>Entry points begun. Written last by OpBegin: a watchdog that sees it unchanged knows the CPU is still in the same call.</summary>
+    [FieldOffset(CacheLine.Size)]
+    public long OpSeq;
+
+    /// <summary>The current entry point's arguments (see <see cref="AllocatorOp"/>).</summary>
+    [FieldOffset(CacheLine.Size + 8)]
+    public long Arg0;
+
+    [FieldOffset(CacheLine.Size + 16)]
+    public long Arg1;
+
+    /// <summary>Stopwatch timestamp at which the current contended spin_lock() began spinning; 0 when not spinning.</summary>
+    [FieldOffset(CacheLine.Size + 24)]
+    public long WaitStart;
+
+    /// <summary>The instance of the lock spun on (valid while <see cref="WaitStart"/> is not 0).</summary>
+    [FieldOffset(CacheLine.Size + 32)]
+    public int WaitInstance;
+
+    /// <summary>The current entry point as <see cref="AllocatorOp"/> + 1; 0 between entry points.</summary>
+    [FieldOffset(CacheLine.Size + 36)]
+    public byte Op;
+
+    [FieldOffset(CacheLine.Size + 37)]
+    public LockClass WaitClass;
+
+    [FieldOffset(CacheLine.Size + 38)]
+    public LockSite WaitSite;
+
+    /// <summary>
+    /// Times the spinning CPU saw the lock word change (released, or taken by another CPU) during the current wait:
+    /// evidence that the lock is changing hands, not stuck with one holder.
+    /// </summary>
+    [FieldOffset(CacheLine.Size + 40)]
+    public int WaitHandovers;
+}

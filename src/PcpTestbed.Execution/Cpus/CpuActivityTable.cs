@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Execution.Cpus;
+
+/// <summary>
+/// Every emulated CPU's <see cref="CpuActivity"/> record, plus a note per CPU saying where it is when it is not in an
+/// allocator call (its workload, posted work, kswapd). <see cref="Locking.OsExecution{TProbe}"/> writes the records
+/// from each CPU's own thread; <see cref="CpuWatchdog"/> reads them.
+/// </summary>
+public sealed class CpuActivityTable
+{
+    private readonly CpuActivity[] _records;
+
+    /// <summary>Each written by the harness on behalf of its CPU (rarely: a phase change); read racily.</summary>
+    private readonly string?[] _notes;
+
+    public CpuActivityTable(int cpus)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cpus, 1);
+        _records = new CpuActivity[cpus];
+        _notes = new string?[cpus];
+    }
+
+    public int CpuCount => _records.Length;
+
+    /// <summary>Says where <paramref name="cpu"/> is between allocator calls (e.g. "posted work: ..."); null for its default.</summary>
+    public void SetNote(int cpu, string? note) => Volatile.Write(ref _notes[cpu], note);
+
+    public string? Note(int cpu) => Volatile.Read(ref _notes[cpu]);
+
+    /// <summary>Entry points <paramref name="cpu"/> has begun (a racy read).</summary>
+    public long OpSeq(int cpu) => Volatile.Read(ref _records[cpu].OpSeq);
+
+    /// <summary>A racy copy of <paramref name="cpu"/>'s record: fields may come from two moments.</summary>
+    public CpuActivitySnapshot Read(int cpu)
+    {
+        ref var a = ref _records[cpu];
+        var seq = Volatile.Read(ref a.OpSeq);
+        var op = Volatile.Read(ref a.Op);
+        var waitStart = Volatile.Read(ref a.WaitStart);
+        return new CpuActivitySnapshot(
+            seq,
+            op == 0 ? null : (AllocatorOp)(op - 1),
+            a.Arg0,
+            a.Arg1,
+            waitStart == 0 ? null : new LockWaitNote(a.WaitClass, a.WaitInstance, a.WaitSite, waitStart, Volatile.Read(ref a.WaitHandovers)),
+            Volatile.Read(ref _notes[cpu]));
+    }
+
+    /// <summary>OpBegin on <paramref name="cpu"/>'s own thread: three plain stores and the sequence bump.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Begin(int cpu, AllocatorOp op, long arg0, long arg1)
+    {
+        ref var a = ref _records[cpu];
+        a.Arg0 = arg0;
+        a.Arg1 = arg1;
+        a.Op = (byte)(op + 1);
+
+        // Publishes the call to the watchdog: a new sequence number means the CPU moved on.
+        Volatile.Write(ref a.OpSeq, a.OpSeq + 1);
+    }
+
+    /// <summary>OpEnd on <paramref name="cpu"/>'s own thread: one plain store.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void End(int cpu) => _records[cpu].Op = 0;
+
+    /// <summary>The slow path of spin_lock() on <paramref name="cpu"/>'s own thread: it starts spinning on <paramref name="l"/>.</summary>
+    internal void WaitBegin(int cpu, ref EmuSpinLock l, LockSite site)
+    {
+        ref var a = ref _records[cpu];
+        a.WaitClass = l.Class;
+        a.WaitInstance = l.Instance;
+        a.WaitSite = site;
+        a.WaitHandovers = 0;
+
+        // Publishes the wait (the fields above first) to the reporter.
+        Volatile.Write(ref a.WaitStart, Math.Max(1, Stopwatch.GetTimestamp()));
+    }
+
+    /// <summary>The spinning CPU saw the lock word change for the <paramref name="count"/>-th time.</summary>
+    internal void WaitHandover(int cpu, int count) => Volatile.Write(ref _records[cpu].WaitHandovers, count);
+
+    internal void WaitEnd(int cpu) => Volatile.Write(ref _records[cpu].WaitStart, 0);
+}

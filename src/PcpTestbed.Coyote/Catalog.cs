@@ -24,6 +24,9 @@ public static class Catalog
         new DecayVsDrainScenario(),
         new CpuOfflineOnlineRemoteFreeScenario(),
         new ChunkedFreeVsDrainScenario(),
+        new ZoneLockContentionScenario(),
+        new FolioBatchVsDrainScenario(),
+        new KswapdBoostResetScenario(),
     ];
 
     private const string SingleState = "§7.1 single-state";

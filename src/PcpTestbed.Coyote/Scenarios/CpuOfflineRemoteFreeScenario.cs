@@ -38,11 +38,20 @@ internal sealed class CpuOfflineRemoteFreeScenario : Scenario
 
         public override IReadOnlyList<CpuScript> Scripts() =>
         [
-            new(1, "remote: frees CPU 0's pages while it dies", () =>
+            new(1, "remote: frees CPU 0's pages while it dies, takes an order-4 chunk of its block, drain_all_pages()", () =>
             {
                 Run.Free(1, _pages[0], 0);
                 Run.Free(1, _pages[1], 0);
                 Run.Free(1, _pages[2], 0);
+
+                // Straight from the buddy: on the pageblock designs a fragment of CPU 0's block, whose ownership the
+                // death is releasing.
+                var chunk = Run.Alloc(1, Movable, 4);
+                Run.DrainAllPages(1);
+                if (chunk >= 0)
+                {
+                    Run.Free(1, chunk, 4);
+                }
             }),
             new(2, "hotplug: page_alloc_cpu_dead(CPU 0), then a free", () =>
             {

@@ -58,9 +58,9 @@ public sealed partial class PageblockAllocator<TExec>
         {
             var (pfn, chunkOrder, phase) = buffer[i];
             var owned = phase is PhaseRecover or PhaseClaimBlock;
-            var listMt = phase == PhaseRecover ? PcpType(_zone.GetPageblockMigratetype(pfn)) : mt;
+            var listMt = phase == PhaseRecover ? PcpType(_zone.GetPageblockMigratetype(pfn, AccessSite.RefillMigratetype)) : mt;
             var index = ListIndex(listMt, chunkOrder);
-            PcpListAdd(cpu, ref pcp.Lists[index], index, pfn, chunkOrder, owned ? PageState.PcpBuddy : PageState.Pcp, tail: true);
+            PcpListAdd(cpu, ref pcp.Lists[index], index, pfn, chunkOrder, owned ? PageState.PcpBuddy : PageState.Pcp, tail: true, AccessSite.RefillListAdd);
             phaseUsed[phase] = true;
             st.PagesByPhase[phase] += 1L << chunkOrder;
         }
@@ -73,7 +73,7 @@ public sealed partial class PageblockAllocator<TExec>
             }
         }
 
-        pcp.Count += (int)got;
+        PcpCountAdd(cpu, ref pcp, (int)got, AccessSite.RefillCount);
         st.Refills++;
         st.RefillPages += got;
     }

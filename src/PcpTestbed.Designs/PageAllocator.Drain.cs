@@ -232,7 +232,7 @@ public abstract partial class PageAllocator<TExec>
         AssertPcpLocked(onlineCpu);
         pcp.AllocFactor = 0;
         pcp.FreeCount = 0;
-        pcp.Flags = CacheinfoFlags(PcpFlags.None, ReadPcpSizing(onlineCpu, AccessSite.CpuOnlineBatch).Batch);
+        pcp.Flags = CacheinfoFlags(PcpFlags.None, HotplugPcpBatch(onlineCpu));
         _exec.Unlock(ref pcp.Lock, cpu);
         OnCpuOnline(onlineCpu, ref pcp);
 

@@ -237,26 +237,38 @@ public abstract partial class PageAllocator<TExec>
 
     /// <summary>
     /// zone_pcp_update(): batch and the high bounds for the CPUs now online (zone_highsize() splits the
-    /// zone across the node's CPUs), written to every PCP with WRITE_ONCE.
+    /// zone across the node's CPUs), written to every PCP with WRITE_ONCE. A CPU hotplug callback: it runs under
+    /// cpus_write_lock() (and pcp_batch_high_lock), so the online mask, whose only writers are hotplug callbacks, is
+    /// stable here and read without a point. The emulation's callers (the fault injector, the scenarios) run one
+    /// hotplug operation at a time.
     /// </summary>
     private void ZonePcpUpdate()
     {
         var online = 0;
         for (var cpu = 0; cpu < Cpus; cpu++)
         {
-            online += _exec.ReadOnce(ref _online[cpu], SharedLocation.CpuOnline(cpu), AccessSite.PcpUpdateOnline);
+            online += _online[cpu];
         }
 
         var sizing = Model.PcpSizing.Derive(_zone.ManagedPages, _zone.WmarkPages(WatermarkKind.Low), Math.Max(online, 1));
         for (var cpu = 0; cpu < Cpus; cpu++)
         {
-            // pageset_update(): WRITE_ONCE of each field, read by the PCP's users with READ_ONCE, locked or not.
+            // pageset_update(): WRITE_ONCE of batch, high_min and high_max, read by the PCP's users with READ_ONCE, locked
+            // or not. One write point for the three (one per PCP, not per field): the stores are in its step, each whole.
             ref var pcp = ref _pcps[cpu];
-            _exec.WriteOnce(ref pcp.Batch, sizing.Batch, SharedLocation.PcpSizing(cpu), AccessSite.PcpUpdateBatch);
-            _exec.WriteOnce(ref pcp.HighMin, sizing.HighMin, SharedLocation.PcpSizing(cpu), AccessSite.PcpUpdateHighMin);
-            _exec.WriteOnce(ref pcp.HighMax, sizing.HighMax, SharedLocation.PcpSizing(cpu), AccessSite.PcpUpdateHighMax);
+            _exec.SharedWrite(SharedLocation.PcpSizing(cpu), AccessSite.PcpUpdatePageset);
+            pcp.Batch = sizing.Batch;
+            pcp.HighMin = sizing.HighMin;
+            pcp.HighMax = sizing.HighMax;
         }
     }
+
+    /// <summary>
+    /// batch of <paramref name="target"/> read by a CPU hotplug callback (page_alloc_cpu_dead(), page_alloc_cpu_online()):
+    /// its only writer, zone_pcp_update(), is a hotplug callback too, serialized with the reader by cpus_write_lock(), so
+    /// the read races with no write and is no scheduling point.
+    /// </summary>
+    protected int HotplugPcpBatch(int target) => _pcps[target].Batch;
 
     /// <summary>zone_pcp_update_cacheinfo()'s decision: PCPF_FREE_HIGH_BATCH iff the cache slice holds more than 3 batches.</summary>
     private PcpFlags CacheinfoFlags(PcpFlags flags, int batch) =>

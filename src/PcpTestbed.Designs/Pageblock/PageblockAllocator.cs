@@ -174,7 +174,7 @@ public sealed partial class PageblockAllocator<TExec> : PageAllocator<TExec> whe
 
         // drain_pages_zone()'s chunks, one zone->lock hold each; the dead CPU's pcp->lock stays held throughout (see
         // CpuDeadDesign), which is this emulation's inference: the RFC does not say how it drains a dead CPU.
-        var chunk = ReadPcpSizing(deadCpu, AccessSite.CpuDeadBatch).Batch << PageAlloc.PcpBatchScaleMax;
+        var chunk = HotplugPcpBatch(deadCpu) << PageAlloc.PcpBatchScaleMax;
         for (var round = 0; pcp.Count > 0 && round < _zone.PresentPages; round++)
         {
             FreePcppagesBulk(cpu, deadCpu, ref pcp, Math.Min(pcp.Count, chunk), 0, LockSite.Drain);

@@ -194,29 +194,9 @@ public enum AccessSite : byte
     [Site("decay_pcp_high:remote_free_head")]
     DecayRemoteHead,
 
-    /// <summary>zone_pcp_update(): num_online_cpus(), a racy read of each CPU's online bit.</summary>
-    [Site("zone_pcp_update:cpu_online")]
-    PcpUpdateOnline,
-
-    /// <summary>zone_pcp_update() (pageset_update()): WRITE_ONCE(pcp-&gt;batch).</summary>
-    [Site("zone_pcp_update:pcp_batch")]
-    PcpUpdateBatch,
-
-    /// <summary>zone_pcp_update(): WRITE_ONCE(pcp-&gt;high_min).</summary>
-    [Site("zone_pcp_update:pcp_high_min")]
-    PcpUpdateHighMin,
-
-    /// <summary>zone_pcp_update(): WRITE_ONCE(pcp-&gt;high_max).</summary>
-    [Site("zone_pcp_update:pcp_high_max")]
-    PcpUpdateHighMax,
-
-    /// <summary>page_alloc_cpu_online() (zone_pcp_update_cacheinfo()): READ_ONCE(pcp-&gt;batch) for PCPF_FREE_HIGH_BATCH.</summary>
-    [Site("page_alloc_cpu_online:pcp_batch")]
-    CpuOnlineBatch,
-
-    /// <summary>page_alloc_cpu_dead() in the pageblock designs: READ_ONCE(pcp-&gt;batch) of the dead CPU for the drain's chunks.</summary>
-    [Site("page_alloc_cpu_dead:pcp_batch")]
-    CpuDeadBatch,
+    /// <summary>zone_pcp_update() (pageset_update()): WRITE_ONCE of pcp-&gt;batch, high_min and high_max of one PCP.</summary>
+    [Site("zone_pcp_update:pageset_update")]
+    PcpUpdatePageset,
 
     /// <summary>Lock-free variant, rmqueue(): the owner's own remote-free list head, read before the watermark checks.</summary>
     [Site("rmqueue:remote_free_head")]

@@ -72,6 +72,26 @@ public sealed class LockElisionSweepTests(ITestOutputHelper output) : Controlled
         Assert.True(replay.Reproduced, $"expected '{r.Violation}', replay gave '{replay.Violation ?? "no bug"}'");
     }
 
+    [Fact]
+    public void A_missing_zone_lock_is_found_because_zone_critical_sections_interleave_at_their_free_list_points()
+    {
+        // Two refills at once: without zone->lock one takes a chunk the other chose, between the choice and the unlink.
+        var r = Explorer.Explore(new ExploreOptions
+        {
+            Scenario = "zone-lock-contention",
+            Design = DesignKind.Mainline,
+            Iterations = Catalog.DefaultBugIterations,
+            Seed = TestBudgets.Seed,
+            Elision = new LockElision(Model.Sync.LockClass.Zone, Model.Sync.LockSite.Refill),
+            TraceDirectory = TraceDirectory,
+        });
+
+        Assert.True(r.BugFound, Describe(r));
+        Assert.Contains(r.Steps, s => s.Site == "__del_page_from_free_list:free_area");
+        var replay = Replayer.Replay(r.TracePath!);
+        Assert.True(replay.Reproduced, $"expected '{r.Violation}', replay gave '{replay.Violation ?? "no bug"}'");
+    }
+
     private static string Table(LockElisionSweepResult sweep)
     {
         var sb = new StringBuilder();

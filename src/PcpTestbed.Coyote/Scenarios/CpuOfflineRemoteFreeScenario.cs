@@ -51,10 +51,7 @@ internal sealed class CpuOfflineRemoteFreeScenario : Scenario
                 // death is releasing.
                 var chunk = Run.Alloc(1, Movable, 4);
                 Run.DrainAllPages(1);
-                if (chunk >= 0)
-                {
-                    Run.Free(1, chunk, 4);
-                }
+                FreeIfAllocated(Run, 1, chunk, 4);
             }),
             new(2, "hotplug: page_alloc_cpu_dead(CPU 0), then a free", () =>
             {

@@ -39,11 +39,7 @@ internal sealed class FolioBatchVsDrainScenario : Scenario
             new(0, "frees a folio batch of its own pages, allocates and frees", () =>
             {
                 Run.Do(0, "free_unref_folios(2 folios)", () => Run.Allocator.FreeUnrefFolios(0, [new Folio(_pages[0], 0), new Folio(_pages[1], 0)]));
-                var a = Run.Alloc(0, Movable, 0);
-                if (a >= 0)
-                {
-                    Run.Free(0, a, 0);
-                }
+                FreeIfAllocated(Run, 0, Run.Alloc(0, Movable, 0));
             }),
             new(1, "drain_all_pages()", () => Run.DrainAllPages(1)),
             new(2, "frees CPU 0's other pages", () =>

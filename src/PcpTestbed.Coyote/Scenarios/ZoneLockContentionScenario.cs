@@ -92,23 +92,15 @@ internal sealed class ZoneLockContentionScenario : Scenario
             {
                 var a = Run.Alloc(1, Movable, 0);
                 Run.Free(1, _chunkA, HighOrder);
-                FreeIfAllocated(1, a, 0);
+                FreeIfAllocated(Run, 1, a);
             }),
             new(2, "refills an empty PCP, allocates order 4 from the buddy", () =>
             {
                 var a = Run.Alloc(2, Movable, 0);
                 var big = Run.Alloc(2, Movable, HighOrder);
-                FreeIfAllocated(2, a, 0);
-                FreeIfAllocated(2, big, HighOrder);
+                FreeIfAllocated(Run, 2, a);
+                FreeIfAllocated(Run, 2, big, HighOrder);
             }),
         ];
-
-        private void FreeIfAllocated(int cpu, long pfn, int order)
-        {
-            if (pfn >= 0)
-            {
-                Run.Free(cpu, pfn, order);
-            }
-        }
     }
 }

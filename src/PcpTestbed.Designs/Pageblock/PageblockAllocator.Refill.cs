@@ -88,6 +88,8 @@ public sealed partial class PageblockAllocator<TExec>
     {
         var lists = _zone.Ownership!;
         var cmaEligible = _cmaFollowsRmqueue && mt == MigrateType.Movable && (flags & AllocFlags.Cma) != 0;
+
+        // __rmqueue()'s CMA decision, read under zone->lock like the counters' writers: no point needed.
         var cmaFirst = cmaEligible && _zone.NrFreeCmaPages > _zone.NrFreePages / 2;
         long got = 0;
         for (var pass = 0; pass < 2 && got < need; pass++)

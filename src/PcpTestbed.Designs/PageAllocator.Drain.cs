@@ -187,6 +187,8 @@ public abstract partial class PageAllocator<TExec>
         }
 
         CheckCpu(cpu);
+
+        // A misuse check on a bit only hotplug callbacks write, which run one at a time (cpus_write_lock()): no point.
         if (!IsOnline(deadCpu))
         {
             throw new InvalidOperationException($"CPU {deadCpu} is already offline");
@@ -220,6 +222,7 @@ public abstract partial class PageAllocator<TExec>
             CheckCpu(cpu);
         }
 
+        // A misuse check, serialized with every writer of the bit as in page_alloc_cpu_dead(): no point.
         if (IsOnline(onlineCpu))
         {
             throw new InvalidOperationException($"CPU {onlineCpu} is already online");

@@ -24,6 +24,9 @@ public static class Catalog
         new DecayVsDrainScenario(),
         new CpuOfflineOnlineRemoteFreeScenario(),
         new ChunkedFreeVsDrainScenario(),
+        new ZoneLockContentionScenario(),
+        new FolioBatchVsDrainScenario(),
+        new KswapdBoostResetScenario(),
     ];
 
     private const string SingleState = "§7.1 single-state";
@@ -41,16 +44,17 @@ public static class Catalog
         Bug(InjectedBug.UnclampedBulkFreeCount, DecayVsDrainScenario.ScenarioName, DesignKind.Mainline, [Violations.Liveness],
             "CPU 0's decay works out the pages to drain without the lock, CPU 1's drain_all_pages() empties the PCP, then the decay " +
             "asks free_pcppages_bulk() for more pages than are left: without the clamp it spins over empty lists forever"),
-        Bug(InjectedBug.DrainWithoutPcpLock, "drain-all-vs-alloc", DesignKind.Mainline, [Violations.Lockdep],
-            "CPU 2 drains CPU 0's PCP without its pcp->lock: lockdep_assert_held(&pcp->lock) fails at the first list removal of the " +
-            "drain (without lockdep the drain spins on lists emptier than the count it read, or one count update is lost)"),
+        Bug(InjectedBug.DrainWithoutPcpLock, "drain-all-vs-alloc", DesignKind.Mainline, [Violations.Lockdep, Violations.Liveness],
+            "CPU 2 drains a PCP without its pcp->lock: it reads a count that an allocation in flight (its list_del() done, its " +
+            "count update not yet) has not lowered, and spins over lists emptier than that count; or lockdep_assert_held(&pcp->lock) " +
+            "fails at the drain's first list removal"),
         Bug(InjectedBug.MissingOwnerRecheck, "cpu-offline-remote-free", DesignKind.Pageblock, [Ownership, SingleState],
             "CPU 1 reads owner CPU 0, CPU 2 kills CPU 0 and releases its blocks, then CPU 1 locks the dead PCP and leaves a PCP buddy there"),
         Bug(InjectedBug.OwnerTagClearedBeforeUnlink, "cpu-offline-remote-free", DesignKind.Pageblock, [Ownership],
             "deterministic: CPU death leaves the block on owned_blocks with no owner; the first audit after page_alloc_cpu_dead() sees it"),
-        Bug(InjectedBug.RemoteCountUpdateOutsideLock, "remote-free-vs-drain", DesignKind.Pageblock, [PcpCount, Violations.Liveness],
-            "CPU 1 updates CPU 0's pcp->count after dropping the lock; a drain changes it in between and one update is lost " +
-            "(a count mismatch, or a later drain spinning on lists emptier than the count)"),
+        Bug(InjectedBug.RemoteCountUpdateOutsideLock, "remote-free-vs-drain", DesignKind.Pageblock, [Violations.Lockdep],
+            "CPU 1 updates CPU 0's pcp->count after dropping the lock: lockdep_assert_held(&pcp->lock) fails at the update itself " +
+            "(without lockdep a drain in between loses one update: a count mismatch, or a drain spinning on emptier lists)"),
         Bug(InjectedBug.RemoteListTakeNotAtomic, "lockfree-remote-list", DesignKind.PageblockLockFree, [SingleState],
             "a push lands between the owner's read of the list head and its store of 0: the pushed page is on no list"),
         Bug(InjectedBug.RemoteListNotClosedOnOffline, "cpu-offline-remote-free", DesignKind.PageblockLockFree, [Ownership],
@@ -62,8 +66,9 @@ public static class Catalog
         Bug(InjectedBug.ReleaseAfterDrain, "cpu-offline-remote-free", DesignKind.Pageblock, [Ownership, SingleState],
             "CPU 1's routed free takes the dead CPU's pcp->lock between the drain and the release: a PCP buddy stays on the dead CPU's PCP"),
         Bug(InjectedBug.RemotePushStateBeforeTag, "remote-free-vs-drain", DesignKind.PageblockLockFree, [SingleState],
-            "CPU 1's push has marked the page a PCP buddy but not yet pending when the owner's merge pass meets it as a buddy: the merge " +
-            "takes a page that is on no list, and the push then lists it too (the stress runner hit this as a double free before it was a scheduling point)"),
+            "CPU 1's push publishes the page as a PCP buddy before it tags it pending (the tag is written only after the push reads the " +
+            "list head): the owner's merge pass meets it as a buddy in between and unlinks a page that is on no list (the stress runner hit " +
+            "this as a double free before the publication was a scheduling point)"),
         Bug(InjectedBug.AbsorbWithoutOwnerCheck, CpuOfflineOnlineRemoteFreeScenario.ScenarioName, DesignKind.PageblockLockFree, [Ownership],
             "CPU 1 read owner CPU 0 before it died; the push lands after CPU 0 is online again, and CPU 0 lists the page as a PCP buddy " +
             "of a block it no longer owns (found by review of the lock-free paths)"),

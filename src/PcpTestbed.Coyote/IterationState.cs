@@ -247,6 +247,8 @@ internal sealed class IterationState
 
                 // Parking instead of spinning on: a waiter that stays runnable starves the holder under
                 // unfair strategies (PCT ignores Yield), which would be a livelock of the test, not the design.
+                // The holder may have changed since the CAS failed (released, then taken by another CPU): wait for it.
+                _waitFor[cpu] = l.HolderCpu;
                 Park(ref l, cpu, site);
             }
         }
@@ -624,6 +626,13 @@ internal sealed class IterationState
     {
         for (var other = 0; other < Cpus; other++)
         {
+            if (_waitFor[other] >= 0 && _waitLock[other].Class == c && _waitLock[other].Instance == instance)
+            {
+                // The lock is free: a waiter waits for nobody until it finds the lock held again. A stale edge would
+                // let another CPU's wait-for walk report a cycle that no longer exists.
+                _waitFor[other] = -1;
+            }
+
             if (_parked[other] && _waitLock[other].Class == c && _waitLock[other].Instance == instance)
             {
                 _parked[other] = false;

@@ -8,7 +8,8 @@ namespace PcpTestbed.Coyote;
 /// The scenarios' self-check (issue 14, item 7): for every lock acquisition site a design uses, a run that skips
 /// exactly that acquisition and its release (<see cref="LockElision"/>) must be caught by some scenario within the
 /// budget. First a coverage pass finds which (lock class, site) pairs each scenario reaches on each design; then
-/// each pair is elided in turn under the scenarios that reach it, until one fails.
+/// each pair is elided in turn under the scenarios that reach it, until one fails. A lock listed as redundant
+/// (<see cref="LockElisionExemptions"/>) is still swept, and must still escape.
 /// </summary>
 public static class LockElisionSweep
 {
@@ -42,6 +43,7 @@ public static class LockElisionSweep
 
         var work = new List<(DesignKind Design, LockElision Elision, Scenario[] Scenarios)>();
         var unreached = new Dictionary<string, IReadOnlyList<string>>();
+        var takenThoughNeverTaken = new List<string>();
         foreach (var d in designs)
         {
             var byScenario = scenarios.Where(s => s.AppliesTo(d)).Select(s => (Scenario: s, Locks: reached[(d, s.Name)])).ToArray();
@@ -51,7 +53,11 @@ public static class LockElisionSweep
                 work.Add((d, e, byScenario.Where(x => x.Locks.Contains(e)).Select(x => x.Scenario).ToArray()));
             }
 
-            unreached[Designs.Designs.Name(d)] = LockSites.All.Where(s => sites.All(e => e.Site != s)).Select(LockSites.KernelName).ToArray();
+            unreached[Designs.Designs.Name(d)] = LockSites.All
+                .Where(s => sites.All(e => e.Site != s) && LockElisionExemptions.NeverTaken(d, s) == null)
+                .Select(LockSites.KernelName).ToArray();
+            takenThoughNeverTaken.AddRange(sites.Where(e => LockElisionExemptions.NeverTaken(d, e.Site) != null)
+                .Select(e => $"{Designs.Designs.Name(d)} {e}"));
         }
 
         var rows = new LockElisionRow[work.Count];
@@ -74,11 +80,12 @@ public static class LockElisionSweep
             rows[i] = found ?? Row(design, elision, null, null, null, tried);
         });
 
-        return new LockElisionSweepResult(rows, unreached, iterationsPerScenario);
+        return new LockElisionSweepResult(rows, unreached, iterationsPerScenario) { TakenThoughNeverTaken = takenThoughNeverTaken };
     }
 
     private static LockElisionRow Row(DesignKind design, LockElision e, string? scenario, int? iteration, string? invariant, List<string> tried) =>
-        new(Designs.Designs.Name(design), LockClasses.Name(e.Class), LockSites.KernelName(e.Site), scenario, iteration, invariant, [.. tried]);
+        new(Designs.Designs.Name(design), LockClasses.Name(e.Class), LockSites.KernelName(e.Site), scenario, iteration, invariant, [.. tried],
+            LockElisionExemptions.Redundant(e));
 
     private static ExploreOptions Options(Scenario s, DesignKind design, int iterations, uint seed, LockElision? elision, string? traceDirectory) => new()
     {

@@ -66,7 +66,7 @@ public sealed class ScenarioRun
     public void CpuDead(int deadCpu, int cpu) => Do(cpu, $"page_alloc_cpu_dead(CPU {deadCpu})", () => Allocator.CpuDead(deadCpu, cpu));
 
     /// <summary>page_alloc_cpu_online(<paramref name="onlineCpu"/>), run by <paramref name="cpu"/>.</summary>
-    public void CpuOnline(int onlineCpu, int cpu) => Do(cpu, $"page_alloc_cpu_online(CPU {onlineCpu})", () => Allocator.CpuOnline(onlineCpu));
+    public void CpuOnline(int onlineCpu, int cpu) => Do(cpu, $"page_alloc_cpu_online(CPU {onlineCpu})", () => Allocator.CpuOnline(onlineCpu, cpu));
 
     /// <summary>Any scenario action as an operation of <paramref name="cpu"/>: it counts for quiescence and the step log.</summary>
     public void Do(int cpu, string description, Action action) =>

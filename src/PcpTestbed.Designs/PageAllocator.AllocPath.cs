@@ -25,22 +25,22 @@ public abstract partial class PageAllocator<TExec>
         {
             var noFallback = (flags & AllocFlags.NoFragment) != 0;
 
-            // The counters and free lists are read without zone->lock, as zone_watermark_fast() does.
-            _exec.SharedRead(SharedLocation.ZoneCounters, AccessSite.WatermarkCheck);
+            // The flags, counters and free lists are read without zone->lock, as zone_watermark_fast() does: a read
+            // point before each check, whose step reads what the check needs.
             bool usable;
-            if (_zone.TestFlag(ZoneFlags.BelowHigh))
+            if (_zone.TestFlag(ZoneFlags.BelowHigh, AccessSite.AllocBelowHighTest))
             {
-                usable = AllocWatermarkOk(order, flags);
+                usable = AllocWatermarkOk(order, flags, AccessSite.WatermarkCheck);
             }
-            else if (_zone.ZoneWatermarkFast(order, _zone.WmarkPages(WatermarkKind.High), flags))
+            else if (ZoneWatermarkFast(order, WatermarkKind.High, flags, AccessSite.WatermarkCheck))
             {
                 usable = true;
             }
             else
             {
                 // Below high: PCPs shrink their high and free more on the free path from now on.
-                _zone.SetFlag(ZoneFlags.BelowHigh);
-                usable = AllocWatermarkOk(order, flags);
+                _zone.SetFlag(ZoneFlags.BelowHigh, AccessSite.AllocBelowHighSet);
+                usable = AllocWatermarkOk(order, flags, AccessSite.AllocWatermarkCheck);
             }
 
             if (usable)
@@ -49,6 +49,8 @@ public abstract partial class PageAllocator<TExec>
                 if (pfn >= 0)
                 {
                     _zone.PrepNewPage(pfn, order, mt);
+
+                    // Statistics only (the source block's type), so a racy read with no point.
                     sourceMt = _zone.GetPageblockMigratetype(pfn);
                     if (MayGrowHighatomic(flags, order, fromBuddy))
                     {
@@ -69,14 +71,21 @@ public abstract partial class PageAllocator<TExec>
         }
     }
 
-    private bool AllocWatermarkOk(int order, AllocFlags flags)
+    private bool AllocWatermarkOk(int order, AllocFlags flags, AccessSite site)
     {
         if ((flags & AllocFlags.NoWatermarks) != 0)
         {
             return true;
         }
 
-        return _zone.ZoneWatermarkFast(order, _zone.WmarkPages(flags.Watermark()), flags);
+        return ZoneWatermarkFast(order, flags.Watermark(), flags, site);
+    }
+
+    /// <summary>zone_watermark_fast() without zone->lock: a read point at <paramref name="site"/>, whose step reads the boost, counters and free areas.</summary>
+    private bool ZoneWatermarkFast(int order, WatermarkKind mark, AllocFlags flags, AccessSite site)
+    {
+        _exec.SharedRead(SharedLocation.ZoneCounters, site);
+        return _zone.ZoneWatermarkFast(order, _zone.WmarkPages(mark), flags);
     }
 
     /// <summary>rmqueue(): the PCP for the orders it caches, else (or if it has nothing) the buddy.</summary>
@@ -104,9 +113,9 @@ public abstract partial class PageAllocator<TExec>
             }
         }
 
-        if ((flags & AllocFlags.Kswapd) != 0 && _zone.TestFlag(ZoneFlags.BoostedWatermark))
+        if ((flags & AllocFlags.Kswapd) != 0 && _zone.TestFlag(ZoneFlags.BoostedWatermark, AccessSite.RmqueueBoostedTest))
         {
-            _zone.ClearFlag(ZoneFlags.BoostedWatermark);
+            _zone.ClearFlag(ZoneFlags.BoostedWatermark, AccessSite.RmqueueBoostedClear);
             _config.Reclaim.WakeKswapd(cpu);
         }
 
@@ -168,6 +177,7 @@ public abstract partial class PageAllocator<TExec>
             // should_reclaim_retry(): give up after MAX_RECLAIM_RETRIES rounds without progress, or at once when
             // free plus reclaimable pages could never meet the min watermark.
             noProgressLoops = progress > 0 ? 0 : noProgressLoops + 1;
+            _exec.SharedRead(SharedLocation.ZoneCounters, AccessSite.ReclaimRetryCounters);
             var available = _zone.NrFreePages + _config.Reclaim.ReclaimablePages();
             if (noProgressLoops > MaxReclaimRetries || !_zone.ZoneWatermarkOk(order, _zone.WmarkPages(WatermarkKind.Min), flags, available))
             {

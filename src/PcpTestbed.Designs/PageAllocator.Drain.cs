@@ -33,9 +33,10 @@ public abstract partial class PageAllocator<TExec>
 
         for (var target = 0; target < Cpus; target++)
         {
-            // cpus_with_pcps is built from racy reads of each pcp->count.
-            _exec.SharedRead(SharedLocation.PcpCount(target), AccessSite.DrainAllPagesCount);
-            if (!IsOnline(target) || !PcpHasPages(target))
+            // for_each_online_cpu() reads cpu_online_mask without cpus_read_lock(), and cpus_with_pcps is built from racy
+            // reads of each pcp->count ("we don't care about racing with CPU hotplug": a dead CPU's PCP is drained by
+            // page_alloc_cpu_dead()).
+            if (_exec.ReadOnce(ref _online[target], SharedLocation.CpuOnline(target), AccessSite.DrainAllPagesOnline) == 0 || !PcpHasPages(target))
             {
                 continue;
             }
@@ -47,8 +48,9 @@ public abstract partial class PageAllocator<TExec>
         _exec.Exchange(ref _drainMutex, 0, SharedLocation.DrainMutex, AccessSite.DrainMutexUnlock);
     }
 
-    /// <summary>Whether a CPU's PCP holds pages (a racy read). The lock-free variant also counts pending remote frees.</summary>
-    protected virtual bool PcpHasPages(int target) => Volatile.Read(ref _pcps[target].Count) != 0;
+    /// <summary>Whether a CPU's PCP holds pages (a racy read, a point). The lock-free variant also counts pending remote frees.</summary>
+    protected virtual bool PcpHasPages(int target) =>
+        _exec.ReadOnce(ref _pcps[target].Count, SharedLocation.PcpCount(target), AccessSite.DrainAllPagesCount) != 0;
 
     /// <summary>
     /// drain_pages_zone(): empty <paramref name="target"/>'s PCP in chunks of batch &lt;&lt; PCP_BATCH_SCALE_MAX, one
@@ -68,15 +70,11 @@ public abstract partial class PageAllocator<TExec>
                 _exec.Lock(ref pcp.Lock, cpu, LockSite.PcpDrain);
                 OnPcpLocked(target, ref pcp);
             }
-            else
-            {
-                _exec.SharedRead(SharedLocation.PcpCount(target), AccessSite.BugDrainUnlocked);
-            }
 
             count = pcp.Count;
             if (count > 0)
             {
-                var toDrain = Math.Min(count, Volatile.Read(ref pcp.Batch) << PageAlloc.PcpBatchScaleMax);
+                var toDrain = Math.Min(count, ReadPcpSizing(target, AccessSite.DrainPagesZoneBatch).Batch << PageAlloc.PcpBatchScaleMax);
                 FreePcppagesBulk(cpu, target, ref pcp, toDrain, 0, LockSite.Drain);
                 count -= toDrain;
             }
@@ -127,15 +125,18 @@ public abstract partial class PageAllocator<TExec>
     private void DecayPcpHighCore(int cpu)
     {
         ref var pcp = ref _pcps[cpu];
-        _exec.SharedWrite(SharedLocation.PcpHigh(cpu), AccessSite.DecayPcpHigh);
-        var highMin = Volatile.Read(ref pcp.HighMin);
-        var batch = Volatile.Read(ref pcp.Batch);
+        var (batch, highMin, _) = ReadPcpSizing(cpu, AccessSite.DecaySizing);
+
+        // pcp->high and pcp->count without pcp->lock: the count is read, then high written (a racy write: a holder of
+        // the lock may update high meanwhile), then the count read again for to_drain.
         if (pcp.High > highMin)
         {
-            pcp.High = Math.Max(Math.Max(pcp.Count - (batch << PageAlloc.PcpBatchScaleMax), pcp.High - (pcp.High >> 3)), highMin);
+            var count = _exec.ReadOnce(ref pcp.Count, SharedLocation.PcpCount(cpu), AccessSite.DecayCount);
+            var decayed = Math.Max(Math.Max(count - (batch << PageAlloc.PcpBatchScaleMax), pcp.High - (pcp.High >> 3)), highMin);
+            _exec.WriteOnce(ref pcp.High, decayed, SharedLocation.PcpHigh(cpu), AccessSite.DecayPcpHigh);
         }
 
-        var toDrain = pcp.Count - pcp.High;
+        var toDrain = _exec.ReadOnce(ref pcp.Count, SharedLocation.PcpCount(cpu), AccessSite.DecayCount) - pcp.High;
         if (toDrain <= 0 && !HasPendingPcpWork(cpu))
         {
             return;
@@ -186,6 +187,8 @@ public abstract partial class PageAllocator<TExec>
         }
 
         CheckCpu(cpu);
+
+        // A misuse check on a bit only hotplug callbacks write, which run one at a time (cpus_write_lock()): no point.
         if (!IsOnline(deadCpu))
         {
             throw new InvalidOperationException($"CPU {deadCpu} is already offline");
@@ -198,30 +201,46 @@ public abstract partial class PageAllocator<TExec>
         _exec.OpEnd(cpu, 0);
     }
 
-    /// <summary>page_alloc_cpu_online(): the CPU starts with an empty PCP at the boot high.</summary>
-    public void CpuOnline(int cpu)
+    /// <summary>page_alloc_cpu_online(), run by the CPU coming online itself.</summary>
+    public void CpuOnline(int cpu) => CpuOnline(cpu, cpu);
+
+    /// <summary>
+    /// page_alloc_cpu_online(<paramref name="onlineCpu"/>), run on <paramref name="cpu"/> (the hotplug thread, or the CPU
+    /// itself): the CPU starts with an empty PCP at the boot high. Under the PCP's lock, as zone_pcp_update_cacheinfo()
+    /// takes it for pcp->flags; the emulation also resets high, alloc_factor and free_count in that hold (the kernel keeps
+    /// them while the CPU is offline).
+    /// </summary>
+    public void CpuOnline(int onlineCpu, int cpu)
     {
-        if ((uint)cpu >= (uint)Cpus)
+        if ((uint)onlineCpu >= (uint)Cpus)
         {
-            throw new ArgumentOutOfRangeException(nameof(cpu), cpu, $"expected a CPU in 0..{Cpus - 1}");
+            throw new ArgumentOutOfRangeException(nameof(onlineCpu), onlineCpu, $"expected a CPU in 0..{Cpus - 1}");
         }
 
-        if (IsOnline(cpu))
+        if (cpu != onlineCpu)
         {
-            throw new InvalidOperationException($"CPU {cpu} is already online");
+            CheckCpu(cpu);
         }
 
-        _exec.OpBegin(cpu, AllocatorOp.CpuOnline, cpu, 0);
-        ref var pcp = ref _pcps[cpu];
-        pcp.High = 0;
+        // A misuse check, serialized with every writer of the bit as in page_alloc_cpu_dead(): no point.
+        if (IsOnline(onlineCpu))
+        {
+            throw new InvalidOperationException($"CPU {onlineCpu} is already online");
+        }
+
+        _exec.OpBegin(cpu, AllocatorOp.CpuOnline, onlineCpu, 0);
+        ref var pcp = ref _pcps[onlineCpu];
+        _exec.Lock(ref pcp.Lock, cpu, LockSite.CpuOnline);
+        PcpHighSet(onlineCpu, ref pcp, 0);
+        AssertPcpLocked(onlineCpu);
         pcp.AllocFactor = 0;
         pcp.FreeCount = 0;
-        pcp.Flags = PcpFlags.None;
-        UpdateCacheinfo(ref pcp);
-        OnCpuOnline(cpu, ref pcp);
+        pcp.Flags = CacheinfoFlags(PcpFlags.None, HotplugPcpBatch(onlineCpu));
+        _exec.Unlock(ref pcp.Lock, cpu);
+        OnCpuOnline(onlineCpu, ref pcp);
 
         // Publishes the reset PCP: the CPU may allocate from here on.
-        _exec.Exchange(ref _online[cpu], 1, SharedLocation.CpuOnline(cpu), AccessSite.CpuOnlineOnline);
+        _exec.Exchange(ref _online[onlineCpu], 1, SharedLocation.CpuOnline(onlineCpu), AccessSite.CpuOnlineOnline);
         ZonePcpUpdate();
         _exec.OpEnd(cpu, 0);
     }

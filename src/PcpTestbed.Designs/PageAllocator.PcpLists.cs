@@ -5,14 +5,20 @@ using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Designs;
 
-// Putting chunks on PCP lists and auditing the lists, shared by the designs.
+// The data pcp->lock guards, shared by the designs: every change goes through a helper that asserts the very lock
+// (lockdep_assert_held(&pcp->lock) with the current CPU), and the list and count changes are scheduling points too, so
+// that a critical section entered without the lock interleaves with one that holds it. Also the audit of the lists.
 public abstract partial class PageAllocator<TExec>
 {
-    /// <summary>Links a chunk into a list of <paramref name="target"/>'s PCP, marking its head. The caller holds that pcp->lock (asserted).</summary>
+    /// <summary>
+    /// Links a chunk into a list of <paramref name="target"/>'s PCP, marking its head. The caller holds that pcp->lock
+    /// (asserted); a scheduling point at <paramref name="site"/> before the list changes.
+    /// </summary>
     protected void PcpListAdd(int target, ref ListHead list, int listIndex, int pfn, int order, PageState state, bool tail,
-        PcpPageFlags flags = PcpPageFlags.None, [CallerMemberName] string caller = "")
+        AccessSite site, PcpPageFlags flags = PcpPageFlags.None, [CallerMemberName] string caller = "")
     {
         _exec.AssertHeld(ref _pcps[target].Lock, caller);
+        _exec.SharedWrite(SharedLocation.PcpLists(target), site);
         ref var page = ref _pages[pfn];
         page.State = state;
         page.Order = (byte)order;
@@ -33,12 +39,15 @@ public abstract partial class PageAllocator<TExec>
 
     /// <summary>
     /// Unlinks a chunk from a list of <paramref name="target"/>'s PCP and leaves it in flight. The caller holds that
-    /// pcp->lock (asserted). With checks on, check_new_page()'s PCP half: the chunk must be a head on
-    /// <paramref name="target"/>'s PCP, else <see cref="BadPageException"/> before anything changes.
+    /// pcp->lock (asserted). A scheduling point at <paramref name="site"/> comes after the caller chose the chunk and
+    /// before the list changes, so a CPU in the same critical section without the lock may take it first. With checks
+    /// on, check_new_page()'s PCP half: the chunk must be a head on <paramref name="target"/>'s PCP, else
+    /// <see cref="BadPageException"/> before anything changes.
     /// </summary>
-    protected void PcpListRemove(int target, ref ListHead list, int pfn, [CallerMemberName] string caller = "")
+    protected void PcpListRemove(int target, ref ListHead list, int pfn, AccessSite site, [CallerMemberName] string caller = "")
     {
         _exec.AssertHeld(ref _pcps[target].Lock, caller);
+        _exec.SharedWrite(SharedLocation.PcpLists(target), site);
         if (_exec.Lockdep && _zone.Checked)
         {
             CheckPcpPage(target, pfn, caller);
@@ -53,12 +62,40 @@ public abstract partial class PageAllocator<TExec>
 
     /// <summary>
     /// pcp->count += <paramref name="delta"/> on <paramref name="target"/>'s PCP (<paramref name="pcp"/>), whose pcp->lock
-    /// the caller holds (asserted): the helper every count update under the lock goes through.
+    /// the caller holds (asserted): the helper every count update goes through. The kernel's += is a load and a store;
+    /// the scheduling point at <paramref name="site"/> sits between them, so a CPU updating the count without the lock
+    /// can slip in and one update is lost, as on real hardware.
     /// </summary>
-    protected void PcpCountAdd(int target, ref PerCpuPages pcp, int delta, [CallerMemberName] string caller = "")
+    protected void PcpCountAdd(int target, ref PerCpuPages pcp, int delta, AccessSite site, [CallerMemberName] string caller = "")
     {
         _exec.AssertHeld(ref _pcps[target].Lock, caller);
-        pcp.Count += delta;
+        var count = pcp.Count;
+        _exec.WriteOnce(ref pcp.Count, count + delta, SharedLocation.PcpCount(target), site);
+    }
+
+    /// <summary>pcp->high = <paramref name="high"/> on <paramref name="target"/>'s PCP, whose pcp->lock the caller holds (asserted). Returns it.</summary>
+    protected int PcpHighSet(int target, ref PerCpuPages pcp, int high, [CallerMemberName] string caller = "")
+    {
+        _exec.AssertHeld(ref _pcps[target].Lock, caller);
+        pcp.High = high;
+        return high;
+    }
+
+    /// <summary>
+    /// lockdep_assert_held(&amp;pcp->lock) of <paramref name="target"/> before an update of the fields it guards that need
+    /// no helper of their own (free_count, alloc_factor, flags): called right before the update.
+    /// </summary>
+    protected void AssertPcpLocked(int target, [CallerMemberName] string caller = "") => _exec.AssertHeld(ref _pcps[target].Lock, caller);
+
+    /// <summary>
+    /// READ_ONCE of <paramref name="target"/>'s batch, high_min and high_max, which zone_pcp_update() writes without
+    /// pcp->lock: one read point at <paramref name="site"/>, the three fields read in its step.
+    /// </summary>
+    protected (int Batch, int HighMin, int HighMax) ReadPcpSizing(int target, AccessSite site)
+    {
+        ref var pcp = ref _pcps[target];
+        _exec.SharedRead(SharedLocation.PcpSizing(target), site);
+        return (pcp.Batch, pcp.HighMin, pcp.HighMax);
     }
 
     private void CheckPcpPage(int target, int pfn, string caller)

@@ -12,12 +12,10 @@ public abstract partial class PageAllocator<TExec>
     /// nr_pcp_alloc(): how many order-sized chunks a refill takes. Grows pcp->high toward high_max while
     /// the zone is above its high watermark; order-0 batches double with each allocation streak.
     /// </summary>
-    protected int NrPcpAlloc(ref PerCpuPages pcp, int order)
+    protected int NrPcpAlloc(int target, ref PerCpuPages pcp, int order)
     {
-        var baseBatch = Volatile.Read(ref pcp.Batch);
-        var highMin = Volatile.Read(ref pcp.HighMin);
-        var highMax = Volatile.Read(ref pcp.HighMax);
-        var high = pcp.High = Clamp(pcp.High, highMin, highMax);
+        var (baseBatch, highMin, highMax) = ReadPcpSizing(target, AccessSite.NrPcpAllocSizing);
+        var high = PcpHighSet(target, ref pcp, Clamp(pcp.High, highMin, highMax));
 
         // PCP disabled or the boot pageset.
         if (high < baseBatch)
@@ -28,9 +26,9 @@ public abstract partial class PageAllocator<TExec>
         var batch = order != 0 ? baseBatch : baseBatch << pcp.AllocFactor;
 
         // A larger pcp->high would have avoided going to the zone.
-        if (highMin != highMax && !_zone.TestFlag(ZoneFlags.BelowHigh))
+        if (highMin != highMax && !_zone.TestFlag(ZoneFlags.BelowHigh, AccessSite.NrPcpAllocBelowHigh))
         {
-            high = pcp.High = Math.Min(high + batch, highMax);
+            high = PcpHighSet(target, ref pcp, Math.Min(high + batch, highMax));
         }
 
         if (order == 0)
@@ -40,6 +38,7 @@ public abstract partial class PageAllocator<TExec>
             // Double the batch each time order-0 allocations follow each other without frees.
             if (batch <= maxNrAlloc && pcp.AllocFactor < PageAlloc.PcpBatchScaleMax)
             {
+                AssertPcpLocked(target);
                 pcp.AllocFactor++;
             }
 
@@ -59,11 +58,10 @@ public abstract partial class PageAllocator<TExec>
     /// nr_pcp_high(): the count at which a free triggers a bulk free, adjusting pcp->high: shrink it under
     /// reclaim or below the high watermark, grow it when frees keep overflowing it.
     /// </summary>
-    protected int NrPcpHigh(ref PerCpuPages pcp, int batch, bool freeHigh)
+    protected int NrPcpHigh(int target, ref PerCpuPages pcp, int batch, bool freeHigh)
     {
-        var highMin = Volatile.Read(ref pcp.HighMin);
-        var highMax = Volatile.Read(ref pcp.HighMax);
-        var high = pcp.High = Clamp(pcp.High, highMin, highMax);
+        var (_, highMin, highMax) = ReadPcpSizing(target, AccessSite.NrPcpHighSizing);
+        var high = PcpHighSet(target, ref pcp, Clamp(pcp.High, highMin, highMax));
 
         if (high == 0)
         {
@@ -72,16 +70,15 @@ public abstract partial class PageAllocator<TExec>
 
         if (freeHigh)
         {
-            pcp.High = Math.Max(high - (batch << PageAlloc.PcpBatchScaleMax), highMin);
+            PcpHighSet(target, ref pcp, Math.Max(high - (batch << PageAlloc.PcpBatchScaleMax), highMin));
             return 0;
         }
 
         // Reclaim is active: keep fewer pages on the PCP.
-        if (_zone.TestFlag(ZoneFlags.ReclaimActive))
+        if (_zone.TestFlag(ZoneFlags.ReclaimActive, AccessSite.NrPcpHighReclaimActive))
         {
             var freeCount = Math.Max((int)pcp.FreeCount, batch);
-            pcp.High = Math.Max(high - freeCount, highMin);
-            return Math.Min(batch << 2, pcp.High);
+            return Math.Min(batch << 2, PcpHighSet(target, ref pcp, Math.Max(high - freeCount, highMin)));
         }
 
         if (highMin == highMax)
@@ -89,10 +86,10 @@ public abstract partial class PageAllocator<TExec>
             return high;
         }
 
-        if (_zone.TestFlag(ZoneFlags.BelowHigh))
+        if (_zone.TestFlag(ZoneFlags.BelowHigh, AccessSite.NrPcpHighBelowHigh))
         {
             var freeCount = Math.Max((int)pcp.FreeCount, batch);
-            pcp.High = Math.Max(high - freeCount, highMin);
+            PcpHighSet(target, ref pcp, Math.Max(high - freeCount, highMin));
             high = Math.Max(pcp.Count, highMin);
         }
         else if (pcp.Count >= high)
@@ -101,7 +98,7 @@ public abstract partial class PageAllocator<TExec>
             var needHigh = pcp.FreeCount + batch;
             if (pcp.High < needHigh)
             {
-                pcp.High = Clamp(needHigh, highMin, highMax);
+                PcpHighSet(target, ref pcp, Clamp(needHigh, highMin, highMax));
             }
         }
 
@@ -136,14 +133,17 @@ public abstract partial class PageAllocator<TExec>
     protected bool FreeCommitTail(int cpu, int target, ref PerCpuPages pcp, int order, int pindex)
     {
         // Freeing shrinks the next allocation batch (see nr_pcp_alloc()).
+        AssertPcpLocked(target);
         pcp.AllocFactor >>= 1;
-        var batch = Volatile.Read(ref pcp.Batch);
+        var (batch, highMin, _) = ReadPcpSizing(target, AccessSite.FreeCommitBatch);
         var freeHigh = false;
 
-        // High-order pages other than THPs fragment memory: limit them when a PCP only frees.
+        // High-order pages other than THPs fragment memory: limit them when a PCP only frees. pcp->flags and free_count
+        // are guarded by pcp->lock too.
+        AssertPcpLocked(target);
         if (order != 0 && order <= PageAlloc.PageAllocCostlyOrder)
         {
-            freeHigh = pcp.FreeCount >= batch + pcp.HighMin / 2 &&
+            freeHigh = pcp.FreeCount >= batch + highMin / 2 &&
                        (pcp.Flags & PcpFlags.PrevFreeHighOrder) != 0 &&
                        ((pcp.Flags & PcpFlags.FreeHighBatch) == 0 || pcp.Count >= batch);
             pcp.Flags |= PcpFlags.PrevFreeHighOrder;
@@ -158,7 +158,7 @@ public abstract partial class PageAllocator<TExec>
             pcp.FreeCount += (short)(1 << order);
         }
 
-        var high = NrPcpHigh(ref pcp, batch, freeHigh);
+        var high = NrPcpHigh(target, ref pcp, batch, freeHigh);
         if (pcp.Count < high)
         {
             return true;
@@ -220,49 +220,59 @@ public abstract partial class PageAllocator<TExec>
         }
 
         // Racy zone-level reads and an atomic bit, as in the kernel: they need neither lock (and may run without both).
-        _exec.SharedRead(SharedLocation.ZoneFlags, AccessSite.FreeCommitBelowHigh);
-        if (_zone.TestFlag(ZoneFlags.BelowHigh) && _zone.ZoneWatermarkOk(0, _zone.WmarkPages(WatermarkKind.High), 0))
+        if (_zone.TestFlag(ZoneFlags.BelowHigh, AccessSite.FreeCommitBelowHigh) && ZoneAboveHighWatermark())
         {
-            _zone.ClearFlag(ZoneFlags.BelowHigh);
+            _zone.ClearFlag(ZoneFlags.BelowHigh, AccessSite.FreeCommitBelowHighClear);
         }
 
         return held;
     }
 
+    /// <summary>zone_watermark_ok() at the high mark, for order 0: the counters read without zone->lock after a read point.</summary>
+    private bool ZoneAboveHighWatermark()
+    {
+        _exec.SharedRead(SharedLocation.ZoneCounters, AccessSite.FreeCommitCounters);
+        return _zone.ZoneWatermarkOk(0, _zone.WmarkPages(WatermarkKind.High), 0);
+    }
+
     /// <summary>
     /// zone_pcp_update(): batch and the high bounds for the CPUs now online (zone_highsize() splits the
-    /// zone across the node's CPUs), written to every PCP with WRITE_ONCE.
+    /// zone across the node's CPUs), written to every PCP with WRITE_ONCE. A CPU hotplug callback: it runs under
+    /// cpus_write_lock() (and pcp_batch_high_lock), so the online mask, whose only writers are hotplug callbacks, is
+    /// stable here and read without a point. The emulation's callers (the fault injector, the scenarios) run one
+    /// hotplug operation at a time.
     /// </summary>
     private void ZonePcpUpdate()
     {
         var online = 0;
         for (var cpu = 0; cpu < Cpus; cpu++)
         {
-            online += Volatile.Read(ref _online[cpu]);
+            online += _online[cpu];
         }
 
         var sizing = Model.PcpSizing.Derive(_zone.ManagedPages, _zone.WmarkPages(WatermarkKind.Low), Math.Max(online, 1));
         for (var cpu = 0; cpu < Cpus; cpu++)
         {
+            // pageset_update(): WRITE_ONCE of batch, high_min and high_max, read by the PCP's users with READ_ONCE, locked
+            // or not. One write point for the three (one per PCP, not per field): the stores are in its step, each whole.
             ref var pcp = ref _pcps[cpu];
-            Volatile.Write(ref pcp.Batch, sizing.Batch);
-            Volatile.Write(ref pcp.HighMin, sizing.HighMin);
-            Volatile.Write(ref pcp.HighMax, sizing.HighMax);
+            _exec.SharedWrite(SharedLocation.PcpSizing(cpu), AccessSite.PcpUpdatePageset);
+            pcp.Batch = sizing.Batch;
+            pcp.HighMin = sizing.HighMin;
+            pcp.HighMax = sizing.HighMax;
         }
     }
 
-    /// <summary>zone_pcp_update_cacheinfo(): PCPF_FREE_HIGH_BATCH iff the cache slice holds more than 3 batches.</summary>
-    private void UpdateCacheinfo(ref PerCpuPages pcp)
-    {
-        if (_config.CacheSliceBytes >> PageAlloc.PageShift > 3L * pcp.Batch)
-        {
-            pcp.Flags |= PcpFlags.FreeHighBatch;
-        }
-        else
-        {
-            pcp.Flags &= ~PcpFlags.FreeHighBatch;
-        }
-    }
+    /// <summary>
+    /// batch of <paramref name="target"/> read by a CPU hotplug callback (page_alloc_cpu_dead(), page_alloc_cpu_online()):
+    /// its only writer, zone_pcp_update(), is a hotplug callback too, serialized with the reader by cpus_write_lock(), so
+    /// the read races with no write and is no scheduling point.
+    /// </summary>
+    protected int HotplugPcpBatch(int target) => _pcps[target].Batch;
+
+    /// <summary>zone_pcp_update_cacheinfo()'s decision: PCPF_FREE_HIGH_BATCH iff the cache slice holds more than 3 batches.</summary>
+    private PcpFlags CacheinfoFlags(PcpFlags flags, int batch) =>
+        _config.CacheSliceBytes >> PageAlloc.PageShift > 3L * batch ? flags | PcpFlags.FreeHighBatch : flags & ~PcpFlags.FreeHighBatch;
 
     /// <summary>The kernel's clamp(): min(max(v, lo), hi), which yields hi when lo &gt; hi.</summary>
     protected static int Clamp(int value, int lo, int hi) => Math.Min(Math.Max(value, lo), hi);

@@ -9,4 +9,7 @@ public abstract partial class PageAllocator<TExec>
     /// read the lists. Quiescent points only: nothing else may hold or change the PCP meanwhile.
     /// </summary>
     internal ref PerCpuPages PcpRef(int cpu) => ref _pcps[cpu];
+
+    /// <summary>nr_pcp_high() on <paramref name="cpu"/>'s PCP as the caller is: it updates pcp->high, so the caller must hold that pcp->lock.</summary>
+    internal int NrPcpHighForTest(int cpu) => NrPcpHigh(cpu, ref _pcps[cpu], _pcps[cpu].Batch, freeHigh: false);
 }

@@ -56,7 +56,8 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
         ZonePcpUpdate();
         for (var cpu = 0; cpu < config.Cpus; cpu++)
         {
-            UpdateCacheinfo(ref _pcps[cpu]);
+            // Before any CPU runs: nobody else can see the PCP yet.
+            _pcps[cpu].Flags = CacheinfoFlags(_pcps[cpu].Flags, _pcps[cpu].Batch);
         }
 
         _highatomicReservedStart = zone.NrReservedHighatomic;
@@ -70,6 +71,10 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
     public AllocatorConfig Config => _config;
 
     public int Cpus => _pcps.Length;
+
+    // IsOnline, PcpCount and Pcp are for observers (statistics, tests, scenario set-ups, the auditor at quiescent points):
+    // racy reads with no scheduling point, which would be out of place at a quiescent point. The allocator's own racy
+    // reads of the same fields go through the seam with their sites.
 
     public bool IsOnline(int cpu) => Volatile.Read(ref _online[cpu]) != 0;
 
@@ -225,7 +230,7 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
     /// <summary>
     /// A validated chunk passes from its caller to the allocator: marking it in flight stops a second free of the same
     /// pfn; the free is counted, with vmstat's pgfree by the block's migratetype (read racily, as free_frozen_page()
-    /// does; statistics only).
+    /// does; statistics only, so no scheduling point: nothing the allocator decides depends on it).
     /// </summary>
     private void TakeFromCaller(ref CpuCounters st, int pfn, int order)
     {
@@ -294,6 +299,8 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
             throw new ArgumentOutOfRangeException(nameof(cpu), cpu, $"expected a CPU in 0..{_pcps.Length - 1}");
         }
 
+        // The caller's own online bit, a misuse check with no kernel counterpart (a dead CPU runs no code): hotplug
+        // writes a CPU's bit only while that CPU runs nothing, so the read races with no write and is not a point.
         if (Volatile.Read(ref _online[cpu]) == 0)
         {
             throw new InvalidOperationException($"CPU {cpu} is offline: a dead CPU does not allocate or free");

@@ -38,11 +38,9 @@ public struct Page // do not make readonly: pages are updated in place in the ar
     public readonly bool IsHead => State != PageState.Tail;
 
     /// <summary>
-    /// Writes <see cref="State"/> with release semantics: every field written before it is visible to a CPU that
-    /// reads the new state with <see cref="ReadStateAcquire"/>. For a state published without the lock its readers hold.
+    /// <see cref="State"/> as the byte it is, for a state published without the lock its readers hold: written through
+    /// the seam with release semantics after the fields it vouches for, read through it with acquire semantics
+    /// (<see cref="Sync.SharedAccess"/>).
     /// </summary>
-    public void PublishState(PageState state) => Volatile.Write(ref Unsafe.As<PageState, byte>(ref State), (byte)state);
-
-    /// <summary>Reads <see cref="State"/> with acquire semantics, pairing with <see cref="PublishState"/>.</summary>
-    public PageState ReadStateAcquire() => (PageState)Volatile.Read(ref Unsafe.As<PageState, byte>(ref State));
+    public static ref byte StateByte(ref Page page) => ref Unsafe.As<PageState, byte>(ref page.State);
 }

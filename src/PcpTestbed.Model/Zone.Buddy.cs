@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Model;
 
@@ -6,23 +7,35 @@ namespace PcpTestbed.Model;
 // Every function here runs under zone->lock.
 public sealed partial class Zone
 {
-    /// <summary>account_freepages(): the counters follow the free list's migratetype.</summary>
+    /// <summary>
+    /// account_freepages(): the counters follow the free list's migratetype. No scheduling point of its own: every call
+    /// sits next to the free-list operation it accounts for, in the same zone->lock hold, and the counters change in the
+    /// step of that operation's point (one point per list operation, not per field). The kernel's NR_FREE_PAGES and
+    /// NR_FREE_CMA_PAGES are atomic (vm_stat), so a lost update of them is no race to look for; their racy readers
+    /// (zone_page_state()) make their own read points.
+    /// </summary>
     public void AccountFreepages(long nrPages, MigrateType mt)
     {
         AssertLocked();
+        AddFreepages(nrPages, mt);
+    }
+
+    // A 64-bit store is atomic: a racy reader sees each counter whole.
+    private void AddFreepages(long nrPages, MigrateType mt)
+    {
         if (mt == MigrateType.Isolate)
         {
             return;
         }
 
-        Volatile.Write(ref _nrFreePages, _nrFreePages + nrPages);
+        _nrFreePages += nrPages;
         if (mt == MigrateType.Cma)
         {
-            Volatile.Write(ref _nrFreeCmaPages, _nrFreeCmaPages + nrPages);
+            _nrFreeCmaPages += nrPages;
         }
         else if (mt == MigrateType.HighAtomic)
         {
-            Volatile.Write(ref _nrFreeHighatomic, _nrFreeHighatomic + nrPages);
+            _nrFreeHighatomic += nrPages;
         }
     }
 
@@ -30,6 +43,7 @@ public sealed partial class Zone
     public void AddToFreeList(int pfn, int order, MigrateType mt, bool tail)
     {
         AssertLocked();
+        _seam.Write(SharedLocation.FreeArea(order), AccessSite.FreeListAdd);
         ref var page = ref Pages[pfn];
         page.State = PageState.Buddy;
         page.Order = (byte)order;
@@ -54,6 +68,7 @@ public sealed partial class Zone
     public void MoveToFreeList(int pfn, int order, MigrateType oldMt, MigrateType newMt)
     {
         AssertLocked();
+        _seam.Write(SharedLocation.FreeArea(order), AccessSite.FreeListMove);
         if (Checked)
         {
             CheckFreeListPage(pfn, order, oldMt);
@@ -66,14 +81,19 @@ public sealed partial class Zone
         page.Tag = (byte)newMt;
         _nrFreeByType[order * MigrateTypes.Count + (int)oldMt]--;
         _nrFreeByType[order * MigrateTypes.Count + (int)newMt]++;
-        AccountFreepages(-(1L << order), oldMt);
-        AccountFreepages(1L << order, newMt);
+        // The accounting moves in the same step as the chunk (one point per list operation).
+        AddFreepages(-(1L << order), oldMt);
+        AddFreepages(1L << order, newMt);
     }
 
     /// <summary>__del_page_from_free_list(): unlink a free chunk and clear PageBuddy. Does not account.</summary>
     public void DelFromFreeListNoAccount(int pfn, int order, MigrateType mt)
     {
         AssertLocked();
+
+        // The point comes after the caller chose the chunk and before the check: a CPU in the same critical section
+        // without zone->lock may take the chunk in between, and check_new_page() then sees it gone.
+        _seam.Write(SharedLocation.FreeArea(order), AccessSite.FreeListDel);
         if (Checked)
         {
             CheckFreeListPage(pfn, order, mt);

@@ -1,3 +1,5 @@
+using PcpTestbed.Model.Sync;
+
 namespace PcpTestbed.Model;
 
 // __rmqueue() and its fallback machinery: the CMA balancing rule, claiming whole blocks, stealing.
@@ -112,6 +114,7 @@ public sealed partial class Zone
     /// </summary>
     public int FindSuitableFallback(int order, MigrateType mt, bool claimable)
     {
+        AssertLocked();
         if (claimable && !ShouldTryClaimBlock(order, mt))
         {
             return FallbackTooLowToClaim;
@@ -141,6 +144,7 @@ public sealed partial class Zone
     /// </summary>
     public int RmqueueClaim(int order, MigrateType startMt, AllocFlags allocFlags)
     {
+        AssertLocked();
         var minOrder = order;
         if (order < PageAlloc.PageblockOrder && (allocFlags & AllocFlags.NoFragment) != 0)
         {
@@ -176,6 +180,7 @@ public sealed partial class Zone
     /// <summary>__rmqueue_steal(): the smallest fallback chunk that fits; the block keeps its type.</summary>
     public int RmqueueSteal(int order, MigrateType startMt)
     {
+        AssertLocked();
         for (var current = order; current < PageAlloc.NrPageOrders; current++)
         {
             var fallback = FindSuitableFallback(current, startMt, claimable: false);
@@ -201,6 +206,7 @@ public sealed partial class Zone
     /// </summary>
     public int TryToClaimBlock(int pfn, int currentOrder, int order, MigrateType startType, MigrateType blockType, AllocFlags allocFlags)
     {
+        AssertLocked();
         if (currentOrder >= PageAlloc.PageblockOrder)
         {
             DelFromFreeList(pfn, currentOrder, blockType);
@@ -214,7 +220,7 @@ public sealed partial class Zone
         // Boost watermarks to increase reclaim pressure against future fallbacks.
         if (BoostWatermark() && (allocFlags & AllocFlags.Kswapd) != 0)
         {
-            SetFlag(ZoneFlags.BoostedWatermark);
+            SetFlag(ZoneFlags.BoostedWatermark, AccessSite.ClaimBoostedSet);
         }
 
         if (!PrepMoveFreepagesBlock(pfn, out var startPfn, out var freePages, out var movablePages))
@@ -254,6 +260,7 @@ public sealed partial class Zone
     /// </summary>
     public bool PrepMoveFreepagesBlock(int pfn, out int startPfn, out int freePages, out int movablePages)
     {
+        AssertLocked();
         startPfn = pfn & ~(PageAlloc.PageblockNrPages - 1);
         var end = startPfn + PageAlloc.PageblockNrPages;
         freePages = 0;
@@ -302,6 +309,7 @@ public sealed partial class Zone
     /// <summary>__move_freepages_block(): move every free chunk of a block to another type's list.</summary>
     public int MoveFreepagesBlockRange(int startPfn, MigrateType oldMt, MigrateType newMt)
     {
+        AssertLocked();
         var end = startPfn + PageAlloc.PageblockNrPages;
         var moved = 0;
         var scanned = 0;
@@ -356,6 +364,7 @@ public sealed partial class Zone
     /// </summary>
     public bool BoostWatermark()
     {
+        AssertLocked();
         if (WatermarkBoostFactor == 0)
         {
             return false;
@@ -374,7 +383,11 @@ public sealed partial class Zone
         }
 
         maxBoost = Math.Max(PageAlloc.PageblockNrPages, maxBoost);
-        Volatile.Write(ref _watermarkBoost, Math.Min(_watermarkBoost + PageAlloc.PageblockNrPages, maxBoost));
+
+        // zone->watermark_boost = min(zone->watermark_boost + pageblock_nr_pages, max_boost): read, then a point, then the
+        // write, so a writer without zone->lock (kswapd's reset) may come between and be lost.
+        var boosted = Math.Min(_watermarkBoost + PageAlloc.PageblockNrPages, maxBoost);
+        _seam.WriteOnce(ref _watermarkBoost, boosted, SharedLocation.ZoneWatermarkBoost, AccessSite.BoostWatermark);
         Events.WatermarkBoosts++;
         return true;
     }

@@ -1,3 +1,5 @@
+using PcpTestbed.Model.Sync;
+
 namespace PcpTestbed.Model;
 
 // MIGRATE_HIGHATOMIC reserves: reserve_highatomic_pageblock() and unreserve_highatomic_pageblock().
@@ -34,7 +36,9 @@ public sealed partial class Zone
     internal void InitReservedHighatomic(long pages, long overshoot = 0)
     {
         AssertLocked();
-        Volatile.Write(ref _nrReservedHighatomic, pages);
+
+        // Set-up, before any CPU runs: a plain write.
+        _nrReservedHighatomic = pages;
         HighatomicCapOvershoot = overshoot;
     }
 
@@ -75,14 +79,15 @@ public sealed partial class Zone
                 return false;
             }
 
-            Volatile.Write(ref _nrReservedHighatomic, _nrReservedHighatomic + PageAlloc.PageblockNrPages);
+            _seam.WriteOnce(ref _nrReservedHighatomic, _nrReservedHighatomic + PageAlloc.PageblockNrPages,
+                SharedLocation.ZoneHighatomic, AccessSite.HighatomicReserveAdd);
         }
         else
         {
             // The kernel counts a whole order-9/10 chunk, checked against the cap before adding: the
             // reserve may end up a pageblock past the cap. Remember by how much, so the audit stays exact.
             ChangePageblockRange(pfn, order, MigrateType.HighAtomic);
-            Volatile.Write(ref _nrReservedHighatomic, _nrReservedHighatomic + (1L << order));
+            _seam.WriteOnce(ref _nrReservedHighatomic, _nrReservedHighatomic + (1L << order), SharedLocation.ZoneHighatomic, AccessSite.HighatomicReserveAdd);
             HighatomicCapOvershoot = Math.Max(HighatomicCapOvershoot, _nrReservedHighatomic - max);
         }
 
@@ -118,7 +123,7 @@ public sealed partial class Zone
             long size = Math.Max(PageAlloc.PageblockNrPages, 1 << order);
             // Never underflow, should a change to the locking let a drain add HIGHATOMIC pages meanwhile.
             size = Math.Min(size, _nrReservedHighatomic);
-            Volatile.Write(ref _nrReservedHighatomic, _nrReservedHighatomic - size);
+            _seam.WriteOnce(ref _nrReservedHighatomic, _nrReservedHighatomic - size, SharedLocation.ZoneHighatomic, AccessSite.HighatomicUnreserveSub);
 
             int moved;
             if (order < PageAlloc.PageblockOrder)

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Model;
 
@@ -36,7 +37,7 @@ public sealed partial class Zone
         SetOwnerWord(block, cpu);
         if (pb.ZoneFreePages > 0)
         {
-            Ownership!.Link(Blocks, cpu, block);
+            LinkOwned(cpu, block);
         }
     }
 
@@ -53,7 +54,7 @@ public sealed partial class Zone
 
         if (pb.OnOwnedList != 0)
         {
-            Ownership!.Unlink(Blocks, owner, block);
+            UnlinkOwned(owner, block);
         }
 
         SetOwnerWord(block, -1);
@@ -67,32 +68,40 @@ public sealed partial class Zone
         SetOwnerWord(block, -1);
     }
 
-    /// <summary>The owner of the block holding <paramref name="pfn"/>, or -1: a racy read, as on the free path.</summary>
+    /// <summary>The owner of the block holding <paramref name="pfn"/>, or -1: a racy read, as on the free path, a scheduling point at <paramref name="site"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int GetPageblockOwner(int pfn) => Pageblock.OwnerOf(Volatile.Read(ref Blocks[pfn >> PageAlloc.PageblockOrder].Word));
+    public int GetPageblockOwner(int pfn, AccessSite site) =>
+        Pageblock.OwnerOf(_seam.ReadOnce(ref Blocks[pfn >> PageAlloc.PageblockOrder].Word, SharedLocation.PageblockOf(pfn), site));
 
-    /// <summary>Migratetype and owner of a block in one racy load.</summary>
+    /// <summary>Migratetype and owner of a block in one racy load, a scheduling point at <paramref name="site"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public (MigrateType Mt, int Owner) GetPageblockTypeAndOwner(int pfn)
+    public (MigrateType Mt, int Owner) GetPageblockTypeAndOwner(int pfn, AccessSite site)
     {
-        var word = Volatile.Read(ref Blocks[pfn >> PageAlloc.PageblockOrder].Word);
+        var word = _seam.ReadOnce(ref Blocks[pfn >> PageAlloc.PageblockOrder].Word, SharedLocation.PageblockOf(pfn), site);
         return (Pageblock.MigrateTypeOf(word), Pageblock.OwnerOf(word));
     }
 
+    // The owner bits of the pageblock word, written under zone->lock like the type bits (see SetPageblockMigratetype).
     private void SetOwnerWord(int block, int owner)
     {
         AssertLocked();
         ref var word = ref Blocks[block].Word;
-        while (true)
-        {
-            var old = Volatile.Read(ref word);
-            var updated = (int)Pageblock.MigrateTypeOf(old) | ((owner + 1) << 8);
-            // Reserves the word against a concurrent migratetype update.
-            if (Interlocked.CompareExchange(ref word, updated, old) == old)
-            {
-                return;
-            }
-        }
+        _seam.WriteOnce(ref word, Pageblock.Compose(Pageblock.MigrateTypeOf(word), owner), SharedLocation.Pageblock(block), AccessSite.SetPageblockOwner);
+    }
+
+    // owned_blocks edits: under zone->lock (asserted), each a scheduling point on the CPU's list.
+    private void LinkOwned(int cpu, int block)
+    {
+        AssertLocked();
+        _seam.Write(SharedLocation.OwnedBlocks(cpu), AccessSite.OwnedBlocksAdd);
+        Ownership!.Link(Blocks, cpu, block);
+    }
+
+    private void UnlinkOwned(int cpu, int block)
+    {
+        AssertLocked();
+        _seam.Write(SharedLocation.OwnedBlocks(cpu), AccessSite.OwnedBlocksDel);
+        Ownership!.Unlink(Blocks, cpu, block);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -141,12 +150,12 @@ public sealed partial class Zone
         {
             if (pb.OnOwnedList == 0)
             {
-                lists.Link(Blocks, pb.Owner, block);
+                LinkOwned(pb.Owner, block);
             }
         }
         else if (pb.OnOwnedList != 0)
         {
-            lists.Unlink(Blocks, pb.Owner, block);
+            UnlinkOwned(pb.Owner, block);
         }
     }
 }

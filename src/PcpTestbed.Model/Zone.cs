@@ -30,14 +30,15 @@ public sealed partial class Zone
 
     private PaddedSpinLock _lock;
 
-    // Written under zone->lock, read without it (zone_page_state() and READ_ONCE readers).
+    // Written under zone->lock, each write after a point (account_freepages:vm_stat and its kin), read without it
+    // (zone_page_state() and READ_ONCE readers) in the step of a point the reader made.
     private long _nrFreePages;
     private long _nrFreeCmaPages;
     private long _nrFreeHighatomic;
     private long _nrReservedHighatomic;
     private long _watermarkBoost;
 
-    private int _flags; // ZoneFlags, set and cleared atomically
+    private int _flags; // ZoneFlags, set and cleared atomically through the seam (set_bit(), clear_bit()), read with test_bit()
     private Watermarks _watermarks;
     private WorkTally _work; // guarded by zone->lock
 
@@ -115,6 +116,10 @@ public sealed partial class Zone
     /// <summary>Fallback events (trace_mm_page_alloc_extfrag), guarded by zone->lock.</summary>
     public ZoneEventCounters Events { get; } = new();
 
+    // The counter getters below are racy reads with no point of their own: the allocator calls them under zone->lock,
+    // or in the step of a read point it made just before (zone_watermark_fast:vm_stat, should_reclaim_retry:vm_stat,
+    // ...); statistics, tests and the auditor at quiescent points read them freely.
+
     /// <summary>NR_FREE_PAGES: free pages on every list but ISOLATE. A racy read, like zone_page_state().</summary>
     public long NrFreePages => Volatile.Read(ref _nrFreePages);
 
@@ -150,41 +155,53 @@ public sealed partial class Zone
 
     public int BlockIndex(int pfn) => pfn >> PageAlloc.PageblockOrder;
 
-    /// <summary>get_pfnblock_migratetype(): a racy read of the block's type.</summary>
+    /// <summary>
+    /// get_pfnblock_migratetype() with zone->lock held (every writer holds it), or by an observer at a quiescent point.
+    /// A reader without the lock passes its site (<see cref="GetPageblockMigratetype(int, AccessSite)"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public MigrateType GetPageblockMigratetype(int pfn)
-    {
-        return Pageblock.MigrateTypeOf(Volatile.Read(ref Blocks[pfn >> PageAlloc.PageblockOrder].Word));
-    }
+    public MigrateType GetPageblockMigratetype(int pfn) => Pageblock.MigrateTypeOf(Blocks[pfn >> PageAlloc.PageblockOrder].Word);
 
-    /// <summary>set_pageblock_migratetype(), under zone->lock. Keeps the owner bits that share the word.</summary>
+    /// <summary>get_pfnblock_migratetype() without zone->lock: a racy read (READ_ONCE), a scheduling point at <paramref name="site"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public MigrateType GetPageblockMigratetype(int pfn, AccessSite site) =>
+        Pageblock.MigrateTypeOf(_seam.ReadOnce(ref Blocks[pfn >> PageAlloc.PageblockOrder].Word, SharedLocation.PageblockOf(pfn), site));
+
+    /// <summary>
+    /// set_pageblock_migratetype(), under zone->lock. Keeps the owner bits that share the word. The kernel's
+    /// set_pfnblock_flags_mask() loops on cmpxchg because a bitmap word holds the bits of several pageblocks and
+    /// compaction sets its skip bit without zone->lock; here a word holds one block's type and owner, both written under
+    /// zone->lock only, so a WRITE_ONCE publishes it to the free path's racy readers.
+    /// </summary>
     public void SetPageblockMigratetype(int pfn, MigrateType mt)
     {
         AssertLocked();
         ref var word = ref Blocks[pfn >> PageAlloc.PageblockOrder].Word;
-        while (true)
-        {
-            var old = Volatile.Read(ref word);
-            var updated = (old & ~0xFF) | (int)mt;
-            // Reserves the word against a concurrent owner update by the pageblock design.
-            if (Interlocked.CompareExchange(ref word, updated, old) == old)
-            {
-                return;
-            }
-        }
+        _seam.WriteOnce(ref word, (word & ~0xFF) | (int)mt, SharedLocation.PageblockOf(pfn), AccessSite.SetPageblockMigratetype);
     }
 
+    /// <summary>test_bit() for an observer: statistics, tests, an audit at a quiescent point. The allocator passes its site.</summary>
     public bool TestFlag(ZoneFlags flag) => (Volatile.Read(ref _flags) & (int)flag) != 0;
 
-    public void SetFlag(ZoneFlags flag) => Interlocked.Or(ref _flags, (int)flag);
+    /// <summary>test_bit() on zone->flags by the allocator: a racy read, a scheduling point at <paramref name="site"/>.</summary>
+    public bool TestFlag(ZoneFlags flag, AccessSite site) => (_seam.ReadOnce(ref _flags, SharedLocation.ZoneFlags, site) & (int)flag) != 0;
 
-    public void ClearFlag(ZoneFlags flag) => Interlocked.And(ref _flags, ~(int)flag);
+    /// <summary>set_bit() on zone->flags: atomic, a scheduling point at <paramref name="site"/> (by default kswapd's, the reclaim model's).</summary>
+    public void SetFlag(ZoneFlags flag, AccessSite site = AccessSite.KswapdZoneFlags) =>
+        _seam.SetBits(ref _flags, (int)flag, SharedLocation.ZoneFlags, site);
 
-    /// <summary>Replaces the watermarks (setup_per_zone_wmarks()). Resets the boost, as the kernel does.</summary>
+    /// <summary>clear_bit() on zone->flags: atomic, a scheduling point at <paramref name="site"/> (by default kswapd's).</summary>
+    public void ClearFlag(ZoneFlags flag, AccessSite site = AccessSite.KswapdZoneFlags) =>
+        _seam.ClearBits(ref _flags, (int)flag, SharedLocation.ZoneFlags, site);
+
+    /// <summary>
+    /// Replaces the watermarks (setup_per_zone_wmarks()). Resets the boost, as the kernel does. Set-up only (tools and
+    /// tests, before any CPU runs): plain writes.
+    /// </summary>
     public void SetWatermarks(Watermarks watermarks)
     {
         _watermarks = watermarks;
-        Volatile.Write(ref _watermarkBoost, 0);
+        _watermarkBoost = 0;
     }
 
     /// <summary>
@@ -194,7 +211,7 @@ public sealed partial class Zone
     public void ResetWatermarkBoost()
     {
         AssertLocked();
-        Volatile.Write(ref _watermarkBoost, 0);
+        _seam.WriteOnce(ref _watermarkBoost, 0, SharedLocation.ZoneWatermarkBoost, AccessSite.KswapdBoostReset);
     }
 
     /// <summary>The absolute pfn of a zone-relative one.</summary>

@@ -1,5 +1,6 @@
 using PcpTestbed.Designs.Tests.Support;
 using PcpTestbed.Model;
+using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Designs.Tests;
 
@@ -67,6 +68,41 @@ public class PcpLockdepTests
         var e = Assert.Throws<LockdepException>(() => rig.A.DrainAllPages(1));
 
         Assert.Equal("lockdep_assert_held(&pcp->lock) failed in FreePcppagesBulk: CPU 1 does not hold pcp->lock#0; nobody holds it", e.Message);
+    }
+
+    [Fact]
+    public void A_pcp_count_update_after_the_unlock_fails_lockdep_naming_the_lock_the_function_and_the_cpu()
+    {
+        var rig = new Rig(DesignKind.Pageblock, bugs: InjectedBug.RemoteCountUpdateOutsideLock);
+        var pfn = rig.Alloc(0);
+
+        var e = Assert.Throws<LockdepException>(() => rig.A.Free(1, pfn, 0));
+
+        Assert.Equal("lockdep_assert_held(&pcp->lock) failed in CommitToPcp: CPU 1 does not hold pcp->lock#0; nobody holds it", e.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Rig.AllDesigns), MemberType = typeof(Rig))]
+    public void A_pcp_high_update_by_a_cpu_that_does_not_hold_the_pcp_lock_fails_lockdep(DesignKind design)
+    {
+        var rig = new Rig(design);
+        rig.SeizePcpLock(0, holder: 1);
+        var exec = new CountingExecution(rig.Log);
+        exec.OpBegin(0, AllocatorOp.Alloc, 0, 0);
+        try
+        {
+            var high = rig.Pcp(0).High;
+
+            var e = Assert.Throws<LockdepException>(() => rig.A.NrPcpHighForTest(0));
+
+            Assert.Equal("lockdep_assert_held(&pcp->lock) failed in NrPcpHigh: CPU 0 does not hold pcp->lock#0; CPU 1 holds it (taken at rmqueue_pcplist)", e.Message);
+            Assert.Equal(high, rig.Pcp(0).High);
+        }
+        finally
+        {
+            exec.OpEnd(0, 0);
+            rig.ReleasePcpLock(0);
+        }
     }
 
     [Theory]

@@ -169,7 +169,11 @@ public class WatermarkTests
     {
         var zone = AllAllocated(Blocks(4, MigrateType.Movable), Marks);
         zone.FreePages(0, 300);
-        Assert.True(zone.BoostWatermark());
+        using (new ZoneLockScope(zone))
+        {
+            Assert.True(zone.BoostWatermark());
+        }
+
         Assert.Equal(Block, zone.WatermarkBoost);
         Assert.Equal(100 + Block, zone.WmarkPages(WatermarkKind.Min));
         return zone;

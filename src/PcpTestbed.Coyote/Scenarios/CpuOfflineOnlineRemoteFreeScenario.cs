@@ -4,7 +4,7 @@ using static PcpTestbed.Coyote.Scenarios.ScenarioHelpers;
 namespace PcpTestbed.Coyote.Scenarios;
 
 /// <summary>
-/// KERNEL.md §7.4 across a CPU's death and return: CPU 1 frees pages of CPU 0's block (routed to CPU 0, or pushed
+/// KERNEL.md §7.4 across a CPU's death and return: CPUs 1 and 3 free pages of CPU 0's block (routed to CPU 0, or pushed
 /// onto its lock-free list) while CPU 2 runs page_alloc_cpu_dead(0), brings CPU 0 back online, and CPU 0 allocates
 /// (taking its remote list). A free that read the owner before the death must not leave a PCP buddy of a released
 /// block on the reborn CPU's PCP.
@@ -18,15 +18,20 @@ internal sealed class CpuOfflineOnlineRemoteFreeScenario : Scenario
     public override string Description =>
         "CPU 2 takes CPU 0 offline and brings it back online while CPU 1 frees pages of CPU 0's block, routed to the owner it read before the death";
 
-    public override IReadOnlyList<DesignKind> Designs => PageblockDesigns;
+    // Mainline routes no frees, so there CPU 1's frees go to its own PCP: the scenario still races death and return
+    // (page_alloc_cpu_online()'s pcp->lock hold) against them.
+    public override IReadOnlyList<DesignKind> Designs => AllDesigns;
 
-    public override ScenarioConfig Configure(DesignKind design) => new() { Cpus = 3, Zone = "8M" };
+    // Four CPUs: a free that read the owner before the death must outlast the death and the return to push after the
+    // list reopens; two freeing CPUs give it two chances, and the extra runnable CPU makes each of the hotplug steps
+    // less likely to hand the turn back to the free.
+    public override ScenarioConfig Configure(DesignKind design) => new() { Cpus = 4, Zone = "8M" };
 
     public override ScenarioIteration Start(ScenarioRun run) => new Iteration(run);
 
     private sealed class Iteration(ScenarioRun run) : ScenarioIteration(run)
     {
-        private readonly long[] _pages = new long[2];
+        private readonly long[] _pages = new long[4];
 
         public override void Setup()
         {
@@ -51,6 +56,11 @@ internal sealed class CpuOfflineOnlineRemoteFreeScenario : Scenario
                 Run.CpuDead(0, 2);
                 Run.CpuOnline(0, 2);
                 Run.Alloc(0, Movable, 1);
+            }),
+            new(3, "remote: frees CPU 0's pages across its death and return", () =>
+            {
+                Run.Free(3, _pages[2], 0);
+                Run.Free(3, _pages[3], 0);
             }),
         ];
     }

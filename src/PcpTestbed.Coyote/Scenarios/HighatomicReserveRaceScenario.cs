@@ -22,7 +22,7 @@ internal sealed class HighatomicReserveRaceScenario : Scenario
     public override string Description =>
         "two CPUs' atomic order-4 slow-path allocations race to reserve highatomic blocks (cap: one) while a failing GFP_KERNEL allocation forces unreserves";
 
-    public override IReadOnlyList<DesignKind> Designs => [DesignKind.Mainline, DesignKind.Pageblock];
+    public override IReadOnlyList<DesignKind> Designs => ScenarioHelpers.AllDesigns;
 
     public override ScenarioConfig Configure(DesignKind design) => new()
     {

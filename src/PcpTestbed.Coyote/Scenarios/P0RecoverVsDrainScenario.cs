@@ -40,8 +40,8 @@ internal sealed class P0RecoverVsDrainScenario : Scenario
                 var a = Run.Alloc(0, Movable, 0);
                 Run.Free(0, _pages[0], 0);
                 var b = Run.Alloc(0, Movable, 0);
-                FreeIfAllocated(0, a);
-                FreeIfAllocated(0, b);
+                FreeIfAllocated(Run, 0, a);
+                FreeIfAllocated(Run, 0, b);
             }),
             new(1, "remote: frees the owner's pages", () =>
             {
@@ -54,13 +54,5 @@ internal sealed class P0RecoverVsDrainScenario : Scenario
                 Run.Free(2, _pages[3], 0);
             }),
         ];
-
-        private void FreeIfAllocated(int cpu, long pfn)
-        {
-            if (pfn >= 0)
-            {
-                Run.Free(cpu, pfn, 0);
-            }
-        }
     }
 }

@@ -36,6 +36,15 @@ internal static class ScenarioHelpers
         }
     }
 
+    /// <summary>Frees a chunk an allocation in a script returned, unless the allocation failed (-1).</summary>
+    public static void FreeIfAllocated(ScenarioRun run, int cpu, long pfn, int order = 0)
+    {
+        if (pfn >= 0)
+        {
+            run.Free(cpu, pfn, order);
+        }
+    }
+
     /// <summary>The pageblock a pfn (absolute) lies in.</summary>
     public static int BlockOf(ScenarioRun run, long pfn) => run.Zone.RelativePfn(pfn) >> PageAlloc.PageblockOrder;
 

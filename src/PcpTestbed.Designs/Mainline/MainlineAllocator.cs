@@ -36,6 +36,7 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
         }
 
         // An allocation shortens the next bulk free (see nr_pcp_free()).
+        AssertPcpLocked(cpu);
         pcp.FreeCount >>= 1;
         var pindex = PageAlloc.OrderToPindex(mt, order);
         ref var list = ref pcp.Lists[pindex];
@@ -47,9 +48,9 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
                 return -1;
             }
 
-            var batch = NrPcpAlloc(ref pcp, order);
+            var batch = NrPcpAlloc(cpu, ref pcp, order);
             var alloced = RmqueueBulk(cpu, order, batch, ref list, pindex, mt, flags);
-            pcp.Count += alloced << order;
+            PcpCountAdd(cpu, ref pcp, alloced << order, AccessSite.RefillCount);
             st.Refills++;
             st.RefillPages += (long)alloced << order;
             if (list.IsEmpty)
@@ -60,8 +61,8 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
         }
 
         var pfn = list.First;
-        PcpListRemove(cpu, ref list, pfn);
-        pcp.Count -= 1 << order;
+        PcpListRemove(cpu, ref list, pfn, AccessSite.PcpAllocListDel);
+        PcpCountAdd(cpu, ref pcp, -(1 << order), AccessSite.PcpAllocCount);
         _exec.Unlock(ref pcp.Lock, cpu);
         return pfn;
     }
@@ -70,18 +71,13 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
     private int TakeFromPcpUnlocked(int cpu, ref PerCpuPages pcp, int order, MigrateType mt)
     {
         ref var list = ref pcp.Lists[PageAlloc.OrderToPindex(mt, order)];
-        _exec.SharedRead(SharedLocation.PcpLists(cpu), AccessSite.BugUnlockedListRead);
         var pfn = list.First;
-        if (pfn < 0)
+        if (pfn >= 0)
         {
-            return -1;
+            PcpListRemove(cpu, ref list, pfn, AccessSite.PcpAllocListDel);
+            PcpCountAdd(cpu, ref pcp, -(1 << order), AccessSite.PcpAllocCount);
         }
 
-        _exec.SharedWrite(SharedLocation.PcpLists(cpu), AccessSite.BugUnlockedListTake);
-        PcpListRemove(cpu, ref list, pfn);
-        var count = pcp.Count;
-        _exec.SharedWrite(SharedLocation.PcpCount(cpu), AccessSite.BugUnlockedCountWrite);
-        pcp.Count = count - (1 << order);
         return pfn;
     }
 
@@ -103,7 +99,7 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
                 break;
             }
 
-            PcpListAdd(cpu, ref list, pindex, pfn, order, PageState.Pcp, tail: true);
+            PcpListAdd(cpu, ref list, pindex, pfn, order, PageState.Pcp, tail: true, AccessSite.RefillListAdd);
         }
 
         _exec.Unlock(ref _zone.Lock, cpu);
@@ -116,8 +112,7 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
     /// </summary>
     protected override void FreeUnrefPage(int cpu, int pfn, int order)
     {
-        _exec.SharedRead(SharedLocation.PageblockOf(pfn), AccessSite.FreeMigratetype);
-        var mt = _zone.GetPageblockMigratetype(pfn);
+        var mt = _zone.GetPageblockMigratetype(pfn, AccessSite.FreeMigratetype);
         if ((int)mt >= MigrateTypes.PcpTypes)
         {
             if (mt == MigrateType.Isolate)
@@ -160,8 +155,7 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
         {
             var pfn = pfns[i];
             var order = orders[i];
-            _exec.SharedRead(SharedLocation.PageblockOf(pfn), AccessSite.FreeBatchMigratetype);
-            var mt = _zone.GetPageblockMigratetype(pfn);
+            var mt = _zone.GetPageblockMigratetype(pfn, AccessSite.FreeBatchMigratetype);
             if (!locked || mt == MigrateType.Isolate)
             {
                 if (locked)
@@ -233,8 +227,8 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
     private bool FreeUnrefPageCommit(int cpu, int target, ref PerCpuPages pcp, int pfn, MigrateType mt, int order, PcpPageFlags flags)
     {
         var pindex = PageAlloc.OrderToPindex(mt, order);
-        PcpListAdd(target, ref pcp.Lists[pindex], pindex, pfn, order, PageState.Pcp, tail: false, flags);
-        pcp.Count += 1 << order;
+        PcpListAdd(target, ref pcp.Lists[pindex], pindex, pfn, order, PageState.Pcp, tail: false, AccessSite.FreeCommitListAdd, flags);
+        PcpCountAdd(target, ref pcp, 1 << order, AccessSite.FreeCommitCount);
         return FreeCommitTail(cpu, target, ref pcp, order, pindex);
     }
 
@@ -284,9 +278,9 @@ public sealed class MainlineAllocator<TExec> : PageAllocator<TExec> where TExec 
                 var mt = _zone.GetPageblockMigratetype(pfn);
 
                 // Must unlink before the buddy code touches the page's links.
-                PcpListRemove(target, ref list, pfn);
+                PcpListRemove(target, ref list, pfn, AccessSite.BulkListDel);
                 count -= nrPages;
-                pcp.Count -= nrPages;
+                PcpCountAdd(target, ref pcp, -nrPages, AccessSite.BulkCount);
                 st.BulkFreedPages += nrPages;
                 _zone.FreeOnePage(pfn, order, mt, FpiFlags.None);
             }

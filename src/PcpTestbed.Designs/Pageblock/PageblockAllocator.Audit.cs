@@ -40,7 +40,7 @@ public sealed partial class PageblockAllocator<TExec>
     private void AuditChunkOwnership(AuditContext ctx, int cpu, int p, string where)
     {
         ref var page = ref _pages[p];
-        var owner = _zone.GetPageblockOwner(p);
+        var owner = _zone.Blocks[p >> PageAlloc.PageblockOrder].Owner;
         if (page.State == PageState.PcpBuddy && owner != cpu)
         {
             ctx.Report(AuditRule.Ownership, p,

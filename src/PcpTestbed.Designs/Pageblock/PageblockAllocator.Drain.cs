@@ -48,9 +48,9 @@ public sealed partial class PageblockAllocator<TExec>
             {
                 var pfn = list.Last;
                 var mt = _zone.GetPageblockMigratetype(pfn);
-                PcpListRemove(target, ref list, pfn);
+                PcpListRemove(target, ref list, pfn, AccessSite.BulkListDel);
                 count -= 1 << order;
-                pcp.Count -= 1 << order;
+                PcpCountAdd(target, ref pcp, -(1 << order), AccessSite.BulkCount);
                 st.BulkFreedPages += 1L << order;
 
                 // The zone keeps owned_blocks exact as fragments land on its free lists.
@@ -87,12 +87,12 @@ public sealed partial class PageblockAllocator<TExec>
                             next = PageList.Next(_pages, buddy);
                         }
 
-                        PcpListRemove(target, ref pcp.Lists[_pages[buddy].Tag], buddy);
-                        PcpListRemove(target, ref pcp.Lists[index], p);
+                        PcpListRemove(target, ref pcp.Lists[_pages[buddy].Tag], buddy, AccessSite.MergeListDel);
+                        PcpListRemove(target, ref pcp.Lists[index], p, AccessSite.MergeListDel);
                         var head = Math.Min(p, buddy);
                         _pages[Math.Max(p, buddy)].State = PageState.Tail;
                         var up = ListIndex((MigrateType)mt, order + 1);
-                        PcpListAdd(target, ref pcp.Lists[up], up, head, order + 1, PageState.PcpBuddy, tail: true);
+                        PcpListAdd(target, ref pcp.Lists[up], up, head, order + 1, PageState.PcpBuddy, tail: true, AccessSite.MergeListAdd);
                         st.PcpMerges++;
                     }
 
@@ -102,12 +102,21 @@ public sealed partial class PageblockAllocator<TExec>
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="buddy"/> is a PCP buddy of <paramref name="order"/> on <paramref name="target"/>'s PCP. The
+    /// buddy may be anywhere (another CPU's PCP, the zone, in flight), so its struct page is read without the lock that
+    /// guards it; but a page becomes, or stops being, a PCP buddy of this PCP only under this PCP's pcp->lock, which the
+    /// caller holds, so the answer cannot change while it reads, and the read is no scheduling point. The lock-free
+    /// variant's pushes break that: a remote free publishes a page as this PCP's buddy without the lock, so there the
+    /// state is read at a point, first and with acquire semantics, pairing with the push's release after its
+    /// RemotePendingTag: a page that reads as a PCP buddy here also shows that tag.
+    /// </summary>
     private bool IsMergeableBuddy(int target, int buddy, int order)
     {
-        // The state is read first, with acquire semantics: a remote free in flight (lock-free variant) publishes it
-        // after its RemotePendingTag, so a page that reads as a PCP buddy here also shows that tag.
         ref var b = ref _pages[buddy];
-        return b.ReadStateAcquire() == PageState.PcpBuddy
-               && b.Order == order && b.Cpu == target && b.Tag != RemotePendingTag;
+        var state = _lockFree
+            ? (PageState)_exec.ReadOnce(ref Page.StateByte(ref b), SharedLocation.Page(buddy), AccessSite.MergeBuddyRead)
+            : b.State;
+        return state == PageState.PcpBuddy && b.Order == order && b.Cpu == target && b.Tag != RemotePendingTag;
     }
 }

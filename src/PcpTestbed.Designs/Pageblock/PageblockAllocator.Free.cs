@@ -21,8 +21,7 @@ public sealed partial class PageblockAllocator<TExec>
         ref var st = ref _stats[cpu];
 
         // The block's type and owner share one word: one racy load, as the RFC's pageblock_data intends.
-        _exec.SharedRead(SharedLocation.PageblockOf(pfn), AccessSite.FreeBlockOwner);
-        var (blockMt, owner) = _zone.GetPageblockTypeAndOwner(pfn);
+        var (blockMt, owner) = _zone.GetPageblockTypeAndOwner(pfn, AccessSite.FreeBlockOwner);
         if (blockMt == MigrateType.Isolate)
         {
             FreeOnePage(cpu, pfn, order, LockSite.DirectFree);
@@ -48,8 +47,7 @@ public sealed partial class PageblockAllocator<TExec>
 
                 // The owner died and closed its list: its blocks were released, read the owner again.
                 st.RemoteFreeReroutes++;
-                _exec.SharedRead(SharedLocation.PageblockOf(pfn), AccessSite.FreeOwnerReread);
-                owner = _zone.GetPageblockOwner(pfn);
+                owner = _zone.GetPageblockOwner(pfn, AccessSite.FreeOwnerReread);
                 continue;
             }
 
@@ -101,8 +99,7 @@ public sealed partial class PageblockAllocator<TExec>
         for (var i = 0; i < pfns.Length; i++)
         {
             // One racy load of each block's type and owner, as the single free reads it.
-            _exec.SharedRead(SharedLocation.PageblockOf(pfns[i]), AccessSite.FreeBatchBlockOwner);
-            (types[i], owners[i]) = _zone.GetPageblockTypeAndOwner(pfns[i]);
+            (types[i], owners[i]) = _zone.GetPageblockTypeAndOwner(pfns[i], AccessSite.FreeBatchBlockOwner);
             if (types[i] == MigrateType.Isolate)
             {
                 FreeOnePage(cpu, pfns[i], orders[i], LockSite.DirectFree);
@@ -251,8 +248,7 @@ public sealed partial class PageblockAllocator<TExec>
             return true;
         }
 
-        _exec.SharedRead(SharedLocation.PageblockOf(pfn), AccessSite.FreeOwnerRecheck);
-        now = _zone.GetPageblockOwner(pfn);
+        now = _zone.GetPageblockOwner(pfn, AccessSite.FreeOwnerRecheck);
         return now == owner;
     }
 
@@ -266,21 +262,19 @@ public sealed partial class PageblockAllocator<TExec>
         var index = ListIndex(mt, order);
         var routed = owned && target != cpu;
         PcpListAdd(target, ref pcp.Lists[index], index, pfn, order, owned ? PageState.PcpBuddy : PageState.Pcp, tail: false,
-            routed ? PcpPageFlags.RoutedFree : PcpPageFlags.None);
+            AccessSite.FreeCommitListAdd, routed ? PcpPageFlags.RoutedFree : PcpPageFlags.None);
         if (routed)
         {
             _stats[cpu].RemoteFrees++;
             if (Has(InjectedBug.RemoteCountUpdateOutsideLock))
             {
                 _exec.Unlock(ref pcp.Lock, cpu);
-                var count = pcp.Count;
-                _exec.SharedWrite(SharedLocation.PcpCount(target), AccessSite.BugRemoteCountWrite);
-                pcp.Count = count + (1 << order);
+                PcpCountAdd(target, ref pcp, 1 << order, AccessSite.FreeCommitCount);
                 return false;
             }
         }
 
-        pcp.Count += 1 << order;
+        PcpCountAdd(target, ref pcp, 1 << order, AccessSite.FreeCommitCount);
         return FreeCommitTail(cpu, target, ref pcp, order, index);
     }
 
@@ -318,8 +312,8 @@ public sealed partial class PageblockAllocator<TExec>
 
         OnPcpLocked(cpu, ref pcp);
         var index = ListIndex(mt, order);
-        PcpListAdd(cpu, ref pcp.Lists[index], index, pfn, order, PageState.PcpBuddy, tail: false);
-        pcp.Count += 1 << order;
+        PcpListAdd(cpu, ref pcp.Lists[index], index, pfn, order, PageState.PcpBuddy, tail: false, AccessSite.FreeCommitListAdd);
+        PcpCountAdd(cpu, ref pcp, 1 << order, AccessSite.FreeCommitCount);
         _exec.Unlock(ref pcp.Lock, cpu);
         return true;
     }

@@ -58,9 +58,9 @@ public sealed partial class PageblockAllocator<TExec>
         {
             var (pfn, chunkOrder, phase) = buffer[i];
             var owned = phase is PhaseRecover or PhaseClaimBlock;
-            var listMt = phase == PhaseRecover ? PcpType(_zone.GetPageblockMigratetype(pfn)) : mt;
+            var listMt = phase == PhaseRecover ? PcpType(_zone.GetPageblockMigratetype(pfn, AccessSite.RefillMigratetype)) : mt;
             var index = ListIndex(listMt, chunkOrder);
-            PcpListAdd(cpu, ref pcp.Lists[index], index, pfn, chunkOrder, owned ? PageState.PcpBuddy : PageState.Pcp, tail: true);
+            PcpListAdd(cpu, ref pcp.Lists[index], index, pfn, chunkOrder, owned ? PageState.PcpBuddy : PageState.Pcp, tail: true, AccessSite.RefillListAdd);
             phaseUsed[phase] = true;
             st.PagesByPhase[phase] += 1L << chunkOrder;
         }
@@ -73,7 +73,7 @@ public sealed partial class PageblockAllocator<TExec>
             }
         }
 
-        pcp.Count += (int)got;
+        PcpCountAdd(cpu, ref pcp, (int)got, AccessSite.RefillCount);
         st.Refills++;
         st.RefillPages += got;
     }
@@ -88,6 +88,8 @@ public sealed partial class PageblockAllocator<TExec>
     {
         var lists = _zone.Ownership!;
         var cmaEligible = _cmaFollowsRmqueue && mt == MigrateType.Movable && (flags & AllocFlags.Cma) != 0;
+
+        // __rmqueue()'s CMA decision, read under zone->lock like the counters' writers: no point needed.
         var cmaFirst = cmaEligible && _zone.NrFreeCmaPages > _zone.NrFreePages / 2;
         long got = 0;
         for (var pass = 0; pass < 2 && got < need; pass++)

@@ -22,22 +22,23 @@ public sealed partial class PageblockAllocator<TExec>
         // first and the state is published last, with release semantics (the reader acquires the state).
         page.Order = (byte)order;
         page.Cpu = owner;
-        if (Has(InjectedBug.RemotePushStateBeforeTag))
+        if (!Has(InjectedBug.RemotePushStateBeforeTag))
         {
-            page.State = PageState.PcpBuddy;
-            _exec.SharedWrite(SharedLocation.Page(pfn), AccessSite.BugPushStateBeforeTag);
+            page.Tag = RemotePendingTag;
         }
 
-        page.Tag = RemotePendingTag;
         page.Flags = (byte)PcpPageFlags.RoutedFree;
-        _exec.SharedWrite(SharedLocation.Page(pfn), AccessSite.RemotePushPublish);
-        page.PublishState(PageState.PcpBuddy);
+        _exec.WriteOnce(ref Page.StateByte(ref page), (byte)PageState.PcpBuddy, SharedLocation.Page(pfn), AccessSite.RemotePushPublish);
 
         ref var head = ref _pcps[owner].RemoteFreeHead;
         for (var attempt = 0; attempt < MaxPushAttempts; attempt++)
         {
-            _exec.SharedRead(SharedLocation.RemoteFreeHead(owner), AccessSite.RemotePushReadHead);
-            var old = Volatile.Read(ref head);
+            var old = _exec.ReadOnce(ref head, SharedLocation.RemoteFreeHead(owner), AccessSite.RemotePushReadHead);
+            if (Has(InjectedBug.RemotePushStateBeforeTag))
+            {
+                page.Tag = RemotePendingTag; // the injected bug: the tag follows the published state
+            }
+
             if (old == PerCpuPages.RemoteListClosed)
             {
                 page.State = PageState.InFlight;
@@ -65,14 +66,15 @@ public sealed partial class PageblockAllocator<TExec>
     protected override void BeforeAllocate(int cpu)
     {
         ref var pcp = ref _pcps[cpu];
-        if (!_lockFree || Volatile.Read(ref pcp.RemoteFreeHead) <= 0 || !_exec.TryLock(ref pcp.Lock, cpu, LockSite.PcpAlloc))
+        if (!_lockFree || _exec.ReadOnce(ref pcp.RemoteFreeHead, SharedLocation.RemoteFreeHead(cpu), AccessSite.AllocRemoteHead) <= 0 ||
+            !_exec.TryLock(ref pcp.Lock, cpu, LockSite.PcpAlloc))
         {
             return;
         }
 
         OnPcpLocked(cpu, ref pcp);
-        var batch = Volatile.Read(ref pcp.Batch);
-        var high = NrPcpHigh(ref pcp, batch, freeHigh: false);
+        var batch = ReadPcpSizing(cpu, AccessSite.AllocRemoteBatch).Batch;
+        var high = NrPcpHigh(cpu, ref pcp, batch, freeHigh: false);
         if (pcp.Count >= high && !FreeCommitBulk(cpu, cpu, ref pcp, batch, NrPcpFree(ref pcp, batch, high, freeHigh: false), 0))
         {
             return; // the chunked bulk free could not take the lock back
@@ -89,25 +91,17 @@ public sealed partial class PageblockAllocator<TExec>
             return;
         }
 
-        _exec.SharedRead(SharedLocation.RemoteFreeHead(target), AccessSite.RemoteTakeReadHead);
-        if (Volatile.Read(ref pcp.RemoteFreeHead) <= 0)
+        var seen = _exec.ReadOnce(ref pcp.RemoteFreeHead, SharedLocation.RemoteFreeHead(target), AccessSite.RemoteTakeReadHead);
+        if (seen <= 0)
         {
             return; // empty, or closed
         }
 
-        int link;
-        if (Has(InjectedBug.RemoteListTakeNotAtomic))
-        {
-            link = Volatile.Read(ref pcp.RemoteFreeHead);
-            _exec.SharedWrite(SharedLocation.RemoteFreeHead(target), AccessSite.BugRemoteTakeStore);
-            Volatile.Write(ref pcp.RemoteFreeHead, 0);
-        }
-        else
-        {
-            // Reserves every pushed page at once; pushes after this start a new list.
-            link = _exec.Exchange(ref pcp.RemoteFreeHead, 0, SharedLocation.RemoteFreeHead(target), AccessSite.RemoteTakeExchange);
-        }
-
+        // Reserves every pushed page at once; pushes after this start a new list. (The injected bug stores 0 over the
+        // head it read above instead: a push in between is lost.)
+        var link = Has(InjectedBug.RemoteListTakeNotAtomic)
+            ? StoreZero(ref pcp.RemoteFreeHead, seen, SharedLocation.RemoteFreeHead(target))
+            : _exec.Exchange(ref pcp.RemoteFreeHead, 0, SharedLocation.RemoteFreeHead(target), AccessSite.RemoteTakeExchange);
         AbsorbRemoteFrees(target, ref pcp, link);
     }
 
@@ -124,17 +118,26 @@ public sealed partial class PageblockAllocator<TExec>
             var pfn = link - 1;
             link = PageList.StackNext(_pages, pfn);
             int order = _pages[pfn].Order;
-            var (blockMt, owner) = _zone.GetPageblockTypeAndOwner(pfn);
+            var (blockMt, owner) = _zone.GetPageblockTypeAndOwner(pfn, AccessSite.RemoteTakeBlockOwner);
             var index = ListIndex(PcpType(blockMt), order);
             var owned = owner == target || Has(InjectedBug.AbsorbWithoutOwnerCheck);
             PcpListAdd(target, ref pcp.Lists[index], index, pfn, order, owned ? PageState.PcpBuddy : PageState.Pcp, tail: false,
-                owned ? PcpPageFlags.RoutedFree : PcpPageFlags.None);
-            pcp.Count += 1 << order;
+                AccessSite.RemoteTakeListAdd, owned ? PcpPageFlags.RoutedFree : PcpPageFlags.None);
+            PcpCountAdd(target, ref pcp, 1 << order, AccessSite.RemoteTakeCount);
         }
     }
 
-    protected override bool HasPendingPcpWork(int cpu) => _lockFree && Volatile.Read(ref _pcps[cpu].RemoteFreeHead) > 0;
+    // The injected bug remote-list-take-not-atomic: the head read before, then a plain store of 0 at the exchange's point.
+    private int StoreZero(ref int head, int seen, SharedLocation location)
+    {
+        _exec.WriteOnce(ref head, 0, location, AccessSite.RemoteTakeExchange);
+        return seen;
+    }
+
+    protected override bool HasPendingPcpWork(int cpu) =>
+        _lockFree && _exec.ReadOnce(ref _pcps[cpu].RemoteFreeHead, SharedLocation.RemoteFreeHead(cpu), AccessSite.DecayRemoteHead) > 0;
 
     protected override bool PcpHasPages(int target) =>
-        base.PcpHasPages(target) || (_lockFree && Volatile.Read(ref _pcps[target].RemoteFreeHead) > 0);
+        base.PcpHasPages(target) ||
+        (_lockFree && _exec.ReadOnce(ref _pcps[target].RemoteFreeHead, SharedLocation.RemoteFreeHead(target), AccessSite.DrainAllPagesRemoteHead) > 0);
 }

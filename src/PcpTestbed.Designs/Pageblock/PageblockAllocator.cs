@@ -70,11 +70,12 @@ public sealed partial class PageblockAllocator<TExec> : PageAllocator<TExec> whe
         }
 
         OnPcpLocked(cpu, ref pcp);
+        AssertPcpLocked(cpu);
         pcp.FreeCount >>= 1;
         var pfn = PcpRmqueueSmallest(cpu, ref pcp, order, mt);
         if (pfn < 0 && !HighatomicPcpBypass(flags))
         {
-            Refill(cpu, ref pcp, order, mt, flags, NrPcpAlloc(ref pcp, order));
+            Refill(cpu, ref pcp, order, mt, flags, NrPcpAlloc(cpu, ref pcp, order));
             pfn = PcpRmqueueSmallest(cpu, ref pcp, order, mt);
         }
 
@@ -98,15 +99,15 @@ public sealed partial class PageblockAllocator<TExec> : PageAllocator<TExec> whe
 
             var pfn = list.First;
             var state = _pages[pfn].State;
-            PcpListRemove(cpu, ref list, pfn);
+            PcpListRemove(cpu, ref list, pfn, AccessSite.PcpSmallestListDel);
             for (var h = o - 1; h >= order; h--)
             {
                 var index = ListIndex(mt, h);
-                PcpListAdd(cpu, ref pcp.Lists[index], index, pfn + (1 << h), h, state, tail: false);
+                PcpListAdd(cpu, ref pcp.Lists[index], index, pfn + (1 << h), h, state, tail: false, AccessSite.PcpSmallestListAdd);
             }
 
             _pages[pfn].Order = (byte)order;
-            pcp.Count -= 1 << order;
+            PcpCountAdd(cpu, ref pcp, -(1 << order), AccessSite.PcpSmallestCount);
             return pfn;
         }
 
@@ -173,7 +174,7 @@ public sealed partial class PageblockAllocator<TExec> : PageAllocator<TExec> whe
 
         // drain_pages_zone()'s chunks, one zone->lock hold each; the dead CPU's pcp->lock stays held throughout (see
         // CpuDeadDesign), which is this emulation's inference: the RFC does not say how it drains a dead CPU.
-        var chunk = Volatile.Read(ref pcp.Batch) << PageAlloc.PcpBatchScaleMax;
+        var chunk = HotplugPcpBatch(deadCpu) << PageAlloc.PcpBatchScaleMax;
         for (var round = 0; pcp.Count > 0 && round < _zone.PresentPages; round++)
         {
             FreePcppagesBulk(cpu, deadCpu, ref pcp, Math.Min(pcp.Count, chunk), 0, LockSite.Drain);

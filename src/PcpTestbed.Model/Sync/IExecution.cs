@@ -8,9 +8,11 @@ namespace PcpTestbed.Model.Sync;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Scheduling points.</b> Every access to state shared between CPUs made outside the lock that guards it goes
-/// through <see cref="SharedRead"/>, <see cref="SharedWrite"/>, <see cref="CompareExchange"/> or <see cref="Exchange"/>,
-/// naming what it touches (a <see cref="SharedLocation"/>) and where (an <see cref="AccessSite"/>). Under Coyote each is
+/// <b>Scheduling points.</b> Every access to state shared between CPUs made outside the lock that guards it, and every
+/// change of guarded data inside a critical section (one per list operation or counter update, so that a section entered
+/// without its lock interleaves with one that holds it), goes through <see cref="SharedRead"/>, <see cref="SharedWrite"/>,
+/// <see cref="CompareExchange"/> or <see cref="Exchange"/> (or <see cref="SharedAccess"/>, which pairs the point with
+/// the access), naming what it touches (a <see cref="SharedLocation"/>) and where (an <see cref="AccessSite"/>). Under Coyote each is
 /// a scheduling point before the access (<c>SchedulingPoint.Read/Write</c> with the location as state, so a reduction
 /// can tell points on different objects apart: two points conflict only on the same location with a write); on OS
 /// threads the reads and writes are empty and inline to nothing.

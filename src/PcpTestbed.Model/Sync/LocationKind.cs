@@ -27,6 +27,12 @@ public enum LocationKind : byte
     /// <summary>The struct page of zone-relative pfn Index (state, order, tag, links).</summary>
     Page,
 
+    /// <summary>free_area[Index]: its free lists (one per migratetype) and nr_free, guarded by zone-&gt;lock.</summary>
+    FreeArea,
+
+    /// <summary>The owned_blocks list of CPU Index (the pageblock-owning RFC), guarded by zone-&gt;lock.</summary>
+    OwnedBlocks,
+
     /// <summary>The zone's vm_stat counters (NR_FREE_PAGES, NR_FREE_CMA_PAGES, nr_free_highatomic) and free_area[].nr_free.</summary>
     ZoneCounters,
 

@@ -59,11 +59,14 @@ public enum LockSite : byte
 
     /// <summary>The reclaim model freeing or taking pages.</summary>
     Reclaim,
+
+    /// <summary>page_alloc_cpu_online(): the onlining CPU's PCP reset to the boot state, as zone_pcp_update_cacheinfo() takes pcp->lock for its flags.</summary>
+    CpuOnline,
 }
 
 public static class LockSites
 {
-    public const int Count = (int)LockSite.Reclaim + 1;
+    public const int Count = (int)LockSite.CpuOnline + 1;
 
     /// <summary>The kernel function a site stands for, as the lock tables print it.</summary>
     public static string KernelName(LockSite site) => site switch
@@ -85,6 +88,7 @@ public static class LockSites
         LockSite.Highatomic => "highatomic_pageblock",
         LockSite.CpuDead => "page_alloc_cpu_dead",
         LockSite.Reclaim => "reclaim",
+        LockSite.CpuOnline => "page_alloc_cpu_online",
         _ => throw new ArgumentOutOfRangeException(nameof(site)),
     };
 

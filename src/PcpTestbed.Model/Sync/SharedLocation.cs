@@ -31,12 +31,23 @@ public readonly record struct SharedLocation(LocationKind Kind, int Index)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SharedLocation RemoteFreeHead(int cpu) => new(LocationKind.PcpRemoteFreeHead, cpu);
 
+    /// <summary>The pageblock word of block <paramref name="block"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SharedLocation Pageblock(int block) => new(LocationKind.PageblockWord, block);
+
     /// <summary>The pageblock word of the block holding zone-relative <paramref name="pfn"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SharedLocation PageblockOf(int pfn) => new(LocationKind.PageblockWord, pfn >> PageAlloc.PageblockOrder);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SharedLocation Page(int pfn) => new(LocationKind.Page, pfn);
+
+    /// <summary>free_area[<paramref name="order"/>]: its free lists and nr_free.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SharedLocation FreeArea(int order) => new(LocationKind.FreeArea, order);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SharedLocation OwnedBlocks(int cpu) => new(LocationKind.OwnedBlocks, cpu);
 
     public static SharedLocation ZoneCounters => new(LocationKind.ZoneCounters, 0);
 
@@ -71,6 +82,8 @@ public readonly record struct SharedLocation(LocationKind Kind, int Index)
             LocationKind.PcpRemoteFreeHead => $"pcp#{i}.remote_free_head",
             LocationKind.PageblockWord => $"pageblock#{i}",
             LocationKind.Page => "page#0x" + Index.ToString("x", CultureInfo.InvariantCulture),
+            LocationKind.FreeArea => $"zone.free_area[{i}]",
+            LocationKind.OwnedBlocks => $"pcp#{i}.owned_blocks",
             LocationKind.ZoneCounters => "zone.vm_stat",
             LocationKind.ZoneHighatomic => "zone.nr_reserved_highatomic",
             LocationKind.ZoneFlags => "zone.flags",

@@ -21,6 +21,9 @@ public readonly record struct LockEvent(int Cpu, LockClass Class, int Instance, 
     public bool Acquired => Attempt != LockAttempt.TryLockFailed;
 }
 
+/// <summary>A scheduling point the allocator made: a read or a write (an atomic counts as a write), where and on what.</summary>
+public readonly record struct PointEvent(bool Write, SharedLocation Location, AccessSite Site);
+
 /// <summary>An allocator entry point as the execution seam saw it begin (<see cref="IExecution.OpBegin"/>).</summary>
 public readonly record struct OpEvent(int Cpu, AllocatorOp Op, long Arg0, long Arg1);
 
@@ -33,8 +36,15 @@ public sealed class LockLog
 {
     private readonly List<LockEvent> _events = [];
     private readonly List<OpEvent> _ops = [];
+    private readonly List<PointEvent> _points = [];
 
     public IReadOnlyList<LockEvent> Events => _events;
+
+    /// <summary>Scheduling points made (SharedRead, SharedWrite, CompareExchange, Exchange), in order, the zone's included.</summary>
+    public IReadOnlyList<PointEvent> Points => _points;
+
+    /// <summary>Called at each scheduling point, before the access it precedes: a test may act there as another CPU would.</summary>
+    public Action<PointEvent>? AtPoint { get; set; }
 
     /// <summary>Entry points begun, outermost only, as the allocator reported them.</summary>
     public IReadOnlyList<OpEvent> Ops => _ops;
@@ -58,12 +68,19 @@ public sealed class LockLog
 
     public void Begin(OpEvent op) => _ops.Add(op);
 
+    public void Point(PointEvent point)
+    {
+        _points.Add(point);
+        AtPoint?.Invoke(point);
+    }
+
     public void End() => OpEnds++;
 
     public void Clear()
     {
         _events.Clear();
         _ops.Clear();
+        _points.Clear();
         OpEnds = 0;
     }
 
@@ -80,8 +97,8 @@ public sealed class LockLog
 
 /// <summary>
 /// <see cref="DirectExecution"/>'s single-threaded semantics (a held lock makes a trylock fail and a
-/// spin_lock throw, lockdep_assert_held() checks the entry point's CPU), recording every lock request and entry point in a
-/// <see cref="LockLog"/>. The allocator copies the
+/// spin_lock throw, lockdep_assert_held() checks the entry point's CPU), recording every lock request, scheduling point
+/// and entry point in a <see cref="LockLog"/>. The allocator copies the
 /// struct; the copies share the log.
 /// </summary>
 public readonly struct CountingExecution : IExecution
@@ -114,19 +131,21 @@ public readonly struct CountingExecution : IExecution
 
     public bool Lockdep => true;
 
-    public void SharedRead(SharedLocation location, AccessSite site)
+    public void SharedRead(SharedLocation location, AccessSite site) => _log.Point(new PointEvent(false, location, site));
+
+    public void SharedWrite(SharedLocation location, AccessSite site) => _log.Point(new PointEvent(true, location, site));
+
+    public int CompareExchange(ref int target, int value, int comparand, SharedLocation location, AccessSite site)
     {
+        _log.Point(new PointEvent(true, location, site));
+        return default(DirectExecution).CompareExchange(ref target, value, comparand, location, site);
     }
 
-    public void SharedWrite(SharedLocation location, AccessSite site)
+    public int Exchange(ref int target, int value, SharedLocation location, AccessSite site)
     {
+        _log.Point(new PointEvent(true, location, site));
+        return default(DirectExecution).Exchange(ref target, value, location, site);
     }
-
-    public int CompareExchange(ref int target, int value, int comparand, SharedLocation location, AccessSite site) =>
-        default(DirectExecution).CompareExchange(ref target, value, comparand, location, site);
-
-    public int Exchange(ref int target, int value, SharedLocation location, AccessSite site) =>
-        default(DirectExecution).Exchange(ref target, value, location, site);
 
     public void AssertHeld(ref EmuSpinLock l, string where) => default(DirectExecution).AssertHeld(ref l, where);
 

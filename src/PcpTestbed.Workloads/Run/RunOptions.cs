@@ -4,6 +4,7 @@ using PcpTestbed.Execution.LockStat;
 using PcpTestbed.Model;
 using PcpTestbed.Workloads.Faults;
 using PcpTestbed.Workloads.Kinds;
+using PcpTestbed.Workloads.Work;
 
 namespace PcpTestbed.Workloads.Run;
 
@@ -45,6 +46,18 @@ public sealed record RunOptions
 
     /// <summary>The free path before 6.19, unchunked (<see cref="AllocatorConfig.UnchunkedPcpFree"/>).</summary>
     public bool UnchunkedPcpFree { get; init; }
+
+    /// <summary>
+    /// Multiplies the published cost of the kernel work each workload charges around its allocator calls
+    /// (<see cref="KernelWorkCosts"/>): 1 the published costs, 0 none (the allocator called back to back).
+    /// </summary>
+    public double WorkScale { get; init; } = 1;
+
+    /// <summary>Folios per free_unref_folios() where the kernel path batches (munmap, MADV_DONTNEED, exit): 1..31; 1 frees one chunk per call.</summary>
+    public int FreeBatch { get; init; } = PageAlloc.PagevecSize;
+
+    /// <summary>Builds the kernel work's engine for the workload's CPU count; null for the host's (<see cref="HostKernelWork"/>).</summary>
+    public Func<int, IKernelWork>? KernelWorkEngine { get; init; }
 
     /// <summary>Keep free pages near the low watermark with the reclaim model (kswapd and direct reclaim).</summary>
     public bool Pressure { get; init; }

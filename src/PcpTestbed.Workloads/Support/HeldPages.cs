@@ -1,20 +1,22 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Workloads.Support;
 
 /// <summary>
-/// The chunks one CPU holds, in allocation order. Owned by that CPU's thread only (no locks); the
-/// coordinator reads it at quiescent points.
+/// The chunks one CPU holds, in allocation order: a ring whose capacity is a power of two, so a push or a pop is an
+/// index and a mask (no division). Owned by that CPU's thread only (no locks); the coordinator reads it at quiescent
+/// points. Size it for the workload (<paramref name="capacity"/>) so the ring never grows during a run.
 /// </summary>
 /// <remarks>
 /// Every CPU writes its cursor on every step, and the CPUs' instances are small objects allocated one after
 /// another: once a GC compacts away the arrays between them, two CPUs' cursors can share a cache line, and
 /// every step of one CPU then steals the line from the other. The cursor is padded on both sides for that.
 /// </remarks>
-public sealed class HeldPages
+public sealed class HeldPages(int capacity = 256)
 {
-    private HeldChunk[] _items = new HeldChunk[256];
+    private HeldChunk[] _items = new HeldChunk[BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, capacity))];
     private Cursor _cursor;
 
     public int Count => _cursor.Count;
@@ -29,7 +31,7 @@ public sealed class HeldPages
             Grow();
         }
 
-        _items[(c.Head + c.Count) % _items.Length] = chunk;
+        _items[(c.Head + c.Count) & (_items.Length - 1)] = chunk;
         c.Count++;
         c.Pages += chunk.Pages;
     }
@@ -39,7 +41,7 @@ public sealed class HeldPages
     {
         ref var c = ref _cursor;
         var chunk = _items[c.Head];
-        c.Head = (c.Head + 1) % _items.Length;
+        c.Head = (c.Head + 1) & (_items.Length - 1);
         c.Count--;
         c.Pages -= chunk.Pages;
         return chunk;
@@ -49,7 +51,7 @@ public sealed class HeldPages
     public HeldChunk PopNewest()
     {
         ref var c = ref _cursor;
-        var chunk = _items[(c.Head + c.Count - 1) % _items.Length];
+        var chunk = _items[(c.Head + c.Count - 1) & (_items.Length - 1)];
         c.Count--;
         c.Pages -= chunk.Pages;
         return chunk;
@@ -59,9 +61,10 @@ public sealed class HeldPages
     public HeldChunk PopRandom(CpuRandom random)
     {
         ref var c = ref _cursor;
+        var mask = _items.Length - 1;
         var i = random.Next(c.Count);
-        var slot = (c.Head + i) % _items.Length;
-        var last = (c.Head + c.Count - 1) % _items.Length;
+        var slot = (c.Head + i) & mask;
+        var last = (c.Head + c.Count - 1) & mask;
         var chunk = _items[slot];
         _items[slot] = _items[last];
         c.Count--;
@@ -73,7 +76,7 @@ public sealed class HeldPages
     {
         for (var i = 0; i < _cursor.Count; i++)
         {
-            yield return _items[(_cursor.Head + i) % _items.Length];
+            yield return _items[(_cursor.Head + i) & (_items.Length - 1)];
         }
     }
 
@@ -82,7 +85,7 @@ public sealed class HeldPages
         var bigger = new HeldChunk[_items.Length * 2];
         for (var i = 0; i < _cursor.Count; i++)
         {
-            bigger[i] = _items[(_cursor.Head + i) % _items.Length];
+            bigger[i] = _items[(_cursor.Head + i) & (_items.Length - 1)];
         }
 
         _items = bigger;

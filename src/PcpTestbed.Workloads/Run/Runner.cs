@@ -138,7 +138,7 @@ public static class Runner
         using var mailbox = new CpuMailbox(machine);
         using var exited = new CountdownEvent(config.Cpus);
         var clock = new HostEngineClock();
-        var work = new KernelWork(KernelWorkEngine(o, machine), o.WorkScale, o.Cpus);
+        var work = new KernelWork(KernelWorkEngine(o), o.WorkScale, o.Cpus, interrupted: cpu => machine.Signal(cpu, CpuSignals.Interrupt));
         var workload = Workload.Create(o.Workload, new WorkloadContext(allocator, o.Cpus, o.Parameters, o.Seed, sizes, work, clock, o.FreeBatch));
         var faults = o.Faults.CpuHotplug || o.Faults.Exhaustion
             ? new FaultInjector(o.Faults, machine, allocator, mailbox, o.Cpus, o.Seed, clock)
@@ -204,6 +204,12 @@ public static class Runner
             var now = Elapsed();
             if (now >= deadline)
             {
+                // A run that must show audits while its CPUs run (the tests) takes the missing ones before it ends.
+                while (audits.Count < o.MinAuditsWhileRunning)
+                {
+                    machine.StopTheWorld(() => Audit());
+                }
+
                 machine.RequestStop();
             }
 
@@ -295,13 +301,9 @@ public static class Runner
 
     private static long Operations(CpuMachine machine) => Enumerable.Range(0, machine.CpuCount).Sum(c => machine.Cpu(c).Operations);
 
-    /// <summary>
-    /// The kernel work's engine: the options' (a test's counting engine, the virtual engine), or the host's, calibrated
-    /// only when something is charged; an interrupt raises <see cref="CpuSignals.Interrupt"/> on its target.
-    /// </summary>
-    private static IKernelWork KernelWorkEngine(RunOptions o, CpuMachine machine) =>
-        o.KernelWorkEngine?.Invoke(o.Cpus)
-        ?? new HostKernelWork(o.Cpus, o.WorkScale > 0 ? HostWorkCalibration.Shared : null, cpu => machine.Signal(cpu, CpuSignals.Interrupt));
+    /// <summary>The kernel work's engine: the options' (a test's counting engine), or the host's, calibrated only when something is charged.</summary>
+    private static IKernelWork KernelWorkEngine(RunOptions o) =>
+        o.KernelWorkEngine?.Invoke(o.Cpus) ?? new HostKernelWork(o.Cpus, o.WorkScale > 0 ? HostWorkCalibration.Shared : null);
 
     /// <summary>
     /// A CPU's life: one workload step per quiescent point. Whatever else a CPU does arrives as a signal in its control

@@ -9,8 +9,7 @@ namespace PcpTestbed.Workloads.Work;
 /// though hot in cache where a fault's clear is cold), topped up with busy time to the published cost; the rest is
 /// busy time from <see cref="BusyLoop"/>, calibrated against the clock at start-up (<see cref="HostWorkCalibration"/>).
 /// Never <see cref="Thread.Sleep(int)"/>: a kernel CPU doing this work keeps its core. Interrupt work owed to a CPU is
-/// kept in its own record and paid when it next takes its interrupts; <c>raise</c> tells it there is some (the runner
-/// raises <see cref="Execution.Cpus.CpuSignals.Interrupt"/>).
+/// kept in its own record and paid when it next takes its interrupts.
 /// </summary>
 public sealed class HostKernelWork : IKernelWork
 {
@@ -21,12 +20,10 @@ public sealed class HostKernelWork : IKernelWork
     private readonly long _clearNs;
     private readonly byte[][] _pages;
     private readonly PerCpu[] _cpus;
-    private readonly Action<int>? _raise;
 
     /// <param name="cpus">Emulated CPUs.</param>
     /// <param name="calibration">The host's calibration (<see cref="HostWorkCalibration.Shared"/>); null when nothing is charged (scale 0), and then only <see cref="Idle"/> may be called.</param>
-    /// <param name="raise">Called with a CPU when interrupt work is owed to it; null when the owner polls.</param>
-    public HostKernelWork(int cpus, HostWorkCalibration? calibration, Action<int>? raise = null)
+    public HostKernelWork(int cpus, HostWorkCalibration? calibration)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cpus, 1);
         _calibration = calibration;
@@ -36,7 +33,6 @@ public sealed class HostKernelWork : IKernelWork
         // Each CPU's page in the pinned object heap, allocated one after another: 4 KiB apart, so no two CPUs share a line.
         _pages = [.. Enumerable.Range(0, cpus).Select(_ => GC.AllocateArray<byte>(PageBytes, pinned: true))];
         _cpus = new PerCpu[cpus];
-        _raise = raise;
     }
 
     public string Engine => "host";
@@ -58,9 +54,8 @@ public sealed class HostKernelWork : IKernelWork
 
     public void Interrupt(int target, KernelWorkItem item, long ns)
     {
-        // Publishes the debt before the raise; the target takes it whole with its exchange.
+        // The target takes the debt whole with its exchange.
         Interlocked.Add(ref _cpus[target].OwedNs, ns);
-        _raise?.Invoke(target);
     }
 
     public void TakeInterrupts(int cpu)

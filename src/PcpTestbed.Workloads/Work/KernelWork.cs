@@ -19,12 +19,17 @@ public sealed class KernelWork
     private readonly long[] _ns;
     private readonly long[] _tally; // per CPU: count and ns per item; each row written by its CPU only
     private readonly int _cpus;
+    private readonly Action<int>? _interrupted;
 
     /// <param name="engine">Who does the work.</param>
     /// <param name="scale">Multiplies every published cost; 0 charges nothing.</param>
     /// <param name="cpus">Emulated CPUs that charge.</param>
     /// <param name="costs">The costs at scale 1 (<see cref="KernelWorkCosts.Published"/> when null).</param>
-    public KernelWork(IKernelWork engine, double scale, int cpus, KernelWorkCosts? costs = null)
+    /// <param name="interrupted">
+    /// Called with a CPU after interrupt work was sent to it, so it takes it soon (the runner raises
+    /// <see cref="Execution.Cpus.CpuSignals.Interrupt"/>); null when the CPUs poll <see cref="TakeInterrupts"/>.
+    /// </param>
+    public KernelWork(IKernelWork engine, double scale, int cpus, KernelWorkCosts? costs = null, Action<int>? interrupted = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         if (!double.IsFinite(scale) || scale < 0)
@@ -35,6 +40,7 @@ public sealed class KernelWork
         ArgumentOutOfRangeException.ThrowIfLessThan(cpus, 1);
         _engine = engine;
         _cpus = cpus;
+        _interrupted = interrupted;
         Scale = scale;
         Costs = costs ?? KernelWorkCosts.Published;
         _ns = [.. KernelWorkItems.All.Select(item => (long)Math.Round(Costs[item] * scale))];
@@ -107,6 +113,7 @@ public sealed class KernelWork
         for (var t = firstTarget; t < firstTarget + targets; t++)
         {
             _engine.Interrupt(t, KernelWorkItem.ShootdownIpi, ipi);
+            _interrupted?.Invoke(t);
         }
 
         Tally(cpu, KernelWorkItem.ShootdownIpi, targets, targets * ipi);

@@ -23,8 +23,9 @@ public static class Runs
     public static readonly TimeSpan AuditInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// Long enough for three or four audits at quiescent points while the CPUs run, so late coordinator wake-ups on
-    /// a loaded host still leave one: with the end and after-release audits, at least <see cref="MinAudits"/>.
+    /// Long enough for three or four audits at quiescent points while the CPUs run; a run here does not end before one
+    /// (<see cref="RunOptions.MinAuditsWhileRunning"/>), so with the end and after-release audits there are at least
+    /// <see cref="MinAudits"/> however late a loaded host wakes the coordinator.
     /// </summary>
     public static readonly TimeSpan ShortRun = TimeSpan.FromMilliseconds(450);
 
@@ -46,6 +47,7 @@ public static class Runs
             Duration = duration ?? ShortRun,
             Seed = Seed,
             AuditInterval = AuditInterval,
+            MinAuditsWhileRunning = 1,
         };
     }
 

@@ -28,6 +28,10 @@ public sealed class ExitWorkload : Workload
         _fill = context.Sizes.ExitFillPages;
         _cpus = new PerCpu[context.Cpus];
         context.ReserveHeld(_fill);
+        for (var cpu = 0; cpu < context.Cpus; cpu++)
+        {
+            _cpus[cpu].Held = context.Held[cpu];
+        }
     }
 
     public override WorkloadKind Kind => WorkloadKind.Exit;
@@ -35,7 +39,7 @@ public sealed class ExitWorkload : Workload
     public override void Step(int cpu)
     {
         ref var me = ref _cpus[cpu];
-        var held = Context.Held[cpu];
+        var held = me.Held;
         if (me.ExitWave == 0)
         {
             if (held.Pages < _fill && TryAllocate(cpu, Gfp.HighUserMovable, 0, out var chunk))
@@ -73,6 +77,9 @@ public sealed class ExitWorkload : Workload
     private struct PerCpu // do not make readonly: written in place by its CPU
     {
         private CacheLinePad _before;
+
+        /// <summary>The CPU's holdings (<see cref="WorkloadContext.Held"/>), kept beside its phase.</summary>
+        public Support.HeldPages Held;
 
         /// <summary>The wave the CPU exits in; 0 while it fills.</summary>
         public long ExitWave;

@@ -27,6 +27,10 @@ public sealed class PageFaultWorkload : Workload
         _runLength = context.Sizes.RunLengthPages;
         _cpus = new PerCpu[context.Cpus];
         context.ReserveHeld(_runLength);
+        for (var cpu = 0; cpu < context.Cpus; cpu++)
+        {
+            _cpus[cpu].Held = context.Held[cpu];
+        }
     }
 
     public override WorkloadKind Kind { get; }
@@ -34,7 +38,7 @@ public sealed class PageFaultWorkload : Workload
     public override void Step(int cpu)
     {
         ref var me = ref _cpus[cpu];
-        var held = Context.Held[cpu];
+        var held = me.Held;
         if (!me.Unmapping)
         {
             if (TryAllocate(cpu, Gfp.HighUserMovable, 0, out var chunk))
@@ -65,6 +69,9 @@ public sealed class PageFaultWorkload : Workload
     private struct PerCpu // do not make readonly: written in place by its CPU
     {
         private CacheLinePad _before;
+
+        /// <summary>The CPU's holdings (<see cref="WorkloadContext.Held"/>), kept beside its phase.</summary>
+        public Support.HeldPages Held;
 
         public bool Unmapping;
 

@@ -132,12 +132,7 @@ public abstract class Workload
         }
 
         var n = Math.Min(gathered, FreeBatch);
-        var batch = Batch(cpu);
-        for (var i = 0; i < n; i++)
-        {
-            batch[i] = (newestFirst ? held.PopNewest() : held.PopOldest()).AsFolio;
-        }
-
+        held.PopFolios(Batch(cpu)[..n], newestFirst);
         gathered -= n;
         FreeFolios(cpu, n);
         return n;

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using PcpTestbed.Designs;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Workloads.Support;
@@ -55,6 +56,36 @@ public sealed class HeldPages(int capacity = 256)
         c.Count--;
         c.Pages -= chunk.Pages;
         return chunk;
+    }
+
+    /// <summary>
+    /// Takes the <paramref name="into"/>.Length oldest chunks (or newest, newest first, when <paramref name="newest"/>) as
+    /// folios, updating the cursor once: a folio_batch filled from the holdings.
+    /// </summary>
+    public void PopFolios(Span<Folio> into, bool newest)
+    {
+        ref var c = ref _cursor;
+        if (into.Length > c.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(into), into.Length, $"only {c.Count} chunks are held");
+        }
+
+        var mask = _items.Length - 1;
+        long pages = 0;
+        for (var i = 0; i < into.Length; i++)
+        {
+            var chunk = _items[(newest ? c.Head + c.Count - 1 - i : c.Head + i) & mask];
+            into[i] = chunk.AsFolio;
+            pages += chunk.Pages;
+        }
+
+        if (!newest)
+        {
+            c.Head = (c.Head + into.Length) & mask;
+        }
+
+        c.Count -= into.Length;
+        c.Pages -= pages;
     }
 
     /// <summary>A chunk chosen by <paramref name="random"/>, swapped out in O(1).</summary>

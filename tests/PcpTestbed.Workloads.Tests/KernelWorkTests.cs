@@ -1,3 +1,5 @@
+using PcpTestbed.Execution.Cpus;
+using PcpTestbed.Execution.Virtual;
 using PcpTestbed.Workloads.Tests.Support;
 using PcpTestbed.Workloads.Work;
 
@@ -105,6 +107,36 @@ public class KernelWorkTests
         Assert.Equal(
             [900, 300, 100, 100, 700, 150, 2000, 800, 400, 400],
             KernelWorkItems.All.Select(item => cost[item]));
+    }
+
+    [Fact]
+    public void In_virtual_time_each_item_is_a_charge_to_the_cpus_own_clock_and_an_ipi_is_paid_by_its_target()
+    {
+        var machine = new VirtualMachine(2, CostModel.Default);
+        var work = new KernelWork(new VirtualKernelWork(machine), scale: 1, cpus: 2);
+        var cost = KernelWorkCosts.Published;
+
+        // Both clocks start at 0; CPU 0 runs first (ties go to the lower id), so its IPI is owed when CPU 1 runs.
+        machine.Run(
+            cpu =>
+            {
+                if (cpu == 0)
+                {
+                    work.Fault(0);
+                    work.Madvise(0, pages: 10, firstTarget: 1, targets: 1);
+                }
+                else
+                {
+                    work.TakeInterrupts(1);
+                    work.Idle(1);
+                }
+
+                return false;
+            },
+            new RunLimit(OperationsPerCpu: 1));
+
+        Assert.Equal((long)(cost.FaultNs + cost.ClearPageNs + cost.MadviseNs + (10 * cost.MadvisePageNs) + cost.ShootdownWaitNs), machine.NowNs(0));
+        Assert.Equal((long)cost.ShootdownIpiNs + VirtualKernelWork.DefaultIdleNs, machine.NowNs(1));
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class WorkloadContext
     /// <param name="cpus">CPUs the workload runs on (the allocator may have more, e.g. kswapd's).</param>
     /// <param name="parameters">The workload's knobs.</param>
     /// <param name="seed">Seeds each CPU's generator.</param>
-    /// <param name="sizes">The sizes to use; null for the defaults capped to the allocator's zone as it is now (<see cref="WorkloadSizes.For"/>).</param>
+    /// <param name="sizes">The sizes to use; null for the defaults capped to the allocator's zone as it is now, without notes (<see cref="WorkloadSizes.For"/>).</param>
     /// <param name="work">The kernel work charged around allocator calls; null charges none (scale 0 on OS threads).</param>
     /// <param name="clock">What periodic behaviour reads (the exit waves); null for the host's clock.</param>
     /// <param name="freeBatch">Folios per free_unref_folios() where the kernel batches: 1..31; 1 frees one chunk per __free_pages() call.</param>
@@ -36,7 +36,7 @@ public sealed class WorkloadContext
         Random = [.. Enumerable.Range(0, cpus).Select(cpu => new CpuRandom(seed, cpu))];
         Held = [.. Enumerable.Range(0, cpus).Select(_ => new HeldPages())];
         Counters = new WorkloadCounters[cpus];
-        Sizes = sizes ?? WorkloadSizes.For(WorkloadKind.Mixed, parameters, allocator.Zone.NrFreePages, cpus);
+        Sizes = sizes ?? WorkloadSizes.For(null, parameters, allocator.Zone.NrFreePages, cpus);
         Work = work ?? new KernelWork(new HostKernelWork(cpus, calibration: null), 0, cpus);
         Clock = clock ?? new HostEngineClock();
         FreeBatch = freeBatch;

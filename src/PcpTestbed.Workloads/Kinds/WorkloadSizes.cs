@@ -48,8 +48,11 @@ public sealed record WorkloadSizes
     /// <summary>What was capped, and why, for the run's header and JSON.</summary>
     public required IReadOnlyList<string> Notes { get; init; }
 
-    /// <summary>The sizes for <paramref name="kind"/> on <paramref name="cpus"/> CPUs with <paramref name="freePages"/> pages free at the start.</summary>
-    public static WorkloadSizes For(WorkloadKind kind, WorkloadParameters p, long freePages, int cpus)
+    /// <summary>
+    /// The sizes for <paramref name="kind"/> on <paramref name="cpus"/> CPUs with <paramref name="freePages"/> pages free at
+    /// the start; <see cref="Notes"/> speak of the sizes <paramref name="kind"/> uses (none when it is null).
+    /// </summary>
+    public static WorkloadSizes For(WorkloadKind? kind, WorkloadParameters p, long freePages, int cpus)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(cpus, 1);
         var cap = Math.Max(1, freePages / 2 / cpus);
@@ -74,7 +77,7 @@ public sealed record WorkloadSizes
 
             if (applies)
             {
-                notes.Add($"{WorkloadKinds.Name(kind)}: {what} ({pages:N0} pages) does not fit: each of {cpus} CPUs uses {cap:N0} pages " +
+                notes.Add($"{WorkloadKinds.Name(kind!.Value)}: {what} ({pages:N0} pages) does not fit: each of {cpus} CPUs uses {cap:N0} pages " +
                           $"({cap * 4 / 1024.0:0.#} MiB), half of the {freePages:N0} free pages split over the CPUs; a zone of " +
                           $"{ZoneFor(pages, cpus)} or more gives the full size");
             }

@@ -103,9 +103,8 @@ public sealed class RunOptionSet
         $"purge: the largest extent a purger gives back with one madvise(MADV_DONTNEED); extents are drawn log-uniform over 1..PAGES (default {WorkloadSizes.PurgeExtentMaxPagesDefault}; 1 purges page by page)",
         1, 1 << 20, "PAGES");
 
-    private readonly Option<double?> _workScale = CommonOptions.Number("--work-scale",
-        "Multiply the kernel work each workload charges around its allocator calls (fault, clear_page, zap, TLB flush, packet), " +
-        "published per-page costs at 1 (default); 0 calls the allocator back to back", 0, MaxWorkScale, "X");
+
+    private readonly Option<double?> _workScale;
 
     private readonly Option<int?> _freeBatch = CommonOptions.Int("--free-batch",
         $"Folios per free_unref_folios() where the kernel batches (munmap, MADV_DONTNEED, exit): 1..{PageAlloc.PagevecSize} (default {PageAlloc.PagevecSize}, " +
@@ -199,6 +198,10 @@ public sealed class RunOptionSet
             };
         }
 
+        _workScale = CommonOptions.Number("--work-scale",
+            "Multiply the kernel work each workload charges around its allocator calls (fault, clear_page, zap, TLB flush, packet): " +
+            $"1 the published per-page costs, 0 the allocator called back to back (default {defaults.WorkScale.ToString(System.Globalization.CultureInfo.InvariantCulture)})",
+            0, MaxWorkScale, "X");
         _format = CommonOptions.Choice<OutputFormat>("--format",
             "How to print the lock statistics: table (per class and call site, times in ns) or lock_stat (/proc/lock_stat's layout, times in µs)",
             "format", OutputFormats.TryParse, OutputFormats.Names, "table|lock_stat");
@@ -317,7 +320,7 @@ public sealed class RunOptionSet
             SampleInterval = r.GetValue(_sampleInterval) is { } sample ? TimeSpan.FromSeconds(sample) : RunOptions.DefaultSampleInterval,
             RefillWithinHigh = r.GetValue(_refillWithinHigh),
             UnchunkedPcpFree = r.GetValue(_unchunkedPcpFree),
-            WorkScale = r.GetValue(_workScale) ?? 1,
+            WorkScale = r.GetValue(_workScale) ?? _defaults.WorkScale,
             FreeBatch = r.GetValue(_freeBatch) ?? PageAlloc.PagevecSize,
             Lockdep = r.GetValue(_lockdep),
         };

@@ -235,6 +235,29 @@ public class KernelWorkRunTests(ITestOutputHelper output)
         Assert.Equal(0.5, r.WorkScale);
     }
 
+    [Theory]
+    [InlineData(-0.5, PageAlloc.PagevecSize)]
+    [InlineData(double.NaN, PageAlloc.PagevecSize)]
+    [InlineData(1, 0)]
+    [InlineData(1, PageAlloc.PagevecSize + 1)]
+    public void A_run_refuses_a_bad_work_scale_or_free_batch_before_it_builds_anything(double scale, int freeBatch)
+    {
+        var built = 0;
+        var options = Runs.Options(DesignKind.Mainline, WorkloadKind.PageFault, cpus: 1) with
+        {
+            WorkScale = scale,
+            FreeBatch = freeBatch,
+            ZoneFactory = () =>
+            {
+                built++;
+                return Model.Layout.ZoneBuilder.Build(Model.Layout.ZoneSpec.Parse(Runs.SmallZone));
+            },
+        };
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => Runner.Run(options));
+        Assert.Equal(0, built);
+    }
+
     [Fact]
     public void A_run_on_the_host_engine_reports_its_calibration()
     {

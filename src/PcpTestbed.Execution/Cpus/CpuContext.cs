@@ -54,28 +54,31 @@ public sealed class CpuContext
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool QuiescentPoint(out CpuSignals signals)
     {
-        signals = CpuSignals.None;
-        if (Volatile.Read(ref _control.Requests) != 0 && !Pending(out signals))
+        var pending = 0;
+        if (Volatile.Read(ref _control.Requests) != 0 && (pending = Pending()) < 0)
         {
+            signals = CpuSignals.None;
             return false;
         }
 
+        signals = (CpuSignals)pending;
         return Count();
     }
 
-    /// <summary>The slow path of <see cref="QuiescentPoint(out CpuSignals)"/>: a request or a signal is set.</summary>
+    /// <summary>
+    /// The slow path of <see cref="QuiescentPoint(out CpuSignals)"/>: a request or a signal is set. Returns the signals
+    /// taken, or -1 when the run is over (a value, not an out parameter, so the caller's loop keeps its locals in registers).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool Pending(out CpuSignals signals)
+    private int Pending()
     {
-        signals = CpuSignals.None;
         if ((Volatile.Read(ref _control.Requests) & CpuMachine.RequestMask) != 0 && !_machine.Quiesce(this))
         {
-            return false;
+            return -1;
         }
 
         // Takes every signal raised so far; one raised after this is seen at the next quiescent point.
-        signals = (CpuSignals)(Interlocked.And(ref _control.Requests, ~CpuMachine.SignalMask) & CpuMachine.SignalMask);
-        return true;
+        return Interlocked.And(ref _control.Requests, ~CpuMachine.SignalMask) & CpuMachine.SignalMask;
     }
 
     /// <summary>Counts the operation about to start against the budget.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using PcpTestbed.Designs;
 using PcpTestbed.Execution.Clocks;
 using PcpTestbed.Execution.Cpus;

@@ -141,7 +141,7 @@ public static class RunPrinter
         }
 
         c.WriteLine("wait: contended acquisitions, first failed attempt to acquisition; hold: acquisition to release; bounces: acquired by another CPU than the last holder");
-        c.WriteLine("duty: estimated hold time / the run's wall time, which includes the runner's own work between allocator calls and audit pauses");
+        c.WriteLine("duty: estimated hold time / the run's wall time, which includes the kernel work charged between allocator calls (--work-scale), the runner's own work and audit pauses");
     }
 
     /// <summary>/proc/lock_stat's layout, written as plain text: its lines are wider than any console and must not wrap.</summary>

@@ -1,6 +1,8 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Sync;
+using PcpTestbed.Workloads.Support;
 
 namespace PcpTestbed.Workloads.Kinds;
 
@@ -35,33 +37,52 @@ public sealed class PageFaultWorkload : Workload
 
     public override WorkloadKind Kind { get; }
 
-    public override void Step(int cpu)
+    public override void Step(int cpu) => FaultOrUnmap(cpu);
+
+    public override void RunSteps(ICpuStepLoop loop) => loop.Run(new Steps(this));
+
+    /// <summary>A fault, or a step of the munmap. The fault path is small enough for the CPU loop to inline: it is most steps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void FaultOrUnmap(int cpu)
     {
         ref var me = ref _cpus[cpu];
-        var held = me.Held;
-        if (!me.Unmapping)
+        if (me.Unmapping)
         {
-            if (TryAllocate(cpu, Gfp.HighUserMovable, 0, out var chunk))
-            {
-                Work.Fault(cpu);
-                held.Push(chunk);
-            }
-
-            // A failed fault ends the run early: unmap what was mapped.
-            if (chunk.Pfn < 0 || held.Count >= _runLength)
-            {
-                me.Unmapping = true;
-            }
-
+            Unmap(cpu, ref me);
             return;
         }
 
-        UnmapStep(cpu, held, ref me.Gathered, newestFirst: false);
-        if (held.Count == 0)
+        var pfn = Allocator.Allocate(cpu, Gfp.HighUserMovable, 0).Pfn;
+        if (pfn >= 0)
+        {
+            Work.Fault(cpu);
+            me.Held.Push(new HeldChunk(pfn, 0));
+            if (me.Held.Count < _runLength)
+            {
+                return;
+            }
+        }
+
+        // The run is mapped, or a failed fault ends it early: unmap what was mapped.
+        me.Unmapping = true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Unmap(int cpu, ref PerCpu me)
+    {
+        UnmapStep(cpu, me.Held, ref me.Gathered, newestFirst: false);
+        if (me.Held.Count == 0)
         {
             me.Unmapping = false;
             Context.Counters[cpu].Cycles++;
         }
+    }
+
+    /// <summary>This workload's steps for the CPU loop, called directly.</summary>
+    private readonly struct Steps(PageFaultWorkload workload) : IWorkloadSteps
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Step(int cpu) => workload.FaultOrUnmap(cpu);
     }
 
     /// <summary>A CPU's phase, on a line of its own.</summary>
@@ -71,7 +92,7 @@ public sealed class PageFaultWorkload : Workload
         private CacheLinePad _before;
 
         /// <summary>The CPU's holdings (<see cref="WorkloadContext.Held"/>), kept beside its phase.</summary>
-        public Support.HeldPages Held;
+        public HeldPages Held;
 
         public bool Unmapping;
 

@@ -110,12 +110,16 @@ public sealed class PurgeWorkload : Workload
             batch[n++] = page.AsFolio;
         }
 
-        // Only this CPU takes from its queue, so the pages counted when the extent began are there; a short take ends the extent.
-        me.ExtentLeft = n == 0 ? 0 : me.ExtentLeft - n;
-        if (n > 0)
+        // Only this CPU takes from its queue, so the pages counted when the extent began are there or on their way: an
+        // application CPU counts a page in the queue just before the page itself goes in. A short take waits for them.
+        me.ExtentLeft -= n;
+        if (n == 0)
         {
-            FreeFolios(cpu, n);
+            Idle(cpu);
+            return;
         }
+
+        FreeFolios(cpu, n);
     }
 
     /// <summary>madvise(MADV_DONTNEED) of the next extent, if its pages are there: the call, the zap, the shootdown.</summary>

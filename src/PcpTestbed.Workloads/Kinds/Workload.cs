@@ -48,6 +48,12 @@ public abstract class Workload
     /// <summary>One step on <paramref name="cpu"/>.</summary>
     public abstract void Step(int cpu);
 
+    /// <summary>
+    /// Runs <paramref name="loop"/> with this workload's steps. A workload whose steps are the hot path overrides it
+    /// with a struct of its own, so the loop calls its step directly; the default goes through <see cref="Step"/>.
+    /// </summary>
+    public virtual void RunSteps(ICpuStepLoop loop) => loop.Run(new VirtualSteps(this));
+
     /// <summary>Queues of chunks in flight between CPUs, for the census and the final release.</summary>
     protected virtual IEnumerable<ChunkQueue> Queues => [];
 
@@ -143,6 +149,12 @@ public abstract class Workload
     {
         Context.Counters[cpu].IdleSteps++;
         Work.Idle(cpu);
+    }
+
+    /// <summary>The default steps: the virtual <see cref="Step"/>.</summary>
+    private readonly struct VirtualSteps(Workload workload) : IWorkloadSteps
+    {
+        public void Step(int cpu) => workload.Step(cpu);
     }
 
     public static Workload Create(WorkloadKind kind, WorkloadContext context) => kind switch

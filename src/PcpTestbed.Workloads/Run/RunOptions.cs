@@ -74,11 +74,12 @@ public sealed record RunOptions
     public TimeSpan AuditInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// A timed run does not end before this many audits ran while its CPUs ran: at the deadline the coordinator takes the
-    /// missing ones first. 0 (the CLI's) ends at the deadline whatever ran; the tests ask for 1, so a loaded host's late
-    /// wake-ups cannot leave a run without the audit it is checked for.
+    /// A timed run ends at its deadline only once this holds, asked at each of the coordinator's wake-ups from then on;
+    /// null ends it at the deadline (the CLI). The tests wait this way for the events they check (an audit while the CPUs
+    /// run, a number of exhaustions) instead of hoping a loaded host gives them in time; their own bound ends a run that
+    /// never gets there.
     /// </summary>
-    public int MinAuditsWhileRunning { get; init; }
+    public Func<RunProgress, bool>? EndWhen { get; init; }
 
     /// <summary>How often the coordinator samples the zone's free pages (<see cref="Observe.FreePageSampler"/>).</summary>
     public TimeSpan SampleInterval { get; init; } = DefaultSampleInterval;

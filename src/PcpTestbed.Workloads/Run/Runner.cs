@@ -148,6 +148,9 @@ public static class Runner
 
         TimeSpan Elapsed() => TimeSpan.FromTicks(clock.ElapsedNs / 100);
 
+        RunProgress Progress(TimeSpan now) => new(now, o.Duration, Operations(machine), o.OperationsPerCpu * o.Cpus, audits.Count,
+            audits.Sum(a => a.ViolationCount), faults?.Offlines ?? 0, faults?.Onlines ?? 0, faults?.Exhaustions ?? 0, Cycles(workload));
+
         long Held() => workload.HeldPages + (reclaim?.CachedPages ?? 0) + (faults?.HeldPages ?? 0);
 
         AuditRecord Audit()
@@ -187,7 +190,8 @@ public static class Runner
             }
         }
 
-        var limit = new RunLimit(o.OperationsPerCpu, o.Duration);
+        // With an end condition only the coordinator may end a timed run: the machine's own deadline would not wait for it.
+        var limit = new RunLimit(o.OperationsPerCpu, o.EndWhen == null ? o.Duration : null);
         machine.Start(Body, limit);
         var nextAudit = o.AuditInterval;
         var nextProgress = TimeSpan.Zero;
@@ -201,14 +205,8 @@ public static class Runner
         while (!exited.Wait(UntilNext(Elapsed(), Min(Min(deadline, nextAudit), Min(freePages.Next, nextDecay)), nextProgress)))
         {
             var now = Elapsed();
-            if (now >= deadline)
+            if (now >= deadline && (o.EndWhen?.Invoke(Progress(now)) ?? true))
             {
-                // A run that must show audits while its CPUs run (the tests) takes the missing ones before it ends.
-                while (audits.Count < o.MinAuditsWhileRunning)
-                {
-                    machine.StopTheWorld(() => Audit());
-                }
-
                 machine.RequestStop();
             }
 
@@ -241,7 +239,7 @@ public static class Runner
             watchdog.Sample();
             if (now >= nextProgress)
             {
-                o.Progress?.Invoke(new RunProgress(now, o.Duration, Operations(machine), o.OperationsPerCpu * o.Cpus, audits.Count, audits.Sum(a => a.ViolationCount)));
+                o.Progress?.Invoke(Progress(now));
                 nextProgress = now + ProgressPeriod;
             }
         }
@@ -298,6 +296,18 @@ public static class Runner
     private static bool WorkloadCpusFinished(CpuMachine machine, int cpus) =>
         Enumerable.Range(0, cpus).All(c => machine.State(c) is CpuState.Finished);
 
+    /// <summary>The workload's completed cycles, a racy sum while the CPUs run.</summary>
+    private static long Cycles(Workload workload)
+    {
+        long cycles = 0;
+        for (var cpu = 0; cpu < workload.Counters.Length; cpu++)
+        {
+            cycles += Volatile.Read(ref workload.Counters[cpu].Cycles);
+        }
+
+        return cycles;
+    }
+
     private static long Operations(CpuMachine machine) => Enumerable.Range(0, machine.CpuCount).Sum(c => machine.Cpu(c).Operations);
 
     /// <summary>The kernel work's engine: the options' (a test's counting engine), or the host's, calibrated only when something is charged.</summary>
@@ -310,28 +320,37 @@ public static class Runner
     /// volatile read plus the step; drain storms and the page cache (fault and pressure runs only) follow the step.
     /// </summary>
     private static void CpuLoop(CpuContext cpu, RunOptions o, IPageAllocator allocator, Workload workload, CpuMailbox mailbox, ReclaimModel? reclaim,
-        KernelWork work)
-    {
-        var id = cpu.Id;
-        var random = new Support.CpuRandom(o.Seed ^ 0x5DEECE66DL, id);
-        var drainStorm = o.Faults.DrainStormPercent;
-        var afterStep = drainStorm > 0 || reclaim != null;
-        while (cpu.QuiescentPoint(out var signals))
-        {
-            if (signals != CpuSignals.None)
-            {
-                TakeSignals(id, signals, allocator, mailbox, work);
-            }
+        KernelWork work) =>
+        workload.RunSteps(new StepLoop(cpu, o, allocator, mailbox, reclaim, work));
 
-            workload.Step(id);
-            if (afterStep)
+    /// <summary>The loop of <see cref="CpuLoop"/>, compiled once per workload's steps so each step is a direct call.</summary>
+    private sealed class StepLoop(CpuContext cpu, RunOptions o, IPageAllocator allocator, CpuMailbox mailbox, ReclaimModel? reclaim, KernelWork work)
+        : ICpuStepLoop
+    {
+        public void Run<TSteps>(TSteps steps)
+            where TSteps : struct, IWorkloadSteps
+        {
+            var id = cpu.Id;
+            var random = new Support.CpuRandom(o.Seed ^ 0x5DEECE66DL, id);
+            var drainStorm = o.Faults.DrainStormPercent;
+            var afterStep = drainStorm > 0 || reclaim != null;
+            while (cpu.QuiescentPoint(out var signals))
             {
-                if (drainStorm > 0 && random.Percent(drainStorm))
+                if (signals != CpuSignals.None)
                 {
-                    allocator.DrainAllPages(id);
+                    TakeSignals(id, signals, allocator, mailbox, work);
                 }
 
-                reclaim?.AfterStep(id);
+                steps.Step(id);
+                if (afterStep)
+                {
+                    if (drainStorm > 0 && random.Percent(drainStorm))
+                    {
+                        allocator.DrainAllPages(id);
+                    }
+
+                    reclaim?.AfterStep(id);
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PcpTestbed.Designs;
 using PcpTestbed.Model.Sync;
@@ -7,7 +8,8 @@ namespace PcpTestbed.Workloads.Support;
 
 /// <summary>
 /// The chunks one CPU holds, in allocation order: a ring whose capacity is a power of two, so a push or a pop is an
-/// index and a mask (no division). Owned by that CPU's thread only (no locks); the coordinator reads it at quiescent
+/// index and a mask (no division), and whose entries are one long each (the pfn and the order packed), so 128 MiB of
+/// order-0 pages is a 256 KiB ring. Owned by that CPU's thread only (no locks); the coordinator reads it at quiescent
 /// points. Size it for the workload (<paramref name="capacity"/>) so the ring never grows during a run.
 /// </summary>
 /// <remarks>
@@ -17,7 +19,10 @@ namespace PcpTestbed.Workloads.Support;
 /// </remarks>
 public sealed class HeldPages(int capacity = 256)
 {
-    private HeldChunk[] _items = new HeldChunk[BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, capacity))];
+    /// <summary>Bits of an entry below the pfn: the order (0..10).</summary>
+    private const int OrderBits = 4;
+
+    private long[] _items = new long[BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, capacity))];
     private Cursor _cursor;
 
     public int Count => _cursor.Count;
@@ -32,7 +37,7 @@ public sealed class HeldPages(int capacity = 256)
             Grow();
         }
 
-        _items[(c.Head + c.Count) & (_items.Length - 1)] = chunk;
+        _items[(c.Head + c.Count) & (_items.Length - 1)] = Pack(chunk);
         c.Count++;
         c.Pages += chunk.Pages;
     }
@@ -41,7 +46,7 @@ public sealed class HeldPages(int capacity = 256)
     public HeldChunk PopOldest()
     {
         ref var c = ref _cursor;
-        var chunk = _items[c.Head];
+        var chunk = Unpack(_items[c.Head]);
         c.Head = (c.Head + 1) & (_items.Length - 1);
         c.Count--;
         c.Pages -= chunk.Pages;
@@ -52,7 +57,7 @@ public sealed class HeldPages(int capacity = 256)
     public HeldChunk PopNewest()
     {
         ref var c = ref _cursor;
-        var chunk = _items[(c.Head + c.Count - 1) & (_items.Length - 1)];
+        var chunk = Unpack(_items[(c.Head + c.Count - 1) & (_items.Length - 1)]);
         c.Count--;
         c.Pages -= chunk.Pages;
         return chunk;
@@ -74,7 +79,7 @@ public sealed class HeldPages(int capacity = 256)
         long pages = 0;
         for (var i = 0; i < into.Length; i++)
         {
-            var chunk = _items[(newest ? c.Head + c.Count - 1 - i : c.Head + i) & mask];
+            var chunk = Unpack(_items[(newest ? c.Head + c.Count - 1 - i : c.Head + i) & mask]);
             into[i] = chunk.AsFolio;
             pages += chunk.Pages;
         }
@@ -96,7 +101,7 @@ public sealed class HeldPages(int capacity = 256)
         var i = random.Next(c.Count);
         var slot = (c.Head + i) & mask;
         var last = (c.Head + c.Count - 1) & mask;
-        var chunk = _items[slot];
+        var chunk = Unpack(_items[slot]);
         _items[slot] = _items[last];
         c.Count--;
         c.Pages -= chunk.Pages;
@@ -107,13 +112,14 @@ public sealed class HeldPages(int capacity = 256)
     {
         for (var i = 0; i < _cursor.Count; i++)
         {
-            yield return _items[(_cursor.Head + i) & (_items.Length - 1)];
+            yield return Unpack(_items[(_cursor.Head + i) & (_items.Length - 1)]);
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow()
     {
-        var bigger = new HeldChunk[_items.Length * 2];
+        var bigger = new long[_items.Length * 2];
         for (var i = 0; i < _cursor.Count; i++)
         {
             bigger[i] = _items[(_cursor.Head + i) & (_items.Length - 1)];
@@ -122,6 +128,10 @@ public sealed class HeldPages(int capacity = 256)
         _items = bigger;
         _cursor.Head = 0;
     }
+
+    private static long Pack(HeldChunk chunk) => (chunk.Pfn << OrderBits) | (uint)chunk.Order;
+
+    private static HeldChunk Unpack(long entry) => new(entry >> OrderBits, (int)(entry & ((1 << OrderBits) - 1)));
 
     /// <summary>The fields every step writes, on a line of their own.</summary>
     [StructLayout(LayoutKind.Sequential)]

@@ -25,7 +25,8 @@ public class CommandLineFuzzTests
 
     private static readonly string[] NumericOptions =
         ["--cpus", "--ops", "--seconds", "--seed", "--hold-sample", "--purgers", "--run-length", "--cma-share", "--receivers", "--exit-fill",
-         "--audit-interval", "--remote-free-percent", "--iterations", "--max-steps", "--strategy-bound", "--node", "--sample-interval"];
+         "--audit-interval", "--remote-free-percent", "--iterations", "--max-steps", "--strategy-bound", "--node", "--sample-interval",
+         "--work-scale", "--free-batch", "--purge-extent-max"];
 
     private static readonly string[] NameOptions = ["--design", "--designs", "--workload", "--highatomic", "--format", "--faults", "--scenario", "--strategy", "--bug"];
 

@@ -20,6 +20,9 @@ public class SoakTests
             run.GetProperty("faults").EnumerateArray().Select(f => f.GetString()));
         Assert.Equal("mixed", run.GetProperty("workload").GetString());
 
+        // A soak hunts races: the allocator called back to back, no kernel work between calls.
+        Assert.Equal(0, run.GetProperty("workScale").GetDouble());
+
         var audits = doc.GetProperty("audits").GetInt32();
         Assert.True(audits >= 4, $"{audits} audits");
         Assert.Equal(audits, doc.GetProperty("auditLog").GetArrayLength());

@@ -76,6 +76,43 @@ public class WorkloadMatrixTests
     }
 
     [Fact]
+    public void The_work_scale_and_the_free_batch_reach_the_run_and_its_json()
+    {
+        var (outcome, run) = Shell.RunJson(0, "run", "--design", "mainline", "--work-scale", "0", "--free-batch", "1", "--ops", "20000", "--zone-size", "64M", "--quiet");
+        RunJson.AssertValid(run);
+        Assert.Equal(0, run.GetProperty("workScale").GetDouble());
+        Assert.Equal(1, run.GetProperty("freeBatch").GetInt32());
+        Assert.Equal(0, run.GetProperty("allocator").GetProperty("freeBatches").GetInt64());
+        Assert.All(run.GetProperty("work").GetProperty("charged").EnumerateObject(), c => Assert.Equal(0, c.Value.GetProperty("count").GetInt64()));
+        Assert.Contains("no kernel work (--work-scale 0)", outcome.Out);
+        Assert.Contains("single frees (--free-batch 1)", outcome.Out);
+
+        var (plain, charged) = Shell.RunJson(0, "run", "--design", "mainline", "--ops", "20000", "--zone-size", "64M", "--quiet");
+        Assert.Equal(1, charged.GetProperty("workScale").GetDouble());
+        Assert.Equal(31, charged.GetProperty("freeBatch").GetInt32());
+        Assert.True(charged.GetProperty("allocator").GetProperty("freeBatches").GetInt64() > 0, "page-fault's munmap did not batch");
+        var work = charged.GetProperty("work");
+        Assert.Equal("host", work.GetProperty("engine").GetString());
+        Assert.Equal(900, work.GetProperty("costsNs").GetProperty("fault").GetDouble());
+        Assert.Equal(900, work.GetProperty("chargesNs").GetProperty("fault").GetInt64());
+        Assert.True(work.GetProperty("charged").GetProperty("clearPage").GetProperty("count").GetInt64() > 0, "no page cleared");
+        Assert.True(work.GetProperty("calibration").GetProperty("spinNsPerIteration").GetDouble() > 0);
+        Assert.True(charged.GetProperty("sizes").GetProperty("runLengthPages").GetInt32() > 0);
+        Assert.Contains("kernel work charged: fault", plain.Out);
+    }
+
+    [Fact]
+    public void A_default_size_that_does_not_fit_the_zone_is_capped_with_a_note()
+    {
+        var (outcome, run) = Shell.RunJson(0, "run", "--workload", "exit", "--cpus", "4", "--ops", "2000", "--zone-size", "256M", "--quiet");
+
+        var sizes = run.GetProperty("sizes");
+        Assert.True(sizes.GetProperty("exitFillPages").GetInt32() <= 8192, "the exit size was not capped to the zone");
+        Assert.Contains("256 MiB", Assert.Single(sizes.GetProperty("notes").EnumerateArray()).GetString());
+        Assert.Contains("size: exit: a 256 MiB process", outcome.Out);
+    }
+
+    [Fact]
     public void The_refill_switch_and_no_lock_stat_reach_the_run()
     {
         var (outcome, run) = Shell.RunJson(0, "run", "--design", "pageblock", "--refill-within-high", "--no-lock-stat", "--ops", "1000", "--zone-size", "64M", "--quiet");

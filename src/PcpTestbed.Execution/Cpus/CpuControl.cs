@@ -13,8 +13,11 @@ namespace PcpTestbed.Execution.Cpus;
 internal struct CpuControl // do not make readonly: the CPU and the coordinator write these fields
 {
     /// <summary>
-    /// <see cref="CpuMachine"/>'s request bits (park, offline, stop). Written by the coordinator under the
-    /// machine's gate; read without a lock by the CPU, which takes the gate only when a bit is set.
+    /// <see cref="CpuMachine"/>'s request bits (park, offline, stop; <see cref="CpuMachine.RequestMask"/>) and the
+    /// <see cref="CpuSignals"/> pending on the CPU. Every write is atomic (<see cref="Interlocked.Or(ref int, int)"/>,
+    /// <see cref="Interlocked.And(ref int, int)"/>): the coordinator sets and clears requests under the machine's gate,
+    /// any thread raises signals without it, and the CPU takes its signals without it. The CPU reads the word without a
+    /// lock and takes the gate only when a request bit is set.
     /// </summary>
     [FieldOffset(CacheLine.Size)]
     public int Requests;

@@ -20,6 +20,11 @@ namespace PcpTestbed.Execution.Cpus;
 /// on. The gate's lock orders every CPU's writes before the callback's reads.
 /// </para>
 /// <para>
+/// <b>Signals.</b> Other threads raise <see cref="CpuSignals"/> on a CPU (<see cref="Signal"/>): posted work, a timer,
+/// an interrupt. They sit in the same control word as the requests, so a body's loop is one volatile read of its own
+/// line plus its operation while nothing is pending; the body takes them at its next quiescent point.
+/// </para>
+/// <para>
 /// <b>Bounded waits.</b> Every coordinator wait ends after <see cref="CpuMachineOptions.QuiescenceTimeout"/>
 /// with a <see cref="QuiescenceTimeoutException"/> naming the CPUs that did not get there. While it waits the
 /// coordinator samples the CPUs (<see cref="CpuWatchdog"/>), and when a wait runs out the watchdog's report of the
@@ -33,6 +38,12 @@ public sealed class CpuMachine : IDisposable
     internal const int ParkRequest = 1;
     internal const int OfflineRequest = 2;
     internal const int StopRequest = 4;
+
+    /// <summary>The machine's own request bits in a CPU's control word; the rest are <see cref="CpuSignals"/>.</summary>
+    internal const int RequestMask = ParkRequest | OfflineRequest | StopRequest;
+
+    /// <summary>Every <see cref="CpuSignals"/> bit.</summary>
+    internal const int SignalMask = (int)(CpuSignals.PostedWork | CpuSignals.Timer | CpuSignals.Interrupt);
 
     [ThreadStatic]
     private static CpuContext? t_cpu;
@@ -357,12 +368,30 @@ public sealed class CpuMachine : IDisposable
         {
             foreach (var c in _cpus)
             {
-                // Publishes the stop to the CPU's next quiescent point.
-                Volatile.Write(ref c.Control.Requests, c.Control.Requests | StopRequest);
+                // Publishes the stop to the CPU's next quiescent point (atomically: signals are raised without the gate).
+                Interlocked.Or(ref c.Control.Requests, StopRequest);
             }
 
             Monitor.PulseAll(_gate);
         }
+    }
+
+    /// <summary>
+    /// Raises <paramref name="signals"/> on <paramref name="cpu"/>: its body takes them at its next quiescent point
+    /// (<see cref="CpuContext.QuiescentPoint(out CpuSignals)"/>), or after it comes back from a park or offline. Safe from
+    /// any thread, a CPU's included; costs one atomic OR on that CPU's control line and takes no lock.
+    /// </summary>
+    public void Signal(int cpu, CpuSignals signals)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cpu);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(cpu, CpuCount);
+        if (((int)signals & ~SignalMask) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(signals), signals, "not a CPU signal");
+        }
+
+        // Publishes the signal (and whatever the caller wrote before it, e.g. a mailbox slot) to the CPU's next quiescent point.
+        Interlocked.Or(ref _cpus[cpu].Control.Requests, (int)signals);
     }
 
     public void Dispose()
@@ -452,7 +481,7 @@ public sealed class CpuMachine : IDisposable
                 throw new QuiescenceTimeoutException($"CPU {id} was not released within {QuiescenceTimeout} of being ready", [id]);
             }
 
-            if (Volatile.Read(ref cpu.Control.Requests) == 0 || Quiesce(cpu))
+            if ((Volatile.Read(ref cpu.Control.Requests) & RequestMask) == 0 || Quiesce(cpu))
             {
                 body(cpu);
             }
@@ -493,10 +522,8 @@ public sealed class CpuMachine : IDisposable
         {
             foreach (var cpu in cpus)
             {
-                ref var requests = ref _cpus[cpu].Control.Requests;
-
-                // Publishes the request; the CPU acts on it at its next quiescent point.
-                Volatile.Write(ref requests, requests | bit);
+                // Publishes the request; the CPU acts on it at its next quiescent point. Atomic: signals are raised without the gate.
+                Interlocked.Or(ref _cpus[cpu].Control.Requests, bit);
             }
         }
     }
@@ -507,10 +534,8 @@ public sealed class CpuMachine : IDisposable
         {
             foreach (var cpu in cpus)
             {
-                ref var requests = ref _cpus[cpu].Control.Requests;
-
                 // Publishes the withdrawal; a parked CPU rereads it under the gate after the pulse below.
-                Volatile.Write(ref requests, requests & ~bit);
+                Interlocked.And(ref _cpus[cpu].Control.Requests, ~bit);
             }
 
             // Parked CPUs recheck their requests.

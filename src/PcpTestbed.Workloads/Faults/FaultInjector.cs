@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using PcpTestbed.Designs;
+using PcpTestbed.Execution.Clocks;
 using PcpTestbed.Execution.Cpus;
 using PcpTestbed.Model;
 using PcpTestbed.Workloads.Run;
@@ -10,7 +10,8 @@ namespace PcpTestbed.Workloads.Faults;
 /// <summary>
 /// The coordinator's side of fault injection: CPU hotplug (take a CPU offline, run page_alloc_cpu_dead()
 /// on a surviving CPU, bring it back later) and zone exhaustion (a memory hog on one CPU). Drain storms
-/// and hold delays act inside the CPUs and the locks. Only the coordinator thread calls it.
+/// and hold delays act inside the CPUs and the locks. Only the coordinator thread calls it. Times are ns on the run's
+/// clock (<see cref="IEngineClock.ElapsedNs"/>).
 /// </summary>
 internal sealed class FaultInjector
 {
@@ -29,7 +30,7 @@ internal sealed class FaultInjector
     private long _nextExhaustion;
     private long _hogReleaseAt;
 
-    public FaultInjector(FaultOptions options, CpuMachine machine, IPageAllocator allocator, CpuMailbox mailbox, int workloadCpus, long seed)
+    public FaultInjector(FaultOptions options, CpuMachine machine, IPageAllocator allocator, CpuMailbox mailbox, int workloadCpus, long seed, IEngineClock clock)
     {
         _options = options;
         _machine = machine;
@@ -39,7 +40,7 @@ internal sealed class FaultInjector
         _random = new CpuRandom(seed, -1);
         _offline = new bool[workloadCpus];
         _onlineAt = new long[workloadCpus];
-        var now = Stopwatch.GetTimestamp();
+        var now = clock.ElapsedNs;
         _nextHotplug = now + Jitter(options.HotplugInterval);
         _nextExhaustion = now + Jitter(options.ExhaustionInterval);
     }
@@ -56,7 +57,7 @@ internal sealed class FaultInjector
     /// <summary>Pages the hog holds now (part of the census).</summary>
     public long HeldPages => _hog.Sum(c => c.Pages);
 
-    /// <summary>Injects whatever is due at <paramref name="now"/>.</summary>
+    /// <summary>Injects whatever is due at <paramref name="now"/> (ns on the run's clock).</summary>
     public void Tick(long now)
     {
         // Quick events first: CPUs due back online, a hog due to let go.
@@ -166,7 +167,7 @@ internal sealed class FaultInjector
 
         Exhaustions++;
         HogPages += _hog.Count;
-        _hogReleaseAt = now + (long)(HogHold.TotalSeconds * Stopwatch.Frequency);
+        _hogReleaseAt = now + (long)HogHold.TotalNanoseconds;
     }
 
     private void ReleaseHog()
@@ -201,7 +202,7 @@ internal sealed class FaultInjector
     // Uniform in [interval / 2, 3 * interval / 2), so events do not beat with the workload's own rhythms.
     private long Jitter(TimeSpan interval)
     {
-        var ticks = (long)(interval.TotalSeconds * Stopwatch.Frequency);
-        return ticks / 2 + (long)(_random.NextU64() % (ulong)Math.Max(1, ticks));
+        var ns = (long)interval.TotalNanoseconds;
+        return ns / 2 + (long)(_random.NextU64() % (ulong)Math.Max(1, ns));
     }
 }

@@ -8,6 +8,12 @@ namespace PcpTestbed.Workloads.Kinds;
 /// pages, reclaimable slab, GFP_ATOMIC), and a share of frees handed to a random other CPU's inbox.
 /// Each CPU keeps its holdings under a cap so the zone is shared fairly.
 /// </summary>
+/// <remarks>
+/// It stands for no one kernel path, so it charges simply: an allocation of order n a fault and the clear of its 2^n
+/// pages (one real 4 KiB clear, the rest as busy time), a free of order n the unmap of its 2^n pages. Frees are single
+/// __free_pages() calls: slab pages, kernel buffers, THPs and page-cache pages handed over by RCU or a workqueue reach
+/// the allocator one at a time.
+/// </remarks>
 public sealed class MixedWorkload : Workload
 {
     private readonly ChunkQueue[] _inboxes;
@@ -31,6 +37,7 @@ public sealed class MixedWorkload : Workload
         // Frees handed over by other CPUs come first, like an RCU or workqueue callback batch.
         if (_inboxes[cpu].TryDequeue(out var remote))
         {
+            Work.Unmap(cpu, remote.Pages);
             Free(cpu, remote);
             return;
         }
@@ -43,6 +50,7 @@ public sealed class MixedWorkload : Workload
             var order = _orders[random.Next(_orders.Length)];
             if (TryAllocate(cpu, PickGfp(random), order, out var chunk))
             {
+                Work.Fault(cpu, order);
                 held.Push(chunk);
             }
 
@@ -61,6 +69,7 @@ public sealed class MixedWorkload : Workload
             }
         }
 
+        Work.Unmap(cpu, victim.Pages);
         Free(cpu, victim);
     }
 

@@ -1,5 +1,6 @@
 using PcpTestbed.Model;
 using PcpTestbed.Workloads.Support;
+using PcpTestbed.Workloads.Work;
 
 namespace PcpTestbed.Workloads.Kinds;
 
@@ -8,6 +9,16 @@ namespace PcpTestbed.Workloads.Kinds;
 /// order 0 when that fails as page_frag refills do, and hand them to consumer CPUs, which free them.
 /// Runs with highatomic reserves present, so the highatomic variants differ.
 /// </summary>
+/// <remarks>
+/// Each allocation serves as many 1500-MTU packets as fit (<see cref="PageFrag.Packets"/>: 4 at order 1, 2 at
+/// order 0): the receiver charges their receive path, the consumer their recvmsg(). The consumer frees each chunk with
+/// one __free_pages() (skb_free_frag() puts the page_frag's page when its last fragment goes: one page at a time, no
+/// batch). Two simplifications, kept because this workload exists to exercise the highatomic rules at order 1 (their
+/// tests and the README's tables are measured there): mainline page_frag refills are order 3 (32 KiB,
+/// PAGE_FRAG_CACHE_MAX_SIZE), and since 6.18 UDP frees a received skb on the CPU that received it
+/// (skb_attempt_defer_free(), Eric Dumazet's "udp: use skb_attempt_defer_free()", commit 6471658dc66c), where this
+/// workload frees on the consumer, as before 6.18 (and as a full defer list still does).
+/// </remarks>
 public sealed class UdpWorkload : Workload
 {
     private readonly int _receivers;
@@ -53,6 +64,7 @@ public sealed class UdpWorkload : Workload
 
         if (TryAllocate(cpu, Gfp.Atomic, 1, out var chunk) || Fallback(cpu, out chunk))
         {
+            Work.Receive(cpu, PageFrag.Packets(chunk.Order));
             queue.Enqueue(chunk);
             Context.Counters[cpu].HandedOffPages += chunk.Pages;
         }
@@ -68,6 +80,7 @@ public sealed class UdpWorkload : Workload
     {
         if (queue.TryDequeue(out var chunk))
         {
+            Work.Consume(cpu, PageFrag.Packets(chunk.Order));
             Free(cpu, chunk);
             return;
         }

@@ -3,14 +3,17 @@ namespace PcpTestbed.Workloads.Kinds;
 /// <summary>The knobs of the workloads, where they matter. Zero means "choose from the CPU count".</summary>
 public sealed record WorkloadParameters
 {
-    /// <summary>page-fault and cma: order-0 pages per run before the run is freed (2 MiB by default).</summary>
-    public int RunLength { get; init; } = 512;
+    /// <summary>page-fault and cma: order-0 pages each CPU faults in before it unmaps them; null for page_fault1's 128 MiB, capped to the zone (<see cref="WorkloadSizes"/>).</summary>
+    public int? RunLength { get; init; }
 
     /// <summary>purge: purger CPUs (default: a quarter of the CPUs, at least one).</summary>
     public int Purgers { get; init; }
 
-    /// <summary>exit: pages each CPU allocates before all free at once.</summary>
-    public int ExitFillPages { get; init; } = 1024;
+    /// <summary>exit: pages each CPU allocates before all free at once; null for 256 MiB, capped to the zone (<see cref="WorkloadSizes"/>).</summary>
+    public int? ExitFillPages { get; init; }
+
+    /// <summary>purge: the largest extent a purger gives back with one madvise(); extents are drawn log-uniform over 1..this; null for 512 (<see cref="WorkloadSizes"/>).</summary>
+    public int? PurgeExtentMaxPages { get; init; }
 
     /// <summary>udp: receive CPUs (default: half of the CPUs); the rest consume.</summary>
     public int UdpReceivers { get; init; }

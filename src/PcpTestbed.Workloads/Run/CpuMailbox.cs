@@ -5,7 +5,8 @@ namespace PcpTestbed.Workloads.Run;
 
 /// <summary>
 /// Work the coordinator hands to a running CPU, which runs it at its next quiescent point, like a
-/// work item queued on that CPU (page_alloc_cpu_dead() on a surviving CPU, a memory hog). The coordinator
+/// work item queued on that CPU (page_alloc_cpu_dead() on a surviving CPU, a memory hog). Posting raises
+/// <see cref="CpuSignals.PostedWork"/> on the CPU, so a CPU looks at its slot only when something was posted. The coordinator
 /// waits for it with a bound, and if the CPU does not get there in time the machine's watchdog reports what it is
 /// doing. One slot per CPU; the coordinator posts one item at a time. A CPU closes its slot when it leaves its body
 /// (the run is over for it), so work posted to it then is refused at once instead of waited for.
@@ -20,7 +21,7 @@ public sealed class CpuMailbox(CpuMachine machine) : IDisposable
     private Exception? _fault;
     private bool _ran; // written by the CPU before it sets _done, read by the coordinator after the wait
 
-    /// <summary>Called by CPU <paramref name="cpu"/> between steps: runs the posted work, if any.</summary>
+    /// <summary>Called by CPU <paramref name="cpu"/> between steps when <see cref="CpuSignals.PostedWork"/> was raised: runs the posted work, if any is still there.</summary>
     public void RunPending(int cpu)
     {
         var pending = Volatile.Read(ref _slots[cpu]);
@@ -91,6 +92,8 @@ public sealed class CpuMailbox(CpuMachine machine) : IDisposable
         {
             return false;
         }
+
+        machine.Signal(cpu, CpuSignals.PostedWork);
 
         if (!machine.WatchedWait(_done, timeout))
         {

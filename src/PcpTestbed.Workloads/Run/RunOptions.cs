@@ -4,6 +4,7 @@ using PcpTestbed.Execution.LockStat;
 using PcpTestbed.Model;
 using PcpTestbed.Workloads.Faults;
 using PcpTestbed.Workloads.Kinds;
+using PcpTestbed.Workloads.Work;
 
 namespace PcpTestbed.Workloads.Run;
 
@@ -46,6 +47,18 @@ public sealed record RunOptions
     /// <summary>The free path before 6.19, unchunked (<see cref="AllocatorConfig.UnchunkedPcpFree"/>).</summary>
     public bool UnchunkedPcpFree { get; init; }
 
+    /// <summary>
+    /// Multiplies the published cost of the kernel work each workload charges around its allocator calls
+    /// (<see cref="KernelWorkCosts"/>): 1 the published costs, 0 none (the allocator called back to back).
+    /// </summary>
+    public double WorkScale { get; init; } = 1;
+
+    /// <summary>Folios per free_unref_folios() where the kernel path batches (munmap, MADV_DONTNEED, exit): 1..31; 1 frees one chunk per call.</summary>
+    public int FreeBatch { get; init; } = PageAlloc.PagevecSize;
+
+    /// <summary>Builds the kernel work's engine for the workload's CPU count; null for the host's (<see cref="HostKernelWork"/>).</summary>
+    public Func<int, IKernelWork>? KernelWorkEngine { get; init; }
+
     /// <summary>Keep free pages near the low watermark with the reclaim model (kswapd and direct reclaim).</summary>
     public bool Pressure { get; init; }
 
@@ -59,6 +72,14 @@ public sealed record RunOptions
 
     /// <summary>How often every CPU is parked for a full audit.</summary>
     public TimeSpan AuditInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A timed run ends at its deadline only once this holds, asked at each of the coordinator's wake-ups from then on;
+    /// null ends it at the deadline (the CLI). The tests wait this way for the events they check (an audit while the CPUs
+    /// run, a number of exhaustions) instead of hoping a loaded host gives them in time; their own bound ends a run that
+    /// never gets there.
+    /// </summary>
+    public Func<RunProgress, bool>? EndWhen { get; init; }
 
     /// <summary>How often the coordinator samples the zone's free pages (<see cref="Observe.FreePageSampler"/>).</summary>
     public TimeSpan SampleInterval { get; init; } = DefaultSampleInterval;

@@ -2,7 +2,9 @@ using System.Text.Json.Serialization;
 using PcpTestbed.Designs;
 using PcpTestbed.Execution.Lockdep;
 using PcpTestbed.Execution.LockStat;
+using PcpTestbed.Workloads.Kinds;
 using PcpTestbed.Workloads.Observe;
+using PcpTestbed.Workloads.Work;
 
 namespace PcpTestbed.Workloads.Run;
 
@@ -27,6 +29,12 @@ public sealed record RunResult
 
     /// <summary>The free path ran as before 6.19: bulk frees and decay unchunked (an experiment switch).</summary>
     public bool UnchunkedPcpFree { get; init; }
+
+    /// <summary>The multiplier of the published kernel-work costs (--work-scale); 0 charged nothing.</summary>
+    public double WorkScale { get; init; }
+
+    /// <summary>Folios per free_unref_folios() where the kernel batches (--free-batch); 1 freed one chunk per call.</summary>
+    public int FreeBatch { get; init; }
 
     public required IReadOnlyList<string> Faults { get; init; }
     public required HostReport Host { get; init; }
@@ -77,6 +85,12 @@ public sealed record RunResult
     public required long PagesLost { get; init; }
 
     public required WorkloadReport WorkloadCounters { get; init; }
+
+    /// <summary>The kernel work charged around allocator calls: costs, charges per item, what was charged, the calibration.</summary>
+    public KernelWorkReport? Work { get; init; }
+
+    /// <summary>The sizes the workload used, and what was capped to fit the zone.</summary>
+    public WorkloadSizesReport? Sizes { get; init; }
     public ReclaimReport? Reclaim { get; init; }
     public FaultReport? FaultEvents { get; init; }
 

@@ -1,5 +1,6 @@
-using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using PcpTestbed.Designs;
+using PcpTestbed.Execution.Clocks;
 using PcpTestbed.Execution.Cpus;
 using PcpTestbed.Execution.Lockdep;
 using PcpTestbed.Execution.Locking;
@@ -10,6 +11,7 @@ using PcpTestbed.Workloads.Faults;
 using PcpTestbed.Workloads.Kinds;
 using PcpTestbed.Workloads.Observe;
 using PcpTestbed.Workloads.Reclaim;
+using PcpTestbed.Workloads.Work;
 
 namespace PcpTestbed.Workloads.Run;
 
@@ -82,6 +84,16 @@ public static class Runner
         {
             throw new ArgumentOutOfRangeException(nameof(o), o.SampleInterval, "expected a positive free-page sample interval");
         }
+
+        if (!double.IsFinite(o.WorkScale) || o.WorkScale < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(o), o.WorkScale, "expected a finite work scale of 0 or more");
+        }
+
+        if (o.FreeBatch is < 1 or > PageAlloc.PagevecSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(o), o.FreeBatch, $"expected 1..{PageAlloc.PagevecSize} folios per batched free");
+        }
     }
 
     /// <summary>In lockdep mode the execution is wrapped in lockdep's; without it the CPUs run the bare execution and pay nothing.</summary>
@@ -107,13 +119,15 @@ public static class Runner
         var kswapdCpu = reclaim != null ? o.Cpus : -1;
         reclaim?.Attach(allocator, kswapdCpu);
 
+        // Sizes follow the memory free before the page cache of a pressure run takes its share: that cache is reclaimable.
+        var sizes = WorkloadSizes.For(o.Workload, o.Parameters, zone.NrFreePages, o.Cpus);
+
         // Set-up allocations (the page cache of a pressure run) are not part of what is measured.
         reclaim?.Prefill(0);
         var prefilled = reclaim?.CachedPages ?? 0;
         allocator.ResetStats();
         recorder?.Reset();
 
-        var workload = Workload.Create(o.Workload, new WorkloadContext(allocator, o.Cpus, o.Parameters, o.Seed));
         for (var cpu = 0; cpu < config.Cpus; cpu++)
         {
             activity.SetNote(cpu, cpu == kswapdCpu ? "kswapd" : $"a {WorkloadKinds.Name(o.Workload)} workload step");
@@ -123,13 +137,20 @@ public static class Runner
         using var machine = new CpuMachine(new CpuMachineOptions(config.Cpus, o.Pin, o.QuiescenceTimeout) { Watchdog = watchdog, OnStuck = o.OnStuck });
         using var mailbox = new CpuMailbox(machine);
         using var exited = new CountdownEvent(config.Cpus);
+        var clock = new HostEngineClock();
+        var work = new KernelWork(KernelWorkEngine(o), o.WorkScale, o.Cpus, interrupted: cpu => machine.Signal(cpu, CpuSignals.Interrupt));
+        var workload = Workload.Create(o.Workload, new WorkloadContext(allocator, o.Cpus, o.Parameters, o.Seed, sizes, work, clock, o.FreeBatch));
         var faults = o.Faults.CpuHotplug || o.Faults.Exhaustion
-            ? new FaultInjector(o.Faults, machine, allocator, mailbox, o.Cpus, o.Seed)
+            ? new FaultInjector(o.Faults, machine, allocator, mailbox, o.Cpus, o.Seed, clock)
             : null;
         var audits = new List<AuditRecord>();
-        var stopwatch = Stopwatch.StartNew();
         var freePages = new FreePageSampler(zone, o.SampleInterval);
         freePages.Take(TimeSpan.Zero);
+
+        TimeSpan Elapsed() => TimeSpan.FromTicks(clock.ElapsedNs / 100);
+
+        RunProgress Progress(TimeSpan now) => new(now, o.Duration, Operations(machine), o.OperationsPerCpu * o.Cpus, audits.Count,
+            audits.Sum(a => a.ViolationCount), faults?.Offlines ?? 0, faults?.Onlines ?? 0, faults?.Exhaustions ?? 0, Cycles(workload));
 
         long Held() => workload.HeldPages + (reclaim?.CachedPages ?? 0) + (faults?.HeldPages ?? 0);
 
@@ -144,7 +165,7 @@ public static class Runner
                 violations.Insert(0, $"[§7.1 single-state] {lost} pages allocated but held by nobody (lost) or counted twice");
             }
 
-            var record = new AuditRecord(audits.Count, stopwatch.Elapsed, report.Census, held, lost, report.ViolationCount, violations);
+            var record = new AuditRecord(audits.Count, Elapsed(), report.Census, held, lost, report.ViolationCount, violations);
             audits.Add(record);
             o.OnAudit?.Invoke(record);
             return record;
@@ -160,7 +181,7 @@ public static class Runner
                     return;
                 }
 
-                CpuLoop(cpu, o, allocator, workload, mailbox, reclaim);
+                CpuLoop(cpu, o, allocator, workload, mailbox, reclaim, work);
             }
             finally
             {
@@ -170,20 +191,22 @@ public static class Runner
             }
         }
 
-        var limit = new RunLimit(o.OperationsPerCpu, o.Duration);
+        // With an end condition only the coordinator may end a timed run: the machine's own deadline would not wait for it.
+        var limit = new RunLimit(o.OperationsPerCpu, o.EndWhen == null ? o.Duration : null);
         machine.Start(Body, limit);
         var nextAudit = o.AuditInterval;
         var nextProgress = TimeSpan.Zero;
+        var nextDecay = DecayPeriod;
 
         // The coordinator ends a timed run itself too: the machine's deadline timer runs on the thread pool,
         // which a process full of CPU threads can starve.
-        var deadline = stopwatch.Elapsed + (o.Duration ?? TimeSpan.MaxValue / 2);
+        var deadline = Elapsed() + (o.Duration ?? TimeSpan.MaxValue / 2);
 
-        // Wake for whichever is due first: the deadline, the next audit, free-page sample or progress report; faults are checked at every wake.
-        while (!exited.Wait(UntilNext(stopwatch.Elapsed, Min(Min(deadline, nextAudit), freePages.Next), nextProgress)))
+        // Wake for whichever is due first: the deadline, the next audit, free-page sample, decay or progress report; faults are checked at every wake.
+        while (!exited.Wait(UntilNext(Elapsed(), Min(Min(deadline, nextAudit), Min(freePages.Next, nextDecay)), nextProgress)))
         {
-            var now = stopwatch.Elapsed;
-            if (now >= deadline)
+            var now = Elapsed();
+            if (now >= deadline && (o.EndWhen?.Invoke(Progress(now)) ?? true))
             {
                 machine.RequestStop();
             }
@@ -200,19 +223,31 @@ public static class Runner
                 nextAudit = now + o.AuditInterval;
             }
 
+            if (now >= nextDecay)
+            {
+                // vmstat_update() is per-CPU delayed work every sysctl_stat_interval (1 s), rounded to whole seconds
+                // (round_jiffies_relative()), so every CPU's refresh_cpu_vm_stats() -> decay_pcp_high() is due together.
+                for (var cpu = 0; cpu < o.Cpus; cpu++)
+                {
+                    machine.Signal(cpu, CpuSignals.Timer);
+                }
+
+                nextDecay += DecayPeriod;
+            }
+
             freePages.TakeIfDue(now);
-            faults?.Tick(Stopwatch.GetTimestamp());
+            faults?.Tick(clock.ElapsedNs);
             watchdog.Sample();
             if (now >= nextProgress)
             {
-                o.Progress?.Invoke(new RunProgress(now, o.Duration, Operations(machine), o.OperationsPerCpu * o.Cpus, audits.Count, audits.Sum(a => a.ViolationCount)));
+                o.Progress?.Invoke(Progress(now));
                 nextProgress = now + ProgressPeriod;
             }
         }
 
         var run = machine.Join(machine.QuiescenceTimeout);
         var seconds = run.Elapsed.TotalSeconds;
-        freePages.Take(stopwatch.Elapsed);
+        freePages.Take(Elapsed());
         Audit();
         var stats = allocator.Stats();
         var locks = recorder?.Snapshot(run.Elapsed);
@@ -232,6 +267,8 @@ public static class Runner
         var result = Report(o, zone, allocator, stats, locks, recorder, run, seconds, heldAtEnd, audits, Math.Max(final.PagesLost, lostAfterRelease),
             workload, reclaim, faults, kswapdCpu, prefilled, cachedAtEnd) with
         {
+            Work = KernelWorkReport.From(work),
+            Sizes = WorkloadSizesReport.From(sizes),
             LockHistograms = histograms,
             Vmstat = VmstatReport.From(stats, freePages),
             FreePages = freePages.Report(),
@@ -260,34 +297,114 @@ public static class Runner
     private static bool WorkloadCpusFinished(CpuMachine machine, int cpus) =>
         Enumerable.Range(0, cpus).All(c => machine.State(c) is CpuState.Finished);
 
+    /// <summary>The workload's completed cycles, a racy sum while the CPUs run.</summary>
+    private static long Cycles(Workload workload)
+    {
+        long cycles = 0;
+        for (var cpu = 0; cpu < workload.Counters.Length; cpu++)
+        {
+            cycles += Volatile.Read(ref workload.Counters[cpu].Cycles);
+        }
+
+        return cycles;
+    }
+
     private static long Operations(CpuMachine machine) => Enumerable.Range(0, machine.CpuCount).Sum(c => machine.Cpu(c).Operations);
 
-    /// <summary>A CPU's life: posted work, one workload step, drain storms, the page cache, and the vmstat decay every second.</summary>
-    private static void CpuLoop(CpuContext cpu, RunOptions o, IPageAllocator allocator, Workload workload, CpuMailbox mailbox, ReclaimModel? reclaim)
+    /// <summary>The kernel work's engine: the options' (a test's counting engine), or the host's, calibrated only when something is charged.</summary>
+    private static IKernelWork KernelWorkEngine(RunOptions o) =>
+        o.KernelWorkEngine?.Invoke(o.Cpus) ?? new HostKernelWork(o.Cpus, o.WorkScale > 0 ? HostWorkCalibration.Shared : null);
+
+    /// <summary>
+    /// A CPU's life: one workload step per quiescent point. Whatever else a CPU does arrives as a signal in its control
+    /// word (posted work, the vmstat timer's decay_pcp_high(), TLB shootdown IPIs), so with nothing pending a step is one
+    /// volatile read plus the step; drain storms and the page cache (fault and pressure runs only) follow the step.
+    /// </summary>
+    private static void CpuLoop(CpuContext cpu, RunOptions o, IPageAllocator allocator, Workload workload, CpuMailbox mailbox, ReclaimModel? reclaim,
+        KernelWork work) =>
+        workload.RunSteps(new StepLoop(cpu, o, allocator, mailbox, reclaim, work));
+
+    /// <summary>The loop of <see cref="CpuLoop"/>, compiled once per workload's steps so each step is a direct call.</summary>
+    private sealed class StepLoop(CpuContext cpu, RunOptions o, IPageAllocator allocator, CpuMailbox mailbox, ReclaimModel? reclaim, KernelWork work)
+        : ICpuStepLoop
     {
-        var id = cpu.Id;
-        var random = new Support.CpuRandom(o.Seed ^ 0x5DEECE66DL, id);
-        var decayTicks = (long)(DecayPeriod.TotalSeconds * Stopwatch.Frequency);
-        var nextDecay = Stopwatch.GetTimestamp() + decayTicks;
-        var drainStorm = o.Faults.DrainStormPercent;
-        long steps = 0;
-        while (cpu.QuiescentPoint())
+        /// <summary>
+        /// Steps per call of <see cref="Steps"/>. The loop is a method called over and over rather than one long loop, so
+        /// the runtime compiles it like any hot method, with its profile, and not as a loop patched in mid-run (on-stack
+        /// replacement, whose code keeps its locals on the stack); a return every 64 steps costs nothing that shows.
+        /// </summary>
+        private const int StepsPerCall = 64;
+
+        private readonly int _id = cpu.Id;
+        private readonly Support.CpuRandom _random = new(o.Seed ^ 0x5DEECE66DL, cpu.Id);
+        private readonly int _drainStorm = o.Faults.DrainStormPercent;
+        private readonly bool _afterStep = o.Faults.DrainStormPercent > 0 || reclaim != null;
+
+        public void Run<TSteps>(TSteps steps)
+            where TSteps : struct, IWorkloadSteps
+        {
+            while (Steps(ref steps))
+            {
+            }
+        }
+
+        /// <returns>False when the run is over for this CPU.</returns>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private bool Steps<TSteps>(ref TSteps steps)
+            where TSteps : struct, IWorkloadSteps
+        {
+            for (var i = 0; i < StepsPerCall; i++)
+            {
+                if (!cpu.QuiescentPoint(out var signals))
+                {
+                    return false;
+                }
+
+                if (signals != CpuSignals.None)
+                {
+                    TakeSignals(_id, signals, allocator, mailbox, work);
+                }
+
+                steps.Step(_id);
+                if (_afterStep)
+                {
+                    AfterStep();
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>Drain storms and the page cache: fault and pressure runs only.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void AfterStep()
+        {
+            if (_drainStorm > 0 && _random.Percent(_drainStorm))
+            {
+                allocator.DrainAllPages(_id);
+            }
+
+            reclaim?.AfterStep(_id);
+        }
+    }
+
+    /// <summary>What other threads asked of CPU <paramref name="id"/> since its last quiescent point.</summary>
+    private static void TakeSignals(int id, CpuSignals signals, IPageAllocator allocator, CpuMailbox mailbox, KernelWork work)
+    {
+        if ((signals & CpuSignals.Interrupt) != 0)
+        {
+            work.TakeInterrupts(id);
+        }
+
+        if ((signals & CpuSignals.PostedWork) != 0)
         {
             mailbox.RunPending(id);
-            workload.Step(id);
-            if (drainStorm > 0 && random.Percent(drainStorm))
-            {
-                allocator.DrainAllPages(id);
-            }
+        }
 
-            reclaim?.AfterStep(id);
-
+        if ((signals & CpuSignals.Timer) != 0)
+        {
             // refresh_cpu_vm_stats() runs decay_pcp_high() about once a second on every CPU.
-            if ((++steps & 63) == 0 && Stopwatch.GetTimestamp() >= nextDecay)
-            {
-                allocator.DecayPcpHigh(id);
-                nextDecay += decayTicks;
-            }
+            allocator.DecayPcpHigh(id);
         }
     }
 
@@ -309,6 +426,8 @@ public static class Runner
             Pressure = o.Pressure,
             RefillWithinHigh = o.RefillWithinHigh,
             UnchunkedPcpFree = o.UnchunkedPcpFree,
+            WorkScale = o.WorkScale,
+            FreeBatch = o.FreeBatch,
             Faults = o.Faults.Names(),
             Host = new HostReport(run.HostCores, run.Pinned, run.Oversubscribed),
             Allocations = s.Allocations,

@@ -30,6 +30,20 @@ public sealed class CpuRandom
     /// <summary>A value in [0, <paramref name="max"/>).</summary>
     public int Next(int max) => (int)((NextU64() >> 33) % (ulong)max);
 
+    /// <summary>A value in [0, 1).</summary>
+    public double NextDouble() => (NextU64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>
+    /// A whole number in 1..<paramref name="max"/>, log-uniform: floor(e^u) for u uniform in [0, ln(max + 1)), so
+    /// every octave is as likely as the next and k is drawn with probability ln((k + 1) / k) / ln(max + 1).
+    /// </summary>
+    public int LogUniform(int max)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        var k = (int)Math.Exp(NextDouble() * Math.Log(max + 1.0));
+        return Math.Clamp(k, 1, max);
+    }
+
     /// <summary>True with probability <paramref name="percent"/>/100.</summary>
     public bool Percent(int percent) => Next(100) < percent;
 }

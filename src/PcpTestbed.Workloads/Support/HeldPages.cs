@@ -1,20 +1,28 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using PcpTestbed.Designs;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Workloads.Support;
 
 /// <summary>
-/// The chunks one CPU holds, in allocation order. Owned by that CPU's thread only (no locks); the
-/// coordinator reads it at quiescent points.
+/// The chunks one CPU holds, in allocation order: a ring whose capacity is a power of two, so a push or a pop is an
+/// index and a mask (no division), and whose entries are one long each (the pfn and the order packed), so 128 MiB of
+/// order-0 pages is a 256 KiB ring. Owned by that CPU's thread only (no locks); the coordinator reads it at quiescent
+/// points. Size it for the workload (<paramref name="capacity"/>) so the ring never grows during a run.
 /// </summary>
 /// <remarks>
 /// Every CPU writes its cursor on every step, and the CPUs' instances are small objects allocated one after
 /// another: once a GC compacts away the arrays between them, two CPUs' cursors can share a cache line, and
 /// every step of one CPU then steals the line from the other. The cursor is padded on both sides for that.
 /// </remarks>
-public sealed class HeldPages
+public sealed class HeldPages(int capacity = 256)
 {
-    private HeldChunk[] _items = new HeldChunk[256];
+    /// <summary>Bits of an entry below the pfn: the order (0..10).</summary>
+    private const int OrderBits = 4;
+
+    private long[] _items = new long[BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, capacity))];
     private Cursor _cursor;
 
     public int Count => _cursor.Count;
@@ -29,7 +37,7 @@ public sealed class HeldPages
             Grow();
         }
 
-        _items[(c.Head + c.Count) % _items.Length] = chunk;
+        _items[(c.Head + c.Count) & (_items.Length - 1)] = Pack(chunk);
         c.Count++;
         c.Pages += chunk.Pages;
     }
@@ -38,8 +46,8 @@ public sealed class HeldPages
     public HeldChunk PopOldest()
     {
         ref var c = ref _cursor;
-        var chunk = _items[c.Head];
-        c.Head = (c.Head + 1) % _items.Length;
+        var chunk = Unpack(_items[c.Head]);
+        c.Head = (c.Head + 1) & (_items.Length - 1);
         c.Count--;
         c.Pages -= chunk.Pages;
         return chunk;
@@ -49,20 +57,51 @@ public sealed class HeldPages
     public HeldChunk PopNewest()
     {
         ref var c = ref _cursor;
-        var chunk = _items[(c.Head + c.Count - 1) % _items.Length];
+        var chunk = Unpack(_items[(c.Head + c.Count - 1) & (_items.Length - 1)]);
         c.Count--;
         c.Pages -= chunk.Pages;
         return chunk;
+    }
+
+    /// <summary>
+    /// Takes the <paramref name="into"/>.Length oldest chunks (or newest, newest first, when <paramref name="newest"/>) as
+    /// folios, updating the cursor once: a folio_batch filled from the holdings.
+    /// </summary>
+    public void PopFolios(Span<Folio> into, bool newest)
+    {
+        ref var c = ref _cursor;
+        if (into.Length > c.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(into), into.Length, $"only {c.Count} chunks are held");
+        }
+
+        var mask = _items.Length - 1;
+        long pages = 0;
+        for (var i = 0; i < into.Length; i++)
+        {
+            var chunk = Unpack(_items[(newest ? c.Head + c.Count - 1 - i : c.Head + i) & mask]);
+            into[i] = chunk.AsFolio;
+            pages += chunk.Pages;
+        }
+
+        if (!newest)
+        {
+            c.Head = (c.Head + into.Length) & mask;
+        }
+
+        c.Count -= into.Length;
+        c.Pages -= pages;
     }
 
     /// <summary>A chunk chosen by <paramref name="random"/>, swapped out in O(1).</summary>
     public HeldChunk PopRandom(CpuRandom random)
     {
         ref var c = ref _cursor;
+        var mask = _items.Length - 1;
         var i = random.Next(c.Count);
-        var slot = (c.Head + i) % _items.Length;
-        var last = (c.Head + c.Count - 1) % _items.Length;
-        var chunk = _items[slot];
+        var slot = (c.Head + i) & mask;
+        var last = (c.Head + c.Count - 1) & mask;
+        var chunk = Unpack(_items[slot]);
         _items[slot] = _items[last];
         c.Count--;
         c.Pages -= chunk.Pages;
@@ -73,21 +112,26 @@ public sealed class HeldPages
     {
         for (var i = 0; i < _cursor.Count; i++)
         {
-            yield return _items[(_cursor.Head + i) % _items.Length];
+            yield return Unpack(_items[(_cursor.Head + i) & (_items.Length - 1)]);
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow()
     {
-        var bigger = new HeldChunk[_items.Length * 2];
+        var bigger = new long[_items.Length * 2];
         for (var i = 0; i < _cursor.Count; i++)
         {
-            bigger[i] = _items[(_cursor.Head + i) % _items.Length];
+            bigger[i] = _items[(_cursor.Head + i) & (_items.Length - 1)];
         }
 
         _items = bigger;
         _cursor.Head = 0;
     }
+
+    private static long Pack(HeldChunk chunk) => (chunk.Pfn << OrderBits) | (uint)chunk.Order;
+
+    private static HeldChunk Unpack(long entry) => new(entry >> OrderBits, (int)(entry & ((1 << OrderBits) - 1)));
 
     /// <summary>The fields every step writes, on a line of their own.</summary>
     [StructLayout(LayoutKind.Sequential)]

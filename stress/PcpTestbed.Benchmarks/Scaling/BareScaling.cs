@@ -7,20 +7,20 @@ using PcpTestbed.Execution.Locking;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Layout;
 using PcpTestbed.Model.Sync;
+using PcpTestbed.Workloads.Kinds;
 
 namespace PcpTestbed.Benchmarks.Scaling;
 
 /// <summary>
-/// The control for <see cref="ScalingMeasurement"/>: the same page-fault pattern (fault in 512 order-0 movable
-/// pages, unmap them oldest first) on the same design and zone, but on bare pinned threads that call the allocator
-/// directly: no <c>CpuMachine</c>, quiescent points, workload objects, mailbox or coordinator. If the runner scales
-/// worse than this, the difference is the testbed's own bookkeeping; if both fall short alike, it is the allocator
-/// or the host.
+/// The control for <see cref="ScalingMeasurement"/>: the same page-fault pattern as the runner's at
+/// <c>--work-scale 0</c> (fault in a run of order-0 movable pages, the size <see cref="WorkloadSizes"/> gives the
+/// runner, then unmap them oldest first, a folio_batch of 31 per free_unref_folios() call) on the same design and zone,
+/// but on bare pinned threads that call the allocator directly: no <c>CpuMachine</c>, quiescent points, workload
+/// objects, mailbox or coordinator. If the runner is slower than this, the difference is the testbed's own
+/// bookkeeping; if both fall short alike, it is the allocator or the host.
 /// </summary>
 public static class BareScaling
 {
-    private const int RunLength = 512;
-
     public static ScalingRun Run(int cpus, int repeat, TimeSpan duration, string zone)
     {
         // Sampling starts 100 ms in and ends 100 ms before the stop.
@@ -31,6 +31,7 @@ public static class BareScaling
         var built = ZoneBuilder.Build(ZoneSpec.Parse(zone));
         var allocator = AllocatorFactory.Create(DesignKind.Pageblock, built, new AllocatorConfig { Cpus = cpus, Lockdep = false },
             new OsExecution<NoLockProbe>(default));
+        var runLength = WorkloadSizes.For(WorkloadKind.PageFault, new WorkloadParameters(), built.NrFreePages, cpus).RunLengthPages;
         var hostCpus = HostAffinity.IsSupported ? HostAffinity.GetCurrentThreadAffinity() : [.. Enumerable.Range(0, Environment.ProcessorCount)];
         var counters = new Counter[cpus];
         var stop = 0;
@@ -46,22 +47,29 @@ public static class BareScaling
                     HostAffinity.PinCurrentThread(hostCpus[cpu % hostCpus.Length]);
                 }
 
-                var held = new long[RunLength];
+                var held = new long[runLength];
+                var batch = new Folio[PageAlloc.PagevecSize];
                 start.SignalAndWait();
                 long ops = 0;
                 while (Volatile.Read(ref stop) == 0)
                 {
-                    for (var k = 0; k < RunLength; k++)
+                    for (var k = 0; k < runLength; k++)
                     {
                         held[k] = allocator.Allocate(cpu, Gfp.HighUserMovable, 0).Pfn;
                     }
 
-                    for (var k = 0; k < RunLength; k++)
+                    for (var k = 0; k < runLength; k += batch.Length)
                     {
-                        allocator.Free(cpu, held[k], 0);
+                        var n = Math.Min(batch.Length, runLength - k);
+                        for (var i = 0; i < n; i++)
+                        {
+                            batch[i] = new Folio(held[k + i], 0);
+                        }
+
+                        allocator.FreeUnrefFolios(cpu, batch.AsSpan(0, n));
                     }
 
-                    ops += 2 * RunLength;
+                    ops += 2 * runLength;
                 }
 
                 counters[cpu].Operations = ops;

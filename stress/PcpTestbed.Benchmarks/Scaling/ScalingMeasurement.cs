@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using PcpTestbed.Benchmarks.Suite;
 using PcpTestbed.Designs;
+using PcpTestbed.Model;
 using PcpTestbed.Model.Layout;
 using PcpTestbed.Workloads.Kinds;
 using PcpTestbed.Workloads.Run;
@@ -13,13 +14,22 @@ namespace PcpTestbed.Benchmarks.Scaling;
 /// The testbed's own scaling: page-fault on the pageblock design with 1 and with 2 emulated CPUs, each on an OS
 /// thread pinned to its own core, through the same <see cref="Runner"/> the stress runner uses. Runs alternate
 /// 1, 2, 2, 1, ... so a drift in the host's load hits both sides alike; the ratio is of medians. Recording and
-/// lockdep are off, and the periodic audit is pushed past the run's end (it stops the world), so the number is
-/// the allocator and the testbed's own bookkeeping. Page-fault shares nothing between CPUs but the zone, which
-/// each CPU touches once per refill or bulk free (about every batch of pages).
+/// lockdep are off, the kernel work is off (<c>--work-scale 0</c>, so the allocator dominates), and the periodic audit
+/// is pushed past the run's end (it stops the world), so the number is the allocator and the testbed's own
+/// bookkeeping. Page-fault shares nothing between CPUs but the zone, which each CPU touches once per refill or bulk
+/// free (about every batch of pages).
+/// <para>
+/// The runner's own cost is the second figure: the runner's time per operation over the bare loop's
+/// (<see cref="BareScaling"/>) at 1 CPU, each harness's fastest run (noise only adds time), target at most
+/// <see cref="OverheadTarget"/>.
+/// </para>
 /// </summary>
 public static class ScalingMeasurement
 {
     public const double Target = 1.7;
+
+    /// <summary>The runner's time per operation over the bare loop's at 1 CPU: at most 10 % more.</summary>
+    public const double OverheadTarget = 1.10;
 
     public static string Run(TimeSpan duration, int repeats, string zone, TextWriter log)
     {
@@ -60,6 +70,7 @@ public static class ScalingMeasurement
             Pin = true,
             RecordLocks = false,
             Lockdep = false,
+            WorkScale = 0,
             AuditInterval = TimeSpan.FromDays(1),
         };
 
@@ -109,7 +120,7 @@ public static class ScalingMeasurement
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"page-fault, pageblock, zone {zone}, {duration.TotalSeconds:0.#} s per run, pinned, recording off, lockdep off, " +
-            $"{runs.Count(r => r.Harness == "runner") / 2} runs per CPU count; {HostInfo.Now()}; {HostInfo.Machine()}");
+            $"--work-scale 0, --free-batch {PageAlloc.PagevecSize}, {runs.Count(r => r.Harness == "runner") / 2} runs per CPU count; {HostInfo.Now()}; {HostInfo.Machine()}");
         sb.AppendLine();
         sb.AppendLine("| harness | CPUs | repeat | M ops/s | host cores the CPU threads got | M ops per core-second | preemptions/s | load (1/5/15) |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|");
@@ -140,6 +151,27 @@ public static class ScalingMeasurement
                 $"serializes the two CPUs, and two free cores would give {2 * twoEfficiency / oneEfficiency:0.00}x).");
         }
 
+        sb.AppendLine();
+        sb.AppendLine(Overhead(runs));
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The runner's own cost: its time per operation over the bare loop's at 1 CPU, from each harness's fastest run; and,
+    /// informative, the same from the work per core-second the CPU thread got (which leaves out time the host took away).
+    /// </summary>
+    private static string Overhead(List<ScalingRun> runs)
+    {
+        double Best(string harness, Func<ScalingRun, double> metric) =>
+            runs.Where(r => r.Harness == harness && r.Cpus == 1).Select(metric).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
+
+        var runner = Best("runner", r => r.OpsPerSecond);
+        var bare = Best("bare", r => r.OpsPerSecond);
+        var ratio = bare / runner;
+        var perCore = Best("bare", r => r.OpsPerCoreSecond) / Best("runner", r => r.OpsPerCoreSecond);
+        var verdict = SuiteMode.Dry ? "dry" : ratio <= OverheadTarget ? "pass" : $"miss by {(ratio / OverheadTarget - 1) * 100:0}%";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"runner / bare at 1 CPU: {1e9 / runner:0.0} ns / {1e9 / bare:0.0} ns per operation (fastest runs) = {ratio:0.000} " +
+            $"(target ≤ {OverheadTarget:0.00}): {verdict}. Per core-second the CPU thread got: {perCore:0.000}.");
     }
 }

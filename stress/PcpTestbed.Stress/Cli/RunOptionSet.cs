@@ -31,6 +31,9 @@ public sealed class RunOptionSet
 
     public const double MaxSeconds = 1_000_000;
 
+    /// <summary>The largest --work-scale: a thousand times the published costs is milliseconds per page, far past any kernel.</summary>
+    public const double MaxWorkScale = 1000;
+
     private readonly VerbDefaults _defaults;
 
     private readonly Option<DesignKind?>? _design;
@@ -69,7 +72,8 @@ public sealed class RunOptionSet
         $"Time the hold of 1 in N lock acquisitions, drawn at random (default {LockStatRecorder.DefaultHoldSampleInterval}; 1 times every hold, 0 none)", 0, 1 << 20);
 
     private readonly Option<int?> _purgers = CommonOptions.Int("--purgers", "purge: purger CPUs (default a quarter of the CPUs, at least 1)", 1, MaxCpus);
-    private readonly Option<int?> _runLength = CommonOptions.Int("--run-length", "page-fault, cma: order-0 pages each CPU faults in before it unmaps them (default 512)", 1, 1 << 22, "PAGES");
+    private readonly Option<int?> _runLength = CommonOptions.Int("--run-length",
+        "page-fault, cma: order-0 pages each CPU faults in before it unmaps them (default 32768, page_fault1's 128 MiB, capped to half the zone's free pages over the CPUs)", 1, 1 << 22, "PAGES");
     private readonly Option<int?> _cmaShare = CommonOptions.Int("--cma-share",
         "cma: percent of a synthetic zone's pageblocks that are CMA, added as cma=PCT%@end unless --zone-size names cma (default 50)", 1, 90, "PCT");
 
@@ -92,7 +96,19 @@ public sealed class RunOptionSet
 
     private readonly Option<int?> _remoteFree = CommonOptions.Int("--remote-free-percent", "mixed: percent of frees handed to another CPU (default 30)", 0, 100, "PCT");
     private readonly Option<int?> _receivers = CommonOptions.Int("--receivers", "udp: receive CPUs; the rest consume (default half of the CPUs)", 1, MaxCpus);
-    private readonly Option<int?> _exitFill = CommonOptions.Int("--exit-fill", "exit: pages each CPU fills before all exit at once (default 1024)", 1, 1 << 22, "PAGES");
+    private readonly Option<int?> _exitFill = CommonOptions.Int("--exit-fill",
+        "exit: pages each CPU fills before all exit at once (default 65536, a 256 MiB process, capped to half the zone's free pages over the CPUs)", 1, 1 << 22, "PAGES");
+
+    private readonly Option<int?> _purgeExtent = CommonOptions.Int("--purge-extent-max",
+        $"purge: the largest extent a purger gives back with one madvise(MADV_DONTNEED); extents are drawn log-uniform over 1..PAGES (default {WorkloadSizes.PurgeExtentMaxPagesDefault}; 1 purges page by page)",
+        1, 1 << 20, "PAGES");
+
+
+    private readonly Option<double?> _workScale;
+
+    private readonly Option<int?> _freeBatch = CommonOptions.Int("--free-batch",
+        $"Folios per free_unref_folios() where the kernel batches (munmap, MADV_DONTNEED, exit): 1..{PageAlloc.PagevecSize} (default {PageAlloc.PagevecSize}, " +
+        "a folio_batch); 1 frees one chunk per __free_pages() call", 1, PageAlloc.PagevecSize);
     private readonly Option<bool> _refillWithinHigh = new("--refill-within-high")
     {
         Description = "Pageblock designs: bound refill phases 0 and 1 by pcp->high - pcp->count (an experiment switch; off is the RFC as posted)",
@@ -182,6 +198,10 @@ public sealed class RunOptionSet
             };
         }
 
+        _workScale = CommonOptions.Number("--work-scale",
+            "Multiply the kernel work each workload charges around its allocator calls (fault, clear_page, zap, TLB flush, packet): " +
+            $"1 the published per-page costs, 0 the allocator called back to back (default {defaults.WorkScale.ToString(System.Globalization.CultureInfo.InvariantCulture)})",
+            0, MaxWorkScale, "X");
         _format = CommonOptions.Choice<OutputFormat>("--format",
             "How to print the lock statistics: table (per class and call site, times in ns) or lock_stat (/proc/lock_stat's layout, times in µs)",
             "format", OutputFormats.TryParse, OutputFormats.Names, "table|lock_stat");
@@ -196,7 +216,7 @@ public sealed class RunOptionSet
         [
             _design, _designs, _workload, _cpus, _cpuList, _seconds, _minutes, _ops, _zoneSize, _zoneFromProc, _zoneName, _node, _seed, _json, _plot, _format,
             _pin, _pressure, _noPressure, _highatomic, _noLockStat, _holdSample, _purgers, _runLength, _cmaShare, _orderMix, _remoteFree, _receivers,
-            _exitFill, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _sampleInterval, _plotFree, _quiet, _lockdep,
+            _exitFill, _purgeExtent, _workScale, _freeBatch, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _sampleInterval, _plotFree, _quiet, _lockdep,
         ];
         foreach (var o in options)
         {
@@ -241,6 +261,7 @@ public sealed class RunOptionSet
         parameters = Apply(r, notes, workload, parameters, _remoteFree, WorkloadKind.Mixed, (p, v) => p with { RemoteFreePercent = v });
         parameters = Apply(r, notes, workload, parameters, _receivers, WorkloadKind.Udp, (p, v) => p with { UdpReceivers = v });
         parameters = Apply(r, notes, workload, parameters, _exitFill, WorkloadKind.Exit, (p, v) => p with { ExitFillPages = v });
+        parameters = Apply(r, notes, workload, parameters, _purgeExtent, WorkloadKind.Purge, (p, v) => p with { PurgeExtentMaxPages = v });
         if (r.GetValue(_orderMix) is { } mix)
         {
             parameters = parameters with { OrderMix = mix };
@@ -299,6 +320,8 @@ public sealed class RunOptionSet
             SampleInterval = r.GetValue(_sampleInterval) is { } sample ? TimeSpan.FromSeconds(sample) : RunOptions.DefaultSampleInterval,
             RefillWithinHigh = r.GetValue(_refillWithinHigh),
             UnchunkedPcpFree = r.GetValue(_unchunkedPcpFree),
+            WorkScale = r.GetValue(_workScale) ?? _defaults.WorkScale,
+            FreeBatch = r.GetValue(_freeBatch) ?? PageAlloc.PagevecSize,
             Lockdep = r.GetValue(_lockdep),
         };
         if (r.GetValue(_refillWithinHigh) && !designs.Any(Designs.Designs.IsPageblock))

@@ -26,4 +26,7 @@ public sealed record VerbDefaults
     public bool Plot { get; init; } = true;
 
     public bool AllFaults { get; init; }
+
+    /// <summary>The --work-scale default: 1 (the published per-page costs) for the measuring verbs; soak hammers the allocator at 0.</summary>
+    public double WorkScale { get; init; } = 1;
 }

@@ -24,6 +24,9 @@ public static class SoakCommand
         Minutes = true,
         Plot = false,
         AllFaults = true,
+
+        // A soak looks for races and lost pages: the allocator called back to back meets them most often.
+        WorkScale = 0,
     };
 
     public static Command Create(StressConsole io)

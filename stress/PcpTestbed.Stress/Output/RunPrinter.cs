@@ -59,6 +59,9 @@ public static class RunPrinter
             parts.Add("unchunked pcp free (before 6.19)");
         }
 
+        parts.Add(r.WorkScale == 0 ? "no kernel work (--work-scale 0)" : $"kernel work ×{r.WorkScale.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}");
+        parts.Add(r.FreeBatch == 1 ? "single frees (--free-batch 1)" : $"free batch {r.FreeBatch}");
+
         if (r.Faults.Count > 0)
         {
             parts.Add("faults " + string.Join(", ", r.Faults));
@@ -70,6 +73,11 @@ public static class RunPrinter
         }
 
         c.WriteLine(string.Join(" · ", parts));
+        foreach (var note in r.Sizes?.Notes ?? [])
+        {
+            c.MarkupLine($"[yellow]size:[/] {Markup.Escape(note)}");
+        }
+
         var threads = r.Cpus + (r.KswapdCpu != null ? 1 : 0);
         if (r.Host.Oversubscribed)
         {
@@ -133,7 +141,7 @@ public static class RunPrinter
         }
 
         c.WriteLine("wait: contended acquisitions, first failed attempt to acquisition; hold: acquisition to release; bounces: acquired by another CPU than the last holder");
-        c.WriteLine("duty: estimated hold time / the run's wall time, which includes the runner's own work between allocator calls and audit pauses");
+        c.WriteLine("duty: estimated hold time / the run's wall time, which includes the kernel work charged between allocator calls (--work-scale), the runner's own work and audit pauses");
     }
 
     /// <summary>/proc/lock_stat's layout, written as plain text: its lines are wider than any console and must not wrap.</summary>
@@ -258,6 +266,16 @@ public static class RunPrinter
 
     private static void Extras(IAnsiConsole c, RunResult r)
     {
+        if (r.Work is { } w && w.Scale > 0)
+        {
+            var charged = w.Charged.Where(kv => kv.Value.Count > 0).ToList();
+            var totalNs = charged.Sum(kv => kv.Value.Ns);
+            var cpuNs = r.Seconds * r.Cpus * 1e9;
+            c.WriteLine($"kernel work charged: {string.Join(", ", charged.Select(kv => $"{kv.Key} {Fmt.N(kv.Value.Count)} × {Fmt.N(w.ChargesNs[kv.Key])} ns"))}; " +
+                        $"{Fmt.F(totalNs / 1e9, 2)} s in all, {Fmt.Percent((long)(totalNs / 1000), (long)(cpuNs / 1000))} of the CPUs' run time");
+        }
+
+
         if (r.Reclaim is { } rc)
         {
             c.WriteLine($"reclaim: {Fmt.N(rc.KswapdWakeups)} kswapd wakeups, {Fmt.N(rc.KswapdReclaimedPages)} pages by kswapd, {Fmt.N(rc.DirectReclaimedPages)} by direct reclaim");

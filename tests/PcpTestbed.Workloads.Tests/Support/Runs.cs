@@ -23,13 +23,17 @@ public static class Runs
     public static readonly TimeSpan AuditInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// Long enough for three or four audits at quiescent points while the CPUs run, so late coordinator wake-ups on
-    /// a loaded host still leave one: with the end and after-release audits, at least <see cref="MinAudits"/>.
+    /// Long enough for three or four audits at quiescent points while the CPUs run; a run here does not end before one
+    /// (<see cref="AuditedWhileRunning"/>), so with the end and after-release audits there are at least
+    /// <see cref="MinAudits"/> however late a loaded host wakes the coordinator.
     /// </summary>
     public static readonly TimeSpan ShortRun = TimeSpan.FromMilliseconds(450);
 
     /// <summary>At least one audit while the CPUs ran, one when they stopped, one after everything was released.</summary>
     public const int MinAudits = 3;
+
+    /// <summary>A run's end condition: at least one audit while the CPUs ran.</summary>
+    public static bool AuditedWhileRunning(RunProgress p) => p.Audits >= 1;
 
     public static readonly IReadOnlyList<DesignKind> AllDesigns = [.. Designs.Designs.All];
 
@@ -46,6 +50,7 @@ public static class Runs
             Duration = duration ?? ShortRun,
             Seed = Seed,
             AuditInterval = AuditInterval,
+            EndWhen = AuditedWhileRunning,
         };
     }
 

@@ -87,6 +87,11 @@ public static class Replayer
 
     private static ReplayResult ReplayDfs(string path, TraceFile trace, Scenario scenario, DesignKind design, InjectedBug bugs, LockElision? elision)
     {
+        if (trace.MaxSteps < 1)
+        {
+            throw new TraceFormatException(path, "has maxSteps 0; expected at least 1");
+        }
+
         if (trace.Schedule!.Any(s => s.Cpu >= trace.Configuration.Cpus))
         {
             throw new TraceFormatException(path, $"has a schedule step on a CPU the machine does not have ({trace.Configuration.Cpus} CPUs)");

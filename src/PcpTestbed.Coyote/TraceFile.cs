@@ -187,6 +187,12 @@ public sealed record TraceFile
     private static readonly (string Name, JsonValueKind Kind)[] RequiredSiteTableFields =
         [("fingerprint", JsonValueKind.String), ("sites", JsonValueKind.Number)];
 
+    private static readonly (string Name, JsonValueKind Kind)[] RequiredStepFields =
+    [
+        ("step", JsonValueKind.Number), ("cpu", JsonValueKind.Number), ("operation", JsonValueKind.String), ("event", JsonValueKind.String),
+        ("site", JsonValueKind.String),
+    ];
+
     private static readonly (string Name, JsonValueKind Kind)[] RequiredScheduleStepFields =
         [("cpu", JsonValueKind.Number), ("kind", JsonValueKind.String), ("site", JsonValueKind.String)];
 
@@ -232,6 +238,22 @@ public sealed record TraceFile
         foreach (var (name, kind) in engine == CoyoteEngine ? RequiredCoyoteFields : RequiredDfsFields)
         {
             Require(path, root, name, kind, "", $" (a {engine} trace)");
+        }
+
+        // A replay compares its steps with these, point by point.
+        var stepIndex = 0;
+        foreach (var step in root.GetProperty("steps").EnumerateArray())
+        {
+            stepIndex++;
+            if (step.ValueKind != JsonValueKind.Object)
+            {
+                throw new TraceFormatException(path, $"step {stepIndex} should be an object");
+            }
+
+            foreach (var (name, kind) in RequiredStepFields)
+            {
+                Require(path, step, name, kind, $"steps[{stepIndex}].");
+            }
         }
 
         var siteTable = root.GetProperty("siteTable");

@@ -44,6 +44,7 @@ public static class ExhaustiveExplorer
 
             var state = controller.RunIteration(runner, search);
             schedules++;
+            options.OnSchedule?.Invoke(controller.Trace.Select(s => s.ToScheduleStep()).ToArray(), state.ReadableSteps());
             longest = Math.Max(longest, controller.Trace.Count);
             if (search.Nondeterminism != null)
             {

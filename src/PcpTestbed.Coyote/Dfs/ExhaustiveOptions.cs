@@ -43,4 +43,7 @@ public sealed record ExhaustiveOptions
 
     /// <summary>Lockdep's lock-order checks; off only for the engine's own test of deadlock detection.</summary>
     internal bool CheckLockOrder { get; init; } = true;
+
+    /// <summary>Called after every schedule with what ran (the engine's own tests list the schedules with it).</summary>
+    internal Action<IReadOnlyList<ScheduleStep>, IReadOnlyList<TraceStep>>? OnSchedule { get; init; }
 }

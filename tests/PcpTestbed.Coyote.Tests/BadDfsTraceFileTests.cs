@@ -47,26 +47,9 @@ public sealed class BadDfsTraceFileTests : ControlledTest
     public void A_cpu_the_machine_does_not_have_is_refused() =>
         AssertRefused(Mutate(o => o["schedule"]![0]!["cpu"] = 9), "a CPU the machine does not have (2 CPUs)");
 
-    private static void AssertRefused(string path, string problem)
-    {
-        var e = Assert.Throws<TraceFormatException>(() => Replayer.Replay(path));
+    private static void AssertRefused(string path, string problem) => TraceEdits.AssertRefused(path, problem);
 
-        Assert.Contains(path, e.Message);
-        Assert.Contains(problem, e.Problem);
-    }
+    private static string Mutate(Action<JsonObject> change) => TraceEdits.Edit(TraceDirectory, ValidTrace.Value, change);
 
-    private static string Mutate(Action<JsonObject> change)
-    {
-        var o = JsonNode.Parse(ValidTrace.Value)!.AsObject();
-        change(o);
-        return Write(o.ToJsonString());
-    }
-
-    private static string Write(string text)
-    {
-        Directory.CreateDirectory(TraceDirectory);
-        var path = Path.Combine(TraceDirectory, $"bad-dfs-{Guid.NewGuid():N}.trace.json");
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private static string Write(string text) => TraceEdits.Write(TraceDirectory, text);
 }

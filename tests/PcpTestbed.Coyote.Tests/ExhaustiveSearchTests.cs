@@ -12,7 +12,17 @@ namespace PcpTestbed.Coyote.Tests;
 /// </summary>
 public sealed class ExhaustiveSearchTests : ControlledTest
 {
-    public static TheoryData<string> CataloguedBugs() => new(Catalog.Bugs.Select(b => b.Name));
+    public static TheoryData<string, bool> CataloguedBugs()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var b in Catalog.Bugs)
+        {
+            data.Add(b.Name, true);
+            data.Add(b.Name, false);
+        }
+
+        return data;
+    }
 
     /// <summary>
     /// The hand count. CPU 0 writes x then y; CPU 1 writes x. Our scheduler's steps: CPU 0 runs s0 (its start, up to the
@@ -86,7 +96,7 @@ public sealed class ExhaustiveSearchTests : ControlledTest
 
     [Theory]
     [MemberData(nameof(CataloguedBugs))]
-    public void Catalogued_bug_is_found_exhaustively_within_bound_two_and_replays(string name)
+    public void Catalogued_bug_is_found_exhaustively_within_bound_two_with_and_without_the_reduction_and_replays(string name, bool reduce)
     {
         var bug = Catalog.Bugs.Single(b => b.Name == name);
 
@@ -96,6 +106,7 @@ public sealed class ExhaustiveSearchTests : ControlledTest
             Design = bug.DesignKind,
             Bugs = bug.Bug,
             PreemptionBound = 2,
+            Reduction = reduce,
             TraceDirectory = TraceDirectory,
         });
 
@@ -103,26 +114,6 @@ public sealed class ExhaustiveSearchTests : ControlledTest
         Assert.Contains(r.Invariant, bug.Invariants);
         Assert.InRange(r.Preemptions!.Value, 0, 2);
         AssertReplays(r);
-    }
-
-    [Theory]
-    [MemberData(nameof(CataloguedBugs))]
-    public void Catalogued_bug_is_found_within_bound_two_without_the_reduction_too(string name)
-    {
-        var bug = Catalog.Bugs.Single(b => b.Name == name);
-
-        var r = ExhaustiveExplorer.Explore(new ExhaustiveOptions
-        {
-            Scenario = bug.Scenario,
-            Design = bug.DesignKind,
-            Bugs = bug.Bug,
-            PreemptionBound = 2,
-            Reduction = false,
-            TraceDirectory = TraceDirectory,
-        });
-
-        Assert.Equal(ExhaustiveVerdict.BugFound, r.Verdict);
-        Assert.Contains(r.Invariant, bug.Invariants);
     }
 
     [Fact]

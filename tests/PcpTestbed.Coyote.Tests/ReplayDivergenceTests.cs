@@ -136,11 +136,5 @@ public sealed class ReplayDivergenceTests : ControlledTest
         throw new InvalidOperationException("no step with a site in the second half");
     }
 
-    private static string Write(string text)
-    {
-        Directory.CreateDirectory(TraceDirectory);
-        var path = Path.Combine(TraceDirectory, $"div-{Guid.NewGuid():N}.trace.json");
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private static string Write(string text) => TraceEdits.Write(TraceDirectory, text);
 }

@@ -33,7 +33,7 @@ namespace PcpTestbed.Coyote.Dfs;
 internal sealed class DfsController : IIterationController, IDisposable
 {
     /// <summary>Spins of a waiting thread before it blocks (<see cref="ManualResetEventSlim.SpinCount"/>).</summary>
-    public const int DefaultSpinCount = 20;
+    public const int DefaultSpinCount = 200;
 
     private static readonly TimeSpan Watchdog = TimeSpan.FromMinutes(5);
 

@@ -38,6 +38,11 @@ internal sealed class DporSearch : IScheduleChooser
     private readonly List<Node> _path = [];
     private int _prefix;
 
+    // The vector clocks of the schedule analysed last (clocks[k * cpus + q]): a new schedule's steps before its branch
+    // are the same steps, so their clocks and races are not worked out again.
+    private int[] _clocks = [];
+    private int _clockCpus;
+
     public DporSearch(int bound, bool reduce)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bound);
@@ -105,7 +110,8 @@ internal sealed class DporSearch : IScheduleChooser
 
         if (Reduce)
         {
-            AddRaces(trace);
+            // Steps before the branch ran in the schedule before this one too, after the same steps: their races are known.
+            AddRaces(trace, Math.Max(0, _prefix - 1));
         }
 
         for (var j = _path.Count - 1; j >= 0; j--)
@@ -159,14 +165,28 @@ internal sealed class DporSearch : IScheduleChooser
         _path[index] = node;
     }
 
-    /// <summary>The races of the schedule just run, each reversed where it happened and where the context before it began.</summary>
-    private void AddRaces(IReadOnlyList<ExecutedStep> trace)
+    /// <summary>
+    /// The races of the schedule just run with its steps from <paramref name="from"/> on, each reversed where it happened
+    /// and where the context before it began.
+    /// </summary>
+    private void AddRaces(IReadOnlyList<ExecutedStep> trace, int from)
     {
         var n = trace.Count;
         var cpus = 0;
         foreach (var s in trace)
         {
             cpus = Math.Max(cpus, s.Cpu + 1);
+        }
+
+        if (cpus != _clockCpus)
+        {
+            from = 0;
+            _clockCpus = cpus;
+        }
+
+        if (_clocks.Length < n * cpus)
+        {
+            Array.Resize(ref _clocks, Math.Max(n * cpus, _clocks.Length * 2));
         }
 
         // A step's footprint is the point it starts at and the point it ends at (its CPU's next), so an access the code
@@ -190,12 +210,19 @@ internal sealed class DporSearch : IScheduleChooser
         }
 
         // clocks[k * cpus + q]: how many of CPU q's steps happen before step k, or are it.
-        var clocks = new int[n * cpus];
+        var clocks = _clocks;
         var threadClock = new int[cpus * cpus];
         var last = new int[cpus];
         Array.Fill(last, -1);
+        for (var k = 0; k < from; k++)
+        {
+            var p = trace[k].Cpu;
+            Array.Copy(clocks, k * cpus, threadClock, p * cpus, cpus);
+            last[p] = k;
+        }
+
         var clock = new int[cpus];
-        for (var k = 0; k < n; k++)
+        for (var k = from; k < n; k++)
         {
             var p = trace[k].Cpu;
             Array.Copy(threadClock, p * cpus, clock, 0, cpus);

@@ -143,6 +143,27 @@ public sealed class ExhaustiveSearchTests : ControlledTest
     }
 
     [Fact]
+    public void An_elided_lock_is_searched_without_the_reduction_and_its_race_found_and_replayed()
+    {
+        // The elided lock guards accesses that are no points: the reduction could not see their races, so it is off.
+        var elision = new LockElision(Model.Sync.LockClass.Pcp, Model.Sync.LockSite.PcpRemoteFree);
+
+        var r = ExhaustiveExplorer.Explore(new ExhaustiveOptions
+        {
+            Scenario = "remote-free-vs-drain",
+            Design = DesignKind.Pageblock,
+            Elision = elision,
+            TraceDirectory = TraceDirectory,
+        });
+
+        Assert.False(r.Reduction);
+        Assert.Equal(ExhaustiveVerdict.BugFound, r.Verdict);
+        Assert.Equal("pcp->lock@free_unref_page:remote", r.Elision);
+        Assert.Equal("pcp->lock@free_unref_page:remote", TraceFile.Load(r.TracePath!).ElidedLock);
+        AssertReplays(r);
+    }
+
+    [Fact]
     public void A_time_budget_that_runs_out_gives_no_verdict()
     {
         var r = ExhaustiveExplorer.Explore(new ExhaustiveOptions

@@ -54,8 +54,12 @@ internal sealed class CpuWorker : IDisposable
     {
         _shutdown = true;
         _baton.Set();
-        _thread.Join();
-        _baton.Dispose();
+
+        // A background thread: one stuck in a script after a stall does not keep the process alive.
+        if (_thread.Join(TimeSpan.FromSeconds(10)))
+        {
+            _baton.Dispose();
+        }
     }
 
     private void Loop()

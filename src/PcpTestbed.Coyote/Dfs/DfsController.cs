@@ -220,7 +220,9 @@ internal sealed class DfsController : IIterationController, IDisposable
 
         if (!_done.Wait(Watchdog))
         {
-            throw new InvalidOperationException($"our scheduler stalled: no CPU thread ran for {Watchdog.TotalMinutes} minutes after step {_trace.Count}");
+            // Wake whatever still waits, so it unwinds instead of running on uncontrolled.
+            Abort();
+            throw new InvalidOperationException($"our scheduler stalled: the iteration did not end within {Watchdog.TotalMinutes} minutes, after step {_trace.Count}");
         }
 
         if (_engineError != null)

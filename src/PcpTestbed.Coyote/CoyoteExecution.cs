@@ -3,16 +3,17 @@ using PcpTestbed.Model.Sync;
 namespace PcpTestbed.Coyote;
 
 /// <summary>
-/// The execution seam under Coyote: every lock, trylock, unlock, shared access and atomic of the allocator
-/// becomes a Coyote scheduling point, so the engine chooses which emulated CPU runs next at each of them.
+/// The execution seam of a controlled iteration, under Coyote or under our own scheduler (the name is older than the
+/// second controller, <see cref="IIterationController"/>): every lock, trylock, unlock, shared access and atomic of the
+/// allocator is a scheduling point, so the controller chooses which emulated CPU runs next at each of them.
 /// <list type="bullet">
-/// <item>Lock: a scheduling point before each CAS attempt; while the lock is seen held, a couple of Yields,
-/// then the waiter parks until an unlock (a spinning waiter would starve the holder under PCT); a wait-for
-/// cycle, a holder that has finished, or a spin budget spent fails the iteration with
-/// "operation never completes: CPU n spins on LOCK held by CPU m at SITE".</item>
-/// <item>TryLock: a scheduling point, then one attempt. Unlock: release, then a scheduling point.</item>
-/// <item>SharedRead: <c>SchedulingPoint.Read</c> with the location's name; SharedWrite, CompareExchange and Exchange:
-/// <c>SchedulingPoint.Write</c>; each before the access.</item>
+/// <item>Lock: a scheduling point before each attempt; a CPU that finds the lock held is a waiter until it takes it
+/// (trylocks fail meanwhile, as with qspinlock's pending bit). Under Coyote it yields a couple of times, then parks until
+/// an unlock; under our scheduler it cannot run until the lock is free. A wait-for cycle, or a holder that has finished,
+/// fails the iteration with "operation never completes: CPU n spins on LOCK held by CPU m at SITE".</item>
+/// <item>TryLock: a scheduling point, then one attempt. Unlock: a point before the release (ours) and after it (Coyote's).</item>
+/// <item>SharedRead, SharedWrite, CompareExchange and Exchange: a point before the access, naming the location and site
+/// (<c>SchedulingPoint.Read</c>/<c>Write</c> under Coyote).</item>
 /// <item>Lockdep always: AssertHeld checks the current CPU, and lock order is checked at every spin_lock.</item>
 /// </list>
 /// Each step is recorded (CPU, operation, lock or location, and site) for the trace file of a failing iteration

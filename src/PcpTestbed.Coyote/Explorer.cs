@@ -16,21 +16,13 @@ public static class Explorer
     public static ExploreResult Explore(ExploreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var scenario = Catalog.FindScenario(options.Scenario)
-                       ?? throw new ArgumentException($"unknown scenario '{options.Scenario}'; expected one of {Catalog.ScenarioNames}", nameof(options));
-        return Explore(scenario, options);
+        return Explore(ScenarioLookup.Find(options.Scenario, nameof(options)), options);
     }
 
     /// <summary>Explores a scenario that need not be in the catalogue (the engine's own tests use this); its traces cannot be replayed by name.</summary>
     internal static ExploreResult Explore(Scenario scenario, ExploreOptions options)
     {
-        if (!scenario.AppliesTo(options.Design))
-        {
-            throw new ArgumentException(
-                $"scenario '{scenario.Name}' does not apply to design {Designs.Designs.Name(options.Design)}; it runs on {string.Join(", ", scenario.Designs.Select(Designs.Designs.Name))}",
-                nameof(options));
-        }
-
+        ScenarioLookup.CheckApplies(scenario, options.Design, nameof(options));
         if (options.Iterations < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.Iterations, "expected at least one iteration");
@@ -46,7 +38,7 @@ public static class Explorer
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
         var started = 0;
-        using (var engine = TestingEngine.Create(cfg, runner.RunIteration))
+        using (var engine = TestingEngine.Create(cfg, () => runner.RunIteration(new CoyoteController(config.Cpus))))
         {
             Silence(engine);
             engine.RegisterStartIterationCallBack(i =>
@@ -91,6 +83,8 @@ public static class Explorer
             var steps = runner.Last?.ReadableSteps() ?? [];
             var trace = new TraceFile
             {
+                Engine = TraceFile.CoyoteEngine,
+                SiteTable = SiteTable.Current,
                 Scenario = scenario.Name,
                 Design = result.Design,
                 Bugs = result.Bugs,
@@ -141,15 +135,19 @@ public static class Explorer
     internal static IReadOnlyList<string> BugNames(InjectedBug bugs) =>
         InjectedBugs.All.Where(b => (bugs & b) != 0).Select(InjectedBugs.Name).ToArray();
 
-    private static string TraceFileName(ExploreResult r, int iteration)
+    private static string TraceFileName(ExploreResult r, int iteration) =>
+        $"{r.Scenario}.{r.Design}.{BugsForFileName(r.Bugs, r.Elision)}.{r.Strategy}.seed{r.Seed}.it{iteration}.trace.json";
+
+    /// <summary>The bugs and elided lock of a run, as a trace file's name holds them.</summary>
+    internal static string BugsForFileName(IReadOnlyList<string> bugNames, string? elision)
     {
-        var bugs = r.Bugs.Count == 0 ? "no-bugs" : string.Join('+', r.Bugs);
-        if (r.Elision != null)
+        var bugs = bugNames.Count == 0 ? "no-bugs" : string.Join('+', bugNames);
+        if (elision != null)
         {
             // "zone->lock@rmqueue_bulk" in a file name: no '>' or ':' on every file system.
-            bugs += ".elide-" + r.Elision.Replace("->", "-", StringComparison.Ordinal).Replace(':', '-').Replace('@', '-');
+            bugs += ".elide-" + elision.Replace("->", "-", StringComparison.Ordinal).Replace(':', '-').Replace('@', '-');
         }
 
-        return $"{r.Scenario}.{r.Design}.{bugs}.{r.Strategy}.seed{r.Seed}.it{iteration}.trace.json";
+        return bugs;
     }
 }

@@ -1,13 +1,13 @@
 using PcpTestbed.Designs;
 using PcpTestbed.Model.Sync;
-using CThread = Microsoft.Coyote.Rewriting.Types.Threading.Thread;
 
 namespace PcpTestbed.Coyote;
 
 /// <summary>
-/// The Coyote test body: one iteration of a scenario. Setup runs alone on the test body; then one controlled
-/// thread per CPU script starts, the body joins them all, and the auditor and the scenario check the end state.
-/// What lives across iterations: the lock-order graph (lockdep's, for the whole exploration) and coverage.
+/// One iteration of a scenario, under a controller (<see cref="IIterationController"/>): Coyote's test body, or one
+/// schedule of our own scheduler. Setup runs alone on the calling thread; then the controller runs one thread per CPU
+/// script until all have ended, and the auditor and the scenario check the end state. What lives across iterations:
+/// the lock-order graph (lockdep's, for the whole exploration) and coverage.
 /// </summary>
 internal sealed class IterationRunner
 {
@@ -41,10 +41,10 @@ internal sealed class IterationRunner
     /// <summary>The state of the iteration that ran last: the failing one once the engine stopped on a bug.</summary>
     public IterationState? Last => Volatile.Read(ref _last);
 
-    public void RunIteration()
+    public void RunIteration(IIterationController controller)
     {
         Order.Iteration = Interlocked.Increment(ref _iteration);
-        var state = new IterationState(_config.Cpus, Order, Coverage, _elision, _checkOrder);
+        var state = new IterationState(_config.Cpus, controller, Order, Coverage, _elision, _checkOrder);
         Volatile.Write(ref _last, state);
         var run = new ScenarioRun(_config, _design, _bugs, state);
         var iteration = _scenario.Start(run);
@@ -54,23 +54,7 @@ internal sealed class IterationRunner
         run.CheckInvariants("after setup");
 
         state.Scheduling = true;
-        var scripts = iteration.Scripts();
-        var threads = new System.Threading.Thread[scripts.Count];
-        for (var i = 0; i < scripts.Count; i++)
-        {
-            var script = scripts[i];
-            threads[i] = CThread.Create(() => run.RunScript(script));
-        }
-
-        foreach (var t in threads)
-        {
-            CThread.Start(t);
-        }
-
-        foreach (var t in threads)
-        {
-            CThread.Join(t);
-        }
+        controller.RunScripts(state, iteration.Scripts(), run.RunScript);
 
         run.CheckInvariants("at the end");
         if (iteration.CheckFinal() is { } violation)

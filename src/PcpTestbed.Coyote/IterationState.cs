@@ -1,21 +1,22 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using Microsoft.Coyote.Runtime;
-using Microsoft.Coyote.Specifications;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Sync;
-using CSemaphoreSlim = Microsoft.Coyote.Rewriting.Types.Threading.SemaphoreSlim;
 
 namespace PcpTestbed.Coyote;
 
 /// <summary>
-/// Everything one Coyote iteration knows about its emulated CPUs: which operation each is in (so quiescent
-/// points are exact), which locks each holds and waits for (so a deadlock is named, not just detected), how
-/// many scheduling steps each operation took (so a livelock fails under every strategy), and the step log a
-/// trace file prints. Lockdep runs here always: every lock_assert_held() checks the current CPU, every spin_lock
-/// while holding another lock adds to the exploration's lock-order graph (an inversion fails the iteration), and a
-/// lock-elision run pretends to take the elided lock. Coyote runs one controlled thread at a time, so plain fields
-/// are enough; the step log alone takes a lock, because the engine's caller reads it after the run while
-/// interrupted threads unwind.
+/// Everything one controlled iteration knows about its emulated CPUs, whichever controller schedules it (Coyote's or
+/// our own, <see cref="IIterationController"/>): which operation each is in (so quiescent points are exact), which
+/// locks each holds and waits for (so a deadlock is named, not just detected), how many scheduling steps each
+/// operation took (so a livelock fails under every strategy), and the step log a trace file prints. The lock
+/// semantics are here too, the same under both controllers and the same as on OS threads: spin_lock() takes a free
+/// lock at once, even ahead of waiters; spin_trylock() fails while the lock is held or a CPU waits for it
+/// (<see cref="EmuSpinLock.Waiters"/>, queued_spin_trylock() and the pending bit). Lockdep runs here always: every
+/// lock_assert_held() checks the current CPU, every spin_lock while holding another lock adds to the exploration's
+/// lock-order graph (an inversion fails the iteration), and a lock-elision run pretends to take the elided lock. A
+/// controlled iteration runs one CPU thread at a time, so plain fields are enough; the step log alone takes a lock,
+/// because the engine's caller reads it after the run while interrupted threads unwind.
 /// </summary>
 internal sealed class IterationState
 {
@@ -24,9 +25,6 @@ internal sealed class IterationState
 
     /// <summary>Scheduling steps one operation of one CPU may take. Real operations take well under a hundred.</summary>
     public const int OpStepBudget = 5_000;
-
-    /// <summary>Yields a waiter makes before it parks until the lock is released (see <see cref="Lock"/>).</summary>
-    private const int YieldsBeforePark = 2;
 
     [ThreadStatic]
     private static int t_cpuPlusOne;
@@ -38,26 +36,21 @@ internal sealed class IterationState
     private readonly int[] _opSteps; // per CPU: scheduling steps inside the current operation
     private readonly int[] _waitFor; // per CPU: the CPU holding the lock it waits for, -1
     private readonly (LockClass Class, int Instance, LockSite Site)[] _waitLock;
-    private readonly bool[] _parked;
     private readonly bool[] _finished;
     private readonly List<HeldLock>[] _held;
     private readonly List<HeldLock>[] _elided; // per CPU: acquisitions at the elided site, not really taken
-    private readonly System.Threading.SemaphoreSlim?[] _park;
     private readonly LockOrderGraph _order;
     private readonly CoverageRecorder _coverage;
     private readonly LockElision? _elision;
     private readonly bool _checkOrder;
+    private readonly IIterationController _controller;
     private int _inOps;
     private bool _closed;
 
-    public IterationState(int cpus)
-        : this(cpus, new LockOrderGraph(), new CoverageRecorder(), null, checkOrder: true)
-    {
-    }
-
-    public IterationState(int cpus, LockOrderGraph order, CoverageRecorder coverage, LockElision? elision, bool checkOrder)
+    public IterationState(int cpus, IIterationController controller, LockOrderGraph order, CoverageRecorder coverage, LockElision? elision, bool checkOrder)
     {
         Cpus = cpus;
+        _controller = controller;
         _order = order;
         _coverage = coverage;
         _elision = elision;
@@ -67,11 +60,9 @@ internal sealed class IterationState
         _opSteps = new int[cpus];
         _waitFor = new int[cpus];
         _waitLock = new (LockClass, int, LockSite)[cpus];
-        _parked = new bool[cpus];
         _finished = new bool[cpus];
         _held = new List<HeldLock>[cpus];
         _elided = new List<HeldLock>[cpus];
-        _park = new System.Threading.SemaphoreSlim?[cpus];
         for (var cpu = 0; cpu < cpus; cpu++)
         {
             _currentOp[cpu] = -1;
@@ -89,7 +80,7 @@ internal sealed class IterationState
     /// </summary>
     public bool Scheduling { get; set; }
 
-    /// <summary>The first violation this iteration reported, verbatim as Coyote records it.</summary>
+    /// <summary>The first violation this iteration reported, verbatim as the controller records it.</summary>
     public string? Violation { get; private set; }
 
     /// <summary>Called at every quiescent point (no CPU inside an operation) with a description of where.</summary>
@@ -100,12 +91,41 @@ internal sealed class IterationState
 
     public bool IsQuiescent => _inOps == 0;
 
+    /// <summary>The calling thread runs <paramref name="cpu"/>'s script from now on (before its first operation too).</summary>
+    public static void EnterCpu(int cpu) => t_cpuPlusOne = cpu + 1;
+
+    /// <summary>Whether <paramref name="cpu"/> found a lock held in spin_lock() and waits for it (<see cref="WaitedLock"/>).</summary>
+    public bool IsWaiting(int cpu) => _waitFor[cpu] >= 0;
+
+    /// <summary>The lock <paramref name="cpu"/> waits for, while <see cref="IsWaiting"/>.</summary>
+    public (LockClass Class, int Instance) WaitedLock(int cpu) => (_waitLock[cpu].Class, _waitLock[cpu].Instance);
+
+    /// <summary>The locks <paramref name="cpu"/> holds, one bit each (<see cref="Dfs.Footprint.LockBit"/>).</summary>
+    public long HeldMask(int cpu)
+    {
+        var mask = 0L;
+        foreach (var h in _held[cpu])
+        {
+            mask |= Dfs.Footprint.LockBit(h.Class, h.Instance);
+        }
+
+        return mask;
+    }
+
+    /// <summary>Whether some CPU holds the lock instance (really: an elided acquisition holds nothing).</summary>
+    public bool IsHeld(LockClass c, int instance) => HolderOf(c, instance) >= 0;
+
     // ---- operations and quiescent points -------------------------------------------------------------
 
     /// <summary>Marks <paramref name="cpu"/> as inside an operation. Returns the operation's index.</summary>
     public int BeginOp(int cpu, string description)
     {
         t_cpuPlusOne = cpu + 1;
+        if (Scheduling)
+        {
+            _controller.Point(this, cpu, PendingStep.OpBegin);
+        }
+
         if (_currentOp[cpu] >= 0)
         {
             Fail($"[scenario] CPU {cpu} starts {description} while still inside {_ops[_currentOp[cpu]]}");
@@ -131,6 +151,11 @@ internal sealed class IterationState
     /// </summary>
     public void EndOp(int cpu, int result)
     {
+        if (Scheduling)
+        {
+            _controller.Point(this, cpu, PendingStep.OpEnd);
+        }
+
         var index = _currentOp[cpu];
         if (_held[cpu].Count > 0)
         {
@@ -164,9 +189,10 @@ internal sealed class IterationState
     // ---- failures -------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Reports a violation and ends the iteration: Coyote records the message verbatim, interrupts every
-    /// controlled thread and stops exploring. Never returns inside an engine.
+    /// Reports a violation and ends the iteration: the first one is kept verbatim, the step log closes, and the
+    /// controller stops every CPU thread. Never returns.
     /// </summary>
+    [DoesNotReturn]
     public void Fail(string message)
     {
         if (Violation == null)
@@ -178,9 +204,7 @@ internal sealed class IterationState
             }
         }
 
-        // The message goes through string.Format inside Coyote: pass it as an argument, never as the format.
-        Specification.Assert(false, "{0}", message);
-        throw new InvalidOperationException(message); // only reached outside a Coyote engine
+        _controller.Fail(message);
     }
 
     // ---- the execution seam -----------------------------------------------------------------------------
@@ -204,11 +228,17 @@ internal sealed class IterationState
         var waiting = false;
         while (true)
         {
-            Point(cpu);
+            _controller.Point(this, cpu, PendingStep.OnLock(PointKind.Lock, l.Class, l.Instance, site));
 
-            // A successful CAS from 0 reserves the lock for this CPU.
+            // A successful CAS from 0 reserves the lock for this CPU. Like queued_spin_lock()'s fast path, and as on OS
+            // threads, it does not look at waiters: a new spin_lock() may take a free lock ahead of them.
             if (Interlocked.CompareExchange(ref l.State, cpu + 1, 0) == 0)
             {
+                if (waiting)
+                {
+                    l.Waiters--;
+                }
+
                 Took(ref l, cpu, site, StepKind.Lock);
                 _waitFor[cpu] = -1;
                 return;
@@ -223,34 +253,15 @@ internal sealed class IterationState
 
             if (!waiting)
             {
+                // From here until it holds the lock, spin_trylock() fails for every CPU (qspinlock's pending bit).
                 waiting = true;
+                l.Waiters++;
                 Record(new StepRecord(cpu, StepKind.LockWait, _currentOp[cpu], l.Class, l.Instance, site, holder));
             }
 
             _waitFor[cpu] = holder;
             _waitLock[cpu] = (l.Class, l.Instance, site);
-            var yields = 0;
-            while (Volatile.Read(ref l.State) != 0)
-            {
-                if (++attempts > SpinBudget)
-                {
-                    Fail($"[liveness] operation never completes: CPU {cpu} spins on {LockName(l)} held by CPU {l.HolderCpu} " +
-                         $"at {LockSites.KernelName(l.HoldSite)} ({SpinBudget} attempts from {LockSites.KernelName(site)} in {OperationOf(cpu)})");
-                }
-
-                if (yields++ < YieldsBeforePark)
-                {
-                    CountStep(cpu);
-                    SchedulingPoint.Yield();
-                    continue;
-                }
-
-                // Parking instead of spinning on: a waiter that stays runnable starves the holder under
-                // unfair strategies (PCT ignores Yield), which would be a livelock of the test, not the design.
-                // The holder may have changed since the CAS failed (released, then taken by another CPU): wait for it.
-                _waitFor[cpu] = l.HolderCpu;
-                Park(ref l, cpu, site);
-            }
+            _controller.AwaitRelease(this, cpu, ref l, site, ref attempts);
         }
     }
 
@@ -273,29 +284,43 @@ internal sealed class IterationState
             return true;
         }
 
-        Point(cpu);
-        if (Interlocked.CompareExchange(ref l.State, cpu + 1, 0) == 0)
+        _controller.Point(this, cpu, PendingStep.OnLock(PointKind.TryLock, l.Class, l.Instance, site));
+
+        // queued_spin_trylock(): fails on a non-zero lock word, which a waiter's pending bit makes non-zero even while the
+        // lock is free. Otherwise the CAS from 0 reserves the lock for this CPU.
+        if (l.Waiters == 0 && Interlocked.CompareExchange(ref l.State, cpu + 1, 0) == 0)
         {
             Took(ref l, cpu, site, StepKind.TryLockTaken);
             return true;
         }
 
-        Record(new StepRecord(cpu, StepKind.TryLockFailed, _currentOp[cpu], l.Class, l.Instance, site, l.HolderCpu));
+        Record(new StepRecord(cpu, StepKind.TryLockFailed, _currentOp[cpu], l.Class, l.Instance, site, l.HolderCpu, WaiterOf(l.Class, l.Instance)));
         return false;
     }
 
     public void Unlock(ref EmuSpinLock l, int cpu)
     {
-        if (_elision != null && Remove(_elided[cpu], l.Class, l.Instance) is { } elided)
+        if (_elision != null && Find(_elided[cpu], l.Class, l.Instance) is { } elided)
         {
             // The acquisition was elided: so is its release.
             if (Scheduling)
             {
+                _controller.Point(this, cpu, PendingStep.OnLock(PointKind.UnlockElided, l.Class, l.Instance, elided.Site));
+            }
+
+            Remove(_elided[cpu], l.Class, l.Instance);
+            if (Scheduling)
+            {
                 Record(new StepRecord(cpu, StepKind.UnlockElided, _currentOp[cpu], l.Class, l.Instance, elided.Site));
-                Point(cpu);
+                _controller.Point(this, cpu, PendingStep.OnLock(PointKind.AfterUnlock, l.Class, l.Instance, elided.Site));
             }
 
             return;
+        }
+
+        if (Scheduling)
+        {
+            _controller.Point(this, cpu, PendingStep.OnLock(PointKind.Unlock, l.Class, l.Instance, l.HoldSite));
         }
 
         if (l.State != cpu + 1)
@@ -313,8 +338,8 @@ internal sealed class IterationState
         }
 
         Record(new StepRecord(cpu, StepKind.Unlock, _currentOp[cpu], l.Class, l.Instance, l.HoldSite));
-        WakeWaiters(l.Class, l.Instance);
-        Point(cpu);
+        _controller.Released(l.Class, l.Instance);
+        _controller.Point(this, cpu, PendingStep.OnLock(PointKind.AfterUnlock, l.Class, l.Instance, l.HoldSite));
     }
 
     public void SharedRead(SharedLocation location, AccessSite site)
@@ -325,8 +350,7 @@ internal sealed class IterationState
         }
 
         var cpu = CurrentCpu;
-        CountStep(cpu);
-        SchedulingPoint.Read(location.Name);
+        _controller.Point(this, cpu, PendingStep.OnLocation(PointKind.Read, location, site));
         Record(new StepRecord(cpu, StepKind.Read, OpOf(cpu), Location: location, Access: site));
     }
 
@@ -338,7 +362,7 @@ internal sealed class IterationState
         }
 
         var cpu = CurrentCpu;
-        WritePoint(cpu, location);
+        _controller.Point(this, cpu, PendingStep.OnLocation(PointKind.Write, location, site));
         Record(new StepRecord(cpu, StepKind.Write, OpOf(cpu), Location: location, Access: site));
     }
 
@@ -347,7 +371,7 @@ internal sealed class IterationState
         var cpu = CurrentCpu;
         if (Scheduling)
         {
-            WritePoint(cpu, location);
+            _controller.Point(this, cpu, PendingStep.OnLocation(PointKind.CompareExchange, location, site));
         }
 
         var seen = Interlocked.CompareExchange(ref target, value, comparand);
@@ -364,7 +388,7 @@ internal sealed class IterationState
         var cpu = CurrentCpu;
         if (Scheduling)
         {
-            WritePoint(cpu, location);
+            _controller.Point(this, cpu, PendingStep.OnLocation(PointKind.Exchange, location, site));
         }
 
         var old = Interlocked.Exchange(ref target, value);
@@ -449,7 +473,9 @@ internal sealed class IterationState
         StepKind.Lock => $"lock {LockName(s.Class, s.Instance)}",
         StepKind.LockWait => $"wait for {LockName(s.Class, s.Instance)} held by CPU {s.Value}",
         StepKind.TryLockTaken => $"trylock {LockName(s.Class, s.Instance)} taken",
-        StepKind.TryLockFailed => $"trylock {LockName(s.Class, s.Instance)} failed (held by CPU {s.Value})",
+        StepKind.TryLockFailed => s.Value >= 0
+            ? $"trylock {LockName(s.Class, s.Instance)} failed (held by CPU {s.Value})"
+            : $"trylock {LockName(s.Class, s.Instance)} failed (CPU {s.Value2} waits for it in spin_lock)",
         StepKind.Unlock => $"unlock {LockName(s.Class, s.Instance)}",
         StepKind.CompareExchange => s.Value == s.Value2
             ? $"cmpxchg {s.Location.Name} succeeded (saw {s.Value})"
@@ -467,20 +493,6 @@ internal sealed class IterationState
     // ---- internals ------------------------------------------------------------------------------------------
 
     private int OpOf(int cpu) => cpu >= 0 && cpu < Cpus ? _currentOp[cpu] : -1;
-
-    /// <summary>A scheduling point on behalf of <paramref name="cpu"/>, counted against its operation's budget.</summary>
-    private void Point(int cpu)
-    {
-        CountStep(cpu);
-        SchedulingPoint.Interleave();
-    }
-
-    /// <summary>A scheduling point before a write of <paramref name="location"/>: Coyote sees a write, and the location's name as the shared state.</summary>
-    private void WritePoint(int cpu, SharedLocation location)
-    {
-        CountStep(cpu);
-        SchedulingPoint.Write(location.Name);
-    }
 
     /// <summary>
     /// lockdep's checks when <paramref name="cpu"/> is about to spin on <paramref name="l"/>: a lock of the same class
@@ -519,10 +531,14 @@ internal sealed class IterationState
     /// <summary>An acquisition at the elided site: a scheduling point as the real one is, then nothing taken.</summary>
     private void Elide(ref EmuSpinLock l, int cpu, LockSite site)
     {
+        if (Scheduling)
+        {
+            _controller.Point(this, cpu, PendingStep.OnLock(PointKind.LockElided, l.Class, l.Instance, site));
+        }
+
         _elided[cpu].Add(new HeldLock(l.Class, l.Instance, site));
         if (Scheduling)
         {
-            Point(cpu);
             Record(new StepRecord(cpu, StepKind.LockElided, _currentOp[cpu], l.Class, l.Instance, site));
         }
     }
@@ -542,6 +558,19 @@ internal sealed class IterationState
         return null;
     }
 
+    private static HeldLock? Find(List<HeldLock> locks, LockClass c, int instance)
+    {
+        foreach (var h in locks)
+        {
+            if (h.Class == c && h.Instance == instance)
+            {
+                return h;
+            }
+        }
+
+        return null;
+    }
+
     private static bool Holds(List<HeldLock> locks, LockClass c, int instance)
     {
         foreach (var h in locks)
@@ -555,7 +584,8 @@ internal sealed class IterationState
         return false;
     }
 
-    private void CountStep(int cpu)
+    /// <summary>A scheduling point of <paramref name="cpu"/>'s, counted against its operation's step budget.</summary>
+    public void CountStep(int cpu)
     {
         if (cpu >= 0 && cpu < Cpus && ++_opSteps[cpu] > OpStepBudget)
         {
@@ -584,11 +614,12 @@ internal sealed class IterationState
     }
 
     /// <summary>
-    /// Blocks <paramref name="cpu"/> until <paramref name="l"/> is released. First follows the wait-for chain
-    /// from the holder: a chain that comes back to this CPU is a deadlock, and a holder whose script has ended
-    /// will never release; both fail now with the locks and call sites named.
+    /// Before <paramref name="cpu"/> waits for <paramref name="l"/>: follows the wait-for chain from the lock's holder
+    /// (each CPU on it waits for a lock whose current holder is the next). A chain that comes back to this CPU is a
+    /// deadlock, and a holder whose script has ended will never release; both fail now with the locks and call sites
+    /// named. A lock on the chain that is free right now ends it: its waiter can run.
     /// </summary>
-    private void Park(ref EmuSpinLock l, int cpu, LockSite site)
+    public void CheckWaitChain(int cpu, ref EmuSpinLock l, LockSite site)
     {
         var holder = l.HolderCpu;
         var chain = $"CPU {cpu} spins on {LockName(l)} held by CPU {holder} at {LockSites.KernelName(l.HoldSite)} " +
@@ -601,13 +632,18 @@ internal sealed class IterationState
                 Fail($"[liveness] operation never completes: {chain}; CPU {m} finished its script without releasing it");
             }
 
-            var next = _waitFor[m];
-            if (next < 0)
+            if (_waitFor[m] < 0)
             {
                 break;
             }
 
             var (c, instance, waitSite) = _waitLock[m];
+            var next = HolderOf(c, instance);
+            if (next < 0)
+            {
+                break;
+            }
+
             chain += $"; CPU {m} waits for {LockName(c, instance)} held by CPU {next} (in {LockSites.KernelName(waitSite)})";
             if (next == cpu)
             {
@@ -616,29 +652,54 @@ internal sealed class IterationState
 
             m = next;
         }
-
-        _park[cpu] ??= CSemaphoreSlim.Create(0);
-        _parked[cpu] = true;
-        CSemaphoreSlim.Wait(_park[cpu]!);
     }
 
-    private void WakeWaiters(LockClass c, int instance)
+    /// <summary>
+    /// What every unfinished CPU waits for, when none can run: "CPU 0 waits for pcp->lock#1 held by CPU 1 (in
+    /// drain_pages_zone); ...". Under our scheduler the chain check finds every cycle first; this names what is left.
+    /// </summary>
+    public string DescribeWaits()
     {
-        for (var other = 0; other < Cpus; other++)
+        var parts = new List<string>();
+        for (var cpu = 0; cpu < Cpus; cpu++)
         {
-            if (_waitFor[other] >= 0 && _waitLock[other].Class == c && _waitLock[other].Instance == instance)
+            if (_waitFor[cpu] >= 0)
             {
-                // The lock is free: a waiter waits for nobody until it finds the lock held again. A stale edge would
-                // let another CPU's wait-for walk report a cycle that no longer exists.
-                _waitFor[other] = -1;
-            }
-
-            if (_parked[other] && _waitLock[other].Class == c && _waitLock[other].Instance == instance)
-            {
-                _parked[other] = false;
-                CSemaphoreSlim.Release(_park[other]!);
+                var (c, instance, site) = _waitLock[cpu];
+                var holder = HolderOf(c, instance);
+                parts.Add($"CPU {cpu} waits for {LockName(c, instance)} {(holder >= 0 ? $"held by CPU {holder}" : "(free)")} (in {LockSites.KernelName(site)}, {OperationOf(cpu)})");
             }
         }
+
+        return parts.Count == 0 ? "no CPU waits for a lock" : string.Join("; ", parts);
+    }
+
+    /// <summary>The CPU holding the lock instance, or -1.</summary>
+    private int HolderOf(LockClass c, int instance)
+    {
+        for (var cpu = 0; cpu < Cpus; cpu++)
+        {
+            if (Holds(_held[cpu], c, instance))
+            {
+                return cpu;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>A CPU waiting in spin_lock() for the lock instance, or -1.</summary>
+    private int WaiterOf(LockClass c, int instance)
+    {
+        for (var cpu = 0; cpu < Cpus; cpu++)
+        {
+            if (_waitFor[cpu] >= 0 && _waitLock[cpu].Class == c && _waitLock[cpu].Instance == instance)
+            {
+                return cpu;
+            }
+        }
+
+        return -1;
     }
 
     private static string LockName(in EmuSpinLock l) => LockName(l.Class, l.Instance);

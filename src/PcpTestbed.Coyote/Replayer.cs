@@ -1,19 +1,39 @@
 using System.Diagnostics;
 using Microsoft.Coyote;
 using Microsoft.Coyote.SystematicTesting;
+using PcpTestbed.Coyote.Dfs;
 using PcpTestbed.Designs;
 
 namespace PcpTestbed.Coyote;
 
 /// <summary>
-/// Replays a trace file: the same scenario, design, bugs and machine, with Coyote following the stored
-/// schedule decision by decision. A damaged or foreign file is a <see cref="TraceFormatException"/>.
+/// Replays a trace file: the same scenario, design, bugs and machine, with the recorded schedule followed decision by
+/// decision, by Coyote (a "coyote" trace) or by our scheduler (a "dfs" trace). Each replayed step's point (CPU, kind,
+/// site) is compared with the recorded one: at the first that differs the code has changed since the trace was written,
+/// and the result says where (<see cref="ReplayResult.Divergence"/>). A damaged or foreign file is a
+/// <see cref="TraceFormatException"/>.
 /// </summary>
 public static class Replayer
 {
     public static ReplayResult Replay(string path)
     {
         var trace = TraceFile.Load(path);
+        var (scenario, design, bugs, config, elision) = Resolve(path, trace);
+        var clock = Stopwatch.StartNew();
+        var result = trace.Engine == TraceFile.DfsEngine
+            ? ReplayDfs(path, trace, scenario, design, bugs, elision)
+            : ReplayCoyote(path, trace, scenario, design, bugs, config, elision);
+        clock.Stop();
+        return result with
+        {
+            Elapsed = clock.Elapsed,
+            RecordedSiteTable = trace.SiteTable,
+            SiteTableChanged = trace.SiteTable.Fingerprint != SiteTable.Current.Fingerprint,
+        };
+    }
+
+    private static (Scenario Scenario, DesignKind Design, InjectedBug Bugs, ScenarioConfig Config, LockElision? Elision) Resolve(string path, TraceFile trace)
+    {
         var scenario = Catalog.FindScenario(trace.Scenario)
                        ?? throw new TraceFormatException(path, $"names the unknown scenario '{trace.Scenario}'; this build has {Catalog.ScenarioNames}");
         if (!Designs.Designs.TryParse(trace.Design, out var design))
@@ -57,18 +77,62 @@ public static class Replayer
             elision = e;
         }
 
-        var runner = new IterationRunner(scenario, design, bugs, config, elision);
-        if (!runner.Order.TrySeed(trace.LockOrderBefore))
+        if (!new Model.Sync.LockOrderGraph().TrySeed(trace.LockOrderBefore))
         {
             throw new TraceFormatException(path, "has a lockOrderBefore entry naming an unknown lock class or site");
         }
 
-        var clock = Stopwatch.StartNew();
+        return (scenario, design, bugs, config, elision);
+    }
+
+    private static ReplayResult ReplayDfs(string path, TraceFile trace, Scenario scenario, DesignKind design, InjectedBug bugs, LockElision? elision)
+    {
+        if (trace.MaxSteps < 1)
+        {
+            throw new TraceFormatException(path, "has maxSteps 0; expected at least 1");
+        }
+
+        if (trace.Schedule!.Any(s => s.Cpu >= trace.Configuration.Cpus))
+        {
+            throw new TraceFormatException(path, $"has a schedule step on a CPU the machine does not have ({trace.Configuration.Cpus} CPUs)");
+        }
+
+        var run = ScheduleRunner.Run(scenario, new ScheduleRunOptions
+        {
+            Scenario = scenario.Name,
+            Design = design,
+            Bugs = bugs,
+            Schedule = trace.Schedule!,
+            StopAtDivergence = true,
+            Elision = elision,
+            LockOrderBefore = trace.LockOrderBefore,
+            MaxSteps = (int)Math.Min(trace.MaxSteps, int.MaxValue),
+        });
+        return new ReplayResult
+        {
+            Path = path,
+            Engine = TraceFile.DfsEngine,
+            Scenario = scenario.Name,
+            Design = trace.Design,
+            Bugs = trace.Bugs,
+            Reproduced = run.Divergence == null && run.Reproduces(trace.Violation),
+            Violation = run.Violation,
+            ExpectedViolation = trace.Violation,
+            Steps = run.Steps,
+            Divergence = run.Divergence,
+            Elapsed = run.Elapsed,
+        };
+    }
+
+    private static ReplayResult ReplayCoyote(string path, TraceFile trace, Scenario scenario, DesignKind design, InjectedBug bugs, ScenarioConfig config, LockElision? elision)
+    {
+        var runner = new IterationRunner(scenario, design, bugs, config, elision);
+        runner.Order.TrySeed(trace.LockOrderBefore);
         TestingEngine engine;
         try
         {
-            var cfg = Explorer.Configure(Configuration.Create(), trace.MaxSteps, trace.PartialOrderSampling).WithReproducibleTrace(trace.CoyoteTrace);
-            engine = TestingEngine.Create(cfg, runner.RunIteration);
+            var cfg = Explorer.Configure(Configuration.Create(), trace.MaxSteps, trace.PartialOrderSampling).WithReproducibleTrace(trace.CoyoteTrace!);
+            engine = TestingEngine.Create(cfg, () => runner.RunIteration(new CoyoteController(config.Cpus)));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -78,39 +142,47 @@ public static class Replayer
         using (engine)
         {
             Explorer.Silence(engine);
+            string? failure = null;
             try
             {
                 engine.Run();
+                if (engine.TestReport.InternalErrors.Count > 0)
+                {
+                    failure = engine.TestReport.InternalErrors.First();
+                }
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                throw new TraceFormatException(path, $"holds a Coyote trace that Coyote cannot replay: {e.GetType().Name}: {e.Message}", e);
+                failure = $"{e.GetType().Name}: {e.Message}";
             }
 
-            clock.Stop();
-            var report = engine.TestReport;
-            if (report.InternalErrors.Count > 0)
+            var steps = runner.Last?.ReadableSteps() ?? [];
+            var divergence = Divergence.Between(trace.Steps, steps);
+            if (failure != null && divergence == null)
             {
-                throw new TraceFormatException(path, $"holds a Coyote trace that Coyote cannot replay: {report.InternalErrors.First()}");
+                // The recorded steps all came back as far as the replay got: the Coyote schedule itself is damaged.
+                throw new TraceFormatException(path, $"holds a Coyote trace that Coyote cannot replay: {failure}");
             }
 
             string? violation = null;
-            if (report.NumOfFoundBugs > 0)
+            if (failure == null && engine.TestReport.NumOfFoundBugs > 0)
             {
-                violation = runner.Last?.Violation ?? report.BugReports.FirstOrDefault();
+                violation = runner.Last?.Violation ?? engine.TestReport.BugReports.FirstOrDefault();
             }
 
             return new ReplayResult
             {
                 Path = path,
+                Engine = TraceFile.CoyoteEngine,
                 Scenario = scenario.Name,
                 Design = trace.Design,
                 Bugs = trace.Bugs,
-                Reproduced = violation != null && violation == trace.Violation,
+                Reproduced = divergence == null && violation != null && violation == trace.Violation,
                 Violation = violation,
                 ExpectedViolation = trace.Violation,
-                Steps = runner.Last?.ReadableSteps() ?? [],
-                Elapsed = clock.Elapsed,
+                Steps = steps,
+                Divergence = divergence,
+                Elapsed = TimeSpan.Zero,
             };
         }
     }

@@ -6,7 +6,7 @@ using PcpTestbed.Model.Layout;
 namespace PcpTestbed.Coyote;
 
 /// <summary>
-/// One iteration's machine: a fresh zone and allocator over <see cref="CoyoteExecution"/>, and the allocator
+/// One iteration's machine: a fresh zone and allocator over <see cref="CoyoteExecution"/> (under either controller), and the allocator
 /// entry points wrapped as operations. An operation marks its CPU busy; when the last busy CPU returns, the
 /// iteration is at a quiescent point and the full auditor runs, then the scenario's own check. An exception
 /// the model throws (a hang it stopped, a lockdep assertion, a bad page) fails the iteration with its text.
@@ -99,6 +99,7 @@ public sealed class ScenarioRun
 
     internal void RunScript(CpuScript script)
     {
+        IterationState.EnterCpu(script.Cpu);
         script.Body();
         _state.FinishCpu(script.Cpu);
     }

@@ -6,18 +6,27 @@ using PcpTestbed.Model.Sync;
 namespace PcpTestbed.Coyote;
 
 /// <summary>
-/// A bug's trace file (JSON): what ran (scenario, design, bugs, machine, strategy, seed), where the bug was
-/// found, the violation, Coyote's reproducible trace stored verbatim, the lock order lockdep had seen before the
-/// failing iteration, and that iteration's steps for a human to read. <see cref="Replayer"/> re-runs it.
+/// A bug's trace file (JSON): what ran (scenario, design, bugs, machine), which engine found it and how (Coyote's
+/// strategy and seed, or our scheduler's preemption bound), the violation, the schedule (Coyote's reproducible trace
+/// stored verbatim, or our schedule: the CPU, kind and site of every step), the site table's fingerprint, the lock
+/// order lockdep had seen before the failing iteration, and that iteration's steps for a human to read.
+/// <see cref="Replayer"/> re-runs it.
 /// </summary>
 public sealed record TraceFile
 {
     /// <summary>
     /// Bumped whenever a field changes meaning; other versions are refused, not guessed at. Version 2: scheduling points
-    /// name their location and access site (step events "read pcp#0.count", sites "zone_watermark_fast:vm_stat"),
-    /// lockdep's lock order carries across iterations (<see cref="LockOrderBefore"/>), lock-elision runs.
+    /// name their location and access site, lockdep's lock order carries across iterations, lock-elision runs. Version 3:
+    /// the <see cref="Engine"/> (Coyote's fields are present for "coyote" only, <see cref="Schedule"/> for "dfs"), the
+    /// site table's fingerprint (<see cref="SiteTable"/>), and trylocks that fail while a CPU waits in spin_lock().
     /// </summary>
-    public const int CurrentFormatVersion = 2;
+    public const int CurrentFormatVersion = 3;
+
+    /// <summary>The trace of a Coyote exploration.</summary>
+    public const string CoyoteEngine = "coyote";
+
+    /// <summary>The trace of our own scheduler (explore --exhaustive).</summary>
+    public const string DfsEngine = "dfs";
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -31,6 +40,9 @@ public sealed record TraceFile
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
 
+    /// <summary><see cref="CoyoteEngine"/> or <see cref="DfsEngine"/>.</summary>
+    public required string Engine { get; init; }
+
     public required string Scenario { get; init; }
 
     public required string Design { get; init; }
@@ -39,28 +51,52 @@ public sealed record TraceFile
 
     public required TraceConfiguration Configuration { get; init; }
 
-    public required string Strategy { get; init; }
+    /// <summary>The scheduling-point site table the trace was recorded against.</summary>
+    public required SiteTable SiteTable { get; init; }
+
+    /// <summary>Coyote's strategy (Coyote only).</summary>
+    public string? Strategy { get; init; }
 
     public uint? StrategyBound { get; init; }
 
-    public required uint Seed { get; init; }
+    /// <summary>Coyote's seed (Coyote only).</summary>
+    public uint? Seed { get; init; }
 
-    public required int FirstBugIteration { get; init; }
+    /// <summary>The 1-based Coyote iteration that failed (Coyote only).</summary>
+    public int? FirstBugIteration { get; init; }
 
-    /// <summary>The unfair step bound; the fair one is ten times it. Reaching it fails the iteration, and Coyote's trace does not carry that switch.</summary>
+    /// <summary>
+    /// Scheduling steps an iteration may take. Coyote: the unfair step bound (the fair one is ten times it; reaching it fails
+    /// the iteration, and Coyote's trace does not carry that switch). Ours: steps of one schedule.
+    /// </summary>
     public required uint MaxSteps { get; init; }
 
     public required string Violation { get; init; }
 
     public required string Invariant { get; init; }
 
-    /// <summary>engine.ReproducibleTrace, verbatim.</summary>
-    public required string CoyoteTrace { get; init; }
+    /// <summary>engine.ReproducibleTrace, verbatim (Coyote only).</summary>
+    public string? CoyoteTrace { get; init; }
 
     public required IReadOnlyList<TraceStep> Steps { get; init; }
 
     /// <summary>Whether Coyote's partial-order sampling was on (the replay sets it again).</summary>
     public bool PartialOrderSampling { get; init; }
+
+    /// <summary>Our scheduler's preemption bound (dfs only).</summary>
+    public int? PreemptionBound { get; init; }
+
+    /// <summary>Whether our scheduler's partial-order reduction was on (dfs only).</summary>
+    public bool? Reduction { get; init; }
+
+    /// <summary>The 1-based number of the failing schedule in the exhaustive search (dfs only).</summary>
+    public long? ScheduleNumber { get; init; }
+
+    /// <summary>Preemptions in the failing schedule (dfs only).</summary>
+    public int? Preemptions { get; init; }
+
+    /// <summary>Our schedule: every step's CPU, and the kind and site of the point it stood at (dfs only).</summary>
+    public IReadOnlyList<ScheduleStep>? Schedule { get; init; }
 
     /// <summary>The elided lock of a lock-elision run ("zone->lock@rmqueue_bulk"), or null.</summary>
     public string? ElidedLock { get; init; }
@@ -134,11 +170,31 @@ public sealed record TraceFile
     /// <summary>The fields a trace must have, in the order a reader meets them, with their JSON kinds.</summary>
     private static readonly (string Name, JsonValueKind Kind)[] RequiredFields =
     [
-        ("scenario", JsonValueKind.String), ("design", JsonValueKind.String), ("bugs", JsonValueKind.Array),
-        ("configuration", JsonValueKind.Object), ("strategy", JsonValueKind.String), ("seed", JsonValueKind.Number),
-        ("firstBugIteration", JsonValueKind.Number), ("maxSteps", JsonValueKind.Number), ("violation", JsonValueKind.String),
-        ("invariant", JsonValueKind.String), ("coyoteTrace", JsonValueKind.String), ("steps", JsonValueKind.Array),
+        ("engine", JsonValueKind.String), ("scenario", JsonValueKind.String), ("design", JsonValueKind.String), ("bugs", JsonValueKind.Array),
+        ("configuration", JsonValueKind.Object), ("siteTable", JsonValueKind.Object), ("maxSteps", JsonValueKind.Number),
+        ("violation", JsonValueKind.String), ("invariant", JsonValueKind.String), ("steps", JsonValueKind.Array),
     ];
+
+    private static readonly (string Name, JsonValueKind Kind)[] RequiredCoyoteFields =
+    [
+        ("strategy", JsonValueKind.String), ("seed", JsonValueKind.Number), ("firstBugIteration", JsonValueKind.Number),
+        ("coyoteTrace", JsonValueKind.String),
+    ];
+
+    private static readonly (string Name, JsonValueKind Kind)[] RequiredDfsFields =
+        [("preemptionBound", JsonValueKind.Number), ("scheduleNumber", JsonValueKind.Number), ("schedule", JsonValueKind.Array)];
+
+    private static readonly (string Name, JsonValueKind Kind)[] RequiredSiteTableFields =
+        [("fingerprint", JsonValueKind.String), ("sites", JsonValueKind.Number)];
+
+    private static readonly (string Name, JsonValueKind Kind)[] RequiredStepFields =
+    [
+        ("step", JsonValueKind.Number), ("cpu", JsonValueKind.Number), ("operation", JsonValueKind.String), ("event", JsonValueKind.String),
+        ("site", JsonValueKind.String),
+    ];
+
+    private static readonly (string Name, JsonValueKind Kind)[] RequiredScheduleStepFields =
+        [("cpu", JsonValueKind.Number), ("kind", JsonValueKind.String), ("site", JsonValueKind.String)];
 
     private static readonly (string Name, JsonValueKind Kind)[] RequiredConfigurationFields =
         [("cpus", JsonValueKind.Number), ("zone", JsonValueKind.String), ("highatomic", JsonValueKind.String)];
@@ -158,15 +214,52 @@ public sealed record TraceFile
 
         if (!version.TryGetInt32(out var v) || v != CurrentFormatVersion)
         {
-            var why = v == 1
-                ? " (version 1 was written before scheduling points named what they access and lockdep kept lock order; explore again to write a new trace)"
-                : "";
+            var why = v switch
+            {
+                1 => " (version 1 was written before scheduling points named what they access and lockdep kept lock order; explore again to write a new trace)",
+                2 => " (version 2 was written before traces named their engine and the site table they were recorded against, and before a trylock failed while " +
+                     "a CPU waits in spin_lock(), which changes the schedules; explore again to write a new trace)",
+                _ => "",
+            };
             throw new TraceFormatException(path, $"has formatVersion {version.GetRawText()}; this build reads version {CurrentFormatVersion} only{why}");
         }
 
         foreach (var (name, kind) in RequiredFields)
         {
             Require(path, root, name, kind);
+        }
+
+        var engine = root.GetProperty("engine").GetString();
+        if (engine is not (CoyoteEngine or DfsEngine))
+        {
+            throw new TraceFormatException(path, $"names the unknown engine '{engine}'; expected {CoyoteEngine} or {DfsEngine}");
+        }
+
+        foreach (var (name, kind) in engine == CoyoteEngine ? RequiredCoyoteFields : RequiredDfsFields)
+        {
+            Require(path, root, name, kind, "", $" (a {engine} trace)");
+        }
+
+        // A replay compares its steps with these, point by point.
+        var stepIndex = 0;
+        foreach (var step in root.GetProperty("steps").EnumerateArray())
+        {
+            stepIndex++;
+            if (step.ValueKind != JsonValueKind.Object)
+            {
+                throw new TraceFormatException(path, $"step {stepIndex} should be an object");
+            }
+
+            foreach (var (name, kind) in RequiredStepFields)
+            {
+                Require(path, step, name, kind, $"steps[{stepIndex}].");
+            }
+        }
+
+        var siteTable = root.GetProperty("siteTable");
+        foreach (var (name, kind) in RequiredSiteTableFields)
+        {
+            Require(path, siteTable, name, kind, "siteTable.");
         }
 
         var config = root.GetProperty("configuration");
@@ -187,14 +280,44 @@ public sealed record TraceFile
             throw new TraceFormatException(path, "field 'lockOrderBefore' should be an array of objects");
         }
 
-        CheckCoyoteTrace(path, root.GetProperty("coyoteTrace").GetString()!);
+        if (engine == CoyoteEngine)
+        {
+            CheckCoyoteTrace(path, root.GetProperty("coyoteTrace").GetString()!);
+            return;
+        }
+
+        var schedule = root.GetProperty("schedule");
+        if (schedule.GetArrayLength() == 0)
+        {
+            throw new TraceFormatException(path, "has an empty schedule: nothing to replay");
+        }
+
+        var index = 0;
+        foreach (var step in schedule.EnumerateArray())
+        {
+            index++;
+            if (step.ValueKind != JsonValueKind.Object)
+            {
+                throw new TraceFormatException(path, $"schedule step {index} should be an object");
+            }
+
+            foreach (var (name, kind) in RequiredScheduleStepFields)
+            {
+                Require(path, step, name, kind, $"schedule[{index}].");
+            }
+
+            if (!step.GetProperty("cpu").TryGetInt32(out var cpu) || cpu < 0)
+            {
+                throw new TraceFormatException(path, $"schedule step {index} has cpu {step.GetProperty("cpu").GetRawText()}; expected a CPU number from 0");
+            }
+        }
     }
 
-    private static void Require(string path, JsonElement obj, string name, JsonValueKind kind, string prefix = "")
+    private static void Require(string path, JsonElement obj, string name, JsonValueKind kind, string prefix = "", string context = "")
     {
         if (!obj.TryGetProperty(name, out var value))
         {
-            throw new TraceFormatException(path, $"is missing the field '{prefix}{name}'");
+            throw new TraceFormatException(path, $"is missing the field '{prefix}{name}'{context}");
         }
 
         if (value.ValueKind != kind)

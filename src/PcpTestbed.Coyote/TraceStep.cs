@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace PcpTestbed.Coyote;
 
 /// <summary>
@@ -9,4 +11,16 @@ namespace PcpTestbed.Coyote;
 /// <param name="Operation">The operation the CPU was in, e.g. "free(pfn 0x10, order 0)".</param>
 /// <param name="Event">What happened, e.g. "trylock pcp->lock#0 failed (held by CPU 2)".</param>
 /// <param name="Site">The kernel function of a lock step, the access site of a read, write or atomic (<see cref="Model.Sync.AccessSites"/>), else empty.</param>
-public sealed record TraceStep(int Step, int Cpu, string Operation, string Event, string Site);
+public sealed record TraceStep(int Step, int Cpu, string Operation, string Event, string Site)
+{
+    /// <summary>The event's first word: begin, end, lock, wait, trylock, unlock, read, write, cmpxchg, xchg, quiescent.</summary>
+    [JsonIgnore]
+    public string Kind => Event.IndexOf(' ', StringComparison.Ordinal) is var space and > 0 ? Event[..space] : Event;
+
+    /// <summary>How a divergence names the step: its site, kind and CPU.</summary>
+    [JsonIgnore]
+    public string Label => Divergence.Label(Site, Kind, Cpu);
+
+    /// <summary>Whether <paramref name="other"/> is at the same point: the same CPU, kind and site (outcomes may differ).</summary>
+    public bool SamePoint(TraceStep other) => Cpu == other.Cpu && Kind == other.Kind && Site == other.Site;
+}

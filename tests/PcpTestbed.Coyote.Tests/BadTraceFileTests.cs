@@ -48,6 +48,7 @@ public sealed class BadTraceFileTests : ControlledTest
     [InlineData("bugs")]
     [InlineData("configuration")]
     [InlineData("coyoteTrace")]
+    [InlineData("engine")]
     [InlineData("violation")]
     [InlineData("steps")]
     public void A_missing_field_is_refused(string field) =>
@@ -59,11 +60,23 @@ public sealed class BadTraceFileTests : ControlledTest
 
     [Fact]
     public void Another_format_version_is_refused() =>
-        AssertRefused(Mutate(o => o["formatVersion"] = 3), "formatVersion 3");
+        AssertRefused(Mutate(o => o["formatVersion"] = 4), "formatVersion 4; this build reads version 3 only");
 
     [Fact]
     public void A_version_1_trace_is_refused_with_the_reason() =>
-        AssertRefused(Mutate(o => o["formatVersion"] = 1), "formatVersion 1; this build reads version 2 only (version 1 was written before");
+        AssertRefused(Mutate(o => o["formatVersion"] = 1), "formatVersion 1; this build reads version 3 only (version 1 was written before");
+
+    [Fact]
+    public void A_version_2_trace_is_refused_with_the_reason() =>
+        AssertRefused(Mutate(o => o["formatVersion"] = 2), "formatVersion 2; this build reads version 3 only (version 2 was written before traces named their engine");
+
+    [Fact]
+    public void An_unknown_engine_is_refused() =>
+        AssertRefused(Mutate(o => o["engine"] = "chess"), "unknown engine 'chess'; expected coyote or dfs");
+
+    [Fact]
+    public void A_trace_without_its_site_table_is_refused() =>
+        AssertRefused(Mutate(o => o.Remove("siteTable")), "missing the field 'siteTable'");
 
     [Fact]
     public void An_unknown_elided_lock_is_refused() =>
@@ -129,20 +142,9 @@ public sealed class BadTraceFileTests : ControlledTest
     public void An_unpaired_surrogate_in_a_field_name_is_refused() =>
         AssertRefused(Write(ValidTrace.Value.Replace("\"violation\"", "\"\\ud800\"", StringComparison.Ordinal)), "not valid text");
 
-    private static void AssertRefused(string path, string problem)
-    {
-        var e = Assert.Throws<TraceFormatException>(() => Replayer.Replay(path));
+    private static void AssertRefused(string path, string problem) => TraceEdits.AssertRefused(path, problem);
 
-        Assert.Contains(path, e.Message);
-        Assert.Contains(problem, e.Problem);
-    }
-
-    private static string Mutate(Action<JsonObject> change)
-    {
-        var o = JsonNode.Parse(ValidTrace.Value)!.AsObject();
-        change(o);
-        return Write(o.ToJsonString());
-    }
+    private static string Mutate(Action<JsonObject> change) => TraceEdits.Edit(TraceDirectory, ValidTrace.Value, change);
 
     private static string MutateCoyote(Action<JsonObject> change) => Mutate(o =>
     {
@@ -151,11 +153,5 @@ public sealed class BadTraceFileTests : ControlledTest
         o["coyoteTrace"] = t.ToJsonString();
     });
 
-    private static string Write(string text)
-    {
-        Directory.CreateDirectory(TraceDirectory);
-        var path = Path.Combine(TraceDirectory, $"bad-{Guid.NewGuid():N}.trace.json");
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private static string Write(string text) => TraceEdits.Write(TraceDirectory, text);
 }

@@ -1,4 +1,5 @@
 using PcpTestbed.Coyote;
+using PcpTestbed.Coyote.Dfs;
 using PcpTestbed.Designs;
 using PcpTestbed.Model.Sync;
 
@@ -7,7 +8,7 @@ namespace PcpTestbed.Coyote.Tests;
 /// <summary>
 /// The engine turns a lock-order inversion, a deadlock, a leaked lock and an operation that spins forever into
 /// failures that name the CPUs, locks and call sites, under every strategy (PCT included: waiters park, so they
-/// never starve a holder).
+/// never starve a holder), and so does our own scheduler.
 /// </summary>
 public sealed class EngineLivenessTests : ControlledTest
 {
@@ -109,6 +110,73 @@ public sealed class EngineLivenessTests : ControlledTest
         Assert.Equal(Violations.Liveness, r.Invariant);
         Assert.Contains("operation never completes: CPU 0 took", r.Violation);
     }
+
+    [Fact]
+    public void Our_scheduler_reports_a_lock_order_inversion_with_both_orders_sites()
+    {
+        var r = ExploreOwnExhaustively(new LockScenario(LockScenario.Kind.Inversion));
+
+        Assert.Equal(ExhaustiveVerdict.BugFound, r.Verdict);
+        Assert.StartsWith("[lockdep] possible circular locking dependency detected: CPU", r.Violation);
+        Assert.Contains("at drain_pages_zone", r.Violation);
+        Assert.Contains("at free_pcppages_bulk", r.Violation);
+    }
+
+    [Fact]
+    public void Our_scheduler_reports_a_deadlock_with_its_wait_for_chain()
+    {
+        var r = ExploreOwnExhaustively(new LockScenario(LockScenario.Kind.Inversion), checkLockOrder: false);
+
+        Assert.Equal(ExhaustiveVerdict.BugFound, r.Verdict);
+        Assert.Equal(Violations.Liveness, r.Invariant);
+        Assert.Contains("operation never completes: CPU", r.Violation);
+        Assert.Contains("(a deadlock)", r.Violation);
+        Assert.Contains("pcp->lock#0", r.Violation);
+        Assert.Contains("zone->lock", r.Violation);
+        Assert.InRange(r.Preemptions!.Value, 1, 2);
+    }
+
+    [Fact]
+    public void Our_scheduler_finds_locks_taken_in_one_order_never_deadlock()
+    {
+        var r = ExploreOwnExhaustively(new LockScenario(LockScenario.Kind.Ordered));
+
+        Assert.Equal(ExhaustiveVerdict.Holds, r.Verdict);
+        Assert.True(r.Schedules > 1, $"{r.Schedules} schedules");
+    }
+
+    [Fact]
+    public void Our_scheduler_reports_a_lock_held_at_return_and_recursive_locking()
+    {
+        var leak = ExploreOwnExhaustively(new LockScenario(LockScenario.Kind.Leak));
+        var recursive = ExploreOwnExhaustively(new LockScenario(LockScenario.Kind.TwoPcpLocks));
+        var trylockNested = ExploreOwnExhaustively(new LockScenario(LockScenario.Kind.PcpTrylockNested));
+
+        Assert.StartsWith("[lockdep] CPU 0 returned from", leak.Violation);
+        Assert.StartsWith("[lockdep] possible recursive locking detected: CPU 0 takes pcp->lock#1", recursive.Violation);
+        Assert.Equal(ExhaustiveVerdict.Holds, trylockNested.Verdict);
+    }
+
+    [Fact]
+    public void Our_scheduler_reports_an_operation_that_spins_forever()
+    {
+        // The first schedule never preempts the spinning CPU: its operation runs out of steps.
+        var r = ExploreOwnExhaustively(new LockScenario(LockScenario.Kind.Livelock));
+
+        Assert.Equal(1, r.FailingSchedule);
+        Assert.Equal(Violations.Liveness, r.Invariant);
+        Assert.Contains("operation never completes: CPU 0 took", r.Violation);
+    }
+
+    private static ExhaustiveResult ExploreOwnExhaustively(Scenario scenario, bool checkLockOrder = true) =>
+        ExhaustiveExplorer.Explore(scenario, new ExhaustiveOptions
+        {
+            Scenario = scenario.Name,
+            Design = DesignKind.Mainline,
+            PreemptionBound = 2,
+            TraceDirectory = TraceDirectory,
+            CheckLockOrder = checkLockOrder,
+        });
 
     private static ExploreResult ExploreOwn(Scenario scenario, SchedulingStrategy strategy, int iterations, bool checkLockOrder = true) =>
         Explorer.Explore(scenario, new ExploreOptions

@@ -31,6 +31,8 @@ public class CoyoteVerbTests
         Assert.True(replay.GetProperty("reproduced").GetBoolean());
         Assert.Equal(doc.GetProperty("violation").GetString(), replay.GetProperty("violation").GetString());
         Assert.Contains("reproduced", replayed.Out);
+        Assert.Equal("coyote", doc.GetProperty("engine").GetString());
+        Assert.Equal("coyote", replay.GetProperty("engine").GetString());
     }
 
     [Fact]
@@ -104,6 +106,104 @@ public class CoyoteVerbTests
         var outcome = Shell.Run("replay", trace);
         Assert.True(outcome.Exit == 3, outcome.ToString());
         Assert.Contains("not reproduced", outcome.Out);
+    }
+
+    [Fact]
+    public void Explore_exhaustively_finds_the_canary_writes_our_schedule_and_replay_reproduces_it()
+    {
+        var trace = TempFiles.New(".trace.json");
+        var (outcome, doc) = Shell.RunJson(3, "explore", "--exhaustive", "--scenario", "canary-lost-update", "--design", "mainline", "--trace-out", trace, "--quiet");
+
+        Assert.Equal("dfs", doc.GetProperty("engine").GetString());
+        Assert.Equal("bug-found", doc.GetProperty("verdict").GetString());
+        Assert.Equal(2, doc.GetProperty("preemptionBound").GetInt32());
+        Assert.True(doc.GetProperty("reduction").GetBoolean());
+        Assert.Equal(doc.GetProperty("schedules").GetInt64(), doc.GetProperty("failingSchedule").GetInt64());
+        Assert.InRange(doc.GetProperty("preemptions").GetInt32(), 1, 2);
+        Assert.StartsWith("[canary] lost update", doc.GetProperty("violation").GetString());
+        Assert.Equal(trace, doc.GetProperty("trace").GetString());
+        Assert.True(doc.GetProperty("schedule").GetArrayLength() > 0);
+        Assert.Contains("bug found in schedule", outcome.Out);
+        var file = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(trace))!;
+        Assert.Equal("dfs", (string)file["engine"]!);
+        Assert.Equal(3, (int)file["formatVersion"]!);
+
+        var (replayed, replay) = Shell.RunJson(0, "replay", trace);
+        Assert.True(replay.GetProperty("reproduced").GetBoolean());
+        Assert.Equal("dfs", replay.GetProperty("engine").GetString());
+        Assert.Equal(JsonValueKind.Null, replay.GetProperty("divergence").ValueKind);
+        Assert.Contains("our scheduler's schedule", replayed.Out);
+    }
+
+    [Fact]
+    public void A_clean_exhaustive_exploration_says_the_scenario_holds_and_exits_0()
+    {
+        var (outcome, doc) = Shell.RunJson(0, "explore", "--exhaustive", "--scenario", "trylock-failures", "--design", "mainline", "--preemption-bound", "1", "--quiet");
+
+        Assert.Equal("holds", doc.GetProperty("verdict").GetString());
+        Assert.Equal(1, doc.GetProperty("preemptionBound").GetInt32());
+        Assert.True(doc.GetProperty("schedules").GetInt64() > 1);
+        Assert.True(doc.GetProperty("totalSteps").GetInt64() > doc.GetProperty("schedules").GetInt64());
+        foreach (var f in (string[])["bug", "failingSchedule", "preemptions", "violation", "invariant", "trace", "elision"])
+        {
+            Assert.Equal(JsonValueKind.Null, doc.GetProperty(f).ValueKind);
+        }
+
+        Assert.Contains("holds for every interleaving with at most 1 preemption:", outcome.Out);
+    }
+
+    [Fact]
+    public void An_exhaustive_exploration_whose_time_budget_runs_out_claims_nothing_and_exits_3()
+    {
+        var (outcome, doc) = Shell.RunJson(3, "explore", "--exhaustive", "--scenario", "drain-all-vs-alloc", "--design", "mainline", "--preemption-bound", "3",
+            "--time-budget", "1", "--quiet");
+
+        Assert.Equal("incomplete", doc.GetProperty("verdict").GetString());
+        Assert.Equal(1, doc.GetProperty("timeBudgetSeconds").GetDouble());
+        Assert.Equal(JsonValueKind.Null, doc.GetProperty("violation").ValueKind);
+        Assert.Contains("incomplete: the time budget of 1 s ran out after", outcome.Out);
+        Assert.DoesNotContain("holds", outcome.Out);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_trace_whose_recorded_site_no_longer_comes_back_says_the_code_changed_and_exits_3(bool exhaustive)
+    {
+        var trace = TempFiles.New(".trace.json");
+        string[] explore = exhaustive
+            ? ["explore", "--exhaustive", "--bug", "missing-owner-recheck", "--trace-out", trace, "--quiet"]
+            : ["explore", "--bug", "missing-owner-recheck", "--iterations", "300", "--trace-out", trace, "--quiet"];
+        Shell.RunJson(3, explore);
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(trace))!;
+        var steps = node[exhaustive ? "schedule" : "steps"]!.AsArray();
+        var k = steps.Select((st, i) => (st, i)).First(p => (string)p.st!["site"]! == "free_unref_page:pageblock_owner").i;
+        steps[k]!["site"] = "free_unref_page:renamed";
+        File.WriteAllText(trace, node.ToJsonString());
+
+        var (outcome, replay) = Shell.RunJson(3, "replay", trace);
+
+        Assert.False(replay.GetProperty("reproduced").GetBoolean());
+        Assert.Equal(k + 1, replay.GetProperty("divergedAtStep").GetInt32());
+        Assert.StartsWith($"the code changed since this trace: diverged at step {k + 1} (expected site free_unref_page:renamed (", replay.GetProperty("divergence").GetString());
+        Assert.Contains($"replayed:  the code changed since this trace: diverged at step {k + 1} (expected site free_unref_page:renamed", outcome.Out);
+        Assert.Contains("found site free_unref_page:pageblock_owner (", outcome.Out);
+    }
+
+    [Fact]
+    public void A_trace_from_another_site_table_that_still_fits_replays_with_a_note()
+    {
+        var trace = TempFiles.New(".trace.json");
+        Shell.RunJson(3, "explore", "--exhaustive", "--bug", "missing-owner-recheck", "--trace-out", trace, "--quiet");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(trace))!;
+        node["siteTable"]!["fingerprint"] = "0123456789abcdef";
+        File.WriteAllText(trace, node.ToJsonString());
+
+        var (outcome, replay) = Shell.RunJson(0, "replay", trace);
+
+        Assert.True(replay.GetProperty("reproduced").GetBoolean());
+        Assert.True(replay.GetProperty("siteTableChanged").GetBoolean());
+        Assert.Contains("note: the scheduling-point site table changed since this trace was recorded (fingerprint 0123456789abcdef", outcome.Out);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace PcpTestbed.Stress.Tests;
 /// A seeded fuzz of the trace reader, through the `replay` verb as a user runs it: a few thousand damaged copies of
 /// real trace files (truncated, numbers replaced by junk or huge values, names replaced, spans deleted or
 /// duplicated, binary junk and invalid UTF-8 inserted, fields removed or given values of another kind, the embedded
-/// Coyote schedule garbled). Each must end in exit 2 with one "error:" line naming the file, or, when the damage
+/// Coyote schedule or our scheduler's schedule garbled). Each must end in exit 2 with one "error:" line naming the file, or, when the damage
 /// left a well-formed trace of a known scenario, in a replay verdict (0 reproduced, 3 not); never an internal
 /// error, a stack trace or an exception.
 /// </summary>
@@ -27,6 +27,8 @@ public class TraceFuzzTests
     [
         Explore("explore", "--scenario", "canary-lost-update", "--design", "mainline", "--iterations", "100"),
         Explore("explore", "--bug", "owner-tag-cleared-before-unlink", "--iterations", "50"),
+        Explore("explore", "--exhaustive", "--scenario", "canary-lost-update", "--design", "mainline"),
+        Explore("explore", "--exhaustive", "--bug", "missing-owner-recheck"),
     ]);
 
     private enum Damage
@@ -146,6 +148,17 @@ public class TraceFuzzTests
                     parent[name] = JsonNode.Parse(JunkJson(r));
                 }
 
+                return Encoding.UTF8.GetBytes(root.ToJsonString());
+            }
+
+            case Damage.GarbleCoyoteTrace when !text.Contains("\"coyoteTrace\"", StringComparison.Ordinal):
+            {
+                // Our scheduler's trace: one schedule step's CPU, kind or site replaced.
+                var root = JsonNode.Parse(text)!.AsObject();
+                var schedule = root["schedule"]!.AsArray();
+                var step = schedule[r.Next(schedule.Count)]!.AsObject();
+                var field = (string[])["cpu", "kind", "site"];
+                step[field[r.Next(3)]] = JsonNode.Parse(JunkJson(r));
                 return Encoding.UTF8.GetBytes(root.ToJsonString());
             }
 

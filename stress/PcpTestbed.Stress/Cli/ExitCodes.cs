@@ -13,7 +13,9 @@ public static class ExitCodes
 
     /// <summary>
     /// The design under test broke: an invariant violation, pages lost, a hang or a lockdep report in a run; a bug
-    /// found by explore; a trace that replay did not reproduce.
+    /// found by explore; a trace that replay did not reproduce (its violation did not come back, or the code changed so
+    /// the recorded schedule no longer fits). Also an exhaustive explore whose time budget ran out: no verdict, so not
+    /// the clean exit either.
     /// </summary>
     public const int Broken = 3;
 }

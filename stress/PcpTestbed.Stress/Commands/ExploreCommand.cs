@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PcpTestbed.Coyote;
+using PcpTestbed.Coyote.Dfs;
 using PcpTestbed.Designs;
 using PcpTestbed.Model.Sync;
 using PcpTestbed.Stress.Cli;
@@ -54,11 +55,23 @@ public static class ExploreCommand
         {
             Description = "Coyote's partial-order sampling: CPUs not at a shared read or write run first, so racing accesses meet",
         };
+        var exhaustive = new Option<bool>("--exhaustive")
+        {
+            Description = "Run every schedule with at most --preemption-bound preemptions under our own scheduler, pruned by partial-order reduction: " +
+                          "the scenario holds for every interleaving within the bound, or the first bug and a trace file",
+        };
+        var preemptionBound = CommonOptions.Int("--preemption-bound", $"--exhaustive: preemptions a schedule may have (default {ExhaustiveOptions.DefaultPreemptionBound})", 0, 100);
+        var noReduction = new Option<bool>("--no-reduction") { Description = "--exhaustive: run every schedule within the bound, without partial-order reduction" };
+        var timeBudget = CommonOptions.Long("--time-budget",
+            $"--exhaustive: give up after this many seconds, with no verdict and exit 3 (default {ExhaustiveExploreCommand.DefaultTimeBudgetSeconds}; 0 for none)", 0, 1_000_000, "SECONDS");
         var json = CommonOptions.JsonFile();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress" };
-        var command = new Command("explore", "Explore a scenario's interleavings under Coyote: a clean bill over the iterations, or the first bug and a trace file to replay")
+        var command = new Command("explore",
+            "Explore a scenario's interleavings: under Coyote, a clean bill over the iterations or the first bug and a trace file to replay; " +
+            "with --exhaustive, every schedule within a preemption bound under our own scheduler")
         {
             scenario, design, bugs, iterations, strategy, bound, seed, maxSteps, traceOut, json, quiet, elide, coverage, partialOrder,
+            exhaustive, preemptionBound, noReduction, timeBudget,
         };
         command.SetAction(r =>
         {
@@ -86,6 +99,33 @@ public static class ExploreCommand
             if (jsonPath != null)
             {
                 OutputFiles.CheckWritable(jsonPath, "--json");
+            }
+
+            if (r.GetValue(exhaustive))
+            {
+                var coyoteOnly = new (string Name, bool Given)[]
+                {
+                    ("--iterations", r.GetValue(iterations) != null), ("--strategy", r.GetValue(strategy) != null), ("--strategy-bound", r.GetValue(bound) != null),
+                    ("--seed", r.GetValue(seed) != null), ("--partial-order-sampling", r.GetValue(partialOrder)),
+                };
+                if (coyoteOnly.FirstOrDefault(o => o.Given) is { Name: { } option })
+                {
+                    throw new UsageException($"{option} applies to Coyote's exploration, not to --exhaustive (which runs every schedule within --preemption-bound)");
+                }
+
+                return ExhaustiveExploreCommand.Run(io, new ExhaustiveExploreCommand.Request(scenarioObj, designKind, bugList, bugSet, r.GetValue(elide),
+                    r.GetValue(preemptionBound) ?? ExhaustiveOptions.DefaultPreemptionBound, !r.GetValue(noReduction),
+                    r.GetValue(timeBudget) ?? ExhaustiveExploreCommand.DefaultTimeBudgetSeconds, (int)(r.GetValue(maxSteps) ?? 20_000),
+                    tracePath, jsonPath, r.GetValue(quiet), r.GetValue(coverage)));
+            }
+
+            var exhaustiveOnly = new (string Name, bool Given)[]
+            {
+                ("--preemption-bound", r.GetValue(preemptionBound) != null), ("--no-reduction", r.GetValue(noReduction)), ("--time-budget", r.GetValue(timeBudget) != null),
+            };
+            if (exhaustiveOnly.FirstOrDefault(o => o.Given) is { Name: { } exhaustiveOption })
+            {
+                throw new UsageException($"{exhaustiveOption} applies to --exhaustive only");
             }
 
             var budget = r.GetValue(iterations) ?? DefaultIterations;
@@ -129,7 +169,7 @@ public static class ExploreCommand
 
             if (jsonPath != null)
             {
-                Json.Write(jsonPath, new ExploreReport(result.Scenario, result.Design, result.Bugs.Count == 0 ? null : string.Join(",", result.Bugs), result.Strategy,
+                Json.Write(jsonPath, new ExploreReport(TraceFile.CoyoteEngine, result.Scenario, result.Design, result.Bugs.Count == 0 ? null : string.Join(",", result.Bugs), result.Strategy,
                     result.Seed, result.Iterations, budget, result.BugFound, result.FirstBugIteration, result.Violation, result.Invariant, trace,
                     result.Elapsed.TotalSeconds, result.IterationsPerSecond, result.Steps, result.Elision, result.Coverage, result.LockOrder));
                 io.Out.WriteLine($"json: {jsonPath}");
@@ -167,30 +207,32 @@ public static class ExploreCommand
     }
 
     /// <summary>Coverage: every site reached with its count, the most frequent pairs of sites adjacent on different CPUs, the sites never reached, and the lock order.</summary>
-    private static void CoverageTables(IAnsiConsole c, ExploreResult r)
+    private static void CoverageTables(IAnsiConsole c, ExploreResult r) => CoverageTables(c, r.Coverage, r.LockOrder);
+
+    internal static void CoverageTables(IAnsiConsole c, CoverageReport coverage, IReadOnlyList<LockOrderEdge> lockOrder)
     {
         var n = System.Globalization.CultureInfo.InvariantCulture;
-        var sites = new Table().Border(TableBorder.Simple).Title($"scheduling-point sites reached ({r.Coverage.Sites.Count} of {PointSites.Count})")
+        var sites = new Table().Border(TableBorder.Simple).Title($"scheduling-point sites reached ({coverage.Sites.Count} of {PointSites.Count})")
             .AddColumn("site").AddColumn(new TableColumn("reached").RightAligned());
-        foreach (var s in r.Coverage.Sites)
+        foreach (var s in coverage.Sites)
         {
             sites.AddRow(Markup.Escape(s.Site), s.Count.ToString("N0", n));
         }
 
         c.Write(sites);
         var pairs = new Table().Border(TableBorder.Simple)
-            .Title(r.Coverage.Pairs.Count > ShownPairs ? $"the {ShownPairs} most frequent of {r.Coverage.Pairs.Count} site pairs adjacent on different CPUs" : $"{r.Coverage.Pairs.Count} site pairs adjacent on different CPUs")
+            .Title(coverage.Pairs.Count > ShownPairs ? $"the {ShownPairs} most frequent of {coverage.Pairs.Count} site pairs adjacent on different CPUs" : $"{coverage.Pairs.Count} site pairs adjacent on different CPUs")
             .AddColumn("first (CPU x)").AddColumn("then (CPU y != x)").AddColumn(new TableColumn("times").RightAligned());
-        foreach (var p in r.Coverage.Pairs.Take(ShownPairs))
+        foreach (var p in coverage.Pairs.Take(ShownPairs))
         {
             pairs.AddRow(Markup.Escape(p.First), Markup.Escape(p.Second), p.Count.ToString("N0", n));
         }
 
         c.Write(pairs);
-        c.WriteLine($"never reached ({r.Coverage.Unreached.Count}): {string.Join(", ", r.Coverage.Unreached)}");
-        c.WriteLine(r.LockOrder.Count == 0
+        c.WriteLine($"never reached ({coverage.Unreached.Count}): {string.Join(", ", coverage.Unreached)}");
+        c.WriteLine(lockOrder.Count == 0
             ? "lock order: no lock taken inside another"
-            : "lock order: " + string.Join("; ", r.LockOrder.Select(e => $"{e.Outer} at {e.OuterSite} -> {e.Inner} at {e.InnerSite} ({e.Count.ToString("N0", n)})")));
+            : "lock order: " + string.Join("; ", lockOrder.Select(e => $"{e.Outer} at {e.OuterSite} -> {e.Inner} at {e.InnerSite} ({e.Count.ToString("N0", n)})")));
     }
 
     /// <summary>The last <paramref name="shown"/> steps of a failing iteration (the race is at the end).</summary>

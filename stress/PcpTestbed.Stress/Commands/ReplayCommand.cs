@@ -7,7 +7,11 @@ using Spectre.Console;
 
 namespace PcpTestbed.Stress.Commands;
 
-/// <summary>`replay FILE`: re-runs an explore trace; exit 0 when the recorded violation comes back, 3 when it does not.</summary>
+/// <summary>
+/// `replay FILE`: re-runs an explore trace (Coyote's or our scheduler's); exit 0 when the recorded violation comes back,
+/// 3 when it does not, and 3 with "the code changed since this trace: diverged at step K (...)" when a replayed step is
+/// not at the recorded point.
+/// </summary>
 public static class ReplayCommand
 {
     private const int ShownSteps = 40;
@@ -40,15 +44,29 @@ public static class ReplayCommand
             }
 
             io.Out.WriteLine($"replayed {result.Scenario} on {result.Design} ({(result.Bugs.Count == 0 ? "no injected bugs" : "bugs " + string.Join(", ", result.Bugs))}) " +
-                             $"in {Fmt.F(result.Elapsed.TotalSeconds, 2)} s");
+                             $"with {(result.Engine == TraceFile.DfsEngine ? "our scheduler's schedule" : "Coyote's trace")} in {Fmt.F(result.Elapsed.TotalSeconds, 2)} s");
+            if (result.SiteTableChanged && result.Divergence == null)
+            {
+                io.Out.WriteLine($"note: the scheduling-point site table changed since this trace was recorded (fingerprint {result.RecordedSiteTable?.Fingerprint}, " +
+                                 $"{result.RecordedSiteTable?.Sites} sites; now {SiteTable.Current.Fingerprint}, {SiteTable.Current.Sites} sites), but every recorded step came back");
+            }
+
             io.Out.WriteLine($"recorded:  {result.ExpectedViolation}");
-            io.Out.WriteLine($"replayed:  {result.Violation ?? "(no violation: the iteration ran clean)"}");
+            if (result.Divergence is { } divergence)
+            {
+                io.Out.WriteLine($"replayed:  {divergence.Message}");
+            }
+            else
+            {
+                io.Out.WriteLine($"replayed:  {result.Violation ?? "(no violation: the iteration ran clean)"}");
+            }
+
             ExploreCommand.StepTable(io.Out, result.Steps, ShownSteps);
-            io.Out.MarkupLine(result.Reproduced ? "[green]reproduced[/]" : "[red]not reproduced[/]");
+            io.Out.MarkupLine(result.Reproduced ? "[green]reproduced[/]" : result.Divergence != null ? "[red]not reproduced: the code changed since this trace[/]" : "[red]not reproduced[/]");
             if (jsonPath != null)
             {
-                Json.Write(jsonPath, new ReplayReport(path, result.Scenario, result.Design, result.Bugs, result.Reproduced, result.Violation,
-                    result.ExpectedViolation, result.Elapsed.TotalSeconds, result.Steps));
+                Json.Write(jsonPath, new ReplayReport(path, result.Engine, result.Scenario, result.Design, result.Bugs, result.Reproduced, result.Violation,
+                    result.ExpectedViolation, result.Divergence?.Message, result.Divergence?.Step, result.SiteTableChanged, result.Elapsed.TotalSeconds, result.Steps));
                 io.Out.WriteLine($"json: {jsonPath}");
             }
 

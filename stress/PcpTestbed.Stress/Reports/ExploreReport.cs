@@ -4,7 +4,8 @@ using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Stress.Reports;
 
-/// <summary>explore's JSON. The fields a reader tests for are always written, null when they do not apply.</summary>
+/// <summary>explore's JSON under Coyote (engine "coyote"). The fields a reader tests for are always written, null when they do not apply.</summary>
+/// <param name="Engine">"coyote"; explore --exhaustive writes <see cref="ExhaustiveExploreReport"/>, engine "dfs".</param>
 /// <param name="Bug">The injected bug switched on (--bug), or null.</param>
 /// <param name="Iterations">Iterations run, up to and including the one that found the bug.</param>
 /// <param name="IterationsRequested">The budget (--iterations).</param>
@@ -13,6 +14,7 @@ namespace PcpTestbed.Stress.Reports;
 /// <param name="Coverage">Sites reached (with counts), sites adjacent on different CPUs, sites never reached, lock acquisitions by class and site.</param>
 /// <param name="LockOrder">Lockdep's lock-order graph: every nesting of two locks the iterations took, with both sites.</param>
 public sealed record ExploreReport(
+    string Engine,
     string Scenario,
     string Design,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Bug,

@@ -29,6 +29,7 @@ public static class Replayer
             Elapsed = clock.Elapsed,
             RecordedSiteTable = trace.SiteTable,
             SiteTableChanged = trace.SiteTable.Fingerprint != SiteTable.Current.Fingerprint,
+            SetupSteps = Math.Min(trace.SetupSteps ?? 0, result.Steps.Count),
         };
     }
 

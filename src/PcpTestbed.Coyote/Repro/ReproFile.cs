@@ -104,7 +104,8 @@ public sealed record ReproFile
         }
 
         string text;
-        if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
+        var compressed = bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+        if (compressed)
         {
             try
             {
@@ -142,7 +143,9 @@ public sealed record ReproFile
         }
         catch (JsonException e)
         {
-            throw new ReproFormatException(path, $"is not valid JSON or has a field of the wrong type: {e.Message}", e);
+            throw new ReproFormatException(path, compressed
+                ? $"is damaged gzip or holds broken JSON (truncated?): {e.Message}"
+                : $"is not valid JSON or has a field of the wrong type: {e.Message}", e);
         }
         catch (InvalidOperationException e)
         {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Execution.Recorder;
@@ -56,11 +57,18 @@ public sealed class FlightRecorder
         EntriesPerCpu = entriesPerCpu;
         _mask = entriesPerCpu - 1;
         _stride = (entriesPerCpu * 2) + (CacheLine.Size / sizeof(long));
-        _ring = new long[(long)_stride * cpus];
+        if ((long)_stride * cpus > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(entriesPerCpu), entriesPerCpu, $"{cpus} rings of {entriesPerCpu} entries do not fit in one array");
+        }
+
+        _ring = new long[_stride * cpus];
         _slots = new FlightRecorderSlot[cpus];
         for (var cpu = 0; cpu < cpus; cpu++)
         {
             _slots[cpu].Limit = long.MaxValue;
+            _slots[cpu].Base = cpu * _stride;
+            _slots[cpu].Open = cpu * _stride;
         }
 
         _checkpoint = new long[cpus];
@@ -84,19 +92,24 @@ public sealed class FlightRecorder
     public void AdvanceEpoch() => Volatile.Write(ref _epoch, (_epoch + 1) & 0x3F_FFFF);
 
     /// <summary>OpBegin on <paramref name="cpu"/>'s own thread: two plain stores into its ring and two into its slot.</summary>
+    /// <remarks>
+    /// The indexing skips bounds checks: <see cref="FlightRecorderSlot.Base"/> is the CPU's ring's start and the offset is
+    /// masked to the ring, so every index is inside the array by construction (the constructor sizes it).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Begin(int cpu, AllocatorOp op, long arg0, long arg1)
     {
-        ref var s = ref _slots[cpu];
+        ref var s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), cpu);
         var pos = s.Pos;
         if (pos >= s.Limit)
         {
             return;
         }
 
-        var i = (cpu * _stride) + (int)((pos & _mask) << 1);
-        _ring[i] = (byte)op | ((arg1 & 0xFF_FFFF) << 8) | (arg0 << 32);
-        _ring[i + 1] = NotEnded;
+        var i = s.Base + (int)((pos & _mask) << 1);
+        ref var e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ring), i);
+        e = (byte)op | ((arg1 & 0xFF_FFFF) << 8) | (arg0 << 32);
+        Unsafe.Add(ref e, 1) = NotEnded;
         s.Open = i;
         s.Pos = pos + 1;
     }
@@ -105,29 +118,28 @@ public sealed class FlightRecorder
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Folio(int cpu, long pfn, int order)
     {
-        ref var s = ref _slots[cpu];
+        ref var s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), cpu);
         var pos = s.Pos;
         if (pos >= s.Limit)
         {
             return;
         }
 
-        var i = (cpu * _stride) + (int)((pos & _mask) << 1);
-        _ring[i] = FolioOp | ((long)order << 8) | (pfn << 32);
-        _ring[i + 1] = (long)_epoch << ResultBits;
+        ref var e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ring), s.Base + (int)((pos & _mask) << 1));
+        e = FolioOp | ((long)order << 8) | (pfn << 32);
+        Unsafe.Add(ref e, 1) = (long)_epoch << ResultBits;
         s.Pos = pos + 1;
     }
 
-    /// <summary>OpEnd on <paramref name="cpu"/>'s own thread: one store of the epoch and result into the operation's entry.</summary>
+    /// <summary>
+    /// OpEnd on <paramref name="cpu"/>'s own thread: one store of the epoch and result into the operation's entry. Not checked
+    /// against the freeze: once frozen, an operation whose begin was not recorded writes into the last recorded entry, which
+    /// lies half a ring past the cut, outside every window.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void End(int cpu, long result)
-    {
-        ref var s = ref _slots[cpu];
-        if (s.Pos < s.Limit)
-        {
-            _ring[s.Open + 1] = ((long)_epoch << ResultBits) | (result & ResultMask);
-        }
-    }
+    public void End(int cpu, long result) =>
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ring), Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), cpu).Open + 1) =
+            ((long)_epoch << ResultBits) | (result & ResultMask);
 
     /// <summary>At a clean audit, every CPU parked: the window of a later violation starts here.</summary>
     public void Checkpoint()

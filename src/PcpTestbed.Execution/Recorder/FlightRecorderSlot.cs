@@ -25,4 +25,8 @@ internal struct FlightRecorderSlot // do not make readonly: its CPU writes it in
     /// </summary>
     [FieldOffset(CacheLine.Size + 16)]
     public long Limit;
+
+    /// <summary>Where the CPU's ring starts in the shared array (in longs): fixed at construction.</summary>
+    [FieldOffset(CacheLine.Size + 12)]
+    public int Base;
 }

@@ -42,7 +42,7 @@ public static class ReproBuilder
             }
         }
 
-        var live = new Dictionary<long, int>(); // pfn -> handle of the page allocated there
+        var live = new Dictionary<long, (int Handle, int Order)>(); // pfn -> the page allocated there
         var pages = new List<ReproPage>();
         var ops = new List<ReproOp>[cpus];
         for (var cpu = 0; cpu < cpus; cpu++)
@@ -115,15 +115,15 @@ public static class ReproBuilder
     /// <summary>An operation that did not return has no epoch of its end: it sorts after everything of its CPU's epoch.</summary>
     private static int EpochOf(RecordedOp op) => op.Ended ? op.Epoch : int.MaxValue - 1;
 
-    private static bool Consistent((RecordedOp Op, RecordedOp[] Folios) unit, Dictionary<long, int> live) => unit.Op.Op switch
+    private static bool Consistent((RecordedOp Op, RecordedOp[] Folios) unit, Dictionary<long, (int Handle, int Order)> live) => unit.Op.Op switch
     {
         AllocatorOp.Alloc => !unit.Op.Ended || unit.Op.Result < 0 || !live.ContainsKey(unit.Op.Result),
-        AllocatorOp.Free => live.ContainsKey(unit.Op.Arg0),
-        AllocatorOp.FreeBatch => unit.Folios.All(f => live.ContainsKey(f.Arg0)),
+        AllocatorOp.Free => live.TryGetValue(unit.Op.Arg0, out var p) && p.Order == unit.Op.Arg1,
+        AllocatorOp.FreeBatch => unit.Folios.All(f => live.TryGetValue(f.Arg0, out var p) && p.Order == f.Arg1),
         _ => true,
     };
 
-    private static ReproOp Convert(RecordedOp op, RecordedOp[] folios, int cpu, int seq, Dictionary<long, int> live, List<ReproPage> pages, ref int handle)
+    private static ReproOp Convert(RecordedOp op, RecordedOp[] folios, int cpu, int seq, Dictionary<long, (int Handle, int Order)> live, List<ReproPage> pages, ref int handle)
     {
         var notReturned = op.Ended ? (bool?)null : true;
         switch (op.Op)
@@ -132,7 +132,7 @@ public static class ReproBuilder
                 var h = handle++;
                 if (op.Ended && op.Result >= 0)
                 {
-                    live[op.Result] = h;
+                    live[op.Result] = (h, (int)op.Arg0);
                 }
 
                 return new ReproOp
@@ -168,14 +168,15 @@ public static class ReproBuilder
     }
 
     /// <summary>The handle of the page a free of <paramref name="pfn"/> gives back: the live one, or a page from before the window.</summary>
-    private static int Take(long pfn, int order, int cpu, Dictionary<long, int> live, List<ReproPage> pages, ref int handle)
+    private static int Take(long pfn, int order, int cpu, Dictionary<long, (int Handle, int Order)> live, List<ReproPage> pages, ref int handle)
     {
-        if (live.Remove(pfn, out var h))
+        if (live.TryGetValue(pfn, out var p) && p.Order == order)
         {
-            return h;
+            live.Remove(pfn);
+            return p.Handle;
         }
 
-        h = handle++;
+        var h = handle++;
         pages.Add(new ReproPage(h, cpu, PageAlloc.IsValidOrder(order) ? order : 0));
         return h;
     }

@@ -18,17 +18,26 @@ public static class ReproExplorer
         var clock = Stopwatch.StartNew();
 
         // The rebuilt state is not the run's (other pfns, other owners): the serial order alone may already break the same
-        // way, earlier than the recorded cut. Then the window ends at the operation that broke it.
-        var probe = new ReproScenario(file, 0);
-        var serial = Explorer.Explore(probe, new ExploreOptions
+        // way, earlier than the recorded cut. Then the window ends at the first operation after which it does (a bisection
+        // over the global order; an audit's violation shows only at setup's end, so each probe runs a prefix whole).
+        if (SerialFails(file, options))
         {
-            Scenario = ReproScenario.ScenarioName, Design = probe.Design, Bugs = probe.Bugs, Iterations = 1, Seed = options.Seed,
-            TraceDirectory = options.TraceDirectory,
-        });
-        DeleteTrace(serial.TracePath);
-        if (serial.BugFound && probe.LastSerialSeq >= 0 && Violations.InvariantOf(serial.Violation!) == file.Invariant)
-        {
-            file = file.Truncate(probe.LastSerialSeq);
+            var maxSeq = file.Operations.SelectMany(o => o).Max(o => o.Seq);
+            int lo = 0, hi = maxSeq;
+            while (lo < hi)
+            {
+                var mid = lo + ((hi - lo) / 2);
+                if (SerialFails(file.Truncate(mid), options))
+                {
+                    hi = mid;
+                }
+                else
+                {
+                    lo = mid + 1;
+                }
+            }
+
+            file = file.Truncate(lo);
         }
 
         var longest = Math.Max(1, file.Operations.Max(o => o.Count));
@@ -81,6 +90,19 @@ public static class ReproExplorer
             Path = options.Path, Invariant = file.Invariant, RecordedViolation = file.Violation, Operations = file.OperationCount, Found = false,
             Windows = tried, Elapsed = clock.Elapsed, BudgetExhausted = exhausted,
         };
+    }
+
+    /// <summary>Whether every operation run one at a time in the global order, in setup, breaks the recorded invariant.</summary>
+    private static bool SerialFails(ReproFile file, ReproExploreOptions options)
+    {
+        var probe = new ReproScenario(file, 0);
+        var serial = Explorer.Explore(probe, new ExploreOptions
+        {
+            Scenario = ReproScenario.ScenarioName, Design = probe.Design, Bugs = probe.Bugs, Iterations = 1, Seed = options.Seed,
+            TraceDirectory = options.TraceDirectory,
+        });
+        DeleteTrace(serial.TracePath);
+        return serial.BugFound && Violations.InvariantOf(serial.Violation!) == file.Invariant;
     }
 
     private static void DeleteTrace(string? path)

@@ -40,8 +40,6 @@ internal sealed class ReproScenario : Scenario
 
     public InjectedBug Bugs { get; }
 
-    /// <summary>The seq of the serial operation the last iteration's setup began last (-1: none yet): where a setup that failed failed.</summary>
-    public int LastSerialSeq { get; private set; } = -1;
 
     public DesignKind Design => _design;
 
@@ -79,7 +77,7 @@ internal sealed class ReproScenario : Scenario
     private sealed class Iteration : ScenarioIteration
     {
         private readonly ReproScenario _scenario;
-        private readonly Dictionary<int, long> _pfns = [];
+        private readonly Dictionary<int, (long Pfn, int Order)> _pfns = [];
         private readonly Dictionary<int, int> _cpuOf = [];
         private readonly IReadOnlyList<ReproOp> _serial;
         private readonly IReadOnlyList<ReproOp>[] _tails;
@@ -102,16 +100,13 @@ internal sealed class ReproScenario : Scenario
         {
             foreach (var page in _scenario.File.Pages)
             {
-                _pfns[page.Page] = Run.Alloc(page.Cpu, Gfp.HighUserMovable, page.Order);
+                _pfns[page.Page] = (Run.Alloc(page.Cpu, Gfp.HighUserMovable, page.Order), page.Order);
             }
 
             foreach (var op in _serial)
             {
-                _scenario.LastSerialSeq = op.Seq;
                 Execute(_cpuOf[op.Seq], op);
             }
-
-            _scenario.LastSerialSeq = -1;
         }
 
         public override IReadOnlyList<CpuScript> Scripts() =>
@@ -134,19 +129,19 @@ internal sealed class ReproScenario : Scenario
                     var pfn = Run.Alloc(cpu, (Gfp)op.Gfp!.Value, op.Order!.Value);
                     lock (_pfns)
                     {
-                        _pfns[op.Page!.Value] = pfn;
+                        _pfns[op.Page!.Value] = (pfn, op.Order!.Value);
                     }
 
                     break;
                 case ReproOp.Free:
-                    if (TakePage(op.Page!.Value) is var p && p >= 0)
+                    if (TakePage(op.Page!.Value, op.Order!.Value) is var p && p >= 0)
                     {
                         Run.Free(cpu, p, op.Order!.Value);
                     }
 
                     break;
                 case ReproOp.FreeBatch:
-                    var folios = op.Folios!.Select(f => (Pfn: TakePage(f.Page), f.Order)).Where(f => f.Pfn >= 0).Select(f => new Folio(f.Pfn, f.Order)).ToArray();
+                    var folios = op.Folios!.Select(f => (Pfn: TakePage(f.Page, f.Order), f.Order)).Where(f => f.Pfn >= 0).Select(f => new Folio(f.Pfn, f.Order)).ToArray();
                     if (folios.Length > 0)
                     {
                         Run.Do(cpu, $"free_unref_folios({folios.Length} folios)", () => Run.Allocator.FreeUnrefFolios(cpu, folios));
@@ -171,12 +166,15 @@ internal sealed class ReproScenario : Scenario
             }
         }
 
-        /// <summary>The page a handle names now, forgetting it (a free), or -1 if it is not allocated in this interleaving.</summary>
-        private long TakePage(int handle)
+        /// <summary>
+        /// The page a handle names now, forgetting it (a free), or -1 if it is not allocated in this interleaving, or not at
+        /// <paramref name="order"/> (the global order put a free before its allocation: the file's approximation, not the design's).
+        /// </summary>
+        private long TakePage(int handle, int order)
         {
             lock (_pfns)
             {
-                return _pfns.Remove(handle, out var pfn) ? pfn : -1;
+                return _pfns.TryGetValue(handle, out var p) && p.Order == order && _pfns.Remove(handle) ? p.Pfn : -1;
             }
         }
     }

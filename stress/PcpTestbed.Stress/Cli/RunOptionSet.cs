@@ -153,6 +153,10 @@ public sealed class RunOptionSet
         Description = "Do not record each CPU's allocator operations (the flight recorder, on by default, writes a reproduction file when the run breaks)",
     };
 
+    private readonly Option<int?> _recorderEntries = CommonOptions.Int("--flight-recorder-entries",
+        $"Operations each CPU's flight recorder ring keeps, a power of two (default {Execution.Recorder.FlightRecorder.DefaultEntriesPerCpu}); a window that must reach " +
+        "back to the last clean audit needs room for every operation between two audits", 16, 1 << 22, "N");
+
     private readonly Option<string?> _reproDir = new("--repro-dir")
     {
         Description = "Where a run that breaks writes its reproduction file (default: a folder under the temp folder); the file is named in the output and the JSON",
@@ -236,7 +240,7 @@ public sealed class RunOptionSet
             _design, _designs, _workload, _cpus, _cpuList, _seconds, _minutes, _ops, _zoneSize, _zoneFromProc, _zoneName, _node, _seed, _json, _plot, _format,
             _pin, _pressure, _noPressure, _highatomic, _noLockStat, _holdSample, _purgers, _runLength, _cmaShare, _orderMix, _remoteFree, _receivers,
             _exitFill, _purgeExtent, _workScale, _freeBatch, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _sampleInterval, _plotFree, _quiet, _lockdep,
-            _bugs, _noFlightRecorder, _reproDir,
+            _bugs, _noFlightRecorder, _reproDir, _recorderEntries,
         ];
         foreach (var o in options)
         {
@@ -345,7 +349,12 @@ public sealed class RunOptionSet
             Lockdep = r.GetValue(_lockdep),
             Bugs = (r.GetValue(_bugs) ?? []).Aggregate(InjectedBug.None, (a, b) => a | b),
             FlightRecorder = !r.GetValue(_noFlightRecorder),
+            FlightRecorderEntries = r.GetValue(_recorderEntries) ?? Execution.Recorder.FlightRecorder.DefaultEntriesPerCpu,
         };
+        if (r.GetValue(_recorderEntries) is { } entries && (entries & (entries - 1)) != 0)
+        {
+            throw new UsageException($"--flight-recorder-entries {entries}: expected a power of two (e.g. {1 << (int)Math.Ceiling(Math.Log2(entries))})");
+        }
         var reproDir = r.GetValue(_reproDir);
         if (reproDir != null && r.GetValue(_noFlightRecorder))
         {

@@ -23,6 +23,9 @@ public sealed record ShrinkResult
 
     public required TimeSpan Elapsed { get; init; }
 
+    /// <summary>Whether it found a smaller trace; false: the output is a copy of the input (nothing smaller failed the same way).</summary>
+    public required bool Smaller { get; init; }
+
     /// <summary>Whether the time budget stopped it before every candidate was tried.</summary>
     public required bool BudgetExhausted { get; init; }
 }

@@ -2,8 +2,8 @@ namespace PcpTestbed.Coyote.Shrink;
 
 /// <summary>
 /// A failing iteration's size, counted the same way for any engine's steps: the scripts' operations, their steps (setup's
-/// left out: it runs alone), and preemptions (a step of another CPU while the CPU before could have gone on: it had more
-/// steps to take and was not waiting for a lock).
+/// left out: it runs alone), and preemptions (a step of another CPU while the CPU before could have gone on: it was not
+/// waiting for a lock, and it had more steps to take or was inside an operation when the iteration failed).
 /// </summary>
 public readonly record struct StepCounts(int Operations, int Steps, int Preemptions)
 {
@@ -26,7 +26,7 @@ public readonly record struct StepCounts(int Operations, int Steps, int Preempti
         for (var i = 1; i < script.Count; i++)
         {
             var before = script[i - 1];
-            if (script[i].Cpu != before.Cpu && lastOf[before.Cpu] > i && before.Kind != "wait")
+            if (script[i].Cpu != before.Cpu && before.Kind != "wait" && (lastOf[before.Cpu] > i || before.Kind != "end"))
             {
                 result.Add(i);
             }

@@ -10,7 +10,8 @@ namespace PcpTestbed.Coyote.Shrink;
 /// the same way within a small preemption bound (bounds 0, 1, 2 in turn, so the schedule it keeps has the fewest
 /// preemptions that still fail). Fewer context switches: delta debugging over that schedule, one edit at a time (a CPU's
 /// next run of steps moved up to join its previous one, or the schedule cut after a run and left to the default policy),
-/// kept when the edited schedule still fails the same way with fewer preemptions, until no edit helps. Writes the result as
+/// kept when the edited schedule still fails the same way with fewer preemptions, or as many in fewer steps, until no edit
+/// helps. Writes the result as
 /// a trace of our scheduler that <see cref="Replayer"/> replays.
 /// </summary>
 public static class TraceShrinker
@@ -61,15 +62,26 @@ public static class TraceShrinker
             }
 
             var shrunk = Wrap(baseScenario, skip);
+
+            // The input's own interleaving, as our scheduler's choices (each step's CPU), on what is left: often shorter than
+            // the first failing schedule the search meets.
+            var recorded = replay.Steps.Skip(setup).Where(x => x.Kind is not ("quiescent" or "wait")).Select(x => new ScheduleStep(x.Cpu, x.Kind, x.Site)).ToArray();
+            var own = ScheduleRunner.Run(shrunk, RunOptions(shrunk, design, bugs, elision, recorded, trace.MaxSteps));
+            if (own.Violation != null && Violations.InvariantOf(own.Violation) == invariant &&
+                (best == null || own.Preemptions < best.Preemptions || (own.Preemptions == best.Preemptions && own.Steps.Count < best.Steps.Count)))
+            {
+                best = new Found(own.Schedule, own.Violation, own.Steps, own.Preemptions, Math.Max(best?.Bound ?? 0, own.Preemptions), 0, Math.Min(setup, own.Steps.Count));
+            }
+
             if (best == null)
             {
                 // Our scheduler found nothing within the bound even for the whole scenario (a Coyote trace needing more preemptions):
                 // keep the replayed schedule as it ran, as our scheduler's, and edit that.
                 var asRun = ScheduleRunner.Run(shrunk, RunOptions(shrunk, design, bugs, elision, [], trace.MaxSteps));
-                best = new Found(asRun.Schedule, asRun.Violation ?? trace.Violation, asRun.Steps, asRun.Preemptions, options.MaxPreemptionBound, 0, SetupOf(asRun.Steps, replay.Steps, setup));
+                best = new Found(asRun.Schedule, asRun.Violation ?? trace.Violation, asRun.Steps, asRun.Preemptions, options.MaxPreemptionBound, 0, Math.Min(setup, asRun.Steps.Count));
             }
 
-            // Delta debugging over the schedule: edits that keep the violation class with fewer preemptions.
+            // Delta debugging over the schedule: edits that keep the violation class with fewer preemptions, or as many in fewer steps.
             var improved = true;
             while (improved && !exhausted)
             {
@@ -84,14 +96,33 @@ public static class TraceShrinker
 
                     candidates++;
                     var run = ScheduleRunner.Run(shrunk, RunOptions(shrunk, design, bugs, elision, edit, trace.MaxSteps));
-                    if (run.Violation != null && Violations.InvariantOf(run.Violation) == invariant && run.Preemptions < best.Preemptions)
+                    if (run.Violation != null && Violations.InvariantOf(run.Violation) == invariant &&
+                        (run.Preemptions < best.Preemptions || (run.Preemptions == best.Preemptions && run.Steps.Count < best.Steps.Count)))
                     {
-                        options.Progress?.Invoke($"schedule edit: {best.Preemptions} -> {run.Preemptions} preemptions");
+                        options.Progress?.Invoke($"schedule edit: {best.Preemptions} -> {run.Preemptions} preemptions, {best.Steps.Count} -> {run.Steps.Count} steps");
                         best = best with { Schedule = run.Schedule, Violation = run.Violation, Steps = run.Steps, Preemptions = run.Preemptions };
                         improved = true;
                         break;
                     }
                 }
+            }
+
+            var after = StepCounts.Of(best.Steps, best.SetupSteps);
+            var path = options.OutputPath ?? DefaultOutput(options.Path);
+            if (after.Steps > before.Steps || after.Preemptions > before.Preemptions || after.Operations > before.Operations || after == before)
+            {
+                // Nothing smaller that fails the same way: the input is the answer, copied so the output always exists.
+                if (System.IO.Path.GetFullPath(path) != System.IO.Path.GetFullPath(options.Path))
+                {
+                    File.Copy(options.Path, path, overwrite: true);
+                }
+
+                return new ShrinkResult
+                {
+                    Path = options.Path, OutputPath = path, Violation = trace.Violation, Invariant = invariant, Before = before, After = before,
+                    Skipped = scenario is SkippingScenario s1 ? [.. s1.Skipped.OrderBy(x => x.Cpu).ThenBy(x => x.Index)] : [],
+                    Candidates = candidates, Elapsed = clock.Elapsed, BudgetExhausted = exhausted, Smaller = false,
+                };
             }
 
             var config = shrunk.Configure(design);
@@ -116,7 +147,6 @@ public static class TraceShrinker
                 SetupSteps = best.SetupSteps,
             };
             output = shrunk.Annotate(output);
-            var path = options.OutputPath ?? DefaultOutput(options.Path);
             output.Save(path);
             return new ShrinkResult
             {
@@ -125,11 +155,12 @@ public static class TraceShrinker
                 Violation = best.Violation,
                 Invariant = invariant,
                 Before = before,
-                After = StepCounts.Of(best.Steps, best.SetupSteps),
+                After = after,
                 Skipped = [.. skip.OrderBy(x => x.Cpu).ThenBy(x => x.Index)],
                 Candidates = candidates,
                 Elapsed = clock.Elapsed,
                 BudgetExhausted = exhausted,
+                Smaller = true,
             };
         }
         finally
@@ -161,9 +192,6 @@ public static class TraceShrinker
         Schedule = schedule,
         MaxSteps = (int)Math.Min(maxSteps, 1_000_000),
     };
-
-    /// <summary>The setup's steps in a run of the same scenario: setup runs alone and the same way under any engine.</summary>
-    private static int SetupOf(IReadOnlyList<TraceStep> run, IReadOnlyList<TraceStep> recorded, int setup) => Math.Min(setup, run.Count);
 
     /// <summary>
     /// The script operations of the failing run, by CPU and index (skipped ones count in the index), last first: an

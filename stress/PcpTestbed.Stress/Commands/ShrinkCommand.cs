@@ -75,6 +75,11 @@ public static class ShrinkCommand
         io.Out.WriteLine($"  operations  {result.Before.Operations,6} -> {result.After.Operations}");
         io.Out.WriteLine($"  steps       {result.Before.Steps,6} -> {result.After.Steps}");
         io.Out.WriteLine($"  preemptions {result.Before.Preemptions,6} -> {result.After.Preemptions}");
+        if (!result.Smaller)
+        {
+            io.Out.WriteLine("no smaller trace fails the same way: the output is a copy of the input");
+        }
+
         io.Out.WriteLine($"violation: {result.Violation}");
         if (result.Skipped.Count > 0)
         {
@@ -86,7 +91,7 @@ public static class ShrinkCommand
         if (q.JsonPath != null)
         {
             Json.Write(q.JsonPath, new ShrinkReport(result.Path, result.OutputPath, result.Violation, result.Invariant, result.Before, result.After, result.Skipped,
-                result.Candidates, result.Elapsed.TotalSeconds, result.BudgetExhausted));
+                result.Smaller, result.Candidates, result.Elapsed.TotalSeconds, result.BudgetExhausted));
             io.Out.WriteLine($"json: {q.JsonPath}");
         }
 

@@ -12,6 +12,7 @@ public sealed record ShrinkReport(
     StepCounts Before,
     StepCounts After,
     IReadOnlyList<ScriptOp> Skipped,
+    bool Smaller,
     int Candidates,
     double ElapsedSeconds,
     bool BudgetExhausted);

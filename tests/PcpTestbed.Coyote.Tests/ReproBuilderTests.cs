@@ -8,7 +8,7 @@ public class ReproBuilderTests
 {
     private static readonly ReproBuilder.RunFacts Facts = new("mainline", [], "mixed", 1, 2, "16M", "2026-05", true);
 
-    private static RecordedOp Alloc(long pfn, int epoch) => new(AllocatorOp.Alloc, 0, 0xcc0, pfn, epoch, true, false);
+    private static RecordedOp Alloc(long pfn, int epoch, int order = 0) => new(AllocatorOp.Alloc, order, 0xcc0, pfn, epoch, true, false);
 
     private static RecordedOp Free(long pfn, int epoch) => new(AllocatorOp.Free, pfn, 0, 0, epoch, true, false);
 
@@ -47,7 +47,7 @@ public class ReproBuilderTests
         [
             [new RecordedOp(AllocatorOp.FreeBatch, 2, 0, 0, 9, true, false), new RecordedOp(AllocatorOp.FreeBatch, 0x10, 0, 0, 9, true, true),
                 new RecordedOp(AllocatorOp.FreeBatch, 0x20, 1, 0, 9, true, true)],
-            [Alloc(0x10, 3), Alloc(0x20, 4)],
+            [Alloc(0x10, 3), Alloc(0x20, 4, order: 1)],
         ];
         var file = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[bad-page] z");
 
@@ -55,5 +55,18 @@ public class ReproBuilderTests
         Assert.Equal(2, batch.Seq);
         Assert.Equal([file.Operations[1][0].Page!.Value, file.Operations[1][1].Page!.Value], batch.Folios!.Select(f => f.Page));
         Assert.Equal([0, 1], batch.Folios!.Select(f => f.Order));
+        Assert.Empty(file.Pages);
+    }
+
+    [Fact]
+    public void A_free_at_another_order_than_the_live_allocation_is_not_matched_to_it()
+    {
+        // 0x20 allocated at order 0 and freed at order 1: not the same page (the order-1 one was allocated before the window).
+        RecordedOp[][] windows = [[Alloc(0x20, 1), new RecordedOp(AllocatorOp.Free, 0x20, 1, 0, 1, true, false)], []];
+        var file = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[bad-page] z");
+
+        var page = Assert.Single(file.Pages);
+        Assert.Equal(1, page.Order);
+        Assert.NotEqual(file.Operations[0][0].Page, file.Operations[0][1].Page);
     }
 }

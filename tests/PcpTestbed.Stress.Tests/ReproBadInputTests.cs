@@ -42,15 +42,7 @@ public class ReproBadInputTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Bad_input_prints_one_error_line_and_exits_2(string[] args, string expected)
-    {
-        var outcome = Shell.Run(args);
-        Assert.True(outcome.Exit == 2, outcome.ToString());
-        var line = Assert.Single(outcome.ErrLines);
-        Assert.StartsWith("error: ", line);
-        Assert.Contains(expected, line);
-        Assert.DoesNotContain("   at ", outcome.Err + outcome.Out);
-    }
+    public void Bad_input_prints_one_error_line_and_exits_2(string[] args, string expected) => BadInputTests.AssertRefused(args, expected);
 
     [Fact]
     public void A_shrunk_trace_whose_schedule_no_longer_fits_the_code_says_where_it_diverged_and_exits_3()

@@ -64,7 +64,8 @@ public static class ExploreCommand
         var preemptionBound = CommonOptions.Int("--preemption-bound", $"--exhaustive: preemptions a schedule may have (default {ExhaustiveOptions.DefaultPreemptionBound})", 0, 100);
         var noReduction = new Option<bool>("--no-reduction") { Description = "--exhaustive: run every schedule within the bound, without partial-order reduction" };
         var timeBudget = CommonOptions.Long("--time-budget",
-            $"--exhaustive: give up after this many seconds, with no verdict and exit 3 (default {ExhaustiveExploreCommand.DefaultTimeBudgetSeconds}; 0 for none)", 0, 1_000_000, "SECONDS");
+            $"--exhaustive: give up after this many seconds, with no verdict and exit 3 (default {ExhaustiveExploreCommand.DefaultTimeBudgetSeconds}; 0 for none); " +
+            $"--from-repro: start no new window size after this many seconds (default {ReproExploreCommand.DefaultTimeBudgetSeconds})", 0, 1_000_000, "SECONDS");
         var fromRepro = new Option<string?>("--from-repro")
         {
             Description = "Search interleavings of a reproduction file's operations (written by run, compare or soak when a run broke) from the state it rebuilds, " +

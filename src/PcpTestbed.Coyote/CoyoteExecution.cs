@@ -55,6 +55,10 @@ public readonly struct CoyoteExecution : IExecution
     {
     }
 
+    public void OpFolio(int cpu, long pfn, int order)
+    {
+    }
+
     public void Work(WorkKind kind, int units)
     {
     }

@@ -101,7 +101,9 @@ public static class Explorer
                 PartialOrderSampling = options.PartialOrderSampling,
                 ElidedLock = options.Elision?.ToString(),
                 LockOrderBefore = runner.Order.EdgesBefore(runner.Iteration),
+                SetupSteps = runner.Last?.SetupSteps,
             };
+            trace = scenario.Annotate(trace);
             var dir = options.TraceDirectory ?? Path.Combine(Path.GetTempPath(), "pcptestbed-coyote");
             var path = Path.Combine(dir, TraceFileName(result, iterations));
             trace.Save(path);

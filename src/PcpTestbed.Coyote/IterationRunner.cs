@@ -53,6 +53,7 @@ internal sealed class IterationRunner
         iteration.Setup();
         run.CheckInvariants("after setup");
 
+        state.SetupSteps = state.StepCount;
         state.Scheduling = true;
         controller.RunScripts(state, iteration.Scripts(), run.RunScript);
 

@@ -80,6 +80,9 @@ internal sealed class IterationState
     /// </summary>
     public bool Scheduling { get; set; }
 
+    /// <summary>Steps the setup took (they come first in <see cref="ReadableSteps"/>; the scripts' follow).</summary>
+    public int SetupSteps { get; set; }
+
     /// <summary>The first violation this iteration reported, verbatim as the controller records it.</summary>
     public string? Violation { get; private set; }
 

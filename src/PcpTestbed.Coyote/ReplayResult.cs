@@ -39,4 +39,7 @@ public sealed record ReplayResult
     public bool SiteTableChanged { get; init; }
 
     public required TimeSpan Elapsed { get; init; }
+
+    /// <summary>How many of <see cref="Steps"/> the setup took (the trace's record; 0 for traces written before it was kept).</summary>
+    public int SetupSteps { get; init; }
 }

@@ -29,13 +29,45 @@ public static class Replayer
             Elapsed = clock.Elapsed,
             RecordedSiteTable = trace.SiteTable,
             SiteTableChanged = trace.SiteTable.Fingerprint != SiteTable.Current.Fingerprint,
+            SetupSteps = Math.Min(trace.SetupSteps ?? 0, result.Steps.Count),
         };
     }
 
-    private static (Scenario Scenario, DesignKind Design, InjectedBug Bugs, ScenarioConfig Config, LockElision? Elision) Resolve(string path, TraceFile trace)
+    /// <summary>The scenario a trace names: a catalogued one, or the reproduction file it carries, with its skipped operations.</summary>
+    internal static Scenario ScenarioOf(string path, TraceFile trace)
     {
-        var scenario = Catalog.FindScenario(trace.Scenario)
-                       ?? throw new TraceFormatException(path, $"names the unknown scenario '{trace.Scenario}'; this build has {Catalog.ScenarioNames}");
+        Scenario scenario;
+        if (trace.Repro is { } repro)
+        {
+            try
+            {
+                repro.Check(path);
+            }
+            catch (Repro.ReproFormatException e)
+            {
+                throw new TraceFormatException(path, $"carries a damaged reproduction: {e.Problem}", e);
+            }
+
+            if (trace.ReproWindow is not { } window || window < 1)
+            {
+                throw new TraceFormatException(path, "carries a reproduction without its window (reproWindow, 1 or more)");
+            }
+
+            scenario = new Repro.ReproScenario(repro, window);
+        }
+        else
+        {
+            scenario = Catalog.FindScenario(trace.Scenario)
+                       ?? throw new TraceFormatException(path, $"names the unknown scenario '{trace.Scenario}'; this build has {Catalog.ScenarioNames}" +
+                                                               (trace.Scenario == Repro.ReproScenario.ScenarioName ? " (a repro trace must carry its reproduction)" : ""));
+        }
+
+        return trace.SkippedOperations is { Count: > 0 } skipped ? new SkippingScenario(scenario, skipped.ToHashSet()) : scenario;
+    }
+
+    internal static (Scenario Scenario, DesignKind Design, InjectedBug Bugs, ScenarioConfig Config, LockElision? Elision) Resolve(string path, TraceFile trace)
+    {
+        var scenario = ScenarioOf(path, trace);
         if (!Designs.Designs.TryParse(trace.Design, out var design))
         {
             throw new TraceFormatException(path, $"names the unknown design '{trace.Design}'; expected one of {Designs.Designs.Names}");

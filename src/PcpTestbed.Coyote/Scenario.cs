@@ -24,4 +24,7 @@ public abstract class Scenario
     public abstract ScenarioIteration Start(ScenarioRun run);
 
     public bool AppliesTo(DesignKind design) => Designs.Contains(design);
+
+    /// <summary>What a trace of this scenario must carry besides its name to be replayed (a repro's operations, skipped operations).</summary>
+    internal virtual TraceFile Annotate(TraceFile trace) => trace;
 }

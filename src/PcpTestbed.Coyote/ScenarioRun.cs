@@ -15,6 +15,12 @@ public sealed class ScenarioRun
 {
     private readonly IterationState _state;
 
+    /// <summary>Per CPU: script operations begun so far (each written only by its CPU's thread).</summary>
+    private readonly int[] _scriptOps;
+
+    /// <summary>Per CPU: inside its script (set and cleared by its own thread).</summary>
+    private readonly bool[] _inScript;
+
     internal ScenarioRun(ScenarioConfig config, DesignKind design, InjectedBug bugs, IterationState state)
     {
         Config = config;
@@ -25,7 +31,15 @@ public sealed class ScenarioRun
         Execution = new CoyoteExecution(state);
         Allocator = AllocatorFactory.Create(design, Zone, new AllocatorConfig { Cpus = config.Cpus, Highatomic = config.Highatomic, Bugs = bugs }, Execution);
         state.OnQuiescent = CheckInvariants;
+        _scriptOps = new int[config.Cpus];
+        _inScript = new bool[config.Cpus];
     }
+
+    /// <summary>Script operations to skip, by CPU and index in its script (a shrunk trace's); setup operations are never skipped.</summary>
+    internal IReadOnlySet<ScriptOp>? Skip { get; set; }
+
+    /// <summary>Script operations each CPU has begun (skipped ones included).</summary>
+    public IReadOnlyList<int> ScriptOperations => _scriptOps;
 
     public ScenarioConfig Config { get; }
 
@@ -46,7 +60,7 @@ public sealed class ScenarioRun
 
     /// <summary>alloc_pages() on <paramref name="cpu"/>: the absolute pfn, or -1.</summary>
     public long Alloc(int cpu, Gfp gfp, int order) =>
-        Op(cpu, $"alloc(order {order}, {GfpName(gfp)})", () => Allocator.Allocate(cpu, gfp, order).Pfn, pfn => pfn);
+        Op(cpu, $"alloc(order {order}, {GfpName(gfp)})", () => Allocator.Allocate(cpu, gfp, order).Pfn, pfn => pfn, -1L);
 
     /// <summary>__free_pages() on <paramref name="cpu"/>.</summary>
     public void Free(int cpu, long pfn, int order) =>
@@ -54,7 +68,7 @@ public sealed class ScenarioRun
         {
             Allocator.Free(cpu, pfn, order);
             return 0;
-        }, _ => -1);
+        }, _ => -1, 0);
 
     /// <summary>drain_all_pages() run on <paramref name="cpu"/>.</summary>
     public void DrainAllPages(int cpu) => Do(cpu, "drain_all_pages()", () => Allocator.DrainAllPages(cpu));
@@ -74,7 +88,7 @@ public sealed class ScenarioRun
         {
             action();
             return 0;
-        }, _ => -1);
+        }, _ => -1, 0);
 
     /// <summary>Fails the iteration with a scenario invariant's text.</summary>
     public void Fail(string message) => _state.Fail(message);
@@ -100,7 +114,9 @@ public sealed class ScenarioRun
     internal void RunScript(CpuScript script)
     {
         IterationState.EnterCpu(script.Cpu);
+        _inScript[script.Cpu] = true;
         script.Body();
+        _inScript[script.Cpu] = false;
         _state.FinishCpu(script.Cpu);
     }
 
@@ -119,8 +135,17 @@ public sealed class ScenarioRun
         _ => "gfp " + Hex((long)gfp),
     };
 
-    private T Op<T>(int cpu, string description, Func<T> body, Func<T, long> resultCode)
+    private T Op<T>(int cpu, string description, Func<T> body, Func<T, long> resultCode, T skipped)
     {
+        if (_inScript[cpu])
+        {
+            var index = _scriptOps[cpu]++;
+            if (Skip?.Contains(new ScriptOp(cpu, index)) == true)
+            {
+                return skipped;
+            }
+        }
+
         _state.BeginOp(cpu, description);
         T result;
         try

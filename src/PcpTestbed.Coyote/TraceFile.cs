@@ -101,6 +101,20 @@ public sealed record TraceFile
     /// <summary>The elided lock of a lock-elision run ("zone->lock@rmqueue_bulk"), or null.</summary>
     public string? ElidedLock { get; init; }
 
+    /// <summary>
+    /// A trace of scenario "repro" (explore --from-repro) carries the reproduction file it came from, so it replays without
+    /// it; <see cref="ReproWindow"/> is how many of each CPU's last operations the engine interleaved.
+    /// </summary>
+    public Repro.ReproFile? Repro { get; init; }
+
+    public int? ReproWindow { get; init; }
+
+    /// <summary>Script operations a shrunk trace leaves out, by CPU and index (<see cref="ScriptOp"/>); null for none.</summary>
+    public IReadOnlyList<ScriptOp>? SkippedOperations { get; init; }
+
+    /// <summary>How many of <see cref="Steps"/> the setup took (run alone, before the scripts); null in traces written before.</summary>
+    public int? SetupSteps { get; init; }
+
     /// <summary>The lock nestings earlier iterations had shown lockdep: the replay starts its lock-order graph from them.</summary>
     public IReadOnlyList<LockOrderEdge> LockOrderBefore { get; init; } = [];
 
@@ -272,6 +286,13 @@ public sealed record TraceFile
             (parameters.ValueKind != JsonValueKind.Object || parameters.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.String)))
         {
             throw new TraceFormatException(path, "field 'configuration.parameters' should be an object of strings");
+        }
+
+        if (root.TryGetProperty("skippedOperations", out var skipped) &&
+            (skipped.ValueKind != JsonValueKind.Array || skipped.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.Object ||
+                !e.TryGetProperty("cpu", out var c) || !c.TryGetInt32(out var ci) || ci < 0 || !e.TryGetProperty("index", out var x) || !x.TryGetInt32(out var xi) || xi < 0)))
+        {
+            throw new TraceFormatException(path, "field 'skippedOperations' should be an array of {cpu, index} objects with numbers from 0");
         }
 
         if (root.TryGetProperty("lockOrderBefore", out var order) &&

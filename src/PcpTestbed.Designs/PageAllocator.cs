@@ -200,6 +200,11 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
         }
 
         _exec.OpBegin(cpu, AllocatorOp.FreeBatch, batch.Length, 0);
+        for (var i = 0; i < batch.Length; i++)
+        {
+            _exec.OpFolio(cpu, batch[i].Pfn, batch[i].Order);
+        }
+
         ref var st = ref _stats[cpu];
         st.FreeBatches++;
         var kept = 0;

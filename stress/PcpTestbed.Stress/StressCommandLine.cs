@@ -27,6 +27,7 @@ public static class StressCommandLine
             SoakCommand.Create(io),
             ExploreCommand.Create(io),
             ReplayCommand.Create(io),
+            ShrinkCommand.Create(io),
             ListCommand.Create(io),
             ZoneCommand.Create(),
             CalibrateCommand.Create(io),

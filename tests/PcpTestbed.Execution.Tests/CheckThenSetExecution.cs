@@ -65,6 +65,10 @@ internal readonly struct CheckThenSetExecution : IExecution
     {
     }
 
+    public void OpFolio(int cpu, long pfn, int order)
+    {
+    }
+
     public void OpEnd(int cpu, long result)
     {
     }

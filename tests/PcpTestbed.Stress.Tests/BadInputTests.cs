@@ -90,7 +90,10 @@ public class BadInputTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Bad_input_prints_one_error_line_and_exits_2(string[] args, string expected)
+    public void Bad_input_prints_one_error_line_and_exits_2(string[] args, string expected) => AssertRefused(args, expected);
+
+    /// <summary>The rule every bad-input case checks: exit 2, one line "error: ..." containing <paramref name="expected"/>, no stack trace.</summary>
+    internal static void AssertRefused(string[] args, string expected)
     {
         var outcome = Shell.Run(args);
         Assert.True(outcome.Exit == 2, outcome.ToString());

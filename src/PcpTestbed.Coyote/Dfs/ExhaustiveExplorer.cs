@@ -125,7 +125,9 @@ public static class ExhaustiveExplorer
             Schedule = schedule,
             ElidedLock = result.Elision,
             LockOrderBefore = runner.Order.EdgesBefore(runner.Iteration),
+            SetupSteps = failed.SetupSteps,
         };
+        trace = scenario.Annotate(trace);
         var dir = options.TraceDirectory ?? Path.Combine(Path.GetTempPath(), "pcptestbed-coyote");
         var path = Path.Combine(dir, $"{scenario.Name}.{result.Design}.{Explorer.BugsForFileName(result.Bugs, result.Elision)}.dfs-pb{options.PreemptionBound}.s{schedules}.trace.json");
         trace.Save(path);

@@ -70,6 +70,8 @@ public struct LockdepExecution<TExec> : IExecution // do not make readonly: the 
         _inner.OpBegin(cpu, op, arg0, arg1);
     }
 
+    public void OpFolio(int cpu, long pfn, int order) => _inner.OpFolio(cpu, pfn, order);
+
     public void OpEnd(int cpu, long result)
     {
         _inner.OpEnd(cpu, result);

@@ -47,11 +47,18 @@ public sealed class LockdepState
         }
     }
 
+    /// <summary>Called on the reporting CPU's thread at the first report (the run's flight recorder cuts its window there).</summary>
+    public Action<string>? FirstReport { get; set; }
+
     /// <summary>Records a report (text without the "[lockdep] " prefix).</summary>
     public void Report(string text)
     {
-        Interlocked.Increment(ref _reports);
         var message = "[lockdep] " + text;
+        if (Interlocked.Increment(ref _reports) == 1)
+        {
+            FirstReport?.Invoke(message);
+        }
+
         lock (_gate)
         {
             if (_messages.Count < KeptMessages && !_messages.Contains(message))

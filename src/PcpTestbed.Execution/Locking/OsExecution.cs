@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using PcpTestbed.Execution.Cpus;
+using PcpTestbed.Execution.Recorder;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Execution.Locking;
@@ -72,6 +73,7 @@ public readonly struct OsExecution<TProbe> : IExecution
     private readonly TProbe _probe;
     private readonly long _lockWaitTimeoutTicks;
     private readonly CpuActivityTable? _activity;
+    private readonly FlightRecorder? _recorder;
 
     public OsExecution(TProbe probe)
         : this(probe, TimeSpan.FromSeconds(DefaultLockWaitTimeoutSeconds))
@@ -85,7 +87,15 @@ public readonly struct OsExecution<TProbe> : IExecution
 
     /// <param name="activity">Where each CPU notes what it is doing, for the stuck-CPU report; null notes nothing.</param>
     public OsExecution(TProbe probe, CpuActivityTable? activity, TimeSpan? lockWaitTimeout = null)
+        : this(probe, activity, null, lockWaitTimeout)
     {
+    }
+
+    /// <param name="activity">Where each CPU notes what it is doing, for the stuck-CPU report; null notes nothing.</param>
+    /// <param name="recorder">The flight recorder each CPU writes its operations to; null records nothing.</param>
+    public OsExecution(TProbe probe, CpuActivityTable? activity, FlightRecorder? recorder, TimeSpan? lockWaitTimeout = null)
+    {
+        _recorder = recorder;
         var timeout = lockWaitTimeout ?? TimeSpan.FromSeconds(DefaultLockWaitTimeoutSeconds);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         _probe = probe;
@@ -164,12 +174,23 @@ public readonly struct OsExecution<TProbe> : IExecution
     {
     }
 
-    /// <summary>A few plain stores into the CPU's own activity record (none without a table).</summary>
+    /// <summary>A few plain stores into the CPU's own activity record and flight recorder ring (none without them).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1) => _activity?.Begin(cpu, op, arg0, arg1);
+    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1)
+    {
+        _activity?.Begin(cpu, op, arg0, arg1);
+        _recorder?.Begin(cpu, op, arg0, arg1);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void OpEnd(int cpu, long result) => _activity?.End(cpu);
+    public void OpFolio(int cpu, long pfn, int order) => _recorder?.Folio(cpu, pfn, order);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void OpEnd(int cpu, long result)
+    {
+        _activity?.End(cpu);
+        _recorder?.End(cpu, result);
+    }
 
     public void Work(WorkKind kind, int units)
     {

@@ -74,5 +74,9 @@ public readonly struct VirtualExecution<TProbe> : IExecution
     {
     }
 
+    public void OpFolio(int cpu, long pfn, int order)
+    {
+    }
+
     public void Work(WorkKind kind, int units) => _machine.Work(kind, units);
 }

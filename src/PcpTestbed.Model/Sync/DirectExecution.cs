@@ -96,6 +96,10 @@ public readonly struct DirectExecution : IExecution
 
     public void OpEnd(int cpu, long result) => t_cpuPlusOne = 0;
 
+    public void OpFolio(int cpu, long pfn, int order)
+    {
+    }
+
     /// <summary>
     /// Holds <paramref name="l"/> on behalf of <paramref name="cpu"/>, as a parallel drain would: the next trylock fails.
     /// For code outside any entry point (a test body, a zone being built): it also ends the entry point an exception

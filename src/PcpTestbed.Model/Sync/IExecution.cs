@@ -69,6 +69,12 @@ public interface IExecution
     /// </summary>
     void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1);
 
+    /// <summary>
+    /// One folio of the batched free <see cref="OpBegin"/> just reported (<see cref="AllocatorOp.FreeBatch"/>), in batch order:
+    /// a flight recorder keeps them; nothing else needs them.
+    /// </summary>
+    void OpFolio(int cpu, long pfn, int order);
+
     /// <summary>The entry point <see cref="OpBegin"/> reported has returned normally with <paramref name="result"/>.</summary>
     void OpEnd(int cpu, long result);
 

@@ -95,6 +95,20 @@ public sealed record RunOptions
 
     public InjectedBug Bugs { get; init; } = InjectedBug.None;
 
+    /// <summary>
+    /// The flight recorder: every CPU keeps its last <see cref="FlightRecorderEntries"/> allocator operations in a ring of its
+    /// own (<see cref="Execution.Recorder.FlightRecorder"/>). On by default; its cost is measured in the benchmark suite.
+    /// </summary>
+    public bool FlightRecorder { get; init; } = true;
+
+    public int FlightRecorderEntries { get; init; } = Execution.Recorder.FlightRecorder.DefaultEntriesPerCpu;
+
+    /// <summary>
+    /// Called once, on the coordinator thread, when a run with the flight recorder on broke (a violation, pages lost, or a CPU
+    /// that threw or hung): the recorder's window, with the first violation's text ("[invariant] ...").
+    /// </summary>
+    public Action<Execution.Recorder.FlightRecording>? OnRecording { get; init; }
+
     /// <summary>Called on the coordinator thread about every 200 ms.</summary>
     public Action<RunProgress>? Progress { get; init; }
 

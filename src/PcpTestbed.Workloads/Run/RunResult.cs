@@ -109,6 +109,9 @@ public sealed record RunResult
     /// <summary>Lockdep mode only: its reports (counted in <see cref="InvariantViolations"/>) and the lock-order graph; else null.</summary>
     public LockdepReport? Lockdep { get; init; }
 
+    /// <summary>The reproduction file written from the flight recorder when the run broke (by the command line), or null.</summary>
+    public string? ReproFile { get; init; }
+
     /// <summary>Per lock class, the wait and hold histograms behind the percentiles (for plots; not in the JSON).</summary>
     [JsonIgnore]
     public IReadOnlyList<LockClassHistograms> LockHistograms { get; init; } = [];

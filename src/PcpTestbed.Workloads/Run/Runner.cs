@@ -5,6 +5,7 @@ using PcpTestbed.Execution.Cpus;
 using PcpTestbed.Execution.Lockdep;
 using PcpTestbed.Execution.Locking;
 using PcpTestbed.Execution.LockStat;
+using PcpTestbed.Execution.Recorder;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Sync;
 using PcpTestbed.Workloads.Faults;
@@ -46,26 +47,40 @@ public static class Runner
                 UnchunkedPcpFree = options.UnchunkedPcpFree,
             };
 
-            // Each CPU notes what it is doing here, for the stuck-CPU report.
+            // Each CPU notes what it is doing here, for the stuck-CPU report, and its operations in the flight recorder.
             var activity = new CpuActivityTable(config.Cpus);
-
-            // One generic instantiation per probe combination: a switched-off probe costs nothing.
-            if (!options.RecordLocks)
+            var flight = options.FlightRecorder ? new FlightRecorder(config.Cpus, options.FlightRecorderEntries) : null;
+            try
             {
-                return options.Faults.HasHoldDelays
-                    ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<NoLockProbe>>(new(default, options.Faults.HoldDelays), activity), activity, null)
-                    : RunWith(options, zone, config, reclaim, new OsExecution<NoLockProbe>(default, activity), activity, null);
+                return RunProbed(options, zone, config, reclaim, activity, flight);
             }
-
-            var recorder = new LockStatRecorder(config.Cpus, options.HoldSampleInterval, (ulong)options.Seed);
-            return options.Faults.HasHoldDelays
-                ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<LockStatProbe>>(new(new LockStatProbe(recorder), options.Faults.HoldDelays), activity), activity, recorder)
-                : RunWith(options, zone, config, reclaim, new OsExecution<LockStatProbe>(new LockStatProbe(recorder), activity), activity, recorder);
+            catch (Exception e) when (flight != null && options.OnRecording != null)
+            {
+                // A CPU threw or hung: the window ends where the CPUs were when the run gave up.
+                options.OnRecording(flight.Read(RunViolations.Describe(e)));
+                throw;
+            }
         }
         finally
         {
             reclaim?.Dispose();
         }
+    }
+
+    private static RunResult RunProbed(RunOptions options, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, CpuActivityTable activity, FlightRecorder? flight)
+    {
+        // One generic instantiation per probe combination: a switched-off probe costs nothing.
+        if (!options.RecordLocks)
+        {
+            return options.Faults.HasHoldDelays
+                ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<NoLockProbe>>(new(default, options.Faults.HoldDelays), activity, flight), activity, null, flight)
+                : RunWith(options, zone, config, reclaim, new OsExecution<NoLockProbe>(default, activity, flight), activity, null, flight);
+        }
+
+        var recorder = new LockStatRecorder(config.Cpus, options.HoldSampleInterval, (ulong)options.Seed);
+        return options.Faults.HasHoldDelays
+            ? RunWith(options, zone, config, reclaim, new OsExecution<HoldDelayProbe<LockStatProbe>>(new(new LockStatProbe(recorder), options.Faults.HoldDelays), activity, flight), activity, recorder, flight)
+            : RunWith(options, zone, config, reclaim, new OsExecution<LockStatProbe>(new LockStatProbe(recorder), activity, flight), activity, recorder, flight);
     }
 
     private static void Validate(RunOptions o)
@@ -98,20 +113,31 @@ public static class Runner
 
     /// <summary>In lockdep mode the execution is wrapped in lockdep's; without it the CPUs run the bare execution and pay nothing.</summary>
     private static RunResult RunWith<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, TExec exec,
-        CpuActivityTable activity, LockStatRecorder? recorder)
+        CpuActivityTable activity, LockStatRecorder? recorder, FlightRecorder? flight)
         where TExec : struct, IExecution
     {
-        if (!o.Lockdep)
+        RunResult result;
+        if (o.Lockdep)
         {
-            return RunOn(o, zone, config, reclaim, exec, activity, recorder, null);
+            // Lockdep's first report cuts the flight recorder's window at the faulty access.
+            var lockdep = new LockdepState(config.Cpus) { FirstReport = flight == null ? null : flight.Cut };
+            result = RunOn(o, zone, config, reclaim, new LockdepExecution<TExec>(exec, lockdep), activity, recorder, lockdep, flight);
+        }
+        else
+        {
+            result = RunOn(o, zone, config, reclaim, exec, activity, recorder, null, flight);
         }
 
-        var lockdep = new LockdepState(config.Cpus);
-        return RunOn(o, zone, config, reclaim, new LockdepExecution<TExec>(exec, lockdep), activity, recorder, lockdep);
+        if (flight != null && o.OnRecording != null && (result.InvariantViolations != 0 || result.PagesLost != 0))
+        {
+            o.OnRecording(flight.Read(result.Violations.FirstOrDefault() ?? $"[§7.1 single-state] {result.PagesLost} pages lost"));
+        }
+
+        return result;
     }
 
     private static RunResult RunOn<TExec>(RunOptions o, Zone zone, AllocatorConfig config, ReclaimModel? reclaim, TExec exec,
-        CpuActivityTable activity, LockStatRecorder? recorder, LockdepState? lockdep)
+        CpuActivityTable activity, LockStatRecorder? recorder, LockdepState? lockdep, FlightRecorder? flight)
         where TExec : struct, IExecution
     {
         var allocator = AllocatorFactory.Create(o.Design, zone, config, exec);
@@ -165,6 +191,16 @@ public static class Runner
                 violations.Insert(0, $"[§7.1 single-state] {lost} pages allocated but held by nobody (lost) or counted twice");
             }
 
+            // A clean audit, every CPU parked, is the start of a later violation's window; the first violation ends it.
+            if (violations.Count == 0)
+            {
+                flight?.Checkpoint();
+            }
+            else
+            {
+                flight?.Cut(violations[0]);
+            }
+
             var record = new AuditRecord(audits.Count, Elapsed(), report.Census, held, lost, report.ViolationCount, violations);
             audits.Add(record);
             o.OnAudit?.Invoke(record);
@@ -206,6 +242,7 @@ public static class Runner
         while (!exited.Wait(UntilNext(Elapsed(), Min(Min(deadline, nextAudit), Min(freePages.Next, nextDecay)), nextProgress)))
         {
             var now = Elapsed();
+            flight?.AdvanceEpoch();
             if (now >= deadline && (o.EndWhen?.Invoke(Progress(now)) ?? true))
             {
                 machine.RequestStop();

@@ -1,5 +1,7 @@
 using PcpTestbed.Designs;
+using PcpTestbed.Execution.Cpus;
 using PcpTestbed.Execution.Locking;
+using PcpTestbed.Execution.Recorder;
 using PcpTestbed.Execution.LockStat;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Layout;
@@ -30,14 +32,20 @@ public abstract class AllocatorRig
     /// Builds a zone of <paramref name="zoneGiB"/> GiB (every block MOVABLE, all free, as after boot) and the design
     /// over it, lockdep off: the measured runs leave lockdep's held-lock assertions out, as a production kernel does.
     /// </summary>
-    public static AllocatorRig Create(DesignKind design, LockRecording recording, int zoneGiB)
+    public static AllocatorRig Create(DesignKind design, LockRecording recording, int zoneGiB) => Create(design, recording, zoneGiB, null, null);
+
+    /// <summary>
+    /// As above, with each CPU noting what it does in <paramref name="activity"/> (as a run's CPUs do, for the stuck-CPU
+    /// report) and its operations in <paramref name="recorder"/> (the flight recorder), when given.
+    /// </summary>
+    public static AllocatorRig Create(DesignKind design, LockRecording recording, int zoneGiB, CpuActivityTable? activity, FlightRecorder? recorder)
     {
         var zone = ZoneBuilder.Build(ZoneSpec.OfBytes((long)zoneGiB << 30));
         var config = new AllocatorConfig { Cpus = Cpus, Lockdep = false };
         return recording == LockRecording.Off
-            ? new AllocatorRig<NoLockProbe>(zone, AllocatorFactory.Create(design, zone, config, new OsExecution<NoLockProbe>(default)))
+            ? new AllocatorRig<NoLockProbe>(zone, AllocatorFactory.Create(design, zone, config, new OsExecution<NoLockProbe>(default, activity, recorder)))
             : new AllocatorRig<LockStatProbe>(zone, AllocatorFactory.Create(design, zone, config,
-                new OsExecution<LockStatProbe>(new LockStatProbe(new LockStatRecorder(Cpus)))));
+                new OsExecution<LockStatProbe>(new LockStatProbe(new LockStatRecorder(Cpus)), activity, recorder)));
     }
 
     /// <summary><paramref name="count"/> times: allocate a chunk of <paramref name="order"/> on <paramref name="cpu"/> and free it there.</summary>

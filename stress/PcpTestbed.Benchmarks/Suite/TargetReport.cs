@@ -18,6 +18,9 @@ public static class TargetReport
     public const double RecordingTarget = 1.5;
     public const double ZoneSizeTarget = 1.2;
 
+    /// <summary>Issue 15: the flight recorder on, against the same pair without it, at most 5 % slower.</summary>
+    public const double FlightRecorderTarget = 1.05;
+
     public static string Build(IReadOnlyList<Summary> summaries, string loadBefore, string loadAfter)
     {
         var reports = summaries.SelectMany(s => s.Reports).Where(r => r.ResultStatistics is not null).ToList();
@@ -54,6 +57,9 @@ public static class TargetReport
             Row(sb, "order-0 pair, PCP hit, recording off / floor", name, off, floor, FloorTarget);
             Row(sb, "order-0 pair, recording on / off", name, on, off, RecordingTarget);
             Row(sb, "order-0 pair, 64 GiB / 1 GiB zone", name, large, small, ZoneSizeTarget);
+            Row(sb, "order-0 pair, flight recorder on / off (run's CPU activity notes in both)", name,
+                Min(typeof(FlightRecorderBenchmarks), nameof(FlightRecorderBenchmarks.Pair), d, ("Recorder", true)),
+                Min(typeof(FlightRecorderBenchmarks), nameof(FlightRecorderBenchmarks.Pair), d, ("Recorder", false)), FlightRecorderTarget);
         }
 
         sb.AppendLine();

@@ -140,6 +140,29 @@ public sealed class RunOptionSet
                       "(inversions are violations), pages handed out are checked; slower, off by default",
     };
 
+    private readonly Option<IReadOnlyList<InjectedBug>?> _bugs = CommonOptions.Choices<InjectedBug>("--bug",
+        $"Injected bugs to switch on, comma-separated ({InjectedBugs.Names}): the catalogue's bugs on real threads, for the flight recorder's reproduction files",
+        "bug", (string t, out InjectedBug b, out string p) =>
+        {
+            p = "";
+            return InjectedBugs.TryParse(t, out b);
+        }, InjectedBugs.All, InjectedBugs.Names, "--bugs");
+
+    private readonly Option<bool> _noFlightRecorder = new("--no-flight-recorder")
+    {
+        Description = "Do not record each CPU's allocator operations (the flight recorder, on by default, writes a reproduction file when the run breaks)",
+    };
+
+    private readonly Option<int?> _recorderEntries = CommonOptions.Int("--flight-recorder-entries",
+        $"Operations each CPU's flight recorder ring keeps, a power of two (default {Execution.Recorder.FlightRecorder.DefaultEntriesPerCpu}); a window that must reach " +
+        "back to the last clean audit needs room for every operation between two audits", 16, 1 << 22, "N");
+
+    private readonly Option<string?> _reproDir = new("--repro-dir")
+    {
+        Description = "Where a run that breaks writes its reproduction file (default: a folder under the temp folder); the file is named in the output and the JSON",
+        HelpName = "DIR",
+    };
+
     public RunOptionSet(VerbDefaults defaults)
     {
         _defaults = defaults;
@@ -217,6 +240,7 @@ public sealed class RunOptionSet
             _design, _designs, _workload, _cpus, _cpuList, _seconds, _minutes, _ops, _zoneSize, _zoneFromProc, _zoneName, _node, _seed, _json, _plot, _format,
             _pin, _pressure, _noPressure, _highatomic, _noLockStat, _holdSample, _purgers, _runLength, _cmaShare, _orderMix, _remoteFree, _receivers,
             _exitFill, _purgeExtent, _workScale, _freeBatch, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _sampleInterval, _plotFree, _quiet, _lockdep,
+            _bugs, _noFlightRecorder, _reproDir, _recorderEntries,
         ];
         foreach (var o in options)
         {
@@ -323,7 +347,24 @@ public sealed class RunOptionSet
             WorkScale = r.GetValue(_workScale) ?? _defaults.WorkScale,
             FreeBatch = r.GetValue(_freeBatch) ?? PageAlloc.PagevecSize,
             Lockdep = r.GetValue(_lockdep),
+            Bugs = (r.GetValue(_bugs) ?? []).Aggregate(InjectedBug.None, (a, b) => a | b),
+            FlightRecorder = !r.GetValue(_noFlightRecorder),
+            FlightRecorderEntries = r.GetValue(_recorderEntries) ?? Execution.Recorder.FlightRecorder.DefaultEntriesPerCpu,
         };
+        if (r.GetValue(_recorderEntries) is { } entries && (entries & (entries - 1)) != 0)
+        {
+            throw new UsageException($"--flight-recorder-entries {entries}: expected a power of two (e.g. {1 << (int)Math.Ceiling(Math.Log2(entries))})");
+        }
+        var reproDir = r.GetValue(_reproDir);
+        if (reproDir != null && r.GetValue(_noFlightRecorder))
+        {
+            throw new UsageException("--repro-dir needs the flight recorder; drop --no-flight-recorder");
+        }
+
+        if (reproDir != null && File.Exists(reproDir))
+        {
+            throw new UsageException($"--repro-dir {reproDir}: is a file; expected a folder (it is created if missing)");
+        }
         if (r.GetValue(_refillWithinHigh) && !designs.Any(Designs.Designs.IsPageblock))
         {
             notes.Add("--refill-within-high changes the pageblock designs only");
@@ -345,6 +386,7 @@ public sealed class RunOptionSet
             Format = r.GetValue(_format) ?? OutputFormat.Table,
             Quiet = r.GetValue(_quiet),
             Notes = notes,
+            ReproDirectory = reproDir ?? Path.Combine(Path.GetTempPath(), "pcptestbed-repro"),
         };
     }
 

@@ -24,6 +24,9 @@ public sealed record RunPlan
 
     public bool Quiet { get; init; }
 
+    /// <summary>Where a run that breaks writes its reproduction file (<c>--repro-dir</c>).</summary>
+    public string ReproDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "pcptestbed-repro");
+
     /// <summary>What the plan changed or ignored, printed before the runs.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 

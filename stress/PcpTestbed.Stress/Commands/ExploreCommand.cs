@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PcpTestbed.Coyote;
 using PcpTestbed.Coyote.Dfs;
+using PcpTestbed.Coyote.Repro;
 using PcpTestbed.Designs;
 using PcpTestbed.Model.Sync;
 using PcpTestbed.Stress.Cli;
@@ -63,7 +64,16 @@ public static class ExploreCommand
         var preemptionBound = CommonOptions.Int("--preemption-bound", $"--exhaustive: preemptions a schedule may have (default {ExhaustiveOptions.DefaultPreemptionBound})", 0, 100);
         var noReduction = new Option<bool>("--no-reduction") { Description = "--exhaustive: run every schedule within the bound, without partial-order reduction" };
         var timeBudget = CommonOptions.Long("--time-budget",
-            $"--exhaustive: give up after this many seconds, with no verdict and exit 3 (default {ExhaustiveExploreCommand.DefaultTimeBudgetSeconds}; 0 for none)", 0, 1_000_000, "SECONDS");
+            $"--exhaustive: give up after this many seconds, with no verdict and exit 3 (default {ExhaustiveExploreCommand.DefaultTimeBudgetSeconds}; 0 for none); " +
+            $"--from-repro: start no new window size after this many seconds (default {ReproExploreCommand.DefaultTimeBudgetSeconds})", 0, 1_000_000, "SECONDS");
+        var fromRepro = new Option<string?>("--from-repro")
+        {
+            Description = "Search interleavings of a reproduction file's operations (written by run, compare or soak when a run broke) from the state it rebuilds, " +
+                          $"until the recorded violation's class comes back; --iterations per window size (default {ReproExploreOptions.DefaultIterationsPerWindow}), " +
+                          $"--time-budget (default {ReproExploreCommand.DefaultTimeBudgetSeconds} s)",
+            HelpName = "FILE",
+        };
+        var shrink = new Option<string?>("--shrink") { Description = "Shrink a trace file (as the shrink verb does)", HelpName = "TRACE" };
         var json = CommonOptions.JsonFile();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress" };
         var command = new Command("explore",
@@ -71,10 +81,34 @@ public static class ExploreCommand
             "with --exhaustive, every schedule within a preemption bound under our own scheduler")
         {
             scenario, design, bugs, iterations, strategy, bound, seed, maxSteps, traceOut, json, quiet, elide, coverage, partialOrder,
-            exhaustive, preemptionBound, noReduction, timeBudget,
+            exhaustive, preemptionBound, noReduction, timeBudget, fromRepro, shrink,
         };
         command.SetAction(r =>
         {
+            if (r.GetValue(fromRepro) is { } reproPath)
+            {
+                var other = new (string Name, bool Given)[]
+                {
+                    ("--scenario", r.GetValue(scenario) != null), ("--design", r.GetValue(design) != null), ("--bug", r.GetValue(bugs) != null),
+                    ("--exhaustive", r.GetValue(exhaustive)), ("--elide", r.GetValue(elide) != null), ("--shrink", r.GetValue(shrink) != null),
+                    ("--preemption-bound", r.GetValue(preemptionBound) != null), ("--no-reduction", r.GetValue(noReduction)),
+                };
+                if (other.FirstOrDefault(o => o.Given) is { Name: { } clash })
+                {
+                    throw new UsageException($"{clash} does not go with --from-repro: the reproduction file says what ran");
+                }
+
+                return ReproExploreCommand.Run(io, new ReproExploreCommand.Request(reproPath, r.GetValue(iterations) ?? ReproExploreOptions.DefaultIterationsPerWindow,
+                    r.GetValue(timeBudget) ?? ReproExploreCommand.DefaultTimeBudgetSeconds, (uint)(r.GetValue(seed) ?? 1), r.GetValue(strategy) ?? SchedulingStrategy.Portfolio,
+                    CheckedOut(r.GetValue(traceOut), "--trace-out"), CheckedOut(r.GetValue(json), "--json"), r.GetValue(quiet)));
+            }
+
+            if (r.GetValue(shrink) is { } shrinkPath)
+            {
+                return ShrinkCommand.Run(io, new ShrinkCommand.Request(shrinkPath, CheckedOut(r.GetValue(traceOut), "--trace-out"), CheckedOut(r.GetValue(json), "--json"),
+                    r.GetValue(quiet)));
+            }
+
             var bugList = r.GetValue(bugs) ?? [];
             var bugSet = bugList.Aggregate(InjectedBug.None, (a, b) => a | b);
             var catalogued = bugList.Count > 0 ? Catalog.FindBug(bugList[0]) : null;
@@ -178,6 +212,16 @@ public static class ExploreCommand
             return result.BugFound ? ExitCodes.Broken : ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static string? CheckedOut(string? path, string option)
+    {
+        if (path != null)
+        {
+            OutputFiles.CheckWritable(path, option);
+        }
+
+        return path;
     }
 
     private static bool TryScenario(string text, out int index, out string problem)

@@ -20,9 +20,12 @@ public static class ReplayCommand
     {
         var file = new Argument<string>("FILE") { Description = "A trace file written by explore" };
         var json = CommonOptions.JsonFile();
-        var command = new Command("replay", "Replay a trace file from explore: the same scenario, design, bugs and schedule; reports whether the violation is reproduced")
+        var allSteps = new Option<bool>("--steps") { Description = "Print every step of the iteration, setup's included, as a table (instead of the story)" };
+        var command = new Command("replay",
+            "Replay a trace file from explore or shrink: the same scenario, design, bugs and schedule; tells the story (each CPU's steps, the kernel function and " +
+            "lock or access site of each, the preemptions marked) and whether the violation is reproduced")
         {
-            file, json,
+            file, json, allSteps,
         };
         command.SetAction(r =>
         {
@@ -61,7 +64,19 @@ public static class ReplayCommand
                 io.Out.WriteLine($"replayed:  {result.Violation ?? "(no violation: the iteration ran clean)"}");
             }
 
-            ExploreCommand.StepTable(io.Out, result.Steps, ShownSteps);
+            if (r.GetValue(allSteps))
+            {
+                ExploreCommand.StepTable(io.Out, result.Steps, int.MaxValue);
+            }
+            else if (result.Divergence != null)
+            {
+                ExploreCommand.StepTable(io.Out, result.Steps, ShownSteps);
+            }
+            else
+            {
+                StoryPrinter.Print(io.Out, result.Steps, result.SetupSteps);
+            }
+
             io.Out.MarkupLine(result.Reproduced ? "[green]reproduced[/]" : result.Divergence != null ? "[red]not reproduced: the code changed since this trace[/]" : "[red]not reproduced[/]");
             if (jsonPath != null)
             {

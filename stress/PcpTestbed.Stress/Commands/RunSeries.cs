@@ -24,8 +24,16 @@ internal static class RunSeries
             {
                 var index = i;
                 var o = runs[i];
+                string? repro = null;
                 var options = o with
                 {
+                    // The flight recorder's window, written at once: a reproduction file survives whatever happens next.
+                    OnRecording = recording =>
+                    {
+                        repro = ReproFiles.Write(plan.ReproDirectory, o, recording);
+                        display.Line($"repro: {repro} (the flight recorder's window: {recording.Windows.Sum(w => w.Length)} operations; " +
+                                     $"explore --from-repro {repro})");
+                    },
                     Progress = p => display.Update(index, Fraction(p), Detail(p), Left(p)),
                     OnAudit = onAudit == null ? null : a => onAudit(display, index, a),
 
@@ -45,8 +53,10 @@ internal static class RunSeries
                 }
                 catch (Exception e)
                 {
-                    throw new BrokenRunException(RunFailures.Describe(o, e), results, e);
+                    throw new BrokenRunException(RunFailures.Describe(o, e) with { ReproFile = repro }, results, e);
                 }
+
+                result = result with { ReproFile = repro };
 
                 display.Complete(index, $"{Fmt.Si(result.OpsPerSecond)} ops/s, {result.Audits} audits, {result.InvariantViolations} violations, {result.PagesLost} pages lost");
                 results.Add(result);

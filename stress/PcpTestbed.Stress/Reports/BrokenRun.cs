@@ -15,4 +15,8 @@ public sealed record BrokenRun(
     IReadOnlyList<string> Faults,
     string Error,
     bool DesignFailure,
-    StuckCpuReport? Stuck);
+    StuckCpuReport? Stuck)
+{
+    /// <summary>The reproduction file the flight recorder wrote, or null.</summary>
+    public string? ReproFile { get; init; }
+}

@@ -155,6 +155,10 @@ public readonly struct CountingExecution : IExecution
         _log.Begin(new OpEvent(cpu, op, arg0, arg1));
     }
 
+    public void OpFolio(int cpu, long pfn, int order)
+    {
+    }
+
     public void OpEnd(int cpu, long result)
     {
         default(DirectExecution).OpEnd(cpu, result);

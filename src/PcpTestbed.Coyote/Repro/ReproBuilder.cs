@@ -1,0 +1,183 @@
+using PcpTestbed.Model;
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Coyote.Repro;
+
+/// <summary>
+/// Turns a flight recorder's windows (pfns, per CPU) into a reproduction file's operations (handles, one approximate global
+/// order). The order: by the coordinator's epoch; within an epoch, a merge that takes, among the CPUs' next operations, one
+/// that is consistent with what came before (an allocation of a pfn nobody holds, a free of a pfn somebody holds), so a page
+/// freed on another CPU than its allocator's gets its free after its allocation. A free of a pfn the window never allocated
+/// is of a page allocated before the window: a <see cref="ReproPage"/>.
+/// </summary>
+public static class ReproBuilder
+{
+    /// <summary>The file's fields other than the window, as the run knew them.</summary>
+    public sealed record RunFacts(string Design, IReadOnlyList<string> Bugs, string Workload, long Seed, int Cpus, string Zone, string Highatomic, bool Lockdep);
+
+    public static ReproFile Build(RunFacts run, IReadOnlyList<RecordedOp[]> windows, IReadOnlyList<long> lost, int ringEntries, string violation)
+    {
+        var cpus = windows.Count;
+
+        // Group each batch with its folios: one unit per operation.
+        var units = new List<(RecordedOp Op, RecordedOp[] Folios)>[cpus];
+        for (var cpu = 0; cpu < cpus; cpu++)
+        {
+            units[cpu] = [];
+            var w = windows[cpu];
+            for (var i = 0; i < w.Length; i++)
+            {
+                if (w[i].IsFolio)
+                {
+                    continue;
+                }
+
+                var folios = new List<RecordedOp>();
+                for (var j = i + 1; j < w.Length && w[j].IsFolio; j++)
+                {
+                    folios.Add(w[j]);
+                }
+
+                units[cpu].Add((w[i], [.. folios]));
+            }
+        }
+
+        var live = new Dictionary<long, (int Handle, int Order)>(); // pfn -> the page allocated there
+        var pages = new List<ReproPage>();
+        var ops = new List<ReproOp>[cpus];
+        for (var cpu = 0; cpu < cpus; cpu++)
+        {
+            ops[cpu] = [];
+        }
+
+        var next = new int[cpus];
+        var handle = 0;
+        var seq = 0;
+        while (true)
+        {
+            var pick = -1;
+            var fallback = -1;
+            var minEpoch = int.MaxValue;
+            for (var cpu = 0; cpu < cpus; cpu++)
+            {
+                if (next[cpu] < units[cpu].Count)
+                {
+                    minEpoch = Math.Min(minEpoch, EpochOf(units[cpu][next[cpu]].Op));
+                }
+            }
+
+            if (minEpoch == int.MaxValue)
+            {
+                break;
+            }
+
+            for (var k = 0; k < cpus; k++)
+            {
+                var cpu = (seq + k) % cpus;
+                if (next[cpu] >= units[cpu].Count || EpochOf(units[cpu][next[cpu]].Op) != minEpoch)
+                {
+                    continue;
+                }
+
+                fallback = fallback < 0 ? cpu : fallback;
+                if (Consistent(units[cpu][next[cpu]], live))
+                {
+                    pick = cpu;
+                    break;
+                }
+            }
+
+            pick = pick < 0 ? fallback : pick;
+            var (op, folios) = units[pick][next[pick]++];
+            ops[pick].Add(Convert(op, folios, pick, seq++, live, pages, ref handle));
+        }
+
+        return new ReproFile
+        {
+            Design = run.Design,
+            Bugs = run.Bugs,
+            Workload = run.Workload,
+            Seed = run.Seed,
+            Cpus = run.Cpus,
+            Zone = run.Zone,
+            Highatomic = run.Highatomic,
+            Lockdep = run.Lockdep,
+            Violation = violation,
+            Invariant = Violations.InvariantOf(violation),
+            WindowComplete = lost.All(l => l == 0),
+            LostBeforeWindow = lost,
+            RingEntries = ringEntries,
+            Pages = pages,
+            Operations = ops,
+        };
+    }
+
+    /// <summary>An operation that did not return has no epoch of its end: it sorts after everything of its CPU's epoch.</summary>
+    private static int EpochOf(RecordedOp op) => op.Ended ? op.Epoch : int.MaxValue - 1;
+
+    private static bool Consistent((RecordedOp Op, RecordedOp[] Folios) unit, Dictionary<long, (int Handle, int Order)> live) => unit.Op.Op switch
+    {
+        AllocatorOp.Alloc => !unit.Op.Ended || unit.Op.Result < 0 || !live.ContainsKey(unit.Op.Result),
+        AllocatorOp.Free => live.TryGetValue(unit.Op.Arg0, out var p) && p.Order == unit.Op.Arg1,
+        AllocatorOp.FreeBatch => unit.Folios.All(f => live.TryGetValue(f.Arg0, out var p) && p.Order == f.Arg1),
+        _ => true,
+    };
+
+    private static ReproOp Convert(RecordedOp op, RecordedOp[] folios, int cpu, int seq, Dictionary<long, (int Handle, int Order)> live, List<ReproPage> pages, ref int handle)
+    {
+        var notReturned = op.Ended ? (bool?)null : true;
+        switch (op.Op)
+        {
+            case AllocatorOp.Alloc:
+                var h = handle++;
+                if (op.Ended && op.Result >= 0)
+                {
+                    live[op.Result] = (h, (int)op.Arg0);
+                }
+
+                return new ReproOp
+                {
+                    Seq = seq, Op = ReproOp.Alloc, Order = (int)op.Arg0, Gfp = (uint)op.Arg1, Page = h, Epoch = op.Epoch,
+                    Failed = op.Ended && op.Result < 0 ? true : null, DidNotReturn = notReturned,
+                };
+            case AllocatorOp.Free:
+                return new ReproOp
+                {
+                    Seq = seq, Op = ReproOp.Free, Order = (int)op.Arg1, Page = Take(op.Arg0, (int)op.Arg1, cpu, live, pages, ref handle), Epoch = op.Epoch,
+                    DidNotReturn = notReturned,
+                };
+            case AllocatorOp.FreeBatch:
+                var batch = new ReproFolio[folios.Length];
+                for (var i = 0; i < folios.Length; i++)
+                {
+                    batch[i] = new ReproFolio(Take(folios[i].Arg0, (int)folios[i].Arg1, cpu, live, pages, ref handle), (int)folios[i].Arg1);
+                }
+
+                return new ReproOp { Seq = seq, Op = ReproOp.FreeBatch, Epoch = op.Epoch, DidNotReturn = notReturned, Folios = batch };
+            case AllocatorOp.CpuDead:
+                return new ReproOp { Seq = seq, Op = ReproOp.CpuDead, Target = (int)op.Arg0, Epoch = op.Epoch, DidNotReturn = notReturned };
+            case AllocatorOp.CpuOnline:
+                return new ReproOp { Seq = seq, Op = ReproOp.CpuOnline, Target = (int)op.Arg0, Epoch = op.Epoch, DidNotReturn = notReturned };
+            case AllocatorOp.DecayPcpHigh:
+                return new ReproOp { Seq = seq, Op = ReproOp.DecayPcpHigh, Epoch = op.Epoch, DidNotReturn = notReturned };
+            case AllocatorOp.ClearWatermarkBoost:
+                return new ReproOp { Seq = seq, Op = ReproOp.ClearBoost, Epoch = op.Epoch, DidNotReturn = notReturned };
+            default:
+                return new ReproOp { Seq = seq, Op = ReproOp.DrainAllPages, Epoch = op.Epoch, DidNotReturn = notReturned };
+        }
+    }
+
+    /// <summary>The handle of the page a free of <paramref name="pfn"/> gives back: the live one, or a page from before the window.</summary>
+    private static int Take(long pfn, int order, int cpu, Dictionary<long, (int Handle, int Order)> live, List<ReproPage> pages, ref int handle)
+    {
+        if (live.TryGetValue(pfn, out var p) && p.Order == order)
+        {
+            live.Remove(pfn);
+            return p.Handle;
+        }
+
+        var h = handle++;
+        pages.Add(new ReproPage(h, cpu, PageAlloc.IsValidOrder(order) ? order : 0));
+        return h;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+
+namespace PcpTestbed.Coyote.Repro;
+
+/// <summary>
+/// explore --from-repro: rebuilds a broken run's state from its reproduction file and searches interleavings of exactly its
+/// recorded operations under Coyote, interleaving the last K operations of every CPU (K = 1, 2, 4, ... up to the whole
+/// window; the earlier ones run serially in setup), until the recorded violation's class comes back. The trace it writes
+/// carries the reproduction, so it replays without the file.
+/// </summary>
+public static class ReproExplorer
+{
+    public static ReproExploreResult Explore(ReproExploreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.IterationsPerWindow, 1, nameof(options));
+        var file = ReproFile.Load(options.Path);
+        var clock = Stopwatch.StartNew();
+
+        // The rebuilt state is not the run's (other pfns, other owners): the serial order alone may already break the same
+        // way, earlier than the recorded cut. Then the window ends at the first operation after which it does (a bisection
+        // over the global order; an audit's violation shows only at setup's end, so each probe runs a prefix whole).
+        if (SerialFails(file, options))
+        {
+            var maxSeq = file.Operations.SelectMany(o => o).Max(o => o.Seq);
+            int lo = 0, hi = maxSeq;
+            while (lo < hi)
+            {
+                var mid = lo + ((hi - lo) / 2);
+                if (SerialFails(file.Truncate(mid), options))
+                {
+                    hi = mid;
+                }
+                else
+                {
+                    lo = mid + 1;
+                }
+            }
+
+            file = file.Truncate(lo);
+        }
+
+        var longest = Math.Max(1, file.Operations.Max(o => o.Count));
+        var tried = new List<ReproWindowResult>();
+        var exhausted = false;
+        for (var window = 1; ; window = Math.Min(window * 2, longest))
+        {
+            if (clock.Elapsed >= options.TimeBudget)
+            {
+                exhausted = true;
+                break;
+            }
+
+            var scenario = new ReproScenario(file, window);
+            var level = window;
+            options.Progress?.Invoke(new ReproExploreProgress(window, longest, 0, options.IterationsPerWindow, clock.Elapsed));
+            var result = Explorer.Explore(scenario, new ExploreOptions
+            {
+                Scenario = ReproScenario.ScenarioName,
+                Design = scenario.Design,
+                Bugs = scenario.Bugs,
+                Iterations = options.IterationsPerWindow,
+                Strategy = options.Strategy,
+                Seed = options.Seed,
+                TraceDirectory = options.TraceDirectory,
+                Progress = options.Progress == null ? null : p => options.Progress(new ReproExploreProgress(level, longest, p.Iterations, options.IterationsPerWindow, clock.Elapsed)),
+            });
+            tried.Add(new ReproWindowResult(window, result.Iterations, result.Violation));
+            if (result.BugFound && Violations.InvariantOf(result.Violation!) == file.Invariant && Replayable(result.TracePath!))
+            {
+                var path = Rename(result.TracePath!, options.Path, window);
+                return new ReproExploreResult
+                {
+                    Path = options.Path, Invariant = file.Invariant, RecordedViolation = file.Violation, Operations = file.OperationCount, Found = true,
+                    Window = window, Violation = result.Violation, TracePath = path, Windows = tried, Elapsed = clock.Elapsed, BudgetExhausted = false,
+                };
+            }
+
+            // Another violation than the recorded one, or one in setup (no interleaving to replay): its trace is not kept.
+            DeleteTrace(result.TracePath);
+
+            if (window >= longest)
+            {
+                break;
+            }
+        }
+
+        return new ReproExploreResult
+        {
+            Path = options.Path, Invariant = file.Invariant, RecordedViolation = file.Violation, Operations = file.OperationCount, Found = false,
+            Windows = tried, Elapsed = clock.Elapsed, BudgetExhausted = exhausted,
+        };
+    }
+
+    /// <summary>Whether every operation run one at a time in the global order, in setup, breaks the recorded invariant.</summary>
+    private static bool SerialFails(ReproFile file, ReproExploreOptions options)
+    {
+        var probe = new ReproScenario(file, 0);
+        var serial = Explorer.Explore(probe, new ExploreOptions
+        {
+            Scenario = ReproScenario.ScenarioName, Design = probe.Design, Bugs = probe.Bugs, Iterations = 1, Seed = options.Seed,
+            TraceDirectory = options.TraceDirectory,
+        });
+        DeleteTrace(serial.TracePath);
+        return serial.BugFound && Violations.InvariantOf(serial.Violation!) == file.Invariant;
+    }
+
+    private static void DeleteTrace(string? path)
+    {
+        if (path != null && File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Whether the trace has interleaved steps to replay (a failure in setup leaves Coyote none).</summary>
+    private static bool Replayable(string path)
+    {
+        try
+        {
+            TraceFile.Load(path);
+            return true;
+        }
+        catch (TraceFormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Names the trace for the reproduction it came from: "NAME.kK.trace.json" beside the explorer's other traces.</summary>
+    private static string Rename(string tracePath, string reproPath, int window)
+    {
+        var name = System.IO.Path.GetFileName(reproPath);
+        foreach (var suffix in new[] { ".gz", ".json", ".repro" })
+        {
+            if (name.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                name = name[..^suffix.Length];
+            }
+        }
+
+        var target = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(tracePath) ?? ".", $"{name}.k{window}.trace.json");
+        File.Move(tracePath, target, overwrite: true);
+        return target;
+    }
+}

@@ -1,0 +1,233 @@
+using System.IO.Compression;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PcpTestbed.Designs;
+using PcpTestbed.Model;
+
+namespace PcpTestbed.Coyote.Repro;
+
+/// <summary>
+/// A reproduction file (gzip-compressed JSON): what a real-thread run that broke was (design, bugs, workload, seed, CPUs,
+/// zone), the violation, and the window the flight recorder kept: each CPU's operations from the last clean audit (or the
+/// oldest the ring kept) to the first violation, pages named by handle, plus the pages allocated before the window that
+/// it frees. <c>explore --from-repro</c> rebuilds the state from it and searches interleavings of exactly those operations
+/// (<see cref="ReproExplorer"/>).
+/// </summary>
+public sealed record ReproFile
+{
+    /// <summary>Bumped whenever a field changes meaning; other versions are refused.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    /// <summary>The value of <see cref="Format"/>: tells a reproduction file from a trace or any other JSON.</summary>
+    public const string FormatName = "pcptestbed-repro";
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = false,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public string Format { get; init; } = FormatName;
+
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+
+    public required string Design { get; init; }
+
+    public required IReadOnlyList<string> Bugs { get; init; }
+
+    public required string Workload { get; init; }
+
+    public required long Seed { get; init; }
+
+    /// <summary>Emulated CPUs, kswapd's included.</summary>
+    public required int Cpus { get; init; }
+
+    /// <summary>The zone spec (<see cref="Model.Layout.ZoneSpec"/>), or the description of a zone from /proc, which cannot be rebuilt.</summary>
+    public required string Zone { get; init; }
+
+    public required string Highatomic { get; init; }
+
+    public bool Lockdep { get; init; }
+
+    public required string Violation { get; init; }
+
+    public required string Invariant { get; init; }
+
+    /// <summary>Whether every CPU's window starts at a clean audit (else the ring had wrapped: <see cref="LostBeforeWindow"/>).</summary>
+    public required bool WindowComplete { get; init; }
+
+    /// <summary>Per CPU, operations since the last clean audit that the ring had overwritten.</summary>
+    public required IReadOnlyList<long> LostBeforeWindow { get; init; }
+
+    public required int RingEntries { get; init; }
+
+    public required IReadOnlyList<ReproPage> Pages { get; init; }
+
+    /// <summary>Per CPU, its operations in the window, oldest first.</summary>
+    public required IReadOnlyList<IReadOnlyList<ReproOp>> Operations { get; init; }
+
+    public int OperationCount => Operations.Sum(o => o.Count);
+
+    /// <summary>The same file without the operations after <paramref name="lastSeq"/> in the global order.</summary>
+    public ReproFile Truncate(int lastSeq) => this with
+    {
+        Operations = Operations.Select(ops => (IReadOnlyList<ReproOp>)ops.Where(o => o.Seq <= lastSeq).ToArray()).ToArray(),
+    };
+
+    public void Save(string path)
+    {
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (dir != null)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        using var file = File.Create(path);
+        using var gzip = new GZipStream(file, CompressionLevel.Optimal);
+        JsonSerializer.Serialize(gzip, this, JsonOptions);
+    }
+
+    /// <summary>Reads and checks a reproduction file (gzip, or the JSON inside it). Anything wrong is a <see cref="ReproFormatException"/>.</summary>
+    public static ReproFile Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new ReproFormatException(path, $"cannot be read: {e.Message}", e);
+        }
+
+        string text;
+        var compressed = bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+        if (compressed)
+        {
+            try
+            {
+                using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
+                using var reader = new StreamReader(gzip);
+                text = reader.ReadToEnd();
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                throw new ReproFormatException(path, $"is damaged gzip (truncated?): {e.Message}", e);
+            }
+        }
+        else
+        {
+            text = System.Text.Encoding.UTF8.GetString(bytes);
+        }
+
+        ReproFile? file;
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String ||
+                format.GetString() != FormatName)
+            {
+                throw new ReproFormatException(path, $"is not a PcpTestbed reproduction file (no \"format\": \"{FormatName}\")");
+            }
+
+            if (!root.TryGetProperty("formatVersion", out var version) || !version.TryGetInt32(out var v) || v != CurrentFormatVersion)
+            {
+                throw new ReproFormatException(path, $"has formatVersion {(root.TryGetProperty("formatVersion", out var fv) ? fv.GetRawText() : "(none)")}; this build reads version {CurrentFormatVersion} only");
+            }
+
+            file = JsonSerializer.Deserialize<ReproFile>(text, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new ReproFormatException(path, compressed
+                ? $"is damaged gzip or holds broken JSON (truncated?): {e.Message}"
+                : $"is not valid JSON or has a field of the wrong type: {e.Message}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ReproFormatException(path, $"has a string that is not valid text: {e.Message}", e);
+        }
+
+        if (file == null)
+        {
+            throw new ReproFormatException(path, "holds JSON null");
+        }
+
+        file.Check(path);
+        return file;
+    }
+
+    /// <summary>The checks a replay relies on: names this build knows, CPUs in range, handles defined before use.</summary>
+    internal void Check(string path)
+    {
+        if (!Designs.Designs.TryParse(Design, out _))
+        {
+            throw new ReproFormatException(path, $"names the unknown design '{Design}'; expected one of {Designs.Designs.Names}");
+        }
+
+        foreach (var name in Bugs ?? [])
+        {
+            if (!InjectedBugs.TryParse(name, out _))
+            {
+                throw new ReproFormatException(path, $"names the unknown injected bug '{name}'; expected some of {InjectedBugs.Names}");
+            }
+        }
+
+        if (!HighatomicVariants.TryParse(Highatomic ?? "", out _))
+        {
+            throw new ReproFormatException(path, $"names the unknown highatomic variant '{Highatomic}'");
+        }
+
+        if (Cpus is < 1 or > 1024 || Operations == null || Operations.Count != Cpus || Pages == null)
+        {
+            throw new ReproFormatException(path, $"has {Operations?.Count ?? 0} operation lists for {Cpus} CPUs; expected one per CPU");
+        }
+
+        try
+        {
+            Model.Layout.ZoneSpec.Parse(Zone ?? "");
+        }
+        catch (FormatException e)
+        {
+            throw new ReproFormatException(path, $"was recorded on the zone '{Zone}', which cannot be rebuilt (a zone from /proc, or damage): {e.Message}", e);
+        }
+
+        var handles = new HashSet<int>();
+        foreach (var p in Pages)
+        {
+            if (p == null || p.Cpu < 0 || p.Cpu >= Cpus || !PageAlloc.IsValidOrder(p.Order) || !handles.Add(p.Page))
+            {
+                throw new ReproFormatException(path, $"has a bad page entry {p}: expected a new handle, a CPU below {Cpus} and a valid order");
+            }
+        }
+
+        var seqs = new HashSet<int>();
+        for (var cpu = 0; cpu < Cpus; cpu++)
+        {
+            foreach (var op in Operations[cpu] ?? throw new ReproFormatException(path, $"has no operation list for CPU {cpu}"))
+            {
+                if (op == null || !ReproOp.Names.Contains(op.Op) || !seqs.Add(op.Seq))
+                {
+                    throw new ReproFormatException(path, $"CPU {cpu} has a bad operation {op?.Op ?? "null"}: expected one of {string.Join(", ", ReproOp.Names)} with a unique seq");
+                }
+
+                var ok = op.Op switch
+                {
+                    ReproOp.Alloc => op.Order is { } o && PageAlloc.IsValidOrder(o) && op.Gfp != null && op.Page is { } h && handles.Add(h),
+                    ReproOp.Free => op.Order is { } o && PageAlloc.IsValidOrder(o) && op.Page != null,
+                    ReproOp.FreeBatch => op.Folios is { Count: >= 1 and <= PageAlloc.PagevecSize } f && f.All(x => x != null && PageAlloc.IsValidOrder(x.Order)),
+                    ReproOp.CpuDead or ReproOp.CpuOnline => op.Target is { } t && t >= 0 && t < Cpus,
+                    _ => true,
+                };
+                if (!ok)
+                {
+                    throw new ReproFormatException(path, $"CPU {cpu}'s operation {op.Seq} ({op.Op}) has missing or out-of-range fields");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+namespace PcpTestbed.Coyote.Repro;
+
+/// <summary>
+/// One recorded allocator operation of a reproduction file, with pages named by handle (a page allocated in the window gets
+/// the next handle; a page the window frees that was allocated before it is a <see cref="ReproPage"/>), never by pfn: a
+/// replay may hand out other pfns.
+/// </summary>
+public sealed record ReproOp
+{
+    /// <summary>The position in the approximate global order (coarse epochs, then a merge that keeps every page's alloc before its free).</summary>
+    public required int Seq { get; init; }
+
+    /// <summary>alloc, free, free-batch, drain-all-pages, decay-pcp-high, clear-boost, cpu-dead, cpu-online.</summary>
+    public required string Op { get; init; }
+
+    public int? Order { get; init; }
+
+    /// <summary>alloc: the gfp mask.</summary>
+    public uint? Gfp { get; init; }
+
+    /// <summary>alloc: the handle of the page it returned; free: the page it frees.</summary>
+    public int? Page { get; init; }
+
+    /// <summary>free-batch: the folios, in batch order.</summary>
+    public IReadOnlyList<ReproFolio>? Folios { get; init; }
+
+    /// <summary>cpu-dead, cpu-online: the CPU going or coming.</summary>
+    public int? Target { get; init; }
+
+    /// <summary>alloc: it returned no page on the real run.</summary>
+    public bool? Failed { get; init; }
+
+    /// <summary>The operation had not returned when the window was cut (the failing one, or one in flight).</summary>
+    public bool? DidNotReturn { get; init; }
+
+    /// <summary>The coordinator's epoch when it ended.</summary>
+    public int Epoch { get; init; }
+
+    public const string Alloc = "alloc";
+    public const string Free = "free";
+    public const string FreeBatch = "free-batch";
+    public const string DrainAllPages = "drain-all-pages";
+    public const string DecayPcpHigh = "decay-pcp-high";
+    public const string ClearBoost = "clear-boost";
+    public const string CpuDead = "cpu-dead";
+    public const string CpuOnline = "cpu-online";
+
+    public static readonly IReadOnlyList<string> Names = [Alloc, Free, FreeBatch, DrainAllPages, DecayPcpHigh, ClearBoost, CpuDead, CpuOnline];
+
+    /// <summary>How a step log and the story name it, e.g. "free(page h3, order 0)".</summary>
+    public string Describe() => Op switch
+    {
+        Alloc => $"alloc(order {Order}, gfp 0x{Gfp:x}) -> h{Page}",
+        Free => $"free(page h{Page}, order {Order})",
+        FreeBatch => $"free_unref_folios({string.Join(", ", (Folios ?? []).Select(f => $"h{f.Page}"))})",
+        CpuDead => $"page_alloc_cpu_dead(CPU {Target})",
+        CpuOnline => $"page_alloc_cpu_online(CPU {Target})",
+        DrainAllPages => "drain_all_pages()",
+        DecayPcpHigh => "decay_pcp_high()",
+        ClearBoost => "balance_pgdat:clear_boost",
+        _ => Op,
+    };
+}

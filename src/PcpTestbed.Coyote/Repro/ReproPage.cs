@@ -1,0 +1,7 @@
+namespace PcpTestbed.Coyote.Repro;
+
+/// <summary>
+/// A page the window frees that was allocated before it: the rebuilt state allocates one like it (same order; a movable
+/// request, the recorder does not know the original gfp) on <see cref="Cpu"/> before anything else.
+/// </summary>
+public sealed record ReproPage(int Page, int Cpu, int Order);

@@ -1,0 +1,181 @@
+using System.Globalization;
+using PcpTestbed.Designs;
+using PcpTestbed.Model;
+
+namespace PcpTestbed.Coyote.Repro;
+
+/// <summary>
+/// A reproduction file as a scenario. Setup rebuilds the state: a fresh zone of the run's spec, the pages the window frees
+/// that were allocated before it (one like each, allocated on the CPU that frees it), then every operation except each
+/// CPU's last <see cref="Window"/>, one at a time in the file's global order. The scripts are those last operations, one
+/// controlled thread per CPU, interleaved by the engine. Pages are handles: an operation on a page whose allocation failed
+/// or has not happened yet in this interleaving is skipped.
+/// </summary>
+internal sealed class ReproScenario : Scenario
+{
+    public const string ScenarioName = "repro";
+
+    private readonly DesignKind _design;
+
+    public ReproScenario(ReproFile file, int window)
+    {
+        File = file;
+        Window = window;
+        PcpTestbed.Designs.Designs.TryParse(file.Design, out _design);
+        Bugs = file.Bugs.Aggregate(InjectedBug.None, (b, n) => InjectedBugs.TryParse(n, out var x) ? b | x : b);
+        HighatomicVariants.TryParse(file.Highatomic, out var variant);
+        Config = new ScenarioConfig
+        {
+            Cpus = file.Cpus,
+            Zone = file.Zone,
+            Highatomic = variant,
+            Parameters = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["repro-window"] = window.ToString(CultureInfo.InvariantCulture) },
+        };
+    }
+
+    public ReproFile File { get; }
+
+    /// <summary>Operations per CPU the engine interleaves (the last ones of each CPU); the rest run serially in setup.</summary>
+    public int Window { get; }
+
+    public InjectedBug Bugs { get; }
+
+
+    public DesignKind Design => _design;
+
+    private ScenarioConfig Config { get; }
+
+    public override string Name => ScenarioName;
+
+    public override string Description => $"the last {Window} operations of each CPU of a {File.Workload} run that broke: {File.Violation}";
+
+    public override IReadOnlyList<DesignKind> Designs => [_design];
+
+    public override ScenarioConfig Configure(DesignKind design) => Config;
+
+    public override ScenarioIteration Start(ScenarioRun run) => new Iteration(run, this);
+
+    internal override TraceFile Annotate(TraceFile trace) => trace with { Repro = File, ReproWindow = Window };
+
+    /// <summary>Each CPU's operations the scripts interleave, and the rest in the global order for setup.</summary>
+    public (IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails) Split()
+    {
+        var tails = new IReadOnlyList<ReproOp>[File.Cpus];
+        var serial = new List<ReproOp>();
+        for (var cpu = 0; cpu < File.Cpus; cpu++)
+        {
+            var ops = File.Operations[cpu];
+            var cut = Window >= ops.Count ? 0 : ops.Count - Window;
+            serial.AddRange(ops.Take(cut));
+            tails[cpu] = ops.Skip(cut).ToArray();
+        }
+
+        serial.Sort((a, b) => a.Seq.CompareTo(b.Seq));
+        return (serial, tails);
+    }
+
+    private sealed class Iteration : ScenarioIteration
+    {
+        private readonly ReproScenario _scenario;
+        private readonly Dictionary<int, (long Pfn, int Order)> _pfns = [];
+        private readonly Dictionary<int, int> _cpuOf = [];
+        private readonly IReadOnlyList<ReproOp> _serial;
+        private readonly IReadOnlyList<ReproOp>[] _tails;
+
+        public Iteration(ScenarioRun run, ReproScenario scenario)
+            : base(run)
+        {
+            _scenario = scenario;
+            (_serial, _tails) = scenario.Split();
+            for (var cpu = 0; cpu < scenario.File.Cpus; cpu++)
+            {
+                foreach (var op in scenario.File.Operations[cpu])
+                {
+                    _cpuOf[op.Seq] = cpu;
+                }
+            }
+        }
+
+        public override void Setup()
+        {
+            foreach (var page in _scenario.File.Pages)
+            {
+                _pfns[page.Page] = (Run.Alloc(page.Cpu, Gfp.HighUserMovable, page.Order), page.Order);
+            }
+
+            foreach (var op in _serial)
+            {
+                Execute(_cpuOf[op.Seq], op);
+            }
+        }
+
+        public override IReadOnlyList<CpuScript> Scripts() =>
+            Enumerable.Range(0, _tails.Length)
+                .Where(cpu => _tails[cpu].Count > 0)
+                .Select(cpu => new CpuScript(cpu, $"its last {_tails[cpu].Count} recorded operations", () =>
+                {
+                    foreach (var op in _tails[cpu])
+                    {
+                        Execute(cpu, op);
+                    }
+                }))
+                .ToArray();
+
+        private void Execute(int cpu, ReproOp op)
+        {
+            switch (op.Op)
+            {
+                case ReproOp.Alloc:
+                    var pfn = Run.Alloc(cpu, (Gfp)op.Gfp!.Value, op.Order!.Value);
+                    lock (_pfns)
+                    {
+                        _pfns[op.Page!.Value] = (pfn, op.Order!.Value);
+                    }
+
+                    break;
+                case ReproOp.Free:
+                    if (TakePage(op.Page!.Value, op.Order!.Value) is var p && p >= 0)
+                    {
+                        Run.Free(cpu, p, op.Order!.Value);
+                    }
+
+                    break;
+                case ReproOp.FreeBatch:
+                    var folios = op.Folios!.Select(f => (Pfn: TakePage(f.Page, f.Order), f.Order)).Where(f => f.Pfn >= 0).Select(f => new Folio(f.Pfn, f.Order)).ToArray();
+                    if (folios.Length > 0)
+                    {
+                        Run.Do(cpu, $"free_unref_folios({folios.Length} folios)", () => Run.Allocator.FreeUnrefFolios(cpu, folios));
+                    }
+
+                    break;
+                case ReproOp.DrainAllPages:
+                    Run.DrainAllPages(cpu);
+                    break;
+                case ReproOp.DecayPcpHigh:
+                    Run.DecayPcpHigh(cpu);
+                    break;
+                case ReproOp.ClearBoost:
+                    Run.Do(cpu, "balance_pgdat:clear_boost", () => Run.Allocator.ClearWatermarkBoost(cpu));
+                    break;
+                case ReproOp.CpuDead:
+                    Run.CpuDead(op.Target!.Value, cpu);
+                    break;
+                case ReproOp.CpuOnline:
+                    Run.CpuOnline(op.Target!.Value, cpu);
+                    break;
+            }
+        }
+
+        /// <summary>
+        /// The page a handle names now, forgetting it (a free), or -1 if it is not allocated in this interleaving, or not at
+        /// <paramref name="order"/> (the global order put a free before its allocation: the file's approximation, not the design's).
+        /// </summary>
+        private long TakePage(int handle, int order)
+        {
+            lock (_pfns)
+            {
+                return _pfns.TryGetValue(handle, out var p) && p.Order == order && _pfns.Remove(handle) ? p.Pfn : -1;
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Execution.Recorder;
+
+/// <summary>What the flight recorder held when a run broke: each CPU's operations in the window, oldest first.</summary>
+/// <param name="Windows">Per CPU, the operations from the last clean audit (or the oldest the ring kept) to the first violation.</param>
+/// <param name="Lost">Per CPU, operations since the last clean audit that the ring had already overwritten (0: the window is complete).</param>
+/// <param name="EntriesPerCpu">The ring's size.</param>
+/// <param name="Violation">The first violation, where the window was cut ("[invariant] ...").</param>
+public sealed record FlightRecording(IReadOnlyList<RecordedOp[]> Windows, IReadOnlyList<long> Lost, int EntriesPerCpu, string Violation)
+{
+    /// <summary>Whether every CPU's window starts at a clean audit.</summary>
+    public bool Complete => Lost.All(l => l == 0);
+}

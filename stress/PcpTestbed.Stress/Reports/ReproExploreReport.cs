@@ -1,0 +1,21 @@
+using System.Text.Json.Serialization;
+using PcpTestbed.Coyote.Repro;
+
+namespace PcpTestbed.Stress.Reports;
+
+/// <summary>explore --from-repro's JSON.</summary>
+/// <param name="Found">Whether the recorded violation's class came back.</param>
+/// <param name="Window">Operations per CPU interleaved when it did, or null.</param>
+/// <param name="Windows">Each window size tried: its iterations and what it found.</param>
+public sealed record ReproExploreReport(
+    string Repro,
+    bool Found,
+    string Invariant,
+    string RecordedViolation,
+    int Operations,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? Window,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Violation,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Trace,
+    IReadOnlyList<ReproWindowResult> Windows,
+    double ElapsedSeconds,
+    bool BudgetExhausted);

@@ -1,0 +1,72 @@
+using PcpTestbed.Coyote.Repro;
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Coyote.Tests;
+
+/// <summary>From a flight recorder's windows (pfns per CPU) to a reproduction file's operations (handles, one global order).</summary>
+public class ReproBuilderTests
+{
+    private static readonly ReproBuilder.RunFacts Facts = new("mainline", [], "mixed", 1, 2, "16M", "2026-05", true);
+
+    private static RecordedOp Alloc(long pfn, int epoch, int order = 0) => new(AllocatorOp.Alloc, order, 0xcc0, pfn, epoch, true, false);
+
+    private static RecordedOp Free(long pfn, int epoch) => new(AllocatorOp.Free, pfn, 0, 0, epoch, true, false);
+
+    [Fact]
+    public void A_page_freed_on_another_cpu_keeps_the_handle_its_allocation_gave_even_when_the_free_is_listed_first_in_its_epoch()
+    {
+        // CPU 0 allocates 0x10 then frees it; CPU 1 (listed first in the merge) allocates 0x10 after that, then frees it.
+        RecordedOp[][] windows = [[Alloc(0x10, 5), Free(0x10, 5)], [Alloc(0x10, 5), Free(0x10, 5)]];
+        var file = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[lockdep] x");
+
+        Assert.Empty(file.Pages);
+        var all = file.Operations.SelectMany(o => o).OrderBy(o => o.Seq).ToArray();
+        Assert.Equal([ReproOp.Alloc, ReproOp.Free, ReproOp.Alloc, ReproOp.Free], all.Select(o => o.Op));
+        Assert.Equal(all[0].Page, all[1].Page);
+        Assert.Equal(all[2].Page, all[3].Page);
+        Assert.NotEqual(all[0].Page, all[2].Page);
+        Assert.Equal("lockdep", file.Invariant);
+    }
+
+    [Fact]
+    public void A_free_of_a_page_from_before_the_window_becomes_a_page_of_the_rebuilt_state()
+    {
+        RecordedOp[][] windows = [[new RecordedOp(AllocatorOp.Free, 0x40, 2, 0, 0, true, false)], []];
+        var file = ReproBuilder.Build(Facts, windows, [7, 0], 16, "[§7.1 single-state] y");
+
+        var page = Assert.Single(file.Pages);
+        Assert.Equal(new ReproPage(file.Operations[0][0].Page!.Value, 0, 2), page);
+        Assert.False(file.WindowComplete);
+        Assert.Equal([7L, 0L], file.LostBeforeWindow);
+    }
+
+    [Fact]
+    public void Earlier_epochs_come_first_and_a_batch_keeps_its_folios()
+    {
+        RecordedOp[][] windows =
+        [
+            [new RecordedOp(AllocatorOp.FreeBatch, 2, 0, 0, 9, true, false), new RecordedOp(AllocatorOp.FreeBatch, 0x10, 0, 0, 9, true, true),
+                new RecordedOp(AllocatorOp.FreeBatch, 0x20, 1, 0, 9, true, true)],
+            [Alloc(0x10, 3), Alloc(0x20, 4, order: 1)],
+        ];
+        var file = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[bad-page] z");
+
+        var batch = Assert.Single(file.Operations[0]);
+        Assert.Equal(2, batch.Seq);
+        Assert.Equal([file.Operations[1][0].Page!.Value, file.Operations[1][1].Page!.Value], batch.Folios!.Select(f => f.Page));
+        Assert.Equal([0, 1], batch.Folios!.Select(f => f.Order));
+        Assert.Empty(file.Pages);
+    }
+
+    [Fact]
+    public void A_free_at_another_order_than_the_live_allocation_is_not_matched_to_it()
+    {
+        // 0x20 allocated at order 0 and freed at order 1: not the same page (the order-1 one was allocated before the window).
+        RecordedOp[][] windows = [[Alloc(0x20, 1), new RecordedOp(AllocatorOp.Free, 0x20, 1, 0, 1, true, false)], []];
+        var file = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[bad-page] z");
+
+        var page = Assert.Single(file.Pages);
+        Assert.Equal(1, page.Order);
+        Assert.NotEqual(file.Operations[0][0].Page, file.Operations[0][1].Page);
+    }
+}

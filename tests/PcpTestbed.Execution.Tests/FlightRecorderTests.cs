@@ -1,0 +1,105 @@
+using PcpTestbed.Execution.Recorder;
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Execution.Tests;
+
+/// <summary>The flight recorder's ring: what goes in comes out, the window between checkpoint and cut, wrapping, freezing.</summary>
+public class FlightRecorderTests
+{
+    [Fact]
+    public void Operations_come_back_with_their_arguments_results_folios_and_epochs()
+    {
+        var r = new FlightRecorder(2, 16);
+        r.Begin(1, AllocatorOp.Alloc, 3, 0x100cca);
+        r.End(1, 0x12345);
+        r.AdvanceEpoch();
+        r.Begin(1, AllocatorOp.FreeBatch, 2, 0);
+        r.Folio(1, 0x12345, 3);
+        r.Folio(1, 0x777, 0);
+        r.End(1, 0);
+        r.Begin(1, AllocatorOp.Alloc, 0, 0xcc0);
+        r.End(1, -1);
+        r.Begin(1, AllocatorOp.CpuDead, 0, 0);
+
+        var w = r.Read("[test] now").Windows[1];
+        Assert.Equal(
+        [
+            new RecordedOp(AllocatorOp.Alloc, 3, 0x100cca, 0x12345, 0, true, false),
+            new RecordedOp(AllocatorOp.FreeBatch, 2, 0, 0, 1, true, false),
+            new RecordedOp(AllocatorOp.FreeBatch, 0x12345, 3, 0, 1, true, true),
+            new RecordedOp(AllocatorOp.FreeBatch, 0x777, 0, 0, 1, true, true),
+            new RecordedOp(AllocatorOp.Alloc, 0, 0xcc0, -1, 1, true, false),
+            new RecordedOp(AllocatorOp.CpuDead, 0, 0, 0, 0, false, false),
+        ], w);
+        Assert.Empty(r.Read("[test] again").Windows[0]);
+    }
+
+    [Fact]
+    public void The_window_starts_at_the_last_checkpoint_and_ends_at_the_cut()
+    {
+        var r = new FlightRecorder(1, 16);
+        Free(r, 1);
+        r.Checkpoint();
+        Free(r, 2);
+        Free(r, 3);
+        r.Cut("[test] first");
+        Free(r, 4);
+        r.Checkpoint(); // after the cut: ignored
+
+        var rec = r.Read("[test] later");
+        Assert.Equal([2L, 3L], rec.Windows[0].Select(o => o.Arg0));
+        Assert.True(rec.Complete);
+        Assert.Equal("[test] first", rec.Violation);
+    }
+
+    [Fact]
+    public void A_wrapped_ring_keeps_its_newest_entries_and_counts_the_lost()
+    {
+        var r = new FlightRecorder(1, 16);
+        for (var i = 0; i < 40; i++)
+        {
+            Free(r, i);
+        }
+
+        var rec = r.Read("[test] cut");
+        Assert.Equal(Enumerable.Range(24, 16).Select(i => (long)i), rec.Windows[0].Select(o => o.Arg0));
+        Assert.Equal(24, rec.Lost[0]);
+        Assert.False(rec.Complete);
+    }
+
+    [Fact]
+    public void After_the_cut_the_ring_freezes_half_a_ring_later_so_the_window_survives()
+    {
+        var r = new FlightRecorder(1, 16);
+        for (var i = 0; i < 10; i++)
+        {
+            Free(r, i);
+        }
+
+        r.Cut("[test] cut");
+        for (var i = 10; i < 1000; i++)
+        {
+            Free(r, i);
+        }
+
+        Assert.Equal(Enumerable.Range(2, 8).Select(i => (long)i), r.Read("[test]").Windows[0].Select(o => o.Arg0));
+    }
+
+    [Fact]
+    public void A_batch_cut_off_from_its_folios_is_left_out()
+    {
+        var r = new FlightRecorder(1, 16);
+        Free(r, 1);
+        r.Begin(0, AllocatorOp.FreeBatch, 3, 0);
+        r.Folio(0, 5, 0);
+        r.Cut("[test] between two folios");
+
+        Assert.Equal([1L], r.Read("[test]").Windows[0].Select(o => o.Arg0));
+    }
+
+    private static void Free(FlightRecorder r, long pfn)
+    {
+        r.Begin(0, AllocatorOp.Free, pfn, 0);
+        r.End(0, 0);
+    }
+}

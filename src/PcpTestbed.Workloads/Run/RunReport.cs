@@ -17,14 +17,15 @@ namespace PcpTestbed.Workloads.Run;
 internal static class RunReport
 {
     /// <summary>Ends the run (its CPUs stopped) and builds its report.</summary>
-    /// <param name="runTime">The run's time: wall time on OS threads, virtual time on the virtual engine.</param>
+    /// <param name="runTime">The run's time, the denominator of its rates: wall time on OS threads, virtual time on the virtual engine.</param>
+    /// <param name="now">The run's clock now, for the last free-page sample and the audits (on OS threads it started before the CPUs did).</param>
     /// <param name="host">The host the threads ran on; null for a virtual run, whose report depends on no host.</param>
     /// <param name="engine">The engine and, for the virtual one, its cost model and approximation counters.</param>
-    public static RunResult Finish(RunParts p, TimeSpan runTime, HostReport? host, EngineReport engine)
+    public static RunResult Finish(RunParts p, TimeSpan runTime, TimeSpan now, HostReport? host, EngineReport engine)
     {
         var o = p.Options;
         var allocator = p.Allocator;
-        p.FreePages.Take(runTime);
+        p.FreePages.Take(now);
         p.Auditor.Audit();
         var stats = allocator.Stats();
         var locks = p.Recorder?.Snapshot(runTime);

@@ -223,7 +223,7 @@ public static class Runner
         }
 
         var run = machine.Join(machine.QuiescenceTimeout);
-        return RunReport.Finish(p, run.Elapsed, new HostReport(run.HostCores, run.Pinned, run.Oversubscribed), EngineReport.Threads);
+        return RunReport.Finish(p, run.Elapsed, Elapsed(), new HostReport(run.HostCores, run.Pinned, run.Oversubscribed), EngineReport.Threads);
     }
 
     /// <summary>The coordinator's wait: until the earlier of two deadlines, at least a millisecond, at most a progress period.</summary>

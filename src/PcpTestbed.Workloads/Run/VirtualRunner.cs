@@ -131,7 +131,7 @@ internal static class VirtualRunner
 
         machine.ClearEvents();
         var engine = new EngineReport("virtual", true, CostModelReport.From(machine.CostModel, o.CostModelName), machine.LockStats(), run.Steps, machine.EmptySteps);
-        return RunReport.Finish(p, TimeSpan.FromTicks(run.ElapsedNs / 100), host: null, engine);
+        return RunReport.Finish(p, TimeSpan.FromTicks(run.ElapsedNs / 100), Elapsed(machine), host: null, engine);
     }
 
     private static TimeSpan Elapsed(VirtualMachine machine) => TimeSpan.FromTicks(machine.ElapsedNs / 100);

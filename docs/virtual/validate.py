@@ -4,7 +4,7 @@
 Usage: PCPTESTBED=path/to/pcptestbed validate.py [SECONDS [REPEATS]] > table.md"""
 import json, subprocess, statistics, sys, os
 P = os.environ.get("PCPTESTBED", "pcptestbed")  # the built runner: stress/PcpTestbed.Stress/bin/Release/net10.0/pcptestbed
-OUT = "/tmp/val"
+OUT = os.environ.get("OUT", "/tmp/val")
 os.makedirs(OUT, exist_ok=True)
 SECONDS = sys.argv[1] if len(sys.argv) > 1 else "1"
 REPEATS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -16,7 +16,8 @@ def run(engine, d, w, c, i):
     path = f"{OUT}/{engine}-{d}-{w}-{c}-{i}.json"
     args = [P, "run", "--design", d, "--workload", w, "--cpus", str(c), "--seconds", SECONDS, "--hold-sample", "1", "--quiet", "--json", path]
     args += ["--engine", "virtual"] if engine == "virtual" else ["--pin"]
-    if not os.environ.get("REUSE"):  # REUSE=1 tabulates the JSON of the last run again
+    # REUSE=1 tabulates the JSON of the last run again; a virtual run is deterministic, so its JSON is reused when there
+    if not os.environ.get("REUSE") and not (engine == "virtual" and os.path.exists(path)):
         subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
     r = json.load(open(path))
     z = next(l for l in r["locks"] if l["name"] == "zone->lock")

@@ -85,8 +85,31 @@ public class BadInputTests
             { ["replay", foreign], "trace file" },
             { ["replay"], "Required argument missing" },
             { ["zone", "--cpus", "many"], "--cpus 'many': expected a whole number" },
+            { ["run", "--engine", "coyote"], "--engine 'coyote': unknown engine; expected one of threads, virtual" },
+            { ["compare", "--engine", ""], "--engine" },
+            { ["sweep", "--engine"], "--engine" },
+            { ["soak", "--engine", "Virtual2"], "--engine 'Virtual2'" },
+            { ["run", "--cost-model", "model.json"], "--cost-model model.json: only the virtual engine has a cost model; add --engine virtual" },
+            { ["sweep", "--engine", "threads", "--cost-model", "model.json"], "only the virtual engine has a cost model" },
+            { ["run", "--engine", "virtual", "--cost-model", "/no/such/model.json"], "--cost-model: cost model /no/such/model.json: cannot read the file" },
+            { ["run", "--engine", "virtual", "--cost-model", BadCostModel("{\"formatVersion\": 1")], "not valid JSON" },
+            { ["compare", "--engine", "virtual", "--cost-model", BadCostModel(WithLockNs("-1"))], "seam.lockNs" },
+            { ["soak", "--engine", "virtual", "--cost-model", BadCostModel(WithLockNs("\"fast\""))], "seam.lockNs" },
+            { ["run", "--engine", "virtual", "--cost-model"], "--cost-model" },
         };
     }
+
+    /// <summary>A cost-model file holding <paramref name="text"/>.</summary>
+    private static string BadCostModel(string text)
+    {
+        var path = TempFiles.New(".cost.json");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    /// <summary>The shipped cost model with seam.lockNs replaced by <paramref name="value"/> (JSON text).</summary>
+    private static string WithLockNs(string value) =>
+        System.Text.RegularExpressions.Regex.Replace(Execution.Virtual.CostModelFile.ToJson(Execution.Virtual.CostModel.Default), "\"lockNs\": [^,\n]+", $"\"lockNs\": {value}");
 
     [Theory]
     [MemberData(nameof(Cases))]

@@ -1,8 +1,6 @@
 using PcpTestbed.Designs;
 using PcpTestbed.Execution.Clocks;
-using PcpTestbed.Execution.Cpus;
 using PcpTestbed.Model;
-using PcpTestbed.Workloads.Run;
 using PcpTestbed.Workloads.Support;
 
 namespace PcpTestbed.Workloads.Faults;
@@ -18,9 +16,8 @@ internal sealed class FaultInjector
     private static readonly TimeSpan HogHold = TimeSpan.FromMilliseconds(50);
 
     private readonly FaultOptions _options;
-    private readonly CpuMachine _machine;
+    private readonly IFaultCpus _cpus;
     private readonly IPageAllocator _allocator;
-    private readonly CpuMailbox _mailbox;
     private readonly int _workloadCpus;
     private readonly CpuRandom _random;
     private readonly bool[] _offline;
@@ -30,12 +27,11 @@ internal sealed class FaultInjector
     private long _nextExhaustion;
     private long _hogReleaseAt;
 
-    public FaultInjector(FaultOptions options, CpuMachine machine, IPageAllocator allocator, CpuMailbox mailbox, int workloadCpus, long seed, IEngineClock clock)
+    public FaultInjector(FaultOptions options, IFaultCpus cpus, IPageAllocator allocator, int workloadCpus, long seed, IEngineClock clock)
     {
         _options = options;
-        _machine = machine;
+        _cpus = cpus;
         _allocator = allocator;
-        _mailbox = mailbox;
         _workloadCpus = workloadCpus;
         _random = new CpuRandom(seed, -1);
         _offline = new bool[workloadCpus];
@@ -110,12 +106,12 @@ internal sealed class FaultInjector
 
         var victim = online[_random.Next(online.Count)];
         var survivor = online.Where(c => c != victim).ElementAt(_random.Next(online.Count - 1));
-        _machine.TakeOffline(victim);
-        if (!_mailbox.Run(survivor, $"page_alloc_cpu_dead(CPU {victim})", cpu => _allocator.CpuDead(victim, cpu), _machine.QuiescenceTimeout))
+        _cpus.TakeOffline(victim);
+        if (!_cpus.Run(survivor, $"page_alloc_cpu_dead(CPU {victim})", cpu => _allocator.CpuDead(victim, cpu)))
         {
             // The survivor has left its body: the run is ending. The victim never died as far as the allocator
             // knows, so it is simply let go again.
-            _machine.BringOnline(victim);
+            _cpus.BringOnline(victim);
             return;
         }
 
@@ -132,7 +128,7 @@ internal sealed class FaultInjector
             {
                 // The CPU is parked: its PCP can be set up before it runs again.
                 _allocator.CpuOnline(cpu);
-                _machine.BringOnline(cpu);
+                _cpus.BringOnline(cpu);
                 _offline[cpu] = false;
                 Onlines++;
             }
@@ -147,7 +143,7 @@ internal sealed class FaultInjector
             return;
         }
 
-        var ran = _mailbox.Run(cpu, "memory hog: allocate until the zone is exhausted", id =>
+        var ran = _cpus.Run(cpu, "memory hog: allocate until the zone is exhausted", id =>
         {
             for (long i = 0; i < _allocator.Zone.PresentPages; i++)
             {
@@ -159,7 +155,7 @@ internal sealed class FaultInjector
 
                 _hog.Add(new HeldChunk(result.Pfn, 0));
             }
-        }, _machine.QuiescenceTimeout);
+        });
         if (!ran)
         {
             return; // the CPU has left its body: the run is ending
@@ -179,7 +175,7 @@ internal sealed class FaultInjector
         }
 
         // If the CPU has left its body (the run is ending), the hog keeps its pages until the final release.
-        _mailbox.Run(cpu, "memory hog: free everything", id =>
+        _cpus.Run(cpu, "memory hog: free everything", id =>
         {
             foreach (var chunk in _hog)
             {
@@ -187,7 +183,7 @@ internal sealed class FaultInjector
             }
 
             _hog.Clear();
-        }, _machine.QuiescenceTimeout);
+        });
     }
 
     private int AnyOnlineCpu()
@@ -197,7 +193,7 @@ internal sealed class FaultInjector
     }
 
     /// <summary>Online and still in its body: a CPU that finished (its budget spent, or the run stopping) runs no more work.</summary>
-    private bool IsRunning(int cpu) => !_offline[cpu] && _machine.State(cpu) != CpuState.Finished;
+    private bool IsRunning(int cpu) => !_offline[cpu] && !_cpus.IsFinished(cpu);
 
     // Uniform in [interval / 2, 3 * interval / 2), so events do not beat with the workload's own rhythms.
     private long Jitter(TimeSpan interval)

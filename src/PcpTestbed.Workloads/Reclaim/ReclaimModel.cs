@@ -31,6 +31,9 @@ public sealed class ReclaimModel : IReclaimHooks, IDisposable
     private long _kswapdReclaimed;
     private long _directReclaimed;
 
+    /// <summary>kswapd is reclaiming (between a wake-up and a balanced zone). kswapd's CPU only.</summary>
+    private bool _balancing;
+
     /// <summary>The CPU kswapd runs on.</summary>
     public int KswapdCpu { get; private set; } = -1;
 
@@ -95,35 +98,51 @@ public sealed class ReclaimModel : IReclaimHooks, IDisposable
     /// </summary>
     public void KswapdBody(CpuContext cpu)
     {
-        var zone = Allocator.Zone;
-        var balancing = false;
         while (cpu.QuiescentPoint())
         {
-            if (!balancing)
+            // The wait is kswapd's sleep; its timeout only keeps quiescent points coming.
+            if (!_balancing && !_kswapdWake.Wait(TimeSpan.FromMilliseconds(5)))
             {
-                // The wait is kswapd's sleep; its timeout only keeps quiescent points coming.
-                if (!_kswapdWake.Wait(TimeSpan.FromMilliseconds(5)))
-                {
-                    continue;
-                }
-
-                _kswapdWake.Reset();
-                balancing = true;
-                zone.SetFlag(ZoneFlags.ReclaimActive);
+                continue;
             }
 
-            var freed = FreeCachePages(cpu.Id, PageAlloc.SwapClusterMax);
-            Interlocked.Add(ref _kswapdReclaimed, freed);
-            if (freed == 0 || AboveWatermark(zone, WatermarkKind.High))
-            {
-                // Balanced: the boost has done its job.
-                Allocator.ClearWatermarkBoost(cpu.Id);
-                zone.ClearFlag(ZoneFlags.ReclaimActive);
-                balancing = false;
-            }
+            KswapdStep(cpu.Id);
         }
 
-        zone.ClearFlag(ZoneFlags.ReclaimActive);
+        Allocator.Zone.ClearFlag(ZoneFlags.ReclaimActive);
+    }
+
+    /// <summary>
+    /// One step of kswapd (the virtual-time engine's, which cannot block): when woken, start balancing; while balancing,
+    /// reclaim one SWAP_CLUSTER_MAX batch and stop once the zone is balanced at high.
+    /// </summary>
+    /// <returns>False when kswapd is asleep and was not woken: the step did nothing (the caller charges its sleep).</returns>
+    public bool KswapdStep(int cpu)
+    {
+        var zone = Allocator.Zone;
+        if (!_balancing)
+        {
+            if (!_kswapdWake.IsSet)
+            {
+                return false;
+            }
+
+            _kswapdWake.Reset();
+            _balancing = true;
+            zone.SetFlag(ZoneFlags.ReclaimActive);
+        }
+
+        var freed = FreeCachePages(cpu, PageAlloc.SwapClusterMax);
+        Interlocked.Add(ref _kswapdReclaimed, freed);
+        if (freed == 0 || AboveWatermark(zone, WatermarkKind.High))
+        {
+            // Balanced: the boost has done its job.
+            Allocator.ClearWatermarkBoost(cpu);
+            zone.ClearFlag(ZoneFlags.ReclaimActive);
+            _balancing = false;
+        }
+
+        return true;
     }
 
     /// <summary>Frees the whole page cache as <paramref name="cpu"/> (after the run).</summary>

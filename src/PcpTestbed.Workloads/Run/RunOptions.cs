@@ -1,6 +1,7 @@
 using PcpTestbed.Designs;
 using PcpTestbed.Execution.Cpus;
 using PcpTestbed.Execution.LockStat;
+using PcpTestbed.Execution.Virtual;
 using PcpTestbed.Model;
 using PcpTestbed.Workloads.Faults;
 using PcpTestbed.Workloads.Kinds;
@@ -108,6 +109,15 @@ public sealed record RunOptions
     /// that threw or hung): the recorder's window, with the first violation's text ("[invariant] ...").
     /// </summary>
     public Action<Execution.Recorder.FlightRecording>? OnRecording { get; init; }
+
+    /// <summary>OS threads (the default) or the virtual-time engine, whose times are virtual and whose runs are deterministic.</summary>
+    public RunEngine Engine { get; init; } = RunEngine.Threads;
+
+    /// <summary>The virtual engine's cost model; null for <see cref="Execution.Virtual.CostModel.Default"/>. Threads ignore it.</summary>
+    public CostModel? CostModel { get; init; }
+
+    /// <summary>Where <see cref="CostModel"/> came from (the --cost-model file, as given), for the report; null for the defaults.</summary>
+    public string? CostModelName { get; init; }
 
     /// <summary>Called on the coordinator thread about every 200 ms.</summary>
     public Action<RunProgress>? Progress { get; init; }

@@ -37,7 +37,12 @@ public sealed record RunResult
     public int FreeBatch { get; init; }
 
     public required IReadOnlyList<string> Faults { get; init; }
-    public required HostReport Host { get; init; }
+
+    /// <summary>The host the CPU threads ran on; null for a virtual run, whose report depends on no host.</summary>
+    public HostReport? Host { get; init; }
+
+    /// <summary>What ran the CPUs: threads, or the virtual engine with its cost model and approximation counters (then every time is virtual).</summary>
+    public EngineReport Engine { get; init; } = EngineReport.Threads;
 
     public required long Allocations { get; init; }
     public required long Frees { get; init; }

@@ -27,25 +27,20 @@ public static class Runner
     private static readonly TimeSpan ProgressPeriod = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan DecayPeriod = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinWait = TimeSpan.FromMilliseconds(1);
-    private const int KeptViolations = 20;
 
     public static RunResult Run(RunOptions options)
     {
         Validate(options);
+        if (options.Engine == RunEngine.Virtual)
+        {
+            return VirtualRunner.Run(options);
+        }
+
         var zone = options.ZoneFactory();
         var reclaim = options.Pressure ? new ReclaimModel() : null;
         try
         {
-            var config = new AllocatorConfig
-            {
-                Cpus = options.Cpus + (reclaim != null ? 1 : 0),
-                Highatomic = options.Highatomic,
-                Reclaim = (IReclaimHooks?)reclaim ?? NoReclaim.Instance,
-                Lockdep = options.Lockdep,
-                Bugs = options.Bugs,
-                PageblockRefillWithinHigh = options.RefillWithinHigh,
-                UnchunkedPcpFree = options.UnchunkedPcpFree,
-            };
+            var config = RunParts.Config(options, reclaim);
 
             // Each CPU notes what it is doing here, for the stuck-CPU report, and its operations in the flight recorder.
             var activity = new CpuActivityTable(config.Cpus);
@@ -140,72 +135,44 @@ public static class Runner
         CpuActivityTable activity, LockStatRecorder? recorder, LockdepState? lockdep, FlightRecorder? flight)
         where TExec : struct, IExecution
     {
-        var allocator = AllocatorFactory.Create(o.Design, zone, config, exec);
-        var background = allocator.Audit().Census.AllocatedPages;
         var kswapdCpu = reclaim != null ? o.Cpus : -1;
-        reclaim?.Attach(allocator, kswapdCpu);
-
-        // Sizes follow the memory free before the page cache of a pressure run takes its share: that cache is reclaimable.
-        var sizes = WorkloadSizes.For(o.Workload, o.Parameters, zone.NrFreePages, o.Cpus);
-
-        // Set-up allocations (the page cache of a pressure run) are not part of what is measured.
-        reclaim?.Prefill(0);
-        var prefilled = reclaim?.CachedPages ?? 0;
-        allocator.ResetStats();
-        recorder?.Reset();
-
         for (var cpu = 0; cpu < config.Cpus; cpu++)
         {
             activity.SetNote(cpu, cpu == kswapdCpu ? "kswapd" : $"a {WorkloadKinds.Name(o.Workload)} workload step");
         }
 
-        var watchdog = new CpuWatchdog(config.Cpus, activity, allocator.SnapshotLocks, $"{WorkloadKinds.Name(o.Workload)}, {Designs.Designs.Name(o.Design)}");
+        RunParts? built = null;
+        var watchdog = new CpuWatchdog(config.Cpus, activity, () => built!.Allocator.SnapshotLocks(), $"{WorkloadKinds.Name(o.Workload)}, {Designs.Designs.Name(o.Design)}");
         using var machine = new CpuMachine(new CpuMachineOptions(config.Cpus, o.Pin, o.QuiescenceTimeout) { Watchdog = watchdog, OnStuck = o.OnStuck });
         using var mailbox = new CpuMailbox(machine);
-        using var exited = new CountdownEvent(config.Cpus);
-        var clock = new HostEngineClock();
-        var work = new KernelWork(KernelWorkEngine(o), o.WorkScale, o.Cpus, interrupted: cpu => machine.Signal(cpu, CpuSignals.Interrupt));
-        var workload = Workload.Create(o.Workload, new WorkloadContext(allocator, o.Cpus, o.Parameters, o.Seed, sizes, work, clock, o.FreeBatch));
-        var faults = o.Faults.CpuHotplug || o.Faults.Exhaustion
-            ? new FaultInjector(o.Faults, machine, allocator, mailbox, o.Cpus, o.Seed, clock)
-            : null;
-        var audits = new List<AuditRecord>();
-        var freePages = new FreePageSampler(zone, o.SampleInterval);
+        HostEngineClock clock = null!;
+        var p = RunParts.Create(o, zone, config, reclaim, exec, recorder, lockdep, setup =>
+        {
+            // The run's clock starts after the set-up.
+            clock = new HostEngineClock();
+            var work = new KernelWork(KernelWorkEngine(o), o.WorkScale, o.Cpus, interrupted: cpu => machine.Signal(cpu, CpuSignals.Interrupt));
+            var workload = Workload.Create(o.Workload, new WorkloadContext(setup.Allocator, o.Cpus, o.Parameters, o.Seed, setup.Sizes, work, clock, o.FreeBatch));
+            var faults = o.Faults.CpuHotplug || o.Faults.Exhaustion
+                ? new FaultInjector(o.Faults, new ThreadFaultCpus(machine, mailbox), setup.Allocator, o.Cpus, o.Seed, clock)
+                : null;
+            var auditor = new RunAuditor(setup.Allocator, setup.Background, () => built!.Held(), () => TimeSpan.FromTicks(clock.ElapsedNs / 100), o.OnAudit, flight);
+            return setup.With(workload, work, faults, new FreePageSampler(zone, o.SampleInterval), auditor);
+        });
+        built = p;
+        var allocator = p.Allocator;
+        var workload = p.Workload;
+        var work = p.Work;
+        var faults = p.Faults;
+        var freePages = p.FreePages;
+        var auditor = p.Auditor;
         freePages.Take(TimeSpan.Zero);
+
+        using var exited = new CountdownEvent(config.Cpus);
 
         TimeSpan Elapsed() => TimeSpan.FromTicks(clock.ElapsedNs / 100);
 
-        RunProgress Progress(TimeSpan now) => new(now, o.Duration, Operations(machine), o.OperationsPerCpu * o.Cpus, audits.Count,
-            audits.Sum(a => a.ViolationCount), faults?.Offlines ?? 0, faults?.Onlines ?? 0, faults?.Exhaustions ?? 0, Cycles(workload));
-
-        long Held() => workload.HeldPages + (reclaim?.CachedPages ?? 0) + (faults?.HeldPages ?? 0);
-
-        AuditRecord Audit()
-        {
-            var report = allocator.Audit();
-            var held = Held();
-            var lost = report.Census.AllocatedPages - background - held;
-            var violations = report.Violations.Take(KeptViolations).Select(v => v.ToString()).ToList();
-            if (lost != 0)
-            {
-                violations.Insert(0, $"[§7.1 single-state] {lost} pages allocated but held by nobody (lost) or counted twice");
-            }
-
-            // A clean audit, every CPU parked, is the start of a later violation's window; the first violation ends it.
-            if (violations.Count == 0)
-            {
-                flight?.Checkpoint();
-            }
-            else
-            {
-                flight?.Cut(violations[0]);
-            }
-
-            var record = new AuditRecord(audits.Count, Elapsed(), report.Census, held, lost, report.ViolationCount, violations);
-            audits.Add(record);
-            o.OnAudit?.Invoke(record);
-            return record;
-        }
+        RunProgress Progress(TimeSpan now) => new(now, o.Duration, Operations(machine), o.OperationsPerCpu * o.Cpus, auditor.Count,
+            auditor.Violations, faults?.Offlines ?? 0, faults?.Onlines ?? 0, faults?.Exhaustions ?? 0, Cycles(workload));
 
         void Body(CpuContext cpu)
         {
@@ -256,7 +223,7 @@ public static class Runner
 
             if (now >= nextAudit)
             {
-                machine.StopTheWorld(() => Audit());
+                machine.StopTheWorld(() => auditor.Audit());
                 nextAudit = now + o.AuditInterval;
             }
 
@@ -283,44 +250,8 @@ public static class Runner
         }
 
         var run = machine.Join(machine.QuiescenceTimeout);
-        var seconds = run.Elapsed.TotalSeconds;
-        freePages.Take(Elapsed());
-        Audit();
-        var stats = allocator.Stats();
-        var locks = recorder?.Snapshot(run.Elapsed);
-        var histograms = recorder == null ? [] : Enumerable.Range(0, LockClasses.Count).Select(c => recorder.Histograms((LockClass)c)).ToArray();
-        var heldAtEnd = Held();
-        var cachedAtEnd = reclaim?.CachedPages ?? 0;
-
-        // Give everything back: every page must come home.
-        var releaser = Enumerable.Range(0, o.Cpus).First(allocator.IsOnline);
-        workload.ReleaseAll(releaser);
-        reclaim?.ReleaseAll(releaser);
-        faults?.ReleaseAllStopped(releaser);
-        allocator.DrainAllPages(releaser);
-        var final = Audit();
-        var lostAfterRelease = zone.PresentPages - zone.ReservedPages - background - final.Census.FreePages;
-
-        var result = Report(o, zone, allocator, stats, locks, recorder, run, seconds, heldAtEnd, audits, Math.Max(final.PagesLost, lostAfterRelease),
-            workload, reclaim, faults, kswapdCpu, prefilled, cachedAtEnd) with
-        {
-            Work = KernelWorkReport.From(work),
-            Sizes = WorkloadSizesReport.From(sizes),
-            LockHistograms = histograms,
-            Vmstat = VmstatReport.From(stats, freePages),
-            FreePages = freePages.Report(),
-            Cma = CmaReport.From(freePages.Samples, stats),
-        };
-        return lockdep == null ? result : WithLockdep(result, lockdep.Snapshot());
+        return RunReport.Finish(p, run.Elapsed, Elapsed(), new HostReport(run.HostCores, run.Pinned, run.Oversubscribed), EngineReport.Threads);
     }
-
-    /// <summary>Lockdep's reports are violations of the run, listed first.</summary>
-    private static RunResult WithLockdep(RunResult r, LockdepReport lockdep) => r with
-    {
-        Lockdep = lockdep,
-        InvariantViolations = r.InvariantViolations + lockdep.Reports,
-        Violations = lockdep.Messages.Concat(r.Violations).Take(KeptViolations).ToList(),
-    };
 
     /// <summary>The coordinator's wait: until the earlier of two deadlines, at least a millisecond, at most a progress period.</summary>
     private static TimeSpan UntilNext(TimeSpan now, TimeSpan nextAudit, TimeSpan nextProgress)
@@ -443,74 +374,5 @@ public static class Runner
             // refresh_cpu_vm_stats() runs decay_pcp_high() about once a second on every CPU.
             allocator.DecayPcpHigh(id);
         }
-    }
-
-    private static RunResult Report(RunOptions o, Zone zone, IPageAllocator allocator, AllocatorStats s, LockStatReport? locks, LockStatRecorder? recorder,
-        CpuRunResult run, double seconds, long held, List<AuditRecord> audits, long pagesLost, Workload workload, ReclaimModel? reclaim,
-        FaultInjector? faults, int kswapdCpu, long prefilled, long cachedAtEnd)
-    {
-        var counters = SumCounters(workload);
-        return new RunResult
-        {
-            Design = Designs.Designs.Name(o.Design),
-            Workload = WorkloadKinds.Name(o.Workload),
-            Cpus = o.Cpus,
-            KswapdCpu = kswapdCpu >= 0 ? kswapdCpu : null,
-            Seconds = seconds,
-            Seed = o.Seed,
-            Zone = o.ZoneDescription,
-            HighatomicVariant = HighatomicVariants.Name(o.Highatomic),
-            Pressure = o.Pressure,
-            RefillWithinHigh = o.RefillWithinHigh,
-            UnchunkedPcpFree = o.UnchunkedPcpFree,
-            WorkScale = o.WorkScale,
-            FreeBatch = o.FreeBatch,
-            Faults = o.Faults.Names(),
-            Host = new HostReport(run.HostCores, run.Pinned, run.Oversubscribed),
-            Allocations = s.Allocations,
-            Frees = s.Frees,
-            Failures = s.Failures,
-            AllocatedPages = s.AllocatedPages,
-            FreedPages = s.FreedPages,
-            HeldPages = held,
-            PrefilledPages = prefilled,
-            OpsPerSecond = seconds > 0 ? (s.Allocations + s.Frees) / seconds : 0,
-            Locks = locks?.Classes ?? [],
-            LockStat = new LockStatInfo(recorder != null, recorder?.HoldSampleInterval ?? 0, recorder?.ClockReadNs ?? 0),
-            Refill = new RefillReport(s.Refills, s.RefillsByPhase[0], s.RefillsByPhase[1], s.RefillsByPhase[2], s.RefillsByPhase[3],
-                s.PagesByPhase[0], s.PagesByPhase[1], s.PagesByPhase[2], s.PagesByPhase[3]),
-            RemoteFrees = s.RemoteFrees,
-            RemoteFreeFallbacks = s.RemoteFreeFallbacks,
-            Sources = MigrateTypes.All().ToDictionary(mt => MigrateTypes.KernelName(mt).ToLowerInvariant(), mt => s.SourcePages[(int)mt]),
-            Highatomic = new HighatomicReport(s.HighatomicReservedEnd, s.HighatomicReservedStart, s.HighatomicReservedMax,
-                s.HighatomicReserveEvents, s.HighatomicUnreserveEvents, s.HighatomicFastpathHits, s.HighatomicMisses,
-                counters.OrderZeroFallbacks, zone.HighatomicMaxPages),
-            Audits = audits.Count,
-            InvariantViolations = audits.Sum(a => a.ViolationCount + (a.PagesLost != 0 ? 1 : 0)),
-            Violations = audits.SelectMany(a => a.Violations).Take(KeptViolations).ToList(),
-            PagesLost = pagesLost,
-            WorkloadCounters = counters,
-            Reclaim = reclaim == null ? null
-                : new ReclaimReport(reclaim.KswapdWakeups, reclaim.KswapdReclaimedPages, reclaim.DirectReclaimedPages, cachedAtEnd),
-            FaultEvents = o.Faults.Any
-                ? new FaultReport(faults?.Offlines ?? 0, faults?.Onlines ?? 0, faults?.Exhaustions ?? 0, faults?.HogPages ?? 0, o.Faults.DrainStormPercent)
-                : null,
-            Allocator = s,
-        };
-    }
-
-    private static WorkloadReport SumCounters(Workload workload)
-    {
-        var c = workload.Counters;
-        long idle = 0, cycles = 0, handed = 0, fallbacks = 0;
-        for (var i = 0; i < c.Length; i++)
-        {
-            idle += c[i].IdleSteps;
-            cycles += c[i].Cycles;
-            handed += c[i].HandedOffPages;
-            fallbacks += c[i].OrderZeroFallbacks;
-        }
-
-        return new WorkloadReport(idle, cycles, handed, fallbacks);
     }
 }

@@ -21,6 +21,9 @@ public static class TargetReport
     /// <summary>Issue 15: the flight recorder on, against the same pair without it, at most 5 % slower.</summary>
     public const double FlightRecorderTarget = 1.05;
 
+    /// <summary>The virtual engine at 64 CPUs: at least 1 M simulated allocator calls per host second, at most 1000 host ns per call.</summary>
+    public const double VirtualCallNsTarget = 1000;
+
     public static string Build(IReadOnlyList<Summary> summaries, string loadBefore, string loadAfter)
     {
         var reports = summaries.SelectMany(s => s.Reports).Where(r => r.ResultStatistics is not null).ToList();
@@ -60,6 +63,13 @@ public static class TargetReport
             Row(sb, "order-0 pair, flight recorder on / off (run's CPU activity notes in both)", name,
                 Min(typeof(FlightRecorderBenchmarks), nameof(FlightRecorderBenchmarks.Pair), d, ("Recorder", true)),
                 Min(typeof(FlightRecorderBenchmarks), nameof(FlightRecorderBenchmarks.Pair), d, ("Recorder", false)), FlightRecorderTarget);
+        }
+
+        foreach (var design in Enum.GetValues<DesignKind>())
+        {
+            var call = Min(typeof(VirtualEngineBenchmarks), nameof(VirtualEngineBenchmarks.Run), (VsMainlineColumn.DesignParameter, design),
+                ("Cpus", VirtualEngineBenchmarks.TargetCpus));
+            VirtualRow(sb, Designs.Designs.Name(design), call);
         }
 
         sb.AppendLine();
@@ -107,6 +117,24 @@ public static class TargetReport
         var ratio = m / a;
         var verdict = SuiteMode.Dry ? "dry" : ratio <= limit ? "pass" : $"miss by {(ratio / limit - 1) * 100:0}%";
         sb.AppendLine(CultureInfo.InvariantCulture, $"| {target} | {design} | {m:0.0} / {a:0.0} | {ratio:0.00}x | {limit:0.0#}x | {verdict} |");
+    }
+
+    /// <summary>
+    /// The virtual engine's target: host ns per simulated allocator call at 64 CPUs against 1000 ns (1 M calls per host
+    /// second), with the calls per second it gives.
+    /// </summary>
+    private static void VirtualRow(StringBuilder sb, string design, double? callNs)
+    {
+        const string target = "virtual engine, 64 CPUs: host ns per simulated allocator call (1000 ns = 1 M calls/s)";
+        if (callNs is not { } ns || ns <= 0)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {target} | {design} | not run | - | {VirtualCallNsTarget:0} ns | - |");
+            return;
+        }
+
+        var verdict = SuiteMode.Dry ? "dry" : ns <= VirtualCallNsTarget ? "pass" : $"miss by {(ns / VirtualCallNsTarget - 1) * 100:0}%";
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"| {target} | {design} | {ns:0.0} ({1e9 / ns / 1e6:0.00} M calls/s) | {ns / VirtualCallNsTarget:0.00}x | {VirtualCallNsTarget:0} ns | {verdict} |");
     }
 
     private static void Info(StringBuilder sb, string what, double? measured, double? against)

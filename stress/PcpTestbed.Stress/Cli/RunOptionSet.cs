@@ -163,6 +163,22 @@ public sealed class RunOptionSet
         HelpName = "DIR",
     };
 
+    private readonly Option<RunEngine?> _engine = CommonOptions.Choice<RunEngine>("--engine",
+        "What runs the emulated CPUs: threads (one OS thread each, host time; the default) or virtual (the virtual-time engine: every CPU on one " +
+        "host thread in virtual-time order, times charged from a cost model, deterministic, any CPU count on any host)",
+        "engine", (string t, out RunEngine e, out string p) =>
+        {
+            p = "";
+            (var ok, e) = t switch { "threads" => (true, RunEngine.Threads), "virtual" => (true, RunEngine.Virtual), _ => (false, default) };
+            return ok;
+        }, "threads, virtual", "threads|virtual");
+
+    private readonly Option<string?> _costModel = new("--cost-model")
+    {
+        Description = "--engine virtual: the cost model to charge, a file calibrate --out wrote (default the shipped defaults; the README gives their sources)",
+        HelpName = "FILE",
+    };
+
     public RunOptionSet(VerbDefaults defaults)
     {
         _defaults = defaults;
@@ -241,6 +257,7 @@ public sealed class RunOptionSet
             _pin, _pressure, _noPressure, _highatomic, _noLockStat, _holdSample, _purgers, _runLength, _cmaShare, _orderMix, _remoteFree, _receivers,
             _exitFill, _purgeExtent, _workScale, _freeBatch, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _sampleInterval, _plotFree, _quiet, _lockdep,
             _bugs, _noFlightRecorder, _reproDir, _recorderEntries,
+            _engine, _costModel,
         ];
         foreach (var o in options)
         {
@@ -302,6 +319,14 @@ public sealed class RunOptionSet
             throw new UsageException("--pin needs Linux (sched_setaffinity)");
         }
 
+        var engine = r.GetValue(_engine) ?? RunEngine.Threads;
+        var costModelPath = r.GetValue(_costModel);
+        var costModel = ResolveCostModel(costModelPath, engine);
+        if (engine == RunEngine.Virtual && r.GetValue(_pin))
+        {
+            notes.Add("--pin has no effect with --engine virtual: every emulated CPU runs on the one host thread, in virtual time");
+        }
+
         var faults = ResolveFaults(r);
         var zone = ResolveZone(r, workload, parameters, pressure, cpus.Max(), notes);
 
@@ -350,6 +375,9 @@ public sealed class RunOptionSet
             Bugs = (r.GetValue(_bugs) ?? []).Aggregate(InjectedBug.None, (a, b) => a | b),
             FlightRecorder = !r.GetValue(_noFlightRecorder),
             FlightRecorderEntries = r.GetValue(_recorderEntries) ?? Execution.Recorder.FlightRecorder.DefaultEntriesPerCpu,
+            Engine = engine,
+            CostModel = costModel,
+            CostModelName = costModelPath,
         };
         if (r.GetValue(_recorderEntries) is { } entries && (entries & (entries - 1)) != 0)
         {
@@ -408,6 +436,29 @@ public sealed class RunOptionSet
         if (!applies.Contains(workload))
         {
             notes.Add($"{option} applies to {string.Join(" and ", applies.Select(WorkloadKinds.Name))} only; {WorkloadKinds.Name(workload)} ignores it");
+        }
+    }
+
+    /// <summary>The --cost-model file, read and checked now; only the virtual engine has a cost model.</summary>
+    private static Execution.Virtual.CostModel? ResolveCostModel(string? path, RunEngine engine)
+    {
+        if (path == null)
+        {
+            return null;
+        }
+
+        if (engine != RunEngine.Virtual)
+        {
+            throw new UsageException($"--cost-model {path}: only the virtual engine has a cost model; add --engine virtual");
+        }
+
+        try
+        {
+            return Execution.Virtual.CostModelFile.Load(path);
+        }
+        catch (Execution.Virtual.CostModelException e)
+        {
+            throw new UsageException($"--cost-model: {e.Message}");
         }
     }
 

@@ -86,7 +86,8 @@ public static class CompareCommand
     {
         var baseline = runs[0];
         var t = new Table().Border(TableBorder.Rounded)
-            .Title($"[bold]compare[/]: {Markup.Escape(baseline.Workload)}, {baseline.Cpus} CPUs, seed {baseline.Seed}; ratio = design / {Markup.Escape(baseline.Design)}")
+            .Title($"[bold]compare[/]: {Markup.Escape(baseline.Workload)}, {baseline.Cpus} CPUs, seed {baseline.Seed}; ratio = design / {Markup.Escape(baseline.Design)}" +
+                   (EngineLabels.Virtual(runs) ? "; every time and rate is virtual (ns are virtual ns)" : ""))
             .AddColumn("metric")
             .AddColumn(new TableColumn(Markup.Escape(baseline.Design)).RightAligned());
         foreach (var run in runs.Skip(1))

@@ -87,7 +87,7 @@ public static class SoakCommand
             }
 
             io.Out.WriteLine(
-                $"soak: {run.Design}, {run.Workload}, {run.Cpus} CPU threads on {run.Host.Cores} cores, {Fmt.F(run.Seconds, 1)} s, faults {(run.Faults.Count == 0 ? "none" : string.Join(", ", run.Faults))}: " +
+                $"soak: {run.Design}, {run.Workload}, {(run.Host is { } host ? $"{run.Cpus} CPU threads on {host.Cores} cores" : $"{run.Cpus} CPUs in virtual time")}, {Fmt.F(run.Seconds, 1)} {(run.Engine.VirtualTime ? "virtual " : "")}s, faults {(run.Faults.Count == 0 ? "none" : string.Join(", ", run.Faults))}: " +
                 $"{run.Audits} audits, {run.InvariantViolations} violations, {run.PagesLost} pages lost: {(passed ? "PASSED" : "FAILED")}");
             return passed ? ExitCodes.Ok : ExitCodes.Broken;
         });

@@ -65,7 +65,7 @@ public static class SweepCommand
 
     private static void PrintTable(IAnsiConsole c, IReadOnlyList<RunResult> runs)
     {
-        var t = new Table().Border(TableBorder.Rounded).Title("[bold]sweep[/]: times in ns")
+        var t = new Table().Border(TableBorder.Rounded).Title($"[bold]sweep[/]: times in {EngineLabels.Ns(EngineLabels.Virtual(runs))}")
             .AddColumn(new TableColumn("CPUs").RightAligned()).AddColumn("design");
         foreach (var h in (string[])["ops/s", "zone->lock contentions", "per 1M ops", "wait p99", "hold p99", "pcp trylock-fail", "violations", "lost"])
         {
@@ -78,7 +78,7 @@ public static class SweepCommand
             var pcp = Metrics.Lock(r, Metrics.PcpLock);
             var ops = r.Allocations + r.Frees;
             t.AddRow(
-                r.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture) + (r.Host.Oversubscribed ? "*" : ""),
+                r.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture) + (r.Host?.Oversubscribed == true ? "*" : ""),
                 Markup.Escape(r.Design),
                 Fmt.N(r.OpsPerSecond),
                 zone == null ? "-" : Fmt.N(zone.Contentions),
@@ -91,9 +91,9 @@ public static class SweepCommand
         }
 
         c.Write(t);
-        if (runs.Any(r => r.Host.Oversubscribed))
+        if (runs.Any(r => r.Host?.Oversubscribed == true))
         {
-            c.WriteLine($"*: oversubscribed, more CPU threads than the host's {runs[0].Host.Cores} cores (waits and holds include host scheduling)");
+            c.WriteLine($"*: oversubscribed, more CPU threads than the host's {runs.First(r => r.Host != null).Host!.Cores} cores (waits and holds include host scheduling)");
         }
     }
 }

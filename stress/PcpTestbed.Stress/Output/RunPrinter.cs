@@ -67,7 +67,7 @@ public static class RunPrinter
             parts.Add("faults " + string.Join(", ", r.Faults));
         }
 
-        if (r.Host.Pinned)
+        if (r.Host?.Pinned == true)
         {
             parts.Add("pinned");
         }
@@ -79,9 +79,14 @@ public static class RunPrinter
         }
 
         var threads = r.Cpus + (r.KswapdCpu != null ? 1 : 0);
-        if (r.Host.Oversubscribed)
+        if (EngineLabels.Describe(r) is { } engine)
         {
-            c.MarkupLine($"[yellow]oversubscribed: {threads} CPU threads on {r.Host.Cores} host cores[/] (lock waits and holds include host scheduling)");
+            c.WriteLine(engine);
+        }
+
+        if (r.Host is { Oversubscribed: true } host)
+        {
+            c.MarkupLine($"[yellow]oversubscribed: {threads} CPU threads on {host.Cores} host cores[/] (lock waits and holds include host scheduling)");
         }
     }
 
@@ -122,7 +127,9 @@ public static class RunPrinter
         };
         foreach (var cls in r.Locks)
         {
-            var title = $"[bold]{Markup.Escape(cls.Name)}[/]: times in ns, {sampling}, clock read {Fmt.F(r.LockStat.ClockReadNs, 1)} ns subtracted";
+            var title = r.Engine.VirtualTime
+                ? $"[bold]{Markup.Escape(cls.Name)}[/]: times in virtual ns, {sampling}"
+                : $"[bold]{Markup.Escape(cls.Name)}[/]: times in ns, {sampling}, clock read {Fmt.F(r.LockStat.ClockReadNs, 1)} ns subtracted";
             var rows = new List<string[]> { Row("(all)", cls.Acquisitions, cls.Contentions, cls.TrylockFailures, cls.Bounces, cls.WaitNs, cls.HoldNs) };
             rows.AddRange(cls.Sites.OrderByDescending(s => s.Acquisitions + s.TrylockFailures)
                 .Select(s => Row(s.Name, s.Acquisitions, s.Contentions, s.TrylockFailures, s.Bounces, s.WaitNs, s.HoldNs)));
@@ -141,7 +148,14 @@ public static class RunPrinter
         }
 
         c.WriteLine("wait: contended acquisitions, first failed attempt to acquisition; hold: acquisition to release; bounces: acquired by another CPU than the last holder");
-        c.WriteLine("duty: estimated hold time / the run's wall time, which includes the kernel work charged between allocator calls (--work-scale), the runner's own work and audit pauses");
+        c.WriteLine(r.Engine.VirtualTime
+            ? "duty: hold time / the run's virtual time, which includes the kernel work charged between allocator calls (--work-scale); every time is virtual (the cost model's)"
+            : "duty: estimated hold time / the run's wall time, which includes the kernel work charged between allocator calls (--work-scale), the runner's own work and audit pauses");
+        if (r.Engine.Approximation is { } approx)
+        {
+            c.WriteLine("virtual engine: " + string.Join("; ", approx.Where(a => a.Acquisitions > 0).Select(a =>
+                $"{a.Lock} {Fmt.N(a.OutOfOrderGrants)} out-of-order grants, {Fmt.N(a.DeferredTrylocks)} deferred trylocks ({Fmt.F(a.ApproximatedShare * 100, 2)}% of {Fmt.N(a.Acquisitions)} acquisitions approximated)")));
+        }
     }
 
     /// <summary>/proc/lock_stat's layout, written as plain text: its lines are wider than any console and must not wrap.</summary>

@@ -40,7 +40,7 @@ public static class FreePagesPlot
         var samples = report.Samples;
         var plot = PlotStyle.NewPanel(
             $"{run.Design}: free pages by migratetype ({run.Workload}, {run.Cpus} CPUs)",
-            $"time (s), a sample every {Output.Fmt.F(report.KeptIntervalSeconds * 1000, 0)} ms",
+            $"{(run.Engine.VirtualTime ? "virtual " : "")}time (s), a sample every {Output.Fmt.F(report.KeptIntervalSeconds * 1000, 0)} ms",
             "free pages (4 KiB)");
         var xs = samples.Select(s => s.Seconds).ToArray();
         foreach (var mt in MigrateTypes.All())

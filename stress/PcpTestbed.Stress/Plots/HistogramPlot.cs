@@ -27,10 +27,11 @@ public static class HistogramPlot
 
         var sampling = runs.Select(r => r.LockStat.HoldSampleInterval).Distinct().ToList();
         var holdNote = sampling.Count == 1 && sampling[0] > 1 ? $", 1 in {sampling[0]} sampled" : "";
+        var v = EngineLabels.TitleSuffix(EngineLabels.Virtual(runs));
         foreach (var name in classes)
         {
-            panels.Add(Panel(runs, name, hold: false, $"{name} wait time (contended acquisitions)", "wait, first failed attempt to acquisition (log scale)"));
-            panels.Add(Panel(runs, name, hold: true, $"{name} hold time (acquisitions{holdNote})", "hold, acquisition to release (log scale)"));
+            panels.Add(Panel(runs, name, hold: false, $"{name} wait time (contended acquisitions){v}", "wait, first failed attempt to acquisition (log scale)"));
+            panels.Add(Panel(runs, name, hold: true, $"{name} hold time (acquisitions{holdNote}){v}", "hold, acquisition to release (log scale)"));
         }
 
         PlotFile.Save(path, panels, columns: 2, PanelWidth, PanelHeight);

@@ -19,13 +19,15 @@ public static class SweepPlot
     {
         var seconds = runs.Count > 0 ? runs.Average(r => r.Seconds) : 0;
         var designs = runs.Select(r => r.Design).Distinct().ToList();
-        var hostCores = runs.Select(r => r.Host.Cores).FirstOrDefault();
+        var isVirtual = EngineLabels.Virtual(runs);
+        var v = EngineLabels.TitleSuffix(isVirtual);
+        var hostCores = runs.Select(r => r.Host?.Cores ?? 0).FirstOrDefault();
         var useLog2 = cpus.Count > 2 && cpus.Max() >= 8 * cpus.Min();
         var panels = new[]
         {
-            Panel("throughput", "ops/s (allocations + frees per second)", Metrics.OpsPerSecond, designs, cpus, runs, hostCores, useLog2),
-            Panel($"zone->lock contentions ({Fmt.F(seconds, 1)} s runs)", "contentions per run", Metrics.ZoneContentions, designs, cpus, runs, hostCores, useLog2),
-            Panel("p99 zone->lock hold time", "hold time p99 (log scale)", Metrics.ZoneHoldP99, designs, cpus, runs, hostCores, useLog2, logY: true),
+            Panel("throughput" + v, "ops/s (allocations + frees per second)", Metrics.OpsPerSecond, designs, cpus, runs, hostCores, useLog2),
+            Panel($"zone->lock contentions ({Fmt.F(seconds, 2)} {(isVirtual ? "virtual " : "")}s runs)", "contentions per run", Metrics.ZoneContentions, designs, cpus, runs, hostCores, useLog2),
+            Panel("p99 zone->lock hold time" + v, "hold time p99 (log scale)", Metrics.ZoneHoldP99, designs, cpus, runs, hostCores, useLog2, logY: true),
         };
         PlotFile.Save(path, panels, columns: 3, PanelWidth, PanelHeight);
     }

@@ -1,0 +1,46 @@
+using PcpTestbed.Designs;
+
+namespace PcpTestbed.Workloads.Run;
+
+/// <summary>
+/// A run's full audits, at quiescent points: the allocator's own audit plus the census (pages allocated but held by
+/// nobody are lost). Both engines use it; called by the run's coordinator only.
+/// </summary>
+internal sealed class RunAuditor(IPageAllocator allocator, long background, Func<long> held, Func<TimeSpan> elapsed, Action<AuditRecord>? onAudit,
+    Execution.Recorder.FlightRecorder? flight = null)
+{
+    public const int KeptViolations = 20;
+
+    public List<AuditRecord> Records { get; } = [];
+
+    public int Count => Records.Count;
+
+    public long Violations => Records.Sum(a => a.ViolationCount);
+
+    public AuditRecord Audit()
+    {
+        var report = allocator.Audit();
+        var h = held();
+        var lost = report.Census.AllocatedPages - background - h;
+        var violations = report.Violations.Take(KeptViolations).Select(v => v.ToString()).ToList();
+        if (lost != 0)
+        {
+            violations.Insert(0, $"[§7.1 single-state] {lost} pages allocated but held by nobody (lost) or counted twice");
+        }
+
+        // A clean audit, every CPU parked, is the start of a later violation's window; the first violation ends it.
+        if (violations.Count == 0)
+        {
+            flight?.Checkpoint();
+        }
+        else
+        {
+            flight?.Cut(violations[0]);
+        }
+
+        var record = new AuditRecord(Records.Count, elapsed(), report.Census, h, lost, report.ViolationCount, violations);
+        Records.Add(record);
+        onAudit?.Invoke(record);
+        return record;
+    }
+}

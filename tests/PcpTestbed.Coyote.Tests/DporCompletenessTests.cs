@@ -7,26 +7,36 @@ namespace PcpTestbed.Coyote.Tests;
 
 /// <summary>
 /// The reduction loses nothing within the bound: on thousands of small random programs (2-3 CPUs of reads, writes,
-/// locks and trylocks, some critical sections touching memory their lock guards without a point of their own as the
-/// model's zone does, half of the programs grouped into operations, run by a model of our scheduler's semantics), the set of
+/// locks and trylocks, with points inside critical sections, some critical sections touching memory their lock guards
+/// without a point of their own as the model's zone does, half of the programs grouped into operations, on locations
+/// every lock guards or on PCP fields one lock guards each, run by a model of our scheduler's semantics), the set of
 /// outcomes (final memory, what each read saw, each trylock's result, the memory the auditor saw at each quiescent
 /// point, deadlocks) the reduced search reaches at bounds 0 to 3 is exactly the set every schedule within the bound
 /// reaches, and it never runs more schedules.
 /// </summary>
 public sealed class DporCompletenessTests(ITestOutputHelper output)
 {
+    /// <summary>
+    /// With <paramref name="pcpLocations"/> false the locations are struct pages, which every lock guards (the lock-guard
+    /// rule makes every step of a CPU holding a lock dependent with every access); with it true they are PCP fields
+    /// guarded by one pcp->lock each, as the model's points inside critical sections are (pcp#0.count and pcp#0.lists by
+    /// lock 0, pcp#1.count by lock 1), so a step under one lock commutes with another CPU's steps on what that lock
+    /// does not guard.
+    /// </summary>
     [Theory]
-    [InlineData(2, 1, 600)]
-    [InlineData(2, 3, 600)]
-    [InlineData(3, 2, 120)]
-    [InlineData(3, 4, 120)]
-    public void Reduced_search_reaches_every_outcome_of_the_full_search_within_the_bound(int cpus, int seed, int programs)
+    [InlineData(2, 1, 600, false)]
+    [InlineData(2, 3, 600, false)]
+    [InlineData(3, 2, 120, false)]
+    [InlineData(3, 4, 120, false)]
+    [InlineData(2, 5, 600, true)]
+    [InlineData(3, 6, 120, true)]
+    public void Reduced_search_reaches_every_outcome_of_the_full_search_within_the_bound(int cpus, int seed, int programs, bool pcpLocations)
     {
         var random = new Random(seed);
         long full = 0, reduced = 0;
         for (var n = 0; n < programs; n++)
         {
-            var program = SimProgram.Random(random, cpus);
+            var program = SimProgram.Random(random, cpus, pcpLocations);
             for (var bound = 0; bound <= 3; bound++)
             {
                 var (allOutcomes, allCount) = program.Explore(bound, reduce: false);
@@ -43,9 +53,9 @@ public sealed class DporCompletenessTests(ITestOutputHelper output)
     }
 
     /// <summary>A program of straight-line CPU scripts, and a model of how our scheduler runs it.</summary>
-    private sealed class SimProgram(List<SimOp>[] scripts)
+    private sealed class SimProgram(List<SimOp>[] scripts, bool pcpLocations)
     {
-        public static SimProgram Random(Random r, int cpus)
+        public static SimProgram Random(Random r, int cpus, bool pcpLocations)
         {
             var scripts = new List<SimOp>[cpus];
             var inOperations = r.Next(2) == 0;
@@ -66,7 +76,7 @@ public sealed class DporCompletenessTests(ITestOutputHelper output)
                 }
             }
 
-            return new SimProgram(scripts);
+            return new SimProgram(scripts, pcpLocations);
         }
 
         private static List<SimOp> Accesses(Random r, int length)
@@ -246,9 +256,8 @@ public sealed class DporCompletenessTests(ITestOutputHelper output)
             var op = scripts[cpu][pc];
             return op.Kind switch
             {
-                // Struct pages: every lock guards them, so a critical section's hidden access conflicts with a page's points.
-                SimKind.Read => PendingStep.OnLocation(PointKind.Read, SharedLocation.Page(op.Arg), AccessSite.Scenario),
-                SimKind.Write => PendingStep.OnLocation(PointKind.Write, SharedLocation.Page(op.Arg), AccessSite.Scenario),
+                SimKind.Read => PendingStep.OnLocation(PointKind.Read, Location(op.Arg), AccessSite.Scenario),
+                SimKind.Write => PendingStep.OnLocation(PointKind.Write, Location(op.Arg), AccessSite.Scenario),
                 SimKind.Lock or SimKind.LockThenRead or SimKind.LockThenWrite => PendingStep.OnLock(PointKind.Lock, LockClass.Pcp, op.Arg, LockSite.PcpDrain),
                 SimKind.TryLock => PendingStep.OnLock(PointKind.TryLock, LockClass.Pcp, op.Arg, LockSite.PcpAlloc),
                 SimKind.Begin => PendingStep.OpBegin,
@@ -256,6 +265,17 @@ public sealed class DporCompletenessTests(ITestOutputHelper output)
                 _ => PendingStep.OnLock(PointKind.Unlock, LockClass.Pcp, op.Arg, LockSite.PcpDrain),
             };
         }
+
+        /// <summary>
+        /// Struct pages, which every lock guards (so a critical section's hidden access conflicts with a page's points), or
+        /// PCP fields that only their own CPU's pcp->lock guards: lock 0 guards locations 0 and 2, lock 1 location 1.
+        /// </summary>
+        private SharedLocation Location(int arg) => !pcpLocations ? SharedLocation.Page(arg) : arg switch
+        {
+            0 => SharedLocation.PcpCount(0),
+            1 => SharedLocation.PcpCount(1),
+            _ => SharedLocation.PcpLists(0),
+        };
     }
 
     private enum SimKind

@@ -65,6 +65,65 @@ public sealed class ExhaustiveSearchTests : ControlledTest
         Assert.Equal(expected.Split(' '), schedules);
     }
 
+    /// <summary>
+    /// Points inside critical sections, as the model has them (a list_del() and the count update under pcp->lock). CPU 0
+    /// takes pcp->lock#0 and writes pcp#0's lists, then its count; CPU 1 does the same on pcp#1. Each runs five steps: its
+    /// start (up to the lock), the lock, the two writes, the unlock. Without the reduction, bound 0 runs 00000 11111 and
+    /// 11111 00000; bound 1 adds the eight with one preemption (0^a 1^5 0^(5-a) and 1^a 0^5 1^(5-a), a = 1..4; switching
+    /// back once the other CPU has ended is free). No step of one CPU touches a lock, or a location, of the other's, nor
+    /// anything the other's lock guards: every schedule is one class, and the reduced search runs one schedule.
+    /// </summary>
+    [Theory]
+    [InlineData(0, 2)]
+    [InlineData(1, 10)]
+    [InlineData(2, null)]
+    public void Critical_sections_under_different_locks_commute_with_their_points_inside(int bound, int? full)
+    {
+        var scenario = new CriticalSectionScenario(sameLock: false);
+
+        var reduced = ExhaustiveExplorer.Explore(scenario, new ExhaustiveOptions { Scenario = scenario.Name, Design = DesignKind.Mainline, PreemptionBound = bound });
+        var all = ExhaustiveExplorer.Explore(scenario, new ExhaustiveOptions { Scenario = scenario.Name, Design = DesignKind.Mainline, PreemptionBound = bound, Reduction = false });
+
+        Assert.Equal(ExhaustiveVerdict.Holds, reduced.Verdict);
+        Assert.Equal(ExhaustiveVerdict.Holds, all.Verdict);
+        Assert.Equal(1, reduced.Schedules);
+        if (full is { } expected)
+        {
+            Assert.Equal(expected, all.Schedules);
+        }
+        else
+        {
+            Assert.True(all.Schedules > 10, $"{all.Schedules} schedules in full");
+        }
+    }
+
+    /// <summary>
+    /// A racy reader against a critical section with points inside: CPU 0 takes pcp->lock#0 and writes pcp#0's lists, then
+    /// its count (1 each); CPU 1 reads the lists, then the count, without the lock, as drain_all_pages() reads a count.
+    /// What CPU 1 can see, counted by hand: 00 and 11 without a preemption, and 10 (stopped between CPU 0's writes) and 01
+    /// (CPU 1 stopped between its reads) with one. The reduced search must see exactly what the full one sees, at every
+    /// bound. (It prunes nothing here: by the lock-guard rule a read of pcp#0's fields depends on every step of a CPU
+    /// holding pcp->lock#0, since the model reads and writes guarded data under the lock without points too.)
+    /// </summary>
+    [Theory]
+    [InlineData(0, "00 11")]
+    [InlineData(1, "00 01 10 11")]
+    [InlineData(2, "00 01 10 11")]
+    public void A_racy_reader_sees_every_state_of_a_critical_section_with_points_inside_under_the_reduction_too(int bound, string expected)
+    {
+        var reducedScenario = new CriticalSectionScenario(sameLock: true);
+        var fullScenario = new CriticalSectionScenario(sameLock: true);
+
+        var reduced = ExhaustiveExplorer.Explore(reducedScenario, new ExhaustiveOptions { Scenario = reducedScenario.Name, Design = DesignKind.Mainline, PreemptionBound = bound });
+        var all = ExhaustiveExplorer.Explore(fullScenario, new ExhaustiveOptions { Scenario = fullScenario.Name, Design = DesignKind.Mainline, PreemptionBound = bound, Reduction = false });
+
+        Assert.Equal(ExhaustiveVerdict.Holds, reduced.Verdict);
+        Assert.Equal(ExhaustiveVerdict.Holds, all.Verdict);
+        Assert.Equal(expected.Split(' '), fullScenario.Seen.Order());
+        Assert.Equal(expected.Split(' '), reducedScenario.Seen.Order());
+        Assert.True(reduced.Schedules <= all.Schedules, $"{reduced.Schedules} reduced, {all.Schedules} in full");
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -234,6 +293,75 @@ public sealed class ExhaustiveSearchTests : ControlledTest
             OnSchedule = (steps, _) => schedules.Add(string.Concat(steps.Select(s => s.Cpu))),
         });
         return (result, schedules);
+    }
+
+    /// <summary>
+    /// CPU 0 runs a critical section under pcp->lock#0 with a point before each of its two writes (pcp#0's lists, then its
+    /// count). With <c>sameLock</c> false, CPU 1 does the same on pcp#1; with it true, CPU 1 reads pcp#0's lists, then its
+    /// count, without the lock, and <see cref="Seen"/> collects what it read ("10": the lists written, the count not).
+    /// </summary>
+    private sealed class CriticalSectionScenario(bool sameLock) : Scenario
+    {
+        public HashSet<string> Seen { get; } = [];
+
+        public bool SameLock => sameLock;
+
+        public override string Name => "engine-critical-section";
+
+        public override string Description => "points inside a critical section vs another CPU";
+
+        public override IReadOnlyList<DesignKind> Designs => [DesignKind.Mainline];
+
+        public override ScenarioConfig Configure(DesignKind design) => new() { Cpus = 2, Zone = "8M" };
+
+        public override ScenarioIteration Start(ScenarioRun run) => new Iteration(run, this);
+
+        private sealed class Iteration(ScenarioRun run, CriticalSectionScenario scenario) : ScenarioIteration(run)
+        {
+            private readonly int[] _lists = new int[2];
+            private readonly int[] _count = new int[2];
+            private EmuSpinLock _pcp0 = new(LockClass.Pcp, 0); // do not make readonly: a CAS target
+            private EmuSpinLock _pcp1 = new(LockClass.Pcp, 1);
+            private string _seen = "";
+
+            public override void Setup()
+            {
+            }
+
+            public override IReadOnlyList<CpuScript> Scripts() =>
+            [
+                new(0, "pcp->lock#0: lists, count", () => CriticalSection(0, ref _pcp0)),
+                scenario.SameLock
+                    ? new CpuScript(1, "reads pcp#0's lists, then its count, without the lock", () =>
+                    {
+                        Run.Execution.SharedRead(SharedLocation.PcpLists(0), AccessSite.Scenario);
+                        var lists = _lists[0];
+                        Run.Execution.SharedRead(SharedLocation.PcpCount(0), AccessSite.Scenario);
+                        _seen = $"{lists}{_count[0]}";
+                    })
+                    : new CpuScript(1, "pcp->lock#1: lists, count", () => CriticalSection(1, ref _pcp1)),
+            ];
+
+            public override string? CheckFinal()
+            {
+                if (scenario.SameLock)
+                {
+                    scenario.Seen.Add(_seen);
+                }
+
+                return null;
+            }
+
+            private void CriticalSection(int cpu, ref EmuSpinLock pcpLock)
+            {
+                Run.Execution.Lock(ref pcpLock, cpu, LockSite.PcpDrain);
+                Run.Execution.SharedWrite(SharedLocation.PcpLists(cpu), AccessSite.Scenario);
+                _lists[cpu] = 1;
+                Run.Execution.SharedWrite(SharedLocation.PcpCount(cpu), AccessSite.Scenario);
+                _count[cpu] = 1;
+                Run.Execution.Unlock(ref pcpLock, cpu);
+            }
+        }
     }
 
     /// <summary>CPU 0 writes x then y, CPU 1 writes x: small enough to count every schedule by hand.</summary>

@@ -164,9 +164,14 @@ public class SpinLockTests
         var locks = new PaddedSpinLock[1];
         locks[0].Value = new EmuSpinLock(LockClass.Pcp, 0);
         exec.Lock(ref locks[0].Value, 0, LockSite.PcpAlloc);
+        using var trylockDone = new ManualResetEventSlim();
         var drainer = new Thread(() =>
         {
             exec.Lock(ref locks[0].Value, 1, LockSite.PcpDrain);
+
+            // Held until the owner's trylock has run: a drainer that took the lock and released it at once would leave
+            // that trylock a free lock with no waiter, which it may take.
+            trylockDone.Wait();
             exec.Unlock(ref locks[0].Value, 1);
         });
         drainer.Start();
@@ -179,6 +184,8 @@ public class SpinLockTests
             // Let the drainer finish either way.
             exec.Unlock(ref locks[0].Value, 0);
         }
+
+        trylockDone.Set();
 
         Assert.False(retaken, "the owner's trylock took the lock from under a CPU spinning for it");
         Assert.True(drainer.Join(TimeSpan.FromSeconds(20)), "the spinning CPU never got the lock");

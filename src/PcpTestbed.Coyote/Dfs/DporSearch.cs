@@ -43,6 +43,17 @@ internal sealed class DporSearch : IScheduleChooser
     private int[] _clocks = [];
     private int _clockCpus;
 
+    // Per-schedule buffers of AddRaces, kept to spare the allocations: each step's two footprints, the locks held at
+    // either end, the locks guarding what it names, its objects' filter bits, the steps of each CPU in order,
+    // and where the context holding each step began.
+    private Footprint[] _first = [];
+    private Footprint[] _second = [];
+    private long[] _held = [];
+    private long[] _guards = [];
+    private long[] _objects = [];
+    private int[] _steps = [];
+    private int[] _contextStart = [];
+
     public DporSearch(int bound, bool reduce)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bound);
@@ -192,10 +203,23 @@ internal sealed class DporSearch : IScheduleChooser
         // A step's footprint is the point it starts at and the point it ends at (its CPU's next), so an access the code
         // makes just before the point that names it is covered as well as one just after.
         // And the locks its CPU holds at either end guard data the model touches in it without a point.
-        var first = new Footprint[n];
-        var second = new Footprint[n];
-        var held = new long[n];
-        var guards = new long[n];
+        EnsureCapacity(ref _first, n);
+        EnsureCapacity(ref _second, n);
+        EnsureCapacity(ref _held, n);
+        EnsureCapacity(ref _guards, n);
+        EnsureCapacity(ref _steps, n);
+        EnsureCapacity(ref _objects, n);
+        EnsureCapacity(ref _contextStart, n);
+        for (var k = 0; k < n; k++)
+        {
+            _contextStart[k] = k > 0 && trace[k].Cpu == trace[k - 1].Cpu ? _contextStart[k - 1] : k;
+        }
+
+        var first = _first;
+        var second = _second;
+        var held = _held;
+        var guards = _guards;
+        var objects = _objects;
         var nextOfCpu = new Footprint[cpus];
         var heldNext = new long[cpus];
         for (var k = n - 1; k >= 0; k--)
@@ -205,20 +229,33 @@ internal sealed class DporSearch : IScheduleChooser
             second[k] = nextOfCpu[p];
             held[k] = trace[k].Held | heldNext[p];
             guards[k] = first[k].GuardingLocks | second[k].GuardingLocks;
+            objects[k] = first[k].ObjectBit | second[k].ObjectBit;
             nextOfCpu[p] = first[k];
             heldNext[p] = trace[k].Held;
+        }
+
+        // stepsOf[q]: the trace indices of CPU q's steps so far, in order; its m-th step (from 1) has clock m for q.
+        var steps = _steps;
+        var stepCount = new int[cpus];
+        var offset = new int[cpus + 1];
+        for (var k = 0; k < n; k++)
+        {
+            offset[trace[k].Cpu + 1]++;
+        }
+
+        for (var q = 0; q < cpus; q++)
+        {
+            offset[q + 1] += offset[q];
         }
 
         // clocks[k * cpus + q]: how many of CPU q's steps happen before step k, or are it.
         var clocks = _clocks;
         var threadClock = new int[cpus * cpus];
-        var last = new int[cpus];
-        Array.Fill(last, -1);
         for (var k = 0; k < from; k++)
         {
             var p = trace[k].Cpu;
             Array.Copy(clocks, k * cpus, threadClock, p * cpus, cpus);
-            last[p] = k;
+            steps[offset[p] + stepCount[p]++] = k;
         }
 
         var clock = new int[cpus];
@@ -226,51 +263,73 @@ internal sealed class DporSearch : IScheduleChooser
         {
             var p = trace[k].Cpu;
             Array.Copy(threadClock, p * cpus, clock, 0, cpus);
-            var before = last[p];
+            var before = stepCount[p] == 0 ? -1 : steps[offset[p] + stepCount[p] - 1];
             var raceBefore = -1;
-            for (var i = 0; i < k; i++)
+
+            // Only steps that do not happen before p's previous step can race with step k, or add to its clock (the
+            // others' clocks are within p's already): CPU q's steps after the first threadClock[p][q] of them.
+            for (var q = 0; q < cpus; q++)
             {
-                var q = trace[i].Cpu;
-                if (q == p || (!Dependent(first[i], second[i], first[k], second[k]) && (guards[i] & held[k]) == 0 && (guards[k] & held[i]) == 0))
+                if (q == p)
                 {
                     continue;
                 }
 
-                if (clocks[(i * cpus) + q] > threadClock[(p * cpus) + q])
+                for (var m = threadClock[(p * cpus) + q]; m < stepCount[q]; m++)
                 {
+                    var i = steps[offset[q] + m];
+                    if ((objects[i] & objects[k]) == 0 && (guards[i] & held[k]) == 0 && (guards[k] & held[i]) == 0)
+                    {
+                        // No object in common (the bits are a filter: one bit per object, objects may share one).
+                        continue;
+                    }
+
+                    if (!Dependent(first[i], second[i], first[k], second[k]) && (guards[i] & held[k]) == 0 && (guards[k] & held[i]) == 0)
+                    {
+                        continue;
+                    }
+
                     // Step i does not happen before p's previous step: a race with step k.
                     if (i <= before)
                     {
-                        raceBefore = i;
+                        raceBefore = Math.Max(raceBefore, i);
                     }
                     else
                     {
-                        Reverse(trace, i, p);
+                        Reverse(i, p);
                     }
-                }
 
-                for (var c = 0; c < cpus; c++)
-                {
-                    clock[c] = Math.Max(clock[c], clocks[(i * cpus) + c]);
+                    for (var c = 0; c < cpus; c++)
+                    {
+                        clock[c] = Math.Max(clock[c], clocks[(i * cpus) + c]);
+                    }
                 }
             }
 
             if (raceBefore >= 0)
             {
-                Reverse(trace, raceBefore, p);
+                Reverse(raceBefore, p);
             }
 
             clock[p] = threadClock[(p * cpus) + p] + 1;
             Array.Copy(clock, 0, clocks, k * cpus, cpus);
             Array.Copy(clock, 0, threadClock, p * cpus, cpus);
-            last[p] = k;
+            steps[offset[p] + stepCount[p]++] = k;
+        }
+    }
+
+    private static void EnsureCapacity<T>(ref T[] buffer, int n)
+    {
+        if (buffer.Length < n)
+        {
+            Array.Resize(ref buffer, Math.Max(n, buffer.Length * 2));
         }
     }
 
     private static bool Dependent(Footprint a1, Footprint a2, Footprint b1, Footprint b2) =>
         a1.DependsOn(b1) || a1.DependsOn(b2) || a2.DependsOn(b1) || a2.DependsOn(b2);
 
-    private void Reverse(IReadOnlyList<ExecutedStep> trace, int i, int cpu)
+    private void Reverse(int i, int cpu)
     {
         Backtrack(i, cpu);
         if (i == 0)
@@ -279,13 +338,7 @@ internal sealed class DporSearch : IScheduleChooser
         }
 
         // Bounded POR's conservative point: where the context holding step i - 1 began.
-        var j = i - 1;
-        while (j > 0 && trace[j].Cpu == trace[j - 1].Cpu)
-        {
-            j--;
-        }
-
-        Backtrack(j, cpu);
+        Backtrack(_contextStart[i - 1], cpu);
     }
 
     private static string Mask(int mask)

@@ -42,12 +42,18 @@ internal readonly record struct Footprint(long Object, FootprintMode Mode)
     }
 
     /// <summary>
+    /// One of 64 bits standing for the object (0 for no footprint): footprints with no bit in common are independent, so
+    /// the bits filter the pairs <see cref="DependsOn"/> need check. Distinct objects may share a bit.
+    /// </summary>
+    public long ObjectBit => Mode == FootprintMode.None ? 0 : 1L << (int)((ulong)(Object * -7046029254386353131L) >> 58);
+
+    /// <summary>
     /// The locks that guard this step's location where the model touches it without a point (one bit each,
     /// <see cref="LockBit"/>): a step of another CPU holding one of them may touch the location, so the two steps are
     /// dependent. A PCP's fields and lists are guarded by that CPU's pcp->lock (the lock-free variant's remote list head
-    /// too: its owner takes the list under it); the zone's counters, flags and pageblock words by zone->lock; a struct
-    /// page by zone->lock while free in the zone and by a pcp->lock while on that PCP, so by every lock. Locations no lock
-    /// guards (online masks, the drain mutex, a scenario's own) and non-locations have none.
+    /// too: its owner takes the list under it); the zone's free areas, owned_blocks lists, counters, flags and pageblock
+    /// words by zone->lock; a struct page by zone->lock while free in the zone and by a pcp->lock while on that PCP, so by
+    /// every lock. Locations no lock guards (online masks, the drain mutex, a scenario's own) and non-locations have none.
     /// </summary>
     public long GuardingLocks
     {
@@ -63,8 +69,8 @@ internal readonly record struct Footprint(long Object, FootprintMode Mode)
             return kind switch
             {
                 LocationKind.PcpCount or LocationKind.PcpHigh or LocationKind.PcpSizing or LocationKind.PcpLists or LocationKind.PcpRemoteFreeHead => LockBit(LockClass.Pcp, index),
-                LocationKind.PageblockWord or LocationKind.ZoneCounters or LocationKind.ZoneHighatomic or LocationKind.ZoneFlags or LocationKind.ZoneWatermarkBoost =>
-                    LockBit(LockClass.Zone, 0),
+                LocationKind.PageblockWord or LocationKind.FreeArea or LocationKind.OwnedBlocks or LocationKind.ZoneCounters or LocationKind.ZoneHighatomic
+                    or LocationKind.ZoneFlags or LocationKind.ZoneWatermarkBoost => LockBit(LockClass.Zone, 0),
                 LocationKind.Page => -1L,
                 _ => 0,
             };

@@ -140,7 +140,9 @@ internal sealed class ReproScenario : Scenario
         {
             // The scripts do not carry hotplug's causality (on the run, a dead CPU was parked until it came back online): an
             // operation of a CPU that is offline in this interleaving, a death of a dead CPU and an online of an online one
-            // are skipped, an approximation like a free whose page this interleaving did not allocate.
+            // are skipped, an approximation like a free whose page this interleaving did not allocate. The check is not atomic with
+            // the operation (its begin is a scheduling point), and a death may fall inside its victim's operation, which the
+            // run never does (the victim parks at a quiescent point first): not modelled.
             var a = Run.Allocator;
             if (!a.IsOnline(cpu) || (op.Op == ReproOp.CpuDead && !a.IsOnline(op.Target!.Value)) || (op.Op == ReproOp.CpuOnline && a.IsOnline(op.Target!.Value)))
             {

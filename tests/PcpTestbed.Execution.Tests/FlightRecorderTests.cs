@@ -1,25 +1,30 @@
+using PcpTestbed.Execution.Cpus;
 using PcpTestbed.Execution.Recorder;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Execution.Tests;
 
-/// <summary>The flight recorder's ring: what goes in comes out, the window between checkpoint and cut, wrapping, freezing.</summary>
+/// <summary>
+/// The flight recorder's ring: what goes in comes out, the window between checkpoint and cut, wrapping, freezing, and the
+/// operation each CPU was in at the cut. Operations begin in the CPU's activity record (as OpBegin writes it) and are
+/// recorded at their end.
+/// </summary>
 public class FlightRecorderTests
 {
     [Fact]
     public void Operations_come_back_with_their_arguments_results_folios_and_epochs()
     {
-        var r = new FlightRecorder(2, 16);
-        r.Begin(1, AllocatorOp.Alloc, 3, 0x100cca);
+        var r = NewRecorder(2);
+        Begin(r, 1, AllocatorOp.Alloc, 3, 0x100cca);
         r.End(1, 0x12345);
         r.AdvanceEpoch();
-        r.Begin(1, AllocatorOp.FreeBatch, 2, 0);
+        Begin(r, 1, AllocatorOp.FreeBatch, 2, 0);
         r.Folio(1, 0x12345, 3);
         r.Folio(1, 0x777, 0);
         r.End(1, 0);
-        r.Begin(1, AllocatorOp.Alloc, 0, 0xcc0);
+        Begin(r, 1, AllocatorOp.Alloc, 0, 0xcc0);
         r.End(1, -1);
-        r.Begin(1, AllocatorOp.CpuDead, 0, 0);
+        Begin(r, 1, AllocatorOp.CpuDead, 0, 0);
 
         var w = r.Read("[test] now").Windows[1];
         Assert.Equal(
@@ -37,7 +42,7 @@ public class FlightRecorderTests
     [Fact]
     public void The_window_starts_at_the_last_checkpoint_and_ends_at_the_cut()
     {
-        var r = new FlightRecorder(1, 16);
+        var r = NewRecorder(1);
         Free(r, 1);
         r.Checkpoint();
         Free(r, 2);
@@ -55,7 +60,7 @@ public class FlightRecorderTests
     [Fact]
     public void A_wrapped_ring_keeps_its_newest_entries_and_counts_the_lost()
     {
-        var r = new FlightRecorder(1, 16);
+        var r = NewRecorder(1);
         for (var i = 0; i < 40; i++)
         {
             Free(r, i);
@@ -70,7 +75,7 @@ public class FlightRecorderTests
     [Fact]
     public void After_the_cut_the_ring_freezes_half_a_ring_later_so_the_window_survives()
     {
-        var r = new FlightRecorder(1, 16);
+        var r = NewRecorder(1);
         for (var i = 0; i < 10; i++)
         {
             Free(r, i);
@@ -88,18 +93,79 @@ public class FlightRecorderTests
     [Fact]
     public void A_batch_cut_off_from_its_folios_is_left_out()
     {
-        var r = new FlightRecorder(1, 16);
+        var r = NewRecorder(1);
         Free(r, 1);
-        r.Begin(0, AllocatorOp.FreeBatch, 3, 0);
+        Begin(r, 0, AllocatorOp.FreeBatch, 3, 0);
         r.Folio(0, 5, 0);
         r.Cut("[test] between two folios");
 
         Assert.Equal([1L], r.Read("[test]").Windows[0].Select(o => o.Arg0));
     }
 
+    [Fact]
+    public void An_operation_in_progress_at_the_cut_is_in_the_window_ended_if_it_ended_before_the_read()
+    {
+        var r = NewRecorder(2);
+        Free(r, 1);
+        Begin(r, 0, AllocatorOp.Free, 2, 0);
+        Begin(r, 1, AllocatorOp.Alloc, 0, 0xcc0);
+        r.Cut("[test] both CPUs inside an operation");
+        r.End(0, 0);
+        Free(r, 3);
+
+        var w = r.Read("[test]").Windows;
+        Assert.Equal([new RecordedOp(AllocatorOp.Free, 1, 0, 0, 0, true, false), new RecordedOp(AllocatorOp.Free, 2, 0, 0, 0, true, false)], w[0]);
+        Assert.Equal([new RecordedOp(AllocatorOp.Alloc, 0, 0xcc0, 0, 0, false, false)], w[1]);
+    }
+
+    [Fact]
+    public void A_CPU_between_operations_at_the_cut_adds_nothing_after_it()
+    {
+        var r = NewRecorder(1);
+        Free(r, 1);
+        r.Cut("[test] between operations");
+        Free(r, 2);
+
+        Assert.Equal([1L], r.Read("[test]").Windows[0].Select(o => o.Arg0));
+    }
+
+    [Fact]
+    public void A_batch_whose_folios_the_ring_overwrote_is_left_out()
+    {
+        var r = NewRecorder(1);
+        Begin(r, 0, AllocatorOp.FreeBatch, 10, 0);
+        for (var i = 0; i < 10; i++)
+        {
+            r.Folio(0, 100 + i, 0);
+        }
+
+        r.End(0, 0);
+        for (var i = 0; i < 7; i++)
+        {
+            Free(r, i);
+        }
+
+        // 18 entries in a ring of 16: the batch's first two folios are gone.
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => (long)i), r.Read("[test]").Windows[0].Select(o => o.Arg0));
+    }
+
+    [Fact]
+    public void Recording_ends_the_activity_record_operation()
+    {
+        var r = NewRecorder(1);
+        Begin(r, 0, AllocatorOp.Alloc, 0, 0xcc0);
+        Assert.Equal(AllocatorOp.Alloc, r.Activity.Read(0).Op);
+        r.End(0, 5);
+        Assert.Null(r.Activity.Read(0).Op);
+    }
+
+    private static FlightRecorder NewRecorder(int cpus) => new(new CpuActivityTable(cpus), 16);
+
+    private static void Begin(FlightRecorder r, int cpu, AllocatorOp op, long arg0, long arg1) => r.Activity.Begin(cpu, op, arg0, arg1);
+
     private static void Free(FlightRecorder r, long pfn)
     {
-        r.Begin(0, AllocatorOp.Free, pfn, 0);
+        Begin(r, 0, AllocatorOp.Free, pfn, 0);
         r.End(0, 0);
     }
 }

@@ -103,6 +103,21 @@ internal sealed class ReproScenario : Scenario
                 _pfns[page.Page] = (Run.Alloc(page.Cpu, Gfp.HighUserMovable, page.Order), page.Order);
             }
 
+            // A CPU whose first hotplug event in the window is coming online was offline when the window began (its death is
+            // older than the window): it dies here first, on another CPU, so that its page_alloc_cpu_online() finds it dead.
+            var offline = _scenario.File.Operations.SelectMany(o => o)
+                .Where(o => o.Op is ReproOp.CpuDead or ReproOp.CpuOnline)
+                .OrderBy(o => o.Seq)
+                .GroupBy(o => o.Target!.Value)
+                .Where(g => g.First().Op == ReproOp.CpuOnline)
+                .Select(g => g.Key)
+                .ToHashSet();
+            var survivor = Enumerable.Range(0, _scenario.File.Cpus).FirstOrDefault(c => !offline.Contains(c));
+            foreach (var target in offline.Order())
+            {
+                Run.CpuDead(target, survivor);
+            }
+
             foreach (var op in _serial)
             {
                 Execute(_cpuOf[op.Seq], op);
@@ -123,6 +138,17 @@ internal sealed class ReproScenario : Scenario
 
         private void Execute(int cpu, ReproOp op)
         {
+            // The scripts do not carry hotplug's causality (on the run, a dead CPU was parked until it came back online): an
+            // operation of a CPU that is offline in this interleaving, a death of a dead CPU and an online of an online one
+            // are skipped, an approximation like a free whose page this interleaving did not allocate. The check is not atomic with
+            // the operation (its begin is a scheduling point), and a death may fall inside its victim's operation, which the
+            // run never does (the victim parks at a quiescent point first): not modelled.
+            var a = Run.Allocator;
+            if (!a.IsOnline(cpu) || (op.Op == ReproOp.CpuDead && !a.IsOnline(op.Target!.Value)) || (op.Op == ReproOp.CpuOnline && a.IsOnline(op.Target!.Value)))
+            {
+                return;
+            }
+
             switch (op.Op)
             {
                 case ReproOp.Alloc:

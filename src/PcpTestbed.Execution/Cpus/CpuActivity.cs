@@ -51,4 +51,23 @@ internal struct CpuActivity // do not make readonly: its CPU writes it in place 
     /// </summary>
     [FieldOffset(CacheLine.Size + 40)]
     public int WaitHandovers;
+
+    /// <summary>
+    /// The flight recorder's ring for this CPU (<see cref="Recorder.FlightRecorder"/>): where it starts in the shared array,
+    /// in longs; fixed at construction. The ring's position and freeze sit here, on the line OpBegin already writes, so
+    /// recording an operation touches no line of its own but the ring's.
+    /// </summary>
+    [FieldOffset(CacheLine.Size + 44)]
+    public int RingBase;
+
+    /// <summary>Ring entries written so far (operations and folios); the next goes to ring[RingPos &amp; mask].</summary>
+    [FieldOffset(CacheLine.Size + 48)]
+    public long RingPos;
+
+    /// <summary>
+    /// The ring freezes when <see cref="RingPos"/> reaches this: half a ring after the cut (long.MaxValue until then), so what
+    /// led to the violation is not overwritten while the run goes on. Written once by the cutting thread.
+    /// </summary>
+    [FieldOffset(CacheLine.Size + 56)]
+    public long RingLimit;
 }

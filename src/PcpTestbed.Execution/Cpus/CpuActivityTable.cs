@@ -25,6 +25,9 @@ public sealed class CpuActivityTable
 
     public int CpuCount => _records.Length;
 
+    /// <summary>The records themselves, for the flight recorder, which keeps its ring's position in them.</summary>
+    internal CpuActivity[] Records => _records;
+
     /// <summary>Says where <paramref name="cpu"/> is between allocator calls (e.g. "posted work: ..."); null for its default.</summary>
     public void SetNote(int cpu, string? note) => Volatile.Write(ref _notes[cpu], note);
 

@@ -21,18 +21,37 @@ public readonly struct HoldDelayProbe<TInner> : ILockProbe
     private readonly TInner _inner;
     private readonly long _zoneTicks;
     private readonly long _pcpTicks;
+    private readonly long _irqTicks;
+
+    /// <summary>An interrupt lands at a point when the thread's next random number is below this (of 2^32).</summary>
+    private readonly ulong _irqThreshold;
+
+    /// <summary>The calling CPU thread's random state for interrupts (xorshift64; 0 until its first point).</summary>
+    [ThreadStatic]
+    private static ulong t_irqRandom;
+
+    /// <summary>How many zone->lock holds the calling CPU thread is inside: interrupts are off there (spin_lock_irqsave).</summary>
+    [ThreadStatic]
+    private static int t_irqsOff;
 
     public HoldDelayProbe(TInner inner, HoldDelays delays)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(delays.ZoneNs);
         ArgumentOutOfRangeException.ThrowIfNegative(delays.PcpNs);
+        ArgumentOutOfRangeException.ThrowIfNegative(delays.IrqNs);
+        ArgumentOutOfRangeException.ThrowIfNegative(delays.IrqPercent);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(delays.IrqPercent, 100);
         _inner = inner;
         _zoneTicks = NsToTicks(delays.ZoneNs);
         _pcpTicks = NsToTicks(delays.PcpNs);
+        _irqTicks = NsToTicks(delays.IrqNs);
+        _irqThreshold = (ulong)delays.IrqPercent * (1UL << 32) / 100;
         Delays = delays;
     }
 
     public static bool Enabled => true;
+
+    public static bool Interrupts => true;
 
     public TInner Inner => _inner;
 
@@ -45,6 +64,11 @@ public readonly struct HoldDelayProbe<TInner> : ILockProbe
     public void Acquired(ref EmuSpinLock l, int cpu, LockSite site, long waitStart)
     {
         _inner.Acquired(ref l, cpu, site, waitStart);
+        if (l.Class == LockClass.Zone)
+        {
+            t_irqsOff++;
+        }
+
         var ticks = l.Class == LockClass.Zone ? _zoneTicks : _pcpTicks;
         if (ticks > 0)
         {
@@ -56,7 +80,43 @@ public readonly struct HoldDelayProbe<TInner> : ILockProbe
     public void TrylockFailed(ref EmuSpinLock l, int cpu, LockSite site) => _inner.TrylockFailed(ref l, cpu, site);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Releasing(ref EmuSpinLock l, int cpu) => _inner.Releasing(ref l, cpu);
+    public void Releasing(ref EmuSpinLock l, int cpu)
+    {
+        if (l.Class == LockClass.Zone)
+        {
+            t_irqsOff--;
+        }
+
+        _inner.Releasing(ref l, cpu);
+    }
+
+    /// <summary>
+    /// An interrupt at this point, at the configured share of points: a busy-wait as long as its handler, on the CPU's own
+    /// thread (the kernel CPU is not preempted by it, and does not run the allocator meanwhile). None under zone->lock.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Interrupt()
+    {
+        if (_irqTicks == 0 || t_irqsOff != 0)
+        {
+            return;
+        }
+
+        var x = t_irqRandom;
+        if (x == 0)
+        {
+            x = (ulong)Environment.CurrentManagedThreadId * 0x9E37_79B9_7F4A_7C15UL;
+        }
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        t_irqRandom = x;
+        if ((x >> 32) < _irqThreshold)
+        {
+            BusyWait(_irqTicks);
+        }
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void BusyWait(long ticks)

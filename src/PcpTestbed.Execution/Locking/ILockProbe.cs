@@ -41,4 +41,15 @@ public interface ILockProbe
 
     /// <summary>lock_release(): called while <paramref name="cpu"/> still holds the lock, right before it is released.</summary>
     void Releasing(ref EmuSpinLock l, int cpu);
+
+    /// <summary>Whether <see cref="Interrupt"/> does anything: a constant, so the JIT drops the call for every other probe.</summary>
+    static virtual bool Interrupts => false;
+
+    /// <summary>
+    /// A scheduling point of the CPU thread calling (a shared access, a lock attempt): where a kernel CPU could take an
+    /// interrupt. Called only when <see cref="Interrupts"/>.
+    /// </summary>
+    void Interrupt()
+    {
+    }
 }

@@ -7,6 +7,13 @@ public readonly struct NoLockProbe : ILockProbe
 {
     public static bool Enabled => false;
 
+    /// <summary>No interrupts: stated here rather than left to the interface's default, so the JIT folds the hooks away.</summary>
+    public static bool Interrupts => false;
+
+    public void Interrupt()
+    {
+    }
+
     public long Contended(ref EmuSpinLock l, int cpu, LockSite site) => 0;
 
     public void Acquired(ref EmuSpinLock l, int cpu, LockSite site, long waitStart)

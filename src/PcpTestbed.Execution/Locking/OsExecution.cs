@@ -95,6 +95,11 @@ public readonly struct OsExecution<TProbe> : IExecution
     /// <param name="recorder">The flight recorder each CPU writes its operations to; null records nothing.</param>
     public OsExecution(TProbe probe, CpuActivityTable? activity, FlightRecorder? recorder, TimeSpan? lockWaitTimeout = null)
     {
+        if (recorder != null && !ReferenceEquals(recorder.Activity, activity))
+        {
+            throw new ArgumentException("the flight recorder reads the CPUs' activity records: give the table it was built over", nameof(recorder));
+        }
+
         _recorder = recorder;
         var timeout = lockWaitTimeout ?? TimeSpan.FromSeconds(DefaultLockWaitTimeoutSeconds);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
@@ -109,6 +114,11 @@ public readonly struct OsExecution<TProbe> : IExecution
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Lock(ref EmuSpinLock l, int cpu, LockSite site)
     {
+        if (TProbe.Interrupts)
+        {
+            _probe.Interrupt();
+        }
+
         // The CAS from 0 reserves the lock for cpu; the read before it keeps a held lock's line shared. Unlike
         // queued_spin_lock() it does not queue behind waiters (see the type remarks).
         if (Volatile.Read(ref l.State) != 0 || Interlocked.CompareExchange(ref l.State, cpu + 1, 0) != 0)
@@ -124,6 +134,11 @@ public readonly struct OsExecution<TProbe> : IExecution
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryLock(ref EmuSpinLock l, int cpu, LockSite site)
     {
+        if (TProbe.Interrupts)
+        {
+            _probe.Interrupt();
+        }
+
         // The CAS from 0 reserves the lock for cpu; a waiter or losing the CAS is a trylock failure, as in
         // queued_spin_trylock(), which fails on any non-zero lock word (locked, pending or a queue tail).
         if (Volatile.Read(ref l.State) != 0 || Volatile.Read(ref l.Waiters) != 0 || Interlocked.CompareExchange(ref l.State, cpu + 1, 0) != 0)
@@ -154,42 +169,72 @@ public readonly struct OsExecution<TProbe> : IExecution
     /// <summary>Lock checks need the lockdep execution around this one (<see cref="PcpTestbed.Execution.Lockdep.LockdepExecution{TExec}"/>).</summary>
     public bool Lockdep => false;
 
-    /// <summary>Nothing to do on OS threads: the hardware interleaves for real.</summary>
+    /// <summary>Nothing to do on OS threads (the hardware interleaves for real), but an injected interrupt.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SharedRead(SharedLocation location, AccessSite site)
     {
+        if (TProbe.Interrupts)
+        {
+            _probe.Interrupt();
+        }
     }
 
-    /// <summary>Nothing to do on OS threads: the hardware interleaves for real.</summary>
+    /// <summary>Nothing to do on OS threads (the hardware interleaves for real), but an injected interrupt.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SharedWrite(SharedLocation location, AccessSite site)
     {
+        if (TProbe.Interrupts)
+        {
+            _probe.Interrupt();
+        }
     }
 
-    public int CompareExchange(ref int target, int value, int comparand, SharedLocation location, AccessSite site) =>
-        Interlocked.CompareExchange(ref target, value, comparand);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int CompareExchange(ref int target, int value, int comparand, SharedLocation location, AccessSite site)
+    {
+        if (TProbe.Interrupts)
+        {
+            _probe.Interrupt();
+        }
 
-    public int Exchange(ref int target, int value, SharedLocation location, AccessSite site) => Interlocked.Exchange(ref target, value);
+        return Interlocked.CompareExchange(ref target, value, comparand);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Exchange(ref int target, int value, SharedLocation location, AccessSite site)
+    {
+        if (TProbe.Interrupts)
+        {
+            _probe.Interrupt();
+        }
+
+        return Interlocked.Exchange(ref target, value);
+    }
 
     /// <summary>Unchecked on bare OS threads; <see cref="PcpTestbed.Execution.Lockdep.LockdepExecution{TExec}"/> checks it.</summary>
     public void AssertHeld(ref EmuSpinLock l, string where)
     {
     }
 
-    /// <summary>A few plain stores into the CPU's own activity record and flight recorder ring (none without them).</summary>
+    /// <summary>A few plain stores into the CPU's own activity record (none without one); the flight recorder adds nothing here.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1)
-    {
-        _activity?.Begin(cpu, op, arg0, arg1);
-        _recorder?.Begin(cpu, op, arg0, arg1);
-    }
+    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1) => _activity?.Begin(cpu, op, arg0, arg1);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void OpFolio(int cpu, long pfn, int order) => _recorder?.Folio(cpu, pfn, order);
 
+    /// <summary>The flight recorder's entry, from the activity record OpBegin wrote, and the record's end; or the record's end alone.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void OpEnd(int cpu, long result)
     {
-        _activity?.End(cpu);
-        _recorder?.End(cpu, result);
+        if (_recorder != null)
+        {
+            _recorder.End(cpu, result);
+        }
+        else
+        {
+            _activity?.End(cpu);
+        }
     }
 
     public void Work(WorkKind kind, int units)

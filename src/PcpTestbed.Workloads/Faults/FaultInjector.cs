@@ -53,6 +53,34 @@ internal sealed class FaultInjector
     /// <summary>Pages the hog holds now (part of the census).</summary>
     public long HeldPages => _hog.Sum(c => c.Pages);
 
+    /// <summary>When the next fault falls due (ns on the run's clock): the coordinator wakes for it, so a short
+    /// <see cref="FaultOptions.HotplugInterval"/> is kept rather than stretched to its other wake-ups.</summary>
+    public long NextDueNs
+    {
+        get
+        {
+            var next = long.MaxValue;
+            if (_options.CpuHotplug)
+            {
+                next = _nextHotplug;
+                for (var cpu = 0; cpu < _workloadCpus; cpu++)
+                {
+                    if (_offline[cpu])
+                    {
+                        next = Math.Min(next, _onlineAt[cpu]);
+                    }
+                }
+            }
+
+            if (_options.Exhaustion)
+            {
+                next = Math.Min(next, _hog.Count > 0 ? _hogReleaseAt : _nextExhaustion);
+            }
+
+            return next;
+        }
+    }
+
     /// <summary>Injects whatever is due at <paramref name="now"/> (ns on the run's clock).</summary>
     public void Tick(long now)
     {

@@ -8,7 +8,7 @@ public sealed record FaultOptions
     /// <summary>Take random CPUs offline (page_alloc_cpu_dead() on a surviving CPU) and bring them back.</summary>
     public bool CpuHotplug { get; init; }
 
-    /// <summary>Mean time between hotplug events.</summary>
+    /// <summary>Mean time between CPU deaths; a dead CPU comes back online after as long again (jittered).</summary>
     public TimeSpan HotplugInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Percent of steps after which a CPU also runs drain_all_pages() (a drain storm).</summary>
@@ -22,7 +22,7 @@ public sealed record FaultOptions
     /// <summary>A busy-wait inside every zone->lock and pcp->lock hold, like `perf lock contention -J`.</summary>
     public HoldDelays HoldDelays { get; init; }
 
-    public bool HasHoldDelays => HoldDelays.ZoneNs > 0 || HoldDelays.PcpNs > 0;
+    public bool HasHoldDelays => HoldDelays.ZoneNs > 0 || HoldDelays.PcpNs > 0 || HoldDelays.IrqNs > 0;
 
     public bool Any => CpuHotplug || DrainStormPercent > 0 || Exhaustion || HasHoldDelays;
 
@@ -55,7 +55,9 @@ public sealed record FaultOptions
 
         if (HasHoldDelays)
         {
-            names.Add($"hold-delay:zone={HoldDelays.ZoneNs}ns,pcp={HoldDelays.PcpNs}ns");
+            names.Add(HoldDelays.IrqNs > 0
+                ? $"hold-delay:zone={HoldDelays.ZoneNs}ns,pcp={HoldDelays.PcpNs}ns,irq={HoldDelays.IrqNs}ns@{HoldDelays.IrqPercent}%"
+                : $"hold-delay:zone={HoldDelays.ZoneNs}ns,pcp={HoldDelays.PcpNs}ns");
         }
 
         return names;

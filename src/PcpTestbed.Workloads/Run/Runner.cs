@@ -44,7 +44,7 @@ public static class Runner
 
             // Each CPU notes what it is doing here, for the stuck-CPU report, and its operations in the flight recorder.
             var activity = new CpuActivityTable(config.Cpus);
-            var flight = options.FlightRecorder ? new FlightRecorder(config.Cpus, options.FlightRecorderEntries) : null;
+            var flight = options.FlightRecorder ? new FlightRecorder(activity, options.FlightRecorderEntries) : null;
             try
             {
                 return RunProbed(options, zone, config, reclaim, activity, flight);
@@ -205,8 +205,9 @@ public static class Runner
         // which a process full of CPU threads can starve.
         var deadline = Elapsed() + (o.Duration ?? TimeSpan.MaxValue / 2);
 
-        // Wake for whichever is due first: the deadline, the next audit, free-page sample, decay or progress report; faults are checked at every wake.
-        while (!exited.Wait(UntilNext(Elapsed(), Min(Min(deadline, nextAudit), Min(freePages.Next, nextDecay)), nextProgress)))
+        // Wake for whichever is due first: the deadline, the next audit, free-page sample, decay, fault or progress report; faults are checked at every wake.
+        TimeSpan NextFault() => faults == null ? TimeSpan.MaxValue : TimeSpan.FromTicks(Math.Min(faults.NextDueNs, long.MaxValue / 2) / 100);
+        while (!exited.Wait(UntilNext(Elapsed(), Min(Min(Min(deadline, nextAudit), Min(freePages.Next, nextDecay)), NextFault()), nextProgress)))
         {
             var now = Elapsed();
             flight?.AdvanceEpoch();

@@ -30,7 +30,7 @@ public class FlightRecorderBenchmarks
     public void Setup()
     {
         var activity = new CpuActivityTable(AllocatorRig.Cpus);
-        _rig = AllocatorRig.Create(Design, LockRecording.Off, zoneGiB: 1, activity, Recorder ? new FlightRecorder(AllocatorRig.Cpus) : null);
+        _rig = AllocatorRig.Create(Design, LockRecording.Off, zoneGiB: 1, activity, Recorder ? new FlightRecorder(activity) : null);
         TierWarmup.Run(Pair);
         _rig.VerifyPcpHitSteadyState(n => _rig.Pairs(0, 0, n), "the order-0 pair with the run's activity notes");
     }

@@ -122,6 +122,16 @@ public sealed class RunOptionSet
 
     private readonly Option<IReadOnlyList<FaultKind>?> _faults;
     private readonly Option<int?> _drainStorm = CommonOptions.Int("--drain-storm-percent", "drain-storm: percent of steps after which a CPU runs drain_all_pages() (default 1)", 1, 100, "PCT");
+    private readonly Option<double?> _hotplugInterval = CommonOptions.Number("--hotplug-interval-ms",
+        "cpu-hotplug: mean milliseconds between CPU deaths, each CPU back online after as long again (default 250; the kernel's " +
+        "hotplug stress tests offline and online CPUs back to back)", 1, 60_000, "MS");
+
+    private readonly Option<int?> _irqDelay = CommonOptions.Int("--irq-delay-ns",
+        "hold-delay: an interrupt's busy-wait at --irq-percent of each CPU's scheduling points (shared accesses, lock attempts), none under zone->lock (default 0: no interrupts)",
+        0, 10_000_000, "NS");
+
+    private readonly Option<int?> _irqPercent = CommonOptions.Int("--irq-percent", "hold-delay: percent of scheduling points an interrupt lands at (default 1)", 1, 100, "PCT");
+
     private readonly Option<int?> _zoneDelay = CommonOptions.Int("--zone-hold-delay-ns", "hold-delay: busy-wait inside every zone->lock hold (default 200)", 0, 10_000_000, "NS");
     private readonly Option<int?> _pcpDelay = CommonOptions.Int("--pcp-hold-delay-ns", "hold-delay: busy-wait inside every pcp->lock hold (default 50)", 0, 10_000_000, "NS");
     private readonly Option<double?> _auditInterval = CommonOptions.Number("--audit-interval",
@@ -255,7 +265,7 @@ public sealed class RunOptionSet
         [
             _design, _designs, _workload, _cpus, _cpuList, _seconds, _minutes, _ops, _zoneSize, _zoneFromProc, _zoneName, _node, _seed, _json, _plot, _format,
             _pin, _pressure, _noPressure, _highatomic, _noLockStat, _holdSample, _purgers, _runLength, _cmaShare, _orderMix, _remoteFree, _receivers,
-            _exitFill, _purgeExtent, _workScale, _freeBatch, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _zoneDelay, _pcpDelay, _auditInterval, _sampleInterval, _plotFree, _quiet, _lockdep,
+            _exitFill, _purgeExtent, _workScale, _freeBatch, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _hotplugInterval, _zoneDelay, _pcpDelay, _irqDelay, _irqPercent, _auditInterval, _sampleInterval, _plotFree, _quiet, _lockdep,
             _bugs, _noFlightRecorder, _reproDir, _recorderEntries,
             _engine, _costModel,
         ];
@@ -480,10 +490,12 @@ public sealed class RunOptionSet
         var options = new FaultOptions
         {
             CpuHotplug = kinds.Contains(FaultKind.CpuHotplug),
+            HotplugInterval = r.GetValue(_hotplugInterval) is { } ms ? TimeSpan.FromMilliseconds(ms) : all.HotplugInterval,
             Exhaustion = kinds.Contains(FaultKind.Exhaustion),
             DrainStormPercent = kinds.Contains(FaultKind.DrainStorm) ? r.GetValue(_drainStorm) ?? all.DrainStormPercent : 0,
             HoldDelays = kinds.Contains(FaultKind.HoldDelay)
-                ? new Execution.Locking.HoldDelays(r.GetValue(_zoneDelay) ?? all.HoldDelays.ZoneNs, r.GetValue(_pcpDelay) ?? all.HoldDelays.PcpNs)
+                ? new Execution.Locking.HoldDelays(r.GetValue(_zoneDelay) ?? all.HoldDelays.ZoneNs, r.GetValue(_pcpDelay) ?? all.HoldDelays.PcpNs,
+                    r.GetValue(_irqDelay) ?? 0, r.GetValue(_irqPercent) ?? 1)
                 : default,
         };
         if (r.GetValue(_drainStorm) != null && !kinds.Contains(FaultKind.DrainStorm))
@@ -491,9 +503,15 @@ public sealed class RunOptionSet
             throw new UsageException("--drain-storm-percent needs --faults drain-storm (or all)");
         }
 
-        if ((r.GetValue(_zoneDelay) != null || r.GetValue(_pcpDelay) != null) && !kinds.Contains(FaultKind.HoldDelay))
+        if (r.GetValue(_hotplugInterval) != null && !kinds.Contains(FaultKind.CpuHotplug))
         {
-            throw new UsageException("--zone-hold-delay-ns and --pcp-hold-delay-ns need --faults hold-delay (or all)");
+            throw new UsageException("--hotplug-interval-ms needs --faults cpu-hotplug (or all)");
+        }
+
+        if ((r.GetValue(_zoneDelay) != null || r.GetValue(_pcpDelay) != null || r.GetValue(_irqDelay) != null || r.GetValue(_irqPercent) != null) &&
+            !kinds.Contains(FaultKind.HoldDelay))
+        {
+            throw new UsageException("--zone-hold-delay-ns, --pcp-hold-delay-ns, --irq-delay-ns and --irq-percent need --faults hold-delay (or all)");
         }
 
         return options;

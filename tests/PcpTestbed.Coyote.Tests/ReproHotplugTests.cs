@@ -1,0 +1,57 @@
+using PcpTestbed.Coyote.Repro;
+
+namespace PcpTestbed.Coyote.Tests;
+
+/// <summary>Reproduction files of runs with CPU hotplug: the window may begin with a CPU offline (its death is older than the window).</summary>
+public class ReproHotplugTests
+{
+    [Fact]
+    public void A_window_that_begins_with_a_cpu_coming_online_replays_without_a_hotplug_misuse()
+    {
+        // CPU 1 comes online first (it died before the window), then allocates and frees; CPU 0 allocates and frees. A
+        // rebuilt state with CPU 1 online would fail page_alloc_cpu_online() ("already online") in every window size, unless
+        // CPU 1 is killed in setup (what the scenario does) or the redundant online is skipped (its fallback).
+        var file = new ReproFile
+        {
+            Design = "pageblock",
+            Bugs = [],
+            Workload = "mixed",
+            Seed = 1,
+            Cpus = 2,
+            Zone = "16M",
+            Highatomic = "2026-05",
+            Violation = "[§7.4 ownership] test",
+            Invariant = "§7.4 ownership",
+            WindowComplete = true,
+            LostBeforeWindow = [0, 0],
+            RingEntries = 16,
+            Pages = [],
+            Operations =
+            [
+                [
+                    new ReproOp { Seq = 3, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 1 },
+                    new ReproOp { Seq = 4, Op = ReproOp.Free, Order = 0, Page = 1 },
+                ],
+                [
+                    new ReproOp { Seq = 0, Op = ReproOp.CpuOnline, Target = 1 },
+                    new ReproOp { Seq = 1, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0 },
+                    new ReproOp { Seq = 2, Op = ReproOp.Free, Order = 0, Page = 0 },
+                ],
+            ],
+        };
+        var path = Path.Combine(Path.GetTempPath(), $"pcptestbed-repro-hotplug-{Guid.NewGuid():N}.repro.json.gz");
+        file.Save(path);
+        try
+        {
+            var result = ReproExplorer.Explore(new ReproExploreOptions { Path = path, IterationsPerWindow = 50, TimeBudget = TimeSpan.FromSeconds(60), Seed = 1 });
+
+            Assert.False(result.Found);
+            Assert.NotEmpty(result.Windows);
+            Assert.All(result.Windows, w => Assert.Null(w.Violation));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

@@ -13,8 +13,8 @@ namespace PcpTestbed.Benchmarks.Scaling;
 /// <summary>
 /// The testbed's own scaling: page-fault on the pageblock design with 1 and with 2 emulated CPUs, each on an OS
 /// thread pinned to its own core, through the same <see cref="Runner"/> the stress runner uses. Runs alternate
-/// 1, 2, 2, 1, ... so a drift in the host's load hits both sides alike; the ratio is of medians. Recording and
-/// lockdep are off, the kernel work is off (<c>--work-scale 0</c>, so the allocator dominates), and the periodic audit
+/// 1, 2, 2, 1, ... so a drift in the host's load hits both sides alike; the ratio is of medians. Recording,
+/// the flight recorder and lockdep are off, the kernel work is off (<c>--work-scale 0</c>, so the allocator dominates), and the periodic audit
 /// is pushed past the run's end (it stops the world), so the number is the allocator and the testbed's own
 /// bookkeeping. Page-fault shares nothing between CPUs but the zone, which each CPU touches once per refill or bulk
 /// free (about every batch of pages).
@@ -70,6 +70,9 @@ public static class ScalingMeasurement
             Pin = true,
             RecordLocks = false,
             Lockdep = false,
+
+            // The bare loop has no flight recorder either; the recorder's own cost is FlightRecorderBenchmarks'.
+            FlightRecorder = false,
             WorkScale = 0,
             AuditInterval = TimeSpan.FromDays(1),
         };
@@ -119,7 +122,7 @@ public static class ScalingMeasurement
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture,
-            $"page-fault, pageblock, zone {zone}, {duration.TotalSeconds:0.#} s per run, pinned, recording off, lockdep off, " +
+            $"page-fault, pageblock, zone {zone}, {duration.TotalSeconds:0.#} s per run, pinned, recording off, flight recorder off, lockdep off, " +
             $"--work-scale 0, --free-batch {PageAlloc.PagevecSize}, {runs.Count(r => r.Harness == "runner") / 2} runs per CPU count; {HostInfo.Now()}; {HostInfo.Machine()}");
         sb.AppendLine();
         sb.AppendLine("| harness | CPUs | repeat | M ops/s | host cores the CPU threads got | M ops per core-second | preemptions/s | load (1/5/15) |");

@@ -410,7 +410,7 @@ internal sealed class IterationState
     public void AssertHeld(ref EmuSpinLock l, string where)
     {
         var cpu = CurrentCpu;
-        if (cpu < 0 || cpu >= Cpus ? l.State != 0 : l.State == cpu + 1 || Holds(_elided[cpu], l.Class, l.Instance))
+        if (cpu < 0 || cpu >= Cpus ? l.State != 0 : l.State == cpu + 1 || Find(_elided[cpu], l.Class, l.Instance) is not null)
         {
             return;
         }
@@ -574,19 +574,6 @@ internal sealed class IterationState
         return null;
     }
 
-    private static bool Holds(List<HeldLock> locks, LockClass c, int instance)
-    {
-        foreach (var h in locks)
-        {
-            if (h.Class == c && h.Instance == instance)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>A scheduling point of <paramref name="cpu"/>'s, counted against its operation's step budget.</summary>
     public void CountStep(int cpu)
     {
@@ -625,14 +612,13 @@ internal sealed class IterationState
     public void CheckWaitChain(int cpu, ref EmuSpinLock l, LockSite site)
     {
         var holder = l.HolderCpu;
-        var chain = $"CPU {cpu} spins on {LockName(l)} held by CPU {holder} at {LockSites.KernelName(l.HoldSite)} " +
-                    $"(waiting in {LockSites.KernelName(site)}, {OperationOf(cpu)})";
         var m = holder;
         for (var hops = 0; m >= 0 && hops <= Cpus; hops++)
         {
             if (_finished[m])
             {
-                Fail($"[liveness] operation never completes: {chain}; CPU {m} finished its script without releasing it");
+                Fail($"[liveness] operation never completes: {DescribeChain(cpu, holder, l.Class, l.Instance, l.HoldSite, site, m, includeLast: false)}; " +
+                     $"CPU {m} finished its script without releasing it");
             }
 
             if (_waitFor[m] < 0)
@@ -640,21 +626,45 @@ internal sealed class IterationState
                 break;
             }
 
-            var (c, instance, waitSite) = _waitLock[m];
+            var (c, instance, _) = _waitLock[m];
             var next = HolderOf(c, instance);
             if (next < 0)
             {
                 break;
             }
 
-            chain += $"; CPU {m} waits for {LockName(c, instance)} held by CPU {next} (in {LockSites.KernelName(waitSite)})";
             if (next == cpu)
             {
-                Fail($"[liveness] operation never completes: {chain} (a deadlock)");
+                Fail($"[liveness] operation never completes: {DescribeChain(cpu, holder, l.Class, l.Instance, l.HoldSite, site, m, includeLast: true)} (a deadlock)");
             }
 
             m = next;
         }
+    }
+
+    /// <summary>
+    /// The text of <see cref="CheckWaitChain"/>'s failure, built only when it fails (the walk runs at every wait): the same
+    /// walk from the lock's holder, one clause per CPU on the chain up to <paramref name="last"/>.
+    /// </summary>
+    private string DescribeChain(int cpu, int holder, LockClass lockClass, int lockInstance, LockSite holdSite, LockSite site, int last, bool includeLast)
+    {
+        var chain = new System.Text.StringBuilder(
+            $"CPU {cpu} spins on {LockName(lockClass, lockInstance)} held by CPU {holder} at {LockSites.KernelName(holdSite)} " +
+            $"(waiting in {LockSites.KernelName(site)}, {OperationOf(cpu)})");
+        for (var m = holder; m >= 0 && (m != last || includeLast);)
+        {
+            var (c, instance, waitSite) = _waitLock[m];
+            var next = HolderOf(c, instance);
+            chain.Append($"; CPU {m} waits for {LockName(c, instance)} held by CPU {next} (in {LockSites.KernelName(waitSite)})");
+            if (m == last)
+            {
+                break;
+            }
+
+            m = next;
+        }
+
+        return chain.ToString();
     }
 
     /// <summary>
@@ -682,7 +692,7 @@ internal sealed class IterationState
     {
         for (var cpu = 0; cpu < Cpus; cpu++)
         {
-            if (Holds(_held[cpu], c, instance))
+            if (Find(_held[cpu], c, instance) is not null)
             {
                 return cpu;
             }

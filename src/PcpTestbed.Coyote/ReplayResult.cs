@@ -38,7 +38,7 @@ public sealed record ReplayResult
     /// <summary>Whether this build's site table differs from the recorded one (a note when the replay did not diverge).</summary>
     public bool SiteTableChanged { get; init; }
 
-    public required TimeSpan Elapsed { get; init; }
+    public TimeSpan Elapsed { get; init; }
 
     /// <summary>How many of <see cref="Steps"/> the setup took (the trace's record; 0 for traces written before it was kept).</summary>
     public int SetupSteps { get; init; }

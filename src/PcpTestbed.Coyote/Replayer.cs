@@ -152,7 +152,6 @@ public static class Replayer
             ExpectedViolation = trace.Violation,
             Steps = run.Steps,
             Divergence = run.Divergence,
-            Elapsed = run.Elapsed,
         };
     }
 
@@ -214,7 +213,6 @@ public static class Replayer
                 ExpectedViolation = trace.Violation,
                 Steps = steps,
                 Divergence = divergence,
-                Elapsed = TimeSpan.Zero,
             };
         }
     }

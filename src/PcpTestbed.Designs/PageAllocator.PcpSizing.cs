@@ -139,8 +139,7 @@ public abstract partial class PageAllocator<TExec>
         var freeHigh = false;
 
         // High-order pages other than THPs fragment memory: limit them when a PCP only frees. pcp->flags and free_count
-        // are guarded by pcp->lock too.
-        AssertPcpLocked(target);
+        // are guarded by pcp->lock too (asserted above; ReadPcpSizing's point releases nothing).
         if (order != 0 && order <= PageAlloc.PageAllocCostlyOrder)
         {
             freeHigh = pcp.FreeCount >= batch + highMin / 2 &&
@@ -187,36 +186,29 @@ public abstract partial class PageAllocator<TExec>
     protected bool FreeCommitBulk(int cpu, int target, ref PerCpuPages pcp, int batch, int toFree, int pindex)
     {
         var held = true;
-        if (_config.UnchunkedPcpFree)
+        Debug.Assert(batch >= 1, "zone_batchsize() is at least 1, so every chunk frees a page and the loop ends");
+        ref var st = ref _stats[cpu];
+        while (toFree > 0 && pcp.Count > 0)
         {
-            // Before 6.19: everything under this pcp->lock hold and one zone->lock hold.
-            FreePcppagesBulk(cpu, target, ref pcp, toFree, pindex, LockSite.FreeBulk);
-        }
-        else
-        {
-            Debug.Assert(batch >= 1, "zone_batchsize() is at least 1, so every chunk frees a page and the loop ends");
-            ref var st = ref _stats[cpu];
-            while (toFree > 0 && pcp.Count > 0)
+            // Before 6.19 (--unchunked-pcp-free): everything under this pcp->lock hold and one zone->lock hold.
+            var chunk = _config.UnchunkedPcpFree ? toFree : Math.Min(toFree, batch);
+            FreePcppagesBulk(cpu, target, ref pcp, chunk, pindex, LockSite.FreeBulk);
+            toFree -= chunk;
+            if (toFree == 0 || pcp.Count == 0)
             {
-                var chunk = Math.Min(toFree, batch);
-                FreePcppagesBulk(cpu, target, ref pcp, chunk, pindex, LockSite.FreeBulk);
-                toFree -= chunk;
-                if (toFree == 0 || pcp.Count == 0)
-                {
-                    break;
-                }
-
-                _exec.Unlock(ref pcp.Lock, cpu);
-                if (!_exec.TryLock(ref pcp.Lock, cpu, LockSite.PcpFreeRelock))
-                {
-                    st.FreeCommitStops++;
-                    held = false;
-                    break;
-                }
-
-                st.FreeCommitRelocks++;
-                OnPcpLocked(target, ref pcp);
+                break;
             }
+
+            _exec.Unlock(ref pcp.Lock, cpu);
+            if (!_exec.TryLock(ref pcp.Lock, cpu, LockSite.PcpFreeRelock))
+            {
+                st.FreeCommitStops++;
+                held = false;
+                break;
+            }
+
+            st.FreeCommitRelocks++;
+            OnPcpLocked(target, ref pcp);
         }
 
         // Racy zone-level reads and an atomic bit, as in the kernel: they need neither lock (and may run without both).

@@ -39,7 +39,9 @@ public class PcpPointTests
         var unheld = new List<PointEvent>();
         rig.Log.AtPoint = p =>
         {
-            if (p.Location.Kind is LocationKind.PcpLists && !rig.Pcp(p.Location.Index).Lock.IsHeld)
+            // Count reads are racy on purpose (drain_all_pages(), decay_pcp_high()); list points and count writes are not.
+            if ((p.Location.Kind is LocationKind.PcpLists || (p.Write && p.Location.Kind is LocationKind.PcpCount)) &&
+                !rig.Pcp(p.Location.Index).Lock.IsHeld)
             {
                 unheld.Add(p);
             }

@@ -13,7 +13,7 @@ public class HeldPagesTests
         HeldChunk[] chunks = [new(0, 0), new((1L << 40) + 7, 10), new(12345, 3), new(98, 1), new(0x7FFF_FFFF_FFF, 9)];
         foreach (var c in chunks)
         {
-            held.Push(c); // the fifth push grows the ring
+            held.Push(c); // a ring holds at least 16: growing is the next test's
         }
 
         Assert.Equal(chunks.Sum(c => c.Pages), held.Pages);

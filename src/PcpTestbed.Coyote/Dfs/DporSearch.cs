@@ -278,13 +278,10 @@ internal sealed class DporSearch : IScheduleChooser
                 for (var m = threadClock[(p * cpus) + q]; m < stepCount[q]; m++)
                 {
                     var i = steps[offset[q] + m];
-                    if ((objects[i] & objects[k]) == 0 && (guards[i] & held[k]) == 0 && (guards[k] & held[i]) == 0)
-                    {
-                        // No object in common (the bits are a filter: one bit per object, objects may share one).
-                        continue;
-                    }
+                    var guarded = (guards[i] & held[k]) != 0 || (guards[k] & held[i]) != 0;
 
-                    if (!Dependent(first[i], second[i], first[k], second[k]) && (guards[i] & held[k]) == 0 && (guards[k] & held[i]) == 0)
+                    // No object in common (the bits are a filter: one bit per object, objects may share one), or no dependence.
+                    if (!guarded && ((objects[i] & objects[k]) == 0 || !Dependent(first[i], second[i], first[k], second[k])))
                     {
                         continue;
                     }

@@ -10,8 +10,8 @@ namespace PcpTestbed.Execution.Cpus;
 /// The fields sit in the middle of two cache lines so neighbouring records never share one.
 /// </summary>
 /// <remarks>
-/// <see cref="OpSeq"/> counts the entry points begun, so a per-CPU ring of the last operations (a flight recorder)
-/// can later be indexed by it (<c>ring[OpSeq &amp; mask]</c>) without another counter.
+/// <see cref="OpSeq"/> counts the entry points begun. The flight recorder keeps its own ring position in this record
+/// (<see cref="RingPos"/>), since a batch's folios take entries too.
 /// </remarks>
 [StructLayout(LayoutKind.Explicit, Size = 2 * CacheLine.Size)]
 internal struct CpuActivity // do not make readonly: its CPU writes it in place in the table's array

@@ -91,12 +91,7 @@ public sealed class FlightRecorder
     /// <summary>The activity records the recorder reads (its CPUs' OpBegin writes them).</summary>
     public CpuActivityTable Activity { get; }
 
-    public int Cpus => _records.Length;
-
     public int EntriesPerCpu { get; }
-
-    /// <summary>The coordinator's epoch: advanced by <see cref="AdvanceEpoch"/>, read by every entry's end.</summary>
-    public int Epoch => Volatile.Read(ref _epoch);
 
     /// <summary>Whether the window has been cut (the first violation).</summary>
     public bool IsCut => Volatile.Read(ref _cutTaken) != 0;

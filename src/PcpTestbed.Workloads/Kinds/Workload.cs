@@ -42,9 +42,6 @@ public abstract class Workload
     /// <summary>The workload's per-CPU counters (read at quiescent points or after the run).</summary>
     public WorkloadCounters[] Counters => Context.Counters;
 
-    /// <summary>The sizes the run uses.</summary>
-    public WorkloadSizes Sizes => Context.Sizes;
-
     /// <summary>One step on <paramref name="cpu"/>.</summary>
     public abstract void Step(int cpu);
 

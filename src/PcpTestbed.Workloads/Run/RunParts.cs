@@ -33,6 +33,12 @@ internal sealed class RunParts
         Lockdep = lockdep;
     }
 
+    /// <summary>
+    /// A CPU's random stream for the drain storm's draw after each step: the same on both engines, so the same seed storms
+    /// the same steps.
+    /// </summary>
+    public static Support.CpuRandom DrainStormRandom(RunOptions options, int cpu) => new(options.Seed ^ 0x5DEECE66DL, cpu);
+
     public RunOptions Options { get; }
 
     public Zone Zone { get; }

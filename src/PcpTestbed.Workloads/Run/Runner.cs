@@ -44,15 +44,16 @@ public static class Runner
 
             // Each CPU notes what it is doing here, for the stuck-CPU report, and its operations in the flight recorder.
             var activity = new CpuActivityTable(config.Cpus);
-            var flight = options.FlightRecorder ? new FlightRecorder(activity, options.FlightRecorderEntries) : null;
+            // The recorder runs only for a caller that will read it (the CLI, which writes reproduction files).
+            var flight = options.FlightRecorder && options.OnRecording != null ? new FlightRecorder(activity, options.FlightRecorderEntries) : null;
             try
             {
                 return RunProbed(options, zone, config, reclaim, activity, flight);
             }
-            catch (Exception e) when (flight != null && options.OnRecording != null)
+            catch (Exception e) when (flight != null)
             {
                 // A CPU threw or hung: the window ends where the CPUs were when the run gave up.
-                options.OnRecording(flight.Read(RunViolations.Describe(e)));
+                options.OnRecording!(flight.Read(RunViolations.Describe(e)));
                 throw;
             }
         }
@@ -123,9 +124,9 @@ public static class Runner
             result = RunOn(o, zone, config, reclaim, exec, activity, recorder, null, flight);
         }
 
-        if (flight != null && o.OnRecording != null && (result.InvariantViolations != 0 || result.PagesLost != 0))
+        if (flight != null && (result.InvariantViolations != 0 || result.PagesLost != 0))
         {
-            o.OnRecording(flight.Read(result.Violations.FirstOrDefault() ?? $"[§7.1 single-state] {result.PagesLost} pages lost"));
+            o.OnRecording!(flight.Read(result.Violations.FirstOrDefault() ?? $"[§7.1 single-state] {result.PagesLost} pages lost"));
         }
 
         return result;
@@ -305,7 +306,7 @@ public static class Runner
         private const int StepsPerCall = 64;
 
         private readonly int _id = cpu.Id;
-        private readonly Support.CpuRandom _random = new(o.Seed ^ 0x5DEECE66DL, cpu.Id);
+        private readonly Support.CpuRandom _random = RunParts.DrainStormRandom(o, cpu.Id);
         private readonly int _drainStorm = o.Faults.DrainStormPercent;
         private readonly bool _afterStep = o.Faults.DrainStormPercent > 0 || reclaim != null;
 

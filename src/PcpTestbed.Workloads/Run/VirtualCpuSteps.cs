@@ -37,7 +37,7 @@ internal sealed class VirtualCpuSteps
         _drainStorm = p.Options.Faults.DrainStormPercent;
 
         // The same per-CPU streams as the OS-thread loop's.
-        _random = [.. Enumerable.Range(0, _workloadCpus).Select(cpu => new CpuRandom(p.Options.Seed ^ 0x5DEECE66DL, cpu))];
+        _random = [.. Enumerable.Range(0, _workloadCpus).Select(cpu => RunParts.DrainStormRandom(p.Options, cpu))];
     }
 
     /// <summary>Workload steps so far (the operations of <see cref="RunProgress"/>).</summary>

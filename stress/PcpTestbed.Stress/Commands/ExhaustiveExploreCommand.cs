@@ -36,7 +36,6 @@ public static class ExhaustiveExploreCommand
             TimeBudget = budget,
             MaxSteps = q.MaxSteps,
             Elision = q.Elision,
-            TraceDirectory = Path.Combine(Path.GetTempPath(), "pcptestbed-coyote"),
             Progress = p =>
             {
                 // No total is known ahead: the bar shows the time budget spent.

@@ -177,7 +177,6 @@ public static class ExploreCommand
                 StrategyBound = r.GetValue(bound) is { } b ? (uint)b : null,
                 Seed = (uint)(r.GetValue(seed) ?? 1),
                 MaxSteps = (uint)(r.GetValue(maxSteps) ?? 20_000),
-                TraceDirectory = Path.Combine(Path.GetTempPath(), "pcptestbed-coyote"),
                 Elision = elision,
                 PartialOrderSampling = r.GetValue(partialOrder),
                 Progress = p =>

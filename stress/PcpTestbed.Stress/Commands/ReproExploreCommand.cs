@@ -47,7 +47,6 @@ public static class ReproExploreCommand
                 TimeBudget = budget,
                 Seed = q.Seed,
                 Strategy = q.Strategy,
-                TraceDirectory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "pcptestbed-coyote"),
                 Progress = p => display.Update(0, q.TimeBudgetSeconds > 0 ? p.Elapsed / budget : 0,
                     $"window {p.Window} of {p.MaxWindow} operations per CPU: {Fmt.N(p.Iterations)} of {Fmt.N(p.IterationsPerWindow)} iterations",
                     q.TimeBudgetSeconds > 0 && budget > p.Elapsed ? budget - p.Elapsed : null),

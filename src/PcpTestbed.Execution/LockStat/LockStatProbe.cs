@@ -22,7 +22,7 @@ public readonly struct LockStatProbe : Locking.ILockProbe
     /// <summary>No interrupts: stated here rather than left to the interface's default, so the JIT folds the hooks away.</summary>
     public static bool Interrupts => false;
 
-    public void Interrupt()
+    public void Interrupt(int point)
     {
     }
 

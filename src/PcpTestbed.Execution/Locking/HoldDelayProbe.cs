@@ -26,6 +26,9 @@ public readonly struct HoldDelayProbe<TInner> : ILockProbe
     /// <summary>An interrupt lands at a point when the thread's next random number is below this (of 2^32).</summary>
     private readonly ulong _irqThreshold;
 
+    /// <summary>The sites interrupts are limited to, or null for every point.</summary>
+    private readonly InterruptSites? _irqSites;
+
     /// <summary>The calling CPU thread's random state for interrupts (xorshift64; 0 until its first point).</summary>
     [ThreadStatic]
     private static ulong t_irqRandom;
@@ -46,6 +49,7 @@ public readonly struct HoldDelayProbe<TInner> : ILockProbe
         _pcpTicks = NsToTicks(delays.PcpNs);
         _irqTicks = NsToTicks(delays.IrqNs);
         _irqThreshold = (ulong)delays.IrqPercent * (1UL << 32) / 100;
+        _irqSites = delays.IrqSites;
         Delays = delays;
     }
 
@@ -92,14 +96,24 @@ public readonly struct HoldDelayProbe<TInner> : ILockProbe
 
     /// <summary>
     /// An interrupt at this point, at the configured share of points: a busy-wait as long as its handler, on the CPU's own
-    /// thread (the kernel CPU is not preempted by it, and does not run the allocator meanwhile). None under zone->lock.
+    /// thread (the kernel CPU is not preempted by it, and does not run the allocator meanwhile). None under zone->lock,
+    /// and none outside the sites named, if any.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Interrupt()
+    public void Interrupt(int point)
     {
-        if (_irqTicks == 0 || t_irqsOff != 0)
+        if (Lands(point))
         {
-            return;
+            BusyWait(_irqTicks);
+        }
+    }
+
+    /// <summary>Whether an interrupt lands at this point of the calling CPU thread: the decision of <see cref="Interrupt"/>, without the wait.</summary>
+    internal bool Lands(int point)
+    {
+        if (_irqTicks == 0 || t_irqsOff != 0 || (_irqSites != null && !_irqSites.Includes(point)))
+        {
+            return false;
         }
 
         var x = t_irqRandom;
@@ -112,10 +126,7 @@ public readonly struct HoldDelayProbe<TInner> : ILockProbe
         x ^= x >> 7;
         x ^= x << 17;
         t_irqRandom = x;
-        if ((x >> 32) < _irqThreshold)
-        {
-            BusyWait(_irqTicks);
-        }
+        return (x >> 32) < _irqThreshold;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

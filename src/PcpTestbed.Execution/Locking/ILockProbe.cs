@@ -47,9 +47,10 @@ public interface ILockProbe
 
     /// <summary>
     /// A scheduling point of the CPU thread calling (a shared access, a lock attempt): where a kernel CPU could take an
-    /// interrupt. Called only when <see cref="Interrupts"/>.
+    /// interrupt. <paramref name="point"/> is the point's site in <see cref="PointSites"/>' numbering. Called only when
+    /// <see cref="Interrupts"/>.
     /// </summary>
-    void Interrupt()
+    void Interrupt(int point)
     {
     }
 }

@@ -10,7 +10,7 @@ public readonly struct NoLockProbe : ILockProbe
     /// <summary>No interrupts: stated here rather than left to the interface's default, so the JIT folds the hooks away.</summary>
     public static bool Interrupts => false;
 
-    public void Interrupt()
+    public void Interrupt(int point)
     {
     }
 

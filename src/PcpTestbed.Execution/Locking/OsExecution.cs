@@ -116,7 +116,7 @@ public readonly struct OsExecution<TProbe> : IExecution
     {
         if (TProbe.Interrupts)
         {
-            _probe.Interrupt();
+            _probe.Interrupt(PointSites.Of(site));
         }
 
         // The CAS from 0 reserves the lock for cpu; the read before it keeps a held lock's line shared. Unlike
@@ -136,7 +136,7 @@ public readonly struct OsExecution<TProbe> : IExecution
     {
         if (TProbe.Interrupts)
         {
-            _probe.Interrupt();
+            _probe.Interrupt(PointSites.Of(site));
         }
 
         // The CAS from 0 reserves the lock for cpu; a waiter or losing the CAS is a trylock failure, as in
@@ -175,7 +175,7 @@ public readonly struct OsExecution<TProbe> : IExecution
     {
         if (TProbe.Interrupts)
         {
-            _probe.Interrupt();
+            _probe.Interrupt(PointSites.Of(site));
         }
     }
 
@@ -185,7 +185,7 @@ public readonly struct OsExecution<TProbe> : IExecution
     {
         if (TProbe.Interrupts)
         {
-            _probe.Interrupt();
+            _probe.Interrupt(PointSites.Of(site));
         }
     }
 
@@ -194,7 +194,7 @@ public readonly struct OsExecution<TProbe> : IExecution
     {
         if (TProbe.Interrupts)
         {
-            _probe.Interrupt();
+            _probe.Interrupt(PointSites.Of(site));
         }
 
         return Interlocked.CompareExchange(ref target, value, comparand);
@@ -205,7 +205,7 @@ public readonly struct OsExecution<TProbe> : IExecution
     {
         if (TProbe.Interrupts)
         {
-            _probe.Interrupt();
+            _probe.Interrupt(PointSites.Of(site));
         }
 
         return Interlocked.Exchange(ref target, value);

@@ -56,7 +56,8 @@ public sealed record FaultOptions
         if (HasHoldDelays)
         {
             names.Add(HoldDelays.IrqNs > 0
-                ? $"hold-delay:zone={HoldDelays.ZoneNs}ns,pcp={HoldDelays.PcpNs}ns,irq={HoldDelays.IrqNs}ns@{HoldDelays.IrqPercent}%"
+                ? $"hold-delay:zone={HoldDelays.ZoneNs}ns,pcp={HoldDelays.PcpNs}ns,irq={HoldDelays.IrqNs}ns@{HoldDelays.IrqPercent}%" +
+                  (HoldDelays.IrqSites is { } sites ? $"@{string.Join('+', sites.Names)}" : "")
                 : $"hold-delay:zone={HoldDelays.ZoneNs}ns,pcp={HoldDelays.PcpNs}ns");
         }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PcpTestbed.Designs;
+using PcpTestbed.Execution.Locking;
 using PcpTestbed.Execution.LockStat;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Layout;
@@ -131,6 +132,29 @@ public sealed class RunOptionSet
         0, 10_000_000, "NS");
 
     private readonly Option<int?> _irqPercent = CommonOptions.Int("--irq-percent", "hold-delay: percent of scheduling points an interrupt lands at (default 1)", 1, 100, "PCT");
+
+    private readonly Option<InterruptSites?> _irqSites = CommonOptions.Parsed<InterruptSites?>("--irq-site",
+        "hold-delay: interrupts only at these scheduling-point sites (comma-separated, the names coverage lists, e.g. " +
+        "free_unref_page:pageblock_owner or lock:free_pcppages_bulk), as fail_function injects only into the functions it is given (default: every point)",
+        "SITE,SITE,...", (string t, out InterruptSites? v, out string p) =>
+        {
+            var names = t.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            v = null;
+            p = "";
+            if (names.Length == 0)
+            {
+                p = "expected one or more scheduling-point site names";
+                return false;
+            }
+
+            if (!InterruptSites.TryParse(names, out v, out var unknown))
+            {
+                p = $"'{unknown}' is not a scheduling-point site; expected one of: {string.Join(", ", InterruptSites.AllNames)}";
+                return false;
+            }
+
+            return true;
+        });
 
     private readonly Option<int?> _zoneDelay = CommonOptions.Int("--zone-hold-delay-ns", "hold-delay: busy-wait inside every zone->lock hold (default 200)", 0, 10_000_000, "NS");
     private readonly Option<int?> _pcpDelay = CommonOptions.Int("--pcp-hold-delay-ns", "hold-delay: busy-wait inside every pcp->lock hold (default 50)", 0, 10_000_000, "NS");
@@ -265,7 +289,7 @@ public sealed class RunOptionSet
         [
             _design, _designs, _workload, _cpus, _cpuList, _seconds, _minutes, _ops, _zoneSize, _zoneFromProc, _zoneName, _node, _seed, _json, _plot, _format,
             _pin, _pressure, _noPressure, _highatomic, _noLockStat, _holdSample, _purgers, _runLength, _cmaShare, _orderMix, _remoteFree, _receivers,
-            _exitFill, _purgeExtent, _workScale, _freeBatch, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _hotplugInterval, _zoneDelay, _pcpDelay, _irqDelay, _irqPercent, _auditInterval, _sampleInterval, _plotFree, _quiet, _lockdep,
+            _exitFill, _purgeExtent, _workScale, _freeBatch, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _hotplugInterval, _zoneDelay, _pcpDelay, _irqDelay, _irqPercent, _irqSites, _auditInterval, _sampleInterval, _plotFree, _quiet, _lockdep,
             _bugs, _noFlightRecorder, _reproDir, _recorderEntries,
             _engine, _costModel,
         ];
@@ -495,7 +519,7 @@ public sealed class RunOptionSet
             DrainStormPercent = kinds.Contains(FaultKind.DrainStorm) ? r.GetValue(_drainStorm) ?? all.DrainStormPercent : 0,
             HoldDelays = kinds.Contains(FaultKind.HoldDelay)
                 ? new Execution.Locking.HoldDelays(r.GetValue(_zoneDelay) ?? all.HoldDelays.ZoneNs, r.GetValue(_pcpDelay) ?? all.HoldDelays.PcpNs,
-                    r.GetValue(_irqDelay) ?? 0, r.GetValue(_irqPercent) ?? 1)
+                    r.GetValue(_irqDelay) ?? 0, r.GetValue(_irqPercent) ?? 1, r.GetValue(_irqSites))
                 : default,
         };
         if (r.GetValue(_drainStorm) != null && !kinds.Contains(FaultKind.DrainStorm))
@@ -508,10 +532,15 @@ public sealed class RunOptionSet
             throw new UsageException("--hotplug-interval-ms needs --faults cpu-hotplug (or all)");
         }
 
-        if ((r.GetValue(_zoneDelay) != null || r.GetValue(_pcpDelay) != null || r.GetValue(_irqDelay) != null || r.GetValue(_irqPercent) != null) &&
-            !kinds.Contains(FaultKind.HoldDelay))
+        if ((r.GetValue(_zoneDelay) != null || r.GetValue(_pcpDelay) != null || r.GetValue(_irqDelay) != null || r.GetValue(_irqPercent) != null ||
+             r.GetValue(_irqSites) != null) && !kinds.Contains(FaultKind.HoldDelay))
         {
-            throw new UsageException("--zone-hold-delay-ns, --pcp-hold-delay-ns, --irq-delay-ns and --irq-percent need --faults hold-delay (or all)");
+            throw new UsageException("--zone-hold-delay-ns, --pcp-hold-delay-ns, --irq-delay-ns, --irq-percent and --irq-site need --faults hold-delay (or all)");
+        }
+
+        if (r.GetValue(_irqSites) != null && (r.GetValue(_irqDelay) ?? 0) == 0)
+        {
+            throw new UsageException("--irq-site needs --irq-delay-ns above 0 (the interrupts it aims)");
         }
 
         return options;

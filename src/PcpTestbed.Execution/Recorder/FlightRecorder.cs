@@ -94,6 +94,8 @@ public sealed class FlightRecorder
         for (var cpu = 0; cpu < cpus; cpu++)
         {
             ref var a = ref _records[cpu];
+            a.RingPos = 0;
+            a.RingEpoch = 0;
             a.RingLimit = long.MaxValue;
             a.RingStart = (nint)Unsafe.AsPointer(ref _ring[cpu * _stride]);
             a.RingMask = _mask;

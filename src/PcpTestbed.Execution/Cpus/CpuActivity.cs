@@ -20,22 +20,19 @@ internal struct CpuActivity // do not make readonly: its CPU writes it in place 
     [FieldOffset(CacheLine.Size)]
     public long OpSeq;
 
-    /// <summary>The current entry point's arguments (see <see cref="AllocatorOp"/>).</summary>
+    /// <summary>The current entry point and its arguments as an <see cref="OpWord"/>; 0 between entry points.</summary>
     [FieldOffset(CacheLine.Size + 8)]
-    public long Arg0;
-
-    [FieldOffset(CacheLine.Size + 16)]
-    public long Arg1;
+    public long Call;
 
     /// <summary>Ring entries written so far (operations, folios and epoch marks); the next goes to the ring's slot RingPos &amp; <see cref="RingMask"/>.</summary>
-    [FieldOffset(CacheLine.Size + 24)]
+    [FieldOffset(CacheLine.Size + 16)]
     public long RingPos;
 
     /// <summary>
     /// The ring freezes when <see cref="RingPos"/> reaches this: half a ring after the cut (long.MaxValue until then), so what
     /// led to the violation is not overwritten while the run goes on. Written once by the cutting thread.
     /// </summary>
-    [FieldOffset(CacheLine.Size + 32)]
+    [FieldOffset(CacheLine.Size + 24)]
     public long RingLimit;
 
     /// <summary>
@@ -43,20 +40,16 @@ internal struct CpuActivity // do not make readonly: its CPU writes it in place 
     /// construction. The ring's address, mask, position, freeze and epoch sit here, on the line OpBegin already writes, so
     /// recording an operation touches no line of its own but the ring's.
     /// </summary>
-    [FieldOffset(CacheLine.Size + 40)]
+    [FieldOffset(CacheLine.Size + 32)]
     public nint RingStart;
 
     /// <summary>The ring's size less one (a power of two less one); fixed at construction.</summary>
-    [FieldOffset(CacheLine.Size + 48)]
+    [FieldOffset(CacheLine.Size + 40)]
     public long RingMask;
 
     /// <summary>The coordinator's epoch of this CPU's last ring entry: when the epoch moves on, the next entry is preceded by an epoch mark.</summary>
-    [FieldOffset(CacheLine.Size + 56)]
+    [FieldOffset(CacheLine.Size + 48)]
     public int RingEpoch;
-
-    /// <summary>The current entry point as <see cref="AllocatorOp"/> + 1; 0 between entry points.</summary>
-    [FieldOffset(CacheLine.Size + 60)]
-    public byte Op;
 
     /// <summary>Stopwatch timestamp at which the current contended spin_lock() began spinning; 0 when not spinning.</summary>
     /// <remarks>The wait's fields are on the record's second line: only a contended spin_lock() writes them.</remarks>

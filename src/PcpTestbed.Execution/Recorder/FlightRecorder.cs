@@ -15,12 +15,11 @@ namespace PcpTestbed.Execution.Recorder;
 /// <para>
 /// An operation is recorded once, at its end (<see cref="End"/>), from the CPU's <see cref="CpuActivity"/> record, which
 /// OpBegin already wrote for the stuck-CPU report: the recorder adds nothing at OpBegin, and at OpEnd reads the record's
-/// line (the CPU's own, just written) and stores one entry and the ring position. An entry is one long: the record's
-/// operation code in 4 bits (<see cref="AllocatorOp"/> + 1, <see cref="FolioCode"/> or <see cref="MarkCode"/>), arg1 in
-/// 24 (a gfp mask or an order), arg0 from bit 28 (an order, a pfn below 2^36, a folio count or a CPU) and the result from
-/// bit 32: only an allocation has one (its pfn below 2^32 - 1, or -1), and its arg0, an order, fits in bits 28-31, so the
-/// three are one OR. A batched free's folios (<see cref="Folio"/>) are written as they are freed, so they come before their
-/// batch's entry; <see cref="Read"/> puts them after it.
+/// call (the CPU's own line, just written) and stores one entry and the ring position. An entry is one long: the record's
+/// call as <see cref="OpWord"/> packs it (the operation code in 4 bits, arg1 in 24, arg0 from bit 28), ORed with the
+/// result from bit 32 (only an allocation has one, and its arg0, an order, fits below bit 32); a folio's entry has
+/// <see cref="FolioCode"/>, an epoch mark <see cref="MarkCode"/>. A batched free's folios (<see cref="Folio"/>) are written
+/// as they are freed, so they come before their batch's entry; <see cref="Read"/> puts them after it.
 /// </para>
 /// <para>
 /// No clock is read: the coordinator advances an epoch at each of its wake-ups (every millisecond or more), and each CPU
@@ -48,12 +47,7 @@ public sealed class FlightRecorder
     /// <summary>An epoch mark's code: the epoch before it in bits 4-25, the epoch from it on in bits 32-53.</summary>
     private const long MarkCode = AllocatorOps.Count + 2;
 
-    private const int CodeBits = 4;
-    private const long Arg1Mask = 0xFF_FFFF;
-    private const int Arg0Shift = 28;
-    private const int ResultShift = 32;
     private const int EpochMask = 0x3F_FFFF;
-    private const long AllocCode = (long)AllocatorOp.Alloc + 1;
 
     /// <summary>Longs between two CPUs' rings: the ring plus a cache line's worth, so two rings never share a line.</summary>
     private readonly int _stride;
@@ -65,7 +59,7 @@ public sealed class FlightRecorder
     private readonly long[] _checkpoint;
     private readonly long[] _cut;
     private readonly long[] _cutOpSeq;
-    private readonly byte[] _cutOp;
+    private readonly long[] _cutCall;
     private int _epoch;
     private int _cutTaken;
 
@@ -104,7 +98,7 @@ public sealed class FlightRecorder
         _checkpoint = new long[cpus];
         _cut = new long[cpus];
         _cutOpSeq = new long[cpus];
-        _cutOp = new byte[cpus];
+        _cutCall = new long[cpus];
     }
 
     /// <summary>The activity records the recorder reads (its CPUs' OpBegin writes them).</summary>
@@ -129,7 +123,7 @@ public sealed class FlightRecorder
         var pos = a.RingPos;
         if (pos < a.RingLimit)
         {
-            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = FolioCode | ((order & Arg1Mask) << CodeBits) | (pfn << Arg0Shift);
+            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = OpWord.Pack(FolioCode, pfn, order);
             a.RingPos = pos + 1;
         }
     }
@@ -148,14 +142,14 @@ public sealed class FlightRecorder
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public unsafe void End(int cpu, long result)
     {
-        Debug.Assert(result == 0 || _records[cpu].Op == AllocCode, "only an allocation has a result");
+        Debug.Assert(result == 0 || OpWord.Code(_records[cpu].Call) == OpWord.AllocCode, "only an allocation has a result");
         ref var a = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_records), cpu);
         var pos = a.RingPos;
         if (pos < a.RingLimit)
         {
             if (a.RingEpoch == _epoch)
             {
-                *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = Pack(ref a, result);
+                *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = a.Call | (result << OpWord.ResultShift);
                 a.RingPos = pos + 1;
             }
             else
@@ -164,7 +158,7 @@ public sealed class FlightRecorder
             }
         }
 
-        a.Op = 0;
+        a.Call = 0;
     }
 
     /// <summary>At a clean audit, every CPU parked: the window of a later violation starts here.</summary>
@@ -198,7 +192,7 @@ public sealed class FlightRecorder
         {
             ref var a = ref _records[cpu];
             _cutOpSeq[cpu] = Volatile.Read(ref a.OpSeq);
-            _cutOp[cpu] = Volatile.Read(ref a.Op);
+            _cutCall[cpu] = Volatile.Read(ref a.Call);
             var pos = Volatile.Read(ref a.RingPos);
             _cut[cpu] = pos;
             Volatile.Write(ref a.RingLimit, pos + (EntriesPerCpu / 2));
@@ -244,7 +238,7 @@ public sealed class FlightRecorder
                 Take(Decode(w, epoch), ops, folios);
             }
 
-            if (_cutOp[cpu] != 0)
+            if (_cutCall[cpu] != 0)
             {
                 // The operation in progress at the cut: the first operation entry after it, if the CPU ended it since (its
                 // folios before it); else, the CPU still in it (or stopped in it by a throw), the activity record's.
@@ -263,10 +257,10 @@ public sealed class FlightRecorder
                     Take(e, ops, folios);
                 }
 
-                var op = Volatile.Read(ref a.Op);
-                if (!ended && op != 0 && Volatile.Read(ref a.OpSeq) == _cutOpSeq[cpu])
+                var call = Volatile.Read(ref a.Call);
+                if (!ended && call != 0 && Volatile.Read(ref a.OpSeq) == _cutOpSeq[cpu])
                 {
-                    Take(new RecordedOp((AllocatorOp)(op - 1), a.Arg0, a.Arg1 & Arg1Mask, 0, 0, false, false), ops, folios);
+                    Take(new RecordedOp((AllocatorOp)(OpWord.Code(call) - 1), OpWord.Arg0(call), OpWord.Arg1(call), 0, 0, false, false), ops, folios);
                 }
             }
 
@@ -275,10 +269,6 @@ public sealed class FlightRecorder
 
         return new FlightRecording(windows, lost, EntriesPerCpu, CutReason ?? reason);
     }
-
-    /// <summary>The entry of <paramref name="a"/>'s operation: code, arg1, arg0 and the result ORed (see the remarks on the class).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static long Pack(ref CpuActivity a, long result) => a.Op | ((a.Arg1 & Arg1Mask) << CodeBits) | (a.Arg0 << Arg0Shift) | (result << ResultShift);
 
     /// <summary>
     /// End's slow path, a few hundred times a second: the epoch moved on since the CPU's last entry, so an epoch mark first
@@ -289,11 +279,11 @@ public sealed class FlightRecorder
     private unsafe void EndInNewEpoch(ref CpuActivity a, long pos, long result)
     {
         var epoch = Volatile.Read(ref _epoch);
-        *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = MarkCode | ((long)a.RingEpoch << CodeBits) | ((long)epoch << ResultShift);
+        *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = MarkCode | ((long)a.RingEpoch << OpWord.CodeBits) | ((long)epoch << OpWord.ResultShift);
         pos++;
         if (pos < a.RingLimit)
         {
-            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = Pack(ref a, result);
+            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = a.Call | (result << OpWord.ResultShift);
             pos++;
         }
 
@@ -321,10 +311,10 @@ public sealed class FlightRecorder
 
     private long Entry(int cpu, long p) => Volatile.Read(ref _ring[(cpu * _stride) + (int)(p & _mask)]);
 
-    private static bool IsMark(long w) => (w & ((1 << CodeBits) - 1)) == MarkCode;
+    private static bool IsMark(long w) => OpWord.Code(w) == MarkCode;
 
     /// <summary>An epoch mark's epoch before it (<paramref name="after"/> false) or from it on.</summary>
-    private static int MarkEpoch(long w, bool after) => (int)((after ? w >> ResultShift : w >> CodeBits) & EpochMask);
+    private static int MarkEpoch(long w, bool after) => (int)((after ? w >> OpWord.ResultShift : w >> OpWord.CodeBits) & EpochMask);
 
     /// <summary>
     /// Appends <paramref name="e"/> to a window: a folio waits in <paramref name="folios"/> for its batch, which goes in
@@ -357,17 +347,15 @@ public sealed class FlightRecorder
 
     private static RecordedOp Decode(long w, int epoch)
     {
-        var code = w & ((1 << CodeBits) - 1);
-        var arg1 = (w >> CodeBits) & Arg1Mask;
-        if (code == AllocCode)
+        var code = OpWord.Code(w);
+        if (code == OpWord.AllocCode)
         {
-            var raw = (uint)(w >> ResultShift);
-            return new RecordedOp(AllocatorOp.Alloc, (w >> Arg0Shift) & 0xF, arg1, raw == uint.MaxValue ? -1 : raw, epoch, true, false);
+            var (order, result) = OpWord.Allocation(w);
+            return new RecordedOp(AllocatorOp.Alloc, order, OpWord.Arg1(w), result, epoch, true, false);
         }
 
-        var arg0 = (long)((ulong)w >> Arg0Shift);
         return code == FolioCode
-            ? new RecordedOp(AllocatorOp.FreeBatch, arg0, arg1, 0, epoch, true, true)
-            : new RecordedOp((AllocatorOp)(code - 1), arg0, arg1, 0, epoch, true, false);
+            ? new RecordedOp(AllocatorOp.FreeBatch, OpWord.Arg0(w), OpWord.Arg1(w), 0, epoch, true, true)
+            : new RecordedOp((AllocatorOp)(code - 1), OpWord.Arg0(w), OpWord.Arg1(w), 0, epoch, true, false);
     }
 }

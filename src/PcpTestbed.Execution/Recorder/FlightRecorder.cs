@@ -68,6 +68,7 @@ public sealed class FlightRecorder
     public unsafe FlightRecorder(CpuActivityTable activity, int entriesPerCpu = DefaultEntriesPerCpu)
     {
         ArgumentNullException.ThrowIfNull(activity);
+        Debug.Assert(MarkCode <= OpWord.CodeMask, "every operation code, the folio's and the mark's fit in an entry's code bits");
         if (entriesPerCpu < 16 || (entriesPerCpu & (entriesPerCpu - 1)) != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(entriesPerCpu), entriesPerCpu, "expected a power of two from 16");

@@ -40,6 +40,78 @@ public class FlightRecorderTests
     }
 
     [Fact]
+    public void An_entry_keeps_each_field_up_to_its_width()
+    {
+        var r = NewRecorder(1);
+        const long maxGfp = 0xFF_FFFF;
+        const long maxResult = uint.MaxValue - 1;
+        const long maxFreePfn = (1L << 36) - 1;
+        Begin(r, 0, AllocatorOp.Alloc, 10, maxGfp);
+        r.End(0, maxResult);
+        Begin(r, 0, AllocatorOp.Free, maxFreePfn, 10);
+        r.End(0, 0);
+        Begin(r, 0, AllocatorOp.FreeBatch, 1, 0);
+        r.Folio(0, maxFreePfn, 10);
+        r.End(0, 0);
+        Begin(r, 0, AllocatorOp.CpuOnline, 63, 0);
+        r.End(0, 0);
+
+        Assert.Equal(
+        [
+            new RecordedOp(AllocatorOp.Alloc, 10, maxGfp, maxResult, 0, true, false),
+            new RecordedOp(AllocatorOp.Free, maxFreePfn, 10, 0, 0, true, false),
+            new RecordedOp(AllocatorOp.FreeBatch, 1, 0, 0, 0, true, false),
+            new RecordedOp(AllocatorOp.FreeBatch, maxFreePfn, 10, 0, 0, true, true),
+            new RecordedOp(AllocatorOp.CpuOnline, 63, 0, 0, 0, true, false),
+        ], r.Read("[test] now").Windows[0]);
+    }
+
+    [Fact]
+    public void Entries_before_the_first_epoch_mark_a_wrapped_ring_holds_take_the_epoch_that_mark_ended()
+    {
+        var r = NewRecorder(1);
+        for (var i = 0; i < 5; i++)
+        {
+            Free(r, i); // epoch 0: entries 0-4
+        }
+
+        r.AdvanceEpoch();
+        for (var i = 5; i < 10; i++)
+        {
+            Free(r, i); // epoch 1: a mark (entry 5), then entries 6-10
+        }
+
+        r.AdvanceEpoch();
+        for (var i = 10; i < 20; i++)
+        {
+            Free(r, i); // epoch 2: a mark (entry 11), then entries 12-21
+        }
+
+        // 22 entries in a ring of 16: entries 0-5, epoch 1's mark among them, are gone.
+        var rec = r.Read("[test] cut");
+        Assert.Equal(Enumerable.Range(5, 15).Select(i => (long)i), rec.Windows[0].Select(o => o.Arg0));
+        Assert.Equal(Enumerable.Repeat(1, 5).Concat(Enumerable.Repeat(2, 10)), rec.Windows[0].Select(o => o.Epoch));
+        Assert.Equal(6, rec.Lost[0]);
+    }
+
+    [Fact]
+    public void A_wrapped_ring_without_an_epoch_mark_takes_the_epoch_of_the_CPU_last_entry()
+    {
+        var r = NewRecorder(1);
+        Free(r, 0);
+        r.AdvanceEpoch();
+        r.AdvanceEpoch();
+        for (var i = 1; i < 21; i++)
+        {
+            Free(r, i); // a mark (entry 1), then entries 2-21
+        }
+
+        var w = r.Read("[test] cut").Windows[0];
+        Assert.Equal(Enumerable.Range(5, 16).Select(i => (long)i), w.Select(o => o.Arg0));
+        Assert.All(w, o => Assert.Equal(2, o.Epoch));
+    }
+
+    [Fact]
     public void The_window_starts_at_the_last_checkpoint_and_ends_at_the_cut()
     {
         var r = NewRecorder(1);

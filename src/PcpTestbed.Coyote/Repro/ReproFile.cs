@@ -59,7 +59,7 @@ public sealed record ReproFile
     /// <summary>Whether every CPU's window starts at a clean audit (else the ring had wrapped: <see cref="LostBeforeWindow"/>).</summary>
     public required bool WindowComplete { get; init; }
 
-    /// <summary>Per CPU, operations since the last clean audit that the ring had overwritten.</summary>
+    /// <summary>Per CPU, ring entries (operations, folios, epoch marks) since the last clean audit that the ring had overwritten.</summary>
     public required IReadOnlyList<long> LostBeforeWindow { get; init; }
 
     public required int RingEntries { get; init; }

@@ -20,54 +20,56 @@ internal struct CpuActivity // do not make readonly: its CPU writes it in place 
     [FieldOffset(CacheLine.Size)]
     public long OpSeq;
 
-    /// <summary>The current entry point's arguments (see <see cref="AllocatorOp"/>).</summary>
+    /// <summary>The current entry point and its arguments as an <see cref="OpWord"/>; 0 between entry points.</summary>
     [FieldOffset(CacheLine.Size + 8)]
-    public long Arg0;
+    public long Call;
 
+    /// <summary>Ring entries written so far (operations, folios and epoch marks); the next goes to the ring's slot RingPos &amp; <see cref="RingMask"/>.</summary>
     [FieldOffset(CacheLine.Size + 16)]
-    public long Arg1;
-
-    /// <summary>Stopwatch timestamp at which the current contended spin_lock() began spinning; 0 when not spinning.</summary>
-    [FieldOffset(CacheLine.Size + 24)]
-    public long WaitStart;
-
-    /// <summary>The instance of the lock spun on (valid while <see cref="WaitStart"/> is not 0).</summary>
-    [FieldOffset(CacheLine.Size + 32)]
-    public int WaitInstance;
-
-    /// <summary>The current entry point as <see cref="AllocatorOp"/> + 1; 0 between entry points.</summary>
-    [FieldOffset(CacheLine.Size + 36)]
-    public byte Op;
-
-    [FieldOffset(CacheLine.Size + 37)]
-    public LockClass WaitClass;
-
-    [FieldOffset(CacheLine.Size + 38)]
-    public LockSite WaitSite;
-
-    /// <summary>
-    /// Times the spinning CPU saw the lock word change (released, or taken by another CPU) during the current wait:
-    /// evidence that the lock is changing hands, not stuck with one holder.
-    /// </summary>
-    [FieldOffset(CacheLine.Size + 40)]
-    public int WaitHandovers;
-
-    /// <summary>
-    /// The flight recorder's ring for this CPU (<see cref="Recorder.FlightRecorder"/>): where it starts in the shared array,
-    /// in longs; fixed at construction. The ring's position and freeze sit here, on the line OpBegin already writes, so
-    /// recording an operation touches no line of its own but the ring's.
-    /// </summary>
-    [FieldOffset(CacheLine.Size + 44)]
-    public int RingBase;
-
-    /// <summary>Ring entries written so far (operations and folios); the next goes to ring[RingPos &amp; mask].</summary>
-    [FieldOffset(CacheLine.Size + 48)]
     public long RingPos;
 
     /// <summary>
     /// The ring freezes when <see cref="RingPos"/> reaches this: half a ring after the cut (long.MaxValue until then), so what
     /// led to the violation is not overwritten while the run goes on. Written once by the cutting thread.
     /// </summary>
-    [FieldOffset(CacheLine.Size + 56)]
+    [FieldOffset(CacheLine.Size + 24)]
     public long RingLimit;
+
+    /// <summary>
+    /// The address of this CPU's ring (<see cref="Recorder.FlightRecorder"/>'s pinned array, which never moves); fixed at
+    /// construction. The ring's address, mask, position, freeze and epoch sit here, on the line OpBegin already writes, so
+    /// recording an operation touches no line of its own but the ring's.
+    /// </summary>
+    [FieldOffset(CacheLine.Size + 32)]
+    public nint RingStart;
+
+    /// <summary>The ring's size less one (a power of two less one); fixed at construction.</summary>
+    [FieldOffset(CacheLine.Size + 40)]
+    public long RingMask;
+
+    /// <summary>The coordinator's epoch of this CPU's last ring entry: when the epoch moves on, the next entry is preceded by an epoch mark.</summary>
+    [FieldOffset(CacheLine.Size + 48)]
+    public int RingEpoch;
+
+    /// <summary>Stopwatch timestamp at which the current contended spin_lock() began spinning; 0 when not spinning.</summary>
+    /// <remarks>The wait's fields are on the record's second line: only a contended spin_lock() writes them.</remarks>
+    [FieldOffset(CacheLine.Size + 64)]
+    public long WaitStart;
+
+    /// <summary>The instance of the lock spun on (valid while <see cref="WaitStart"/> is not 0).</summary>
+    [FieldOffset(CacheLine.Size + 72)]
+    public int WaitInstance;
+
+    [FieldOffset(CacheLine.Size + 76)]
+    public LockClass WaitClass;
+
+    [FieldOffset(CacheLine.Size + 77)]
+    public LockSite WaitSite;
+
+    /// <summary>
+    /// Times the spinning CPU saw the lock word change (released, or taken by another CPU) during the current wait:
+    /// evidence that the lock is changing hands, not stuck with one holder.
+    /// </summary>
+    [FieldOffset(CacheLine.Size + 80)]
+    public int WaitHandovers;
 }

@@ -41,25 +41,23 @@ public sealed class CpuActivityTable
     {
         ref var a = ref _records[cpu];
         var seq = Volatile.Read(ref a.OpSeq);
-        var op = Volatile.Read(ref a.Op);
+        var call = Volatile.Read(ref a.Call);
         var waitStart = Volatile.Read(ref a.WaitStart);
         return new CpuActivitySnapshot(
             seq,
-            op == 0 ? null : (AllocatorOp)(op - 1),
-            a.Arg0,
-            a.Arg1,
+            call == 0 ? null : (AllocatorOp)(OpWord.Code(call) - 1),
+            OpWord.Arg0(call),
+            OpWord.Arg1(call),
             waitStart == 0 ? null : new LockWaitNote(a.WaitClass, a.WaitInstance, a.WaitSite, waitStart, Volatile.Read(ref a.WaitHandovers)),
             Volatile.Read(ref _notes[cpu]));
     }
 
-    /// <summary>OpBegin on <paramref name="cpu"/>'s own thread: three plain stores and the sequence bump.</summary>
+    /// <summary>OpBegin on <paramref name="cpu"/>'s own thread: the call's word (its arguments as <see cref="OpWord"/> keeps them: a gfp mask to 24 bits, a pfn to 36), one plain store, and the sequence bump.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Begin(int cpu, AllocatorOp op, long arg0, long arg1)
     {
         ref var a = ref _records[cpu];
-        a.Arg0 = arg0;
-        a.Arg1 = arg1;
-        a.Op = (byte)(op + 1);
+        a.Call = OpWord.Pack((long)op + 1, arg0, arg1);
 
         // Publishes the call to the watchdog: a new sequence number means the CPU moved on.
         Volatile.Write(ref a.OpSeq, a.OpSeq + 1);
@@ -67,7 +65,7 @@ public sealed class CpuActivityTable
 
     /// <summary>OpEnd on <paramref name="cpu"/>'s own thread: one plain store.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void End(int cpu) => _records[cpu].Op = 0;
+    internal void End(int cpu) => _records[cpu].Call = 0;
 
     /// <summary>The slow path of spin_lock() on <paramref name="cpu"/>'s own thread: it starts spinning on <paramref name="l"/>.</summary>
     internal void WaitBegin(int cpu, ref EmuSpinLock l, LockSite site)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PcpTestbed.Execution.Cpus;
@@ -8,19 +9,23 @@ namespace PcpTestbed.Execution.Recorder;
 /// <summary>
 /// The flight recorder: a ring per CPU of its last allocator operations (operation, arguments, result, and a batched
 /// free's folios), written by <see cref="Locking.OsExecution{TProbe}"/> from the CPU's own thread with plain stores into
-/// its own part of one array, and read by the coordinator when a run broke, to write a reproduction file.
+/// its own part of one pinned array, and read by the coordinator when a run broke, to write a reproduction file.
 /// </summary>
 /// <remarks>
 /// <para>
 /// An operation is recorded once, at its end (<see cref="End"/>), from the CPU's <see cref="CpuActivity"/> record, which
 /// OpBegin already wrote for the stuck-CPU report: the recorder adds nothing at OpBegin, and at OpEnd reads the record's
-/// line (the CPU's own, just written) and stores one entry and the ring position. An entry is two longs. The first packs
-/// the record's operation code (8 bits: <see cref="AllocatorOp"/> + 1, or <see cref="FolioCode"/>), arg1 (24 bits: a gfp
-/// mask or an order) and arg0 (32 bits: an order, a pfn below 2^32, a folio count or a CPU). The second packs the coarse
-/// epoch (<see cref="Epoch"/>, 23 bits) and the result (40 bits, a pfn or -1). A batched free's folios
-/// (<see cref="Folio"/>) are written as they are freed, so they come before their batch's entry; <see cref="Read"/> puts
-/// them after it. No clock is read: the coordinator advances the epoch at each of its wake-ups (every millisecond or more),
-/// and an entry takes the epoch it reads at its end, a plain read of a line that changes a few hundred times a second.
+/// call (the CPU's own line, just written) and stores one entry and the ring position. An entry is one long: the record's
+/// call as <see cref="OpWord"/> packs it (the operation code in 4 bits, arg1 in 24, arg0 from bit 28), ORed with the
+/// result from bit 32 (only an allocation has one, and its arg0, an order, fits below bit 32); a folio's entry has
+/// <see cref="FolioCode"/>, an epoch mark <see cref="MarkCode"/>. A batched free's folios (<see cref="Folio"/>) are written
+/// as they are freed, so they come before their batch's entry; <see cref="Read"/> puts them after it.
+/// </para>
+/// <para>
+/// No clock is read: the coordinator advances an epoch at each of its wake-ups (every millisecond or more), and each CPU
+/// keeps the epoch of its last entry in its record; an entry that finds the epoch moved on is preceded by an epoch mark
+/// (the epoch before and after), a few hundred a second, so an entry takes the epoch of the last mark before it, or, before
+/// the first mark the ring still holds, that mark's epoch before.
 /// </para>
 /// <para>
 /// The window: the coordinator <see cref="Checkpoint"/>s every CPU's position at each clean audit (every CPU parked at a
@@ -33,32 +38,37 @@ namespace PcpTestbed.Execution.Recorder;
 /// </remarks>
 public sealed class FlightRecorder
 {
-    /// <summary>Entries per CPU by default: 4,096 (64 KiB per CPU).</summary>
+    /// <summary>Entries per CPU by default: 4,096 (32 KiB per CPU).</summary>
     public const int DefaultEntriesPerCpu = 4096;
 
     /// <summary>A folio's operation code: past every <see cref="AllocatorOp"/> + 1, the activity record's codes.</summary>
-    private const byte FolioCode = AllocatorOps.Count + 1;
+    private const long FolioCode = AllocatorOps.Count + 1;
 
-    private const int ResultBits = 40;
-    private const long ResultMask = (1L << ResultBits) - 1;
+    /// <summary>An epoch mark's code: the epoch before it in bits 4-25, the epoch from it on in bits 32-53.</summary>
+    private const long MarkCode = AllocatorOps.Count + 2;
+
+    private const int EpochMask = 0x3F_FFFF;
 
     /// <summary>Longs between two CPUs' rings: the ring plus a cache line's worth, so two rings never share a line.</summary>
     private readonly int _stride;
     private readonly long _mask;
+
+    /// <summary>Pinned: each CPU writes its part through the address in its record.</summary>
     private readonly long[] _ring;
     private readonly CpuActivity[] _records;
     private readonly long[] _checkpoint;
     private readonly long[] _cut;
     private readonly long[] _cutOpSeq;
-    private readonly byte[] _cutOp;
+    private readonly long[] _cutCall;
     private int _epoch;
     private int _cutTaken;
 
     /// <param name="activity">The CPUs' activity records: the recorder reads each operation from its CPU's, and keeps its ring's position there.</param>
     /// <param name="entriesPerCpu">The ring's size per CPU: a power of two from 16.</param>
-    public FlightRecorder(CpuActivityTable activity, int entriesPerCpu = DefaultEntriesPerCpu)
+    public unsafe FlightRecorder(CpuActivityTable activity, int entriesPerCpu = DefaultEntriesPerCpu)
     {
         ArgumentNullException.ThrowIfNull(activity);
+        Debug.Assert(MarkCode <= OpWord.CodeMask, "every operation code, the folio's and the mark's fit in an entry's code bits");
         if (entriesPerCpu < 16 || (entriesPerCpu & (entriesPerCpu - 1)) != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(entriesPerCpu), entriesPerCpu, "expected a power of two from 16");
@@ -68,24 +78,28 @@ public sealed class FlightRecorder
         Activity = activity;
         EntriesPerCpu = entriesPerCpu;
         _mask = entriesPerCpu - 1;
-        _stride = (entriesPerCpu * 2) + (CacheLine.Size / sizeof(long));
+        _stride = entriesPerCpu + (CacheLine.Size / sizeof(long));
         if ((long)_stride * cpus > Array.MaxLength)
         {
             throw new ArgumentOutOfRangeException(nameof(entriesPerCpu), entriesPerCpu, $"{cpus} rings of {entriesPerCpu} entries do not fit in one array");
         }
 
-        _ring = new long[_stride * cpus];
+        _ring = GC.AllocateArray<long>(_stride * cpus, pinned: true);
         _records = activity.Records;
         for (var cpu = 0; cpu < cpus; cpu++)
         {
-            _records[cpu].RingLimit = long.MaxValue;
-            _records[cpu].RingBase = cpu * _stride;
+            ref var a = ref _records[cpu];
+            a.RingPos = 0;
+            a.RingEpoch = 0;
+            a.RingLimit = long.MaxValue;
+            a.RingStart = (nint)Unsafe.AsPointer(ref _ring[cpu * _stride]);
+            a.RingMask = _mask;
         }
 
         _checkpoint = new long[cpus];
         _cut = new long[cpus];
         _cutOpSeq = new long[cpus];
-        _cutOp = new byte[cpus];
+        _cutCall = new long[cpus];
     }
 
     /// <summary>The activity records the recorder reads (its CPUs' OpBegin writes them).</summary>
@@ -100,49 +114,52 @@ public sealed class FlightRecorder
     public string? CutReason { get; private set; }
 
     /// <summary>The coordinator's wake-up: later entries are ordered after earlier ones of any CPU.</summary>
-    public void AdvanceEpoch() => Volatile.Write(ref _epoch, (_epoch + 1) & 0x3F_FFFF);
+    public void AdvanceEpoch() => Volatile.Write(ref _epoch, (_epoch + 1) & EpochMask);
 
     /// <summary>A folio of the batched free in progress on <paramref name="cpu"/> (its own thread), as an entry of its own.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Folio(int cpu, long pfn, int order)
-    {
-        ref var a = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_records), cpu);
-        var pos = a.RingPos;
-        if (pos >= a.RingLimit)
-        {
-            return;
-        }
-
-        ref var e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ring), a.RingBase + (int)((pos & _mask) << 1));
-        e = FolioCode | ((long)order << 8) | (pfn << 32);
-        Unsafe.Add(ref e, 1) = (long)_epoch << ResultBits;
-        a.RingPos = pos + 1;
-    }
-
-    /// <summary>
-    /// OpEnd on <paramref name="cpu"/>'s own thread: the operation its activity record holds (OpBegin's), with the epoch and
-    /// <paramref name="result"/>, as one entry of two plain stores, the position's store, and the record's end (its
-    /// operation cleared, as <see cref="CpuActivityTable"/>'s End does). Frozen rings take the record's end only.
-    /// </summary>
-    /// <remarks>
-    /// The indexing skips bounds checks: <see cref="CpuActivity.RingBase"/> is the CPU's ring's start and the offset is
-    /// masked to the ring, so every index is inside the array by construction (the constructor sizes it); the CPU is
-    /// the caller's own, below the table's CPU count.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void End(int cpu, long result)
+    public unsafe void Folio(int cpu, long pfn, int order)
     {
         ref var a = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_records), cpu);
         var pos = a.RingPos;
         if (pos < a.RingLimit)
         {
-            ref var e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_ring), a.RingBase + (int)((pos & _mask) << 1));
-            e = a.Op | ((a.Arg1 & 0xFF_FFFF) << 8) | (a.Arg0 << 32);
-            Unsafe.Add(ref e, 1) = ((long)_epoch << ResultBits) | (result & ResultMask);
+            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = OpWord.Pack(FolioCode, pfn, order);
             a.RingPos = pos + 1;
         }
+    }
 
-        a.Op = 0;
+    /// <summary>
+    /// OpEnd on <paramref name="cpu"/>'s own thread: the operation its activity record holds (OpBegin's), with
+    /// <paramref name="result"/>, as one entry of one plain store, the position's store, and the record's end (its
+    /// operation cleared, as <see cref="CpuActivityTable"/>'s End does). An epoch moved on since the CPU's last entry takes
+    /// the slow path, which marks it first. Frozen rings take the record's end only.
+    /// </summary>
+    /// <remarks>
+    /// The store goes through the ring's address in the record: the array is pinned, <see cref="CpuActivity.RingStart"/>
+    /// is the CPU's part of it and the offset is masked to the ring, so every store is inside the CPU's part by
+    /// construction (the constructor sizes it); the CPU is the caller's own, below the table's CPU count.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void End(int cpu, long result)
+    {
+        Debug.Assert(result == 0 || OpWord.Code(_records[cpu].Call) == OpWord.AllocCode, "only an allocation has a result");
+        ref var a = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_records), cpu);
+        var pos = a.RingPos;
+        if (pos < a.RingLimit)
+        {
+            if (a.RingEpoch == _epoch)
+            {
+                *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = a.Call | (result << OpWord.ResultShift);
+                a.RingPos = pos + 1;
+            }
+            else
+            {
+                EndInNewEpoch(ref a, pos, result);
+            }
+        }
+
+        a.Call = 0;
     }
 
     /// <summary>At a clean audit, every CPU parked: the window of a later violation starts here.</summary>
@@ -176,7 +193,7 @@ public sealed class FlightRecorder
         {
             ref var a = ref _records[cpu];
             _cutOpSeq[cpu] = Volatile.Read(ref a.OpSeq);
-            _cutOp[cpu] = Volatile.Read(ref a.Op);
+            _cutCall[cpu] = Volatile.Read(ref a.Call);
             var pos = Volatile.Read(ref a.RingPos);
             _cut[cpu] = pos;
             Volatile.Write(ref a.RingLimit, pos + (EntriesPerCpu / 2));
@@ -198,35 +215,53 @@ public sealed class FlightRecorder
         {
             ref var a = ref _records[cpu];
             var end = _cut[cpu];
+
+            // The epoch first: a CPU publishes a mark's epoch before the position past it.
+            var lastEpoch = Volatile.Read(ref a.RingEpoch);
             var now = Math.Min(Volatile.Read(ref a.RingPos), Volatile.Read(ref a.RingLimit));
 
             // Entries up to now - ring size have been overwritten.
             var oldest = Math.Max(0, now - EntriesPerCpu);
             var start = Math.Max(_checkpoint[cpu], oldest);
             lost[cpu] = start - _checkpoint[cpu];
+            var epoch = EpochAt(cpu, start, now, lastEpoch);
             var ops = new List<RecordedOp>();
             var folios = new List<RecordedOp>();
             for (var p = start; p < Math.Min(end, now); p++)
             {
-                Take(Entry(cpu, p), ops, folios);
+                var w = Entry(cpu, p);
+                if (IsMark(w))
+                {
+                    epoch = MarkEpoch(w, after: true);
+                    continue;
+                }
+
+                Take(Decode(w, epoch), ops, folios);
             }
 
-            if (_cutOp[cpu] != 0)
+            if (_cutCall[cpu] != 0)
             {
                 // The operation in progress at the cut: the first operation entry after it, if the CPU ended it since (its
                 // folios before it); else, the CPU still in it (or stopped in it by a throw), the activity record's.
                 var ended = false;
                 for (var p = Math.Max(start, end); p < now && !ended; p++)
                 {
-                    var e = Entry(cpu, p);
+                    var w = Entry(cpu, p);
+                    if (IsMark(w))
+                    {
+                        epoch = MarkEpoch(w, after: true);
+                        continue;
+                    }
+
+                    var e = Decode(w, epoch);
                     ended = !e.IsFolio;
                     Take(e, ops, folios);
                 }
 
-                var op = Volatile.Read(ref a.Op);
-                if (!ended && op != 0 && Volatile.Read(ref a.OpSeq) == _cutOpSeq[cpu])
+                var call = Volatile.Read(ref a.Call);
+                if (!ended && call != 0 && Volatile.Read(ref a.OpSeq) == _cutOpSeq[cpu])
                 {
-                    Take(new RecordedOp((AllocatorOp)(op - 1), a.Arg0, a.Arg1 & 0xFF_FFFF, 0, 0, false, false), ops, folios);
+                    Take(new RecordedOp((AllocatorOp)(OpWord.Code(call) - 1), OpWord.Arg0(call), OpWord.Arg1(call), 0, 0, false, false), ops, folios);
                 }
             }
 
@@ -236,11 +271,51 @@ public sealed class FlightRecorder
         return new FlightRecording(windows, lost, EntriesPerCpu, CutReason ?? reason);
     }
 
-    private RecordedOp Entry(int cpu, long p)
+    /// <summary>
+    /// End's slow path, a few hundred times a second: the epoch moved on since the CPU's last entry, so an epoch mark first
+    /// (the epoch before and after it), then the operation's entry, each while the ring is not frozen. The epoch and then
+    /// the position are published in that order, so a reader that sees the new epoch sees the mark.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private unsafe void EndInNewEpoch(ref CpuActivity a, long pos, long result)
     {
-        var i = (cpu * _stride) + (int)((p & _mask) << 1);
-        return Decode(Volatile.Read(ref _ring[i]), Volatile.Read(ref _ring[i + 1]));
+        var epoch = Volatile.Read(ref _epoch);
+        *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = MarkCode | ((long)a.RingEpoch << OpWord.CodeBits) | ((long)epoch << OpWord.ResultShift);
+        pos++;
+        if (pos < a.RingLimit)
+        {
+            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = a.Call | (result << OpWord.ResultShift);
+            pos++;
+        }
+
+        Volatile.Write(ref a.RingEpoch, epoch);
+        Volatile.Write(ref a.RingPos, pos);
     }
+
+    /// <summary>
+    /// The epoch of the entry at <paramref name="start"/>: the epoch before the first mark from there to <paramref name="now"/>,
+    /// or, with no mark in between, the CPU's <paramref name="lastEpoch"/> (the epoch of its last entry).
+    /// </summary>
+    private int EpochAt(int cpu, long start, long now, int lastEpoch)
+    {
+        for (var p = start; p < now; p++)
+        {
+            var w = Entry(cpu, p);
+            if (IsMark(w))
+            {
+                return MarkEpoch(w, after: false);
+            }
+        }
+
+        return lastEpoch;
+    }
+
+    private long Entry(int cpu, long p) => Volatile.Read(ref _ring[(cpu * _stride) + (int)(p & _mask)]);
+
+    private static bool IsMark(long w) => OpWord.Code(w) == MarkCode;
+
+    /// <summary>An epoch mark's epoch before it (<paramref name="after"/> false) or from it on.</summary>
+    private static int MarkEpoch(long w, bool after) => (int)((after ? w >> OpWord.ResultShift : w >> OpWord.CodeBits) & EpochMask);
 
     /// <summary>
     /// Appends <paramref name="e"/> to a window: a folio waits in <paramref name="folios"/> for its batch, which goes in
@@ -271,16 +346,17 @@ public sealed class FlightRecorder
         folios.Clear();
     }
 
-    private static RecordedOp Decode(long w0, long w1)
+    private static RecordedOp Decode(long w, int epoch)
     {
-        var code = (byte)w0;
-        var arg1 = (w0 >> 8) & 0xFF_FFFF;
-        var arg0 = (long)((ulong)w0 >> 32);
-        var epoch = (int)(w1 >> ResultBits);
-        var raw = w1 & ResultMask;
-        var result = raw == ResultMask ? -1 : raw;
+        var code = OpWord.Code(w);
+        if (code == OpWord.AllocCode)
+        {
+            var (order, result) = OpWord.Allocation(w);
+            return new RecordedOp(AllocatorOp.Alloc, order, OpWord.Arg1(w), result, epoch, true, false);
+        }
+
         return code == FolioCode
-            ? new RecordedOp(AllocatorOp.FreeBatch, arg0, arg1, 0, epoch, true, true)
-            : new RecordedOp((AllocatorOp)(code - 1), arg0, arg1, result, epoch, true, false);
+            ? new RecordedOp(AllocatorOp.FreeBatch, OpWord.Arg0(w), OpWord.Arg1(w), 0, epoch, true, true)
+            : new RecordedOp((AllocatorOp)(code - 1), OpWord.Arg0(w), OpWord.Arg1(w), 0, epoch, true, false);
     }
 }

@@ -4,7 +4,7 @@ namespace PcpTestbed.Execution.Recorder;
 
 /// <summary>What the flight recorder held when a run broke: each CPU's operations in the window, oldest first.</summary>
 /// <param name="Windows">Per CPU, the operations from the last clean audit (or the oldest the ring kept) to the first violation.</param>
-/// <param name="Lost">Per CPU, operations since the last clean audit that the ring had already overwritten (0: the window is complete).</param>
+/// <param name="Lost">Per CPU, ring entries (operations, folios, epoch marks) since the last clean audit that the ring had already overwritten (0: the window is complete).</param>
 /// <param name="EntriesPerCpu">The ring's size.</param>
 /// <param name="Violation">The first violation, where the window was cut ("[invariant] ...").</param>
 public sealed record FlightRecording(IReadOnlyList<RecordedOp[]> Windows, IReadOnlyList<long> Lost, int EntriesPerCpu, string Violation)

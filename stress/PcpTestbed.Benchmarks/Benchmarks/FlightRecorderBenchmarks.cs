@@ -11,8 +11,10 @@ namespace PcpTestbed.Benchmarks.Benchmarks;
 /// The order-0 alloc+free pair of <see cref="PcpHitBenchmarks"/> as a run's CPU makes it: noting each entry point in its
 /// activity record (the stuck-CPU report's), with the flight recorder on (<see cref="Recorder"/>) or off. The target: on
 /// at most 5 % above off, in the same run (issue 15). Lock recording off, lockdep off, 1 GiB zone, 2 emulated CPUs.
+/// Each case runs in five processes (<see cref="SuiteJobs.HotPathLaunches"/>): the ratio's margin is smaller than one
+/// process's placement luck.
 /// </summary>
-[Config(typeof(HotPathConfig))]
+[Config(typeof(FlightRecorderConfig))]
 [MemoryDiagnoser]
 public class FlightRecorderBenchmarks
 {

@@ -21,6 +21,16 @@ public static class SuiteJobs
         .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(4));
 
     /// <summary>
+    /// <see cref="HotPath"/> in five processes. A process's code and data placement (loop alignment, where the arrays land
+    /// in the caches) moves a hot path's minimum by several ns from one launch to the next, more than a 5 % target's margin
+    /// (the flight recorder's on / off came out 0.98x-1.20x across designs and runs of one launch each); the minimum over
+    /// five launches is each side's best placement, so the ratio compares the code, not the luck of one layout.
+    /// </summary>
+    public static Job HotPathLaunches { get; } = HotPath
+        .WithId("hot5")
+        .WithLaunchCount(5);
+
+    /// <summary>
     /// Operations that need their state rebuilt before every measurement (a refill needs an empty PCP list, a
     /// drain a full PCP): one invocation per iteration, the state rebuilt by [IterationSetup] outside the timed
     /// region, many iterations so the median is stable at µs scale.

@@ -228,6 +228,13 @@ public static class Runner
             {
                 machine.StopTheWorld(() => auditor.Audit());
                 nextAudit = now + o.AuditInterval;
+
+                // A run with an injected bug is there to break and write its reproduction: the first violation cut the flight
+                // recorder's window, so the rest of --seconds would only wait.
+                if (o.Bugs != InjectedBug.None && auditor.Violations > 0)
+                {
+                    machine.RequestStop();
+                }
             }
 
             if (now >= nextDecay)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using PcpTestbed.Designs;
 using PcpTestbed.Model;
+using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Coyote.Repro;
 
@@ -76,7 +77,21 @@ internal sealed class ReproScenario : Scenario
 
     private sealed class Iteration : ScenarioIteration
     {
+        /// <summary>
+        /// Scheduling points a hotplug event waits for its victim to finish its operation before it goes ahead as the scripts did
+        /// without the park (a bound, so that a schedule that never lets the victim run ends; below the engine's step budget
+        /// for the waiting CPU, <see cref="IterationState.OpStepBudget"/>, which its next operation resets).
+        /// </summary>
+        private const int ParkWaitPoints = 2048;
+
         private readonly ReproScenario _scenario;
+
+        /// <summary>Per CPU: inside one of its script's operations. Written by its script, read by the hotplug events' scripts.</summary>
+        private readonly bool[] _busy;
+
+        /// <summary>Per CPU: parked for its death (set when the death begins, cleared when page_alloc_cpu_online() is done).</summary>
+        private readonly bool[] _parked;
+
         private readonly Dictionary<int, (long Pfn, int Order)> _pfns = [];
         private readonly Dictionary<int, int> _cpuOf = [];
         private readonly IReadOnlyList<ReproOp> _serial;
@@ -86,6 +101,8 @@ internal sealed class ReproScenario : Scenario
             : base(run)
         {
             _scenario = scenario;
+            _busy = new bool[scenario.File.Cpus];
+            _parked = new bool[scenario.File.Cpus];
             (_serial, _tails) = scenario.Split();
             for (var cpu = 0; cpu < scenario.File.Cpus; cpu++)
             {
@@ -122,6 +139,12 @@ internal sealed class ReproScenario : Scenario
             {
                 Execute(_cpuOf[op.Seq], op);
             }
+
+            // The scripts begin with the CPUs setup left dead parked.
+            for (var cpu = 0; cpu < _parked.Length; cpu++)
+            {
+                _parked[cpu] = !Run.Allocator.IsOnline(cpu);
+            }
         }
 
         public override IReadOnlyList<CpuScript> Scripts() =>
@@ -131,18 +154,52 @@ internal sealed class ReproScenario : Scenario
                 {
                     foreach (var op in _tails[cpu])
                     {
-                        Execute(cpu, op);
+                        Park(cpu, op);
                     }
                 }))
                 .ToArray();
 
+        /// <summary>
+        /// An operation of a script with the run's hotplug causality: on the run a dying CPU parks at a quiescent point, between its
+        /// operations, before a surviving CPU runs page_alloc_cpu_dead() for it, and runs nothing until it is back online. So a death
+        /// (or an online) of CPU X waits until X is between operations and marks it parked (the wait: scheduling points on a
+        /// scenario location, the engine running the other CPUs meanwhile; the check-and-mark has no point inside it, so it is
+        /// atomic under the controlled scheduler), and an operation of X begins only while X is not parked: it is skipped while X
+        /// is dead (<see cref="Execute"/>'s guard; waiting for the online instead would hold X's script for as long as the
+        /// online's script takes to reach it, past the engine's step budget). A wait gives up after <see cref="ParkWaitPoints"/>
+        /// points (a schedule that starves the victim); then the event goes ahead as before this modelling.
+        /// </summary>
+        private void Park(int cpu, ReproOp op)
+        {
+            if (op.Op is ReproOp.CpuDead or ReproOp.CpuOnline)
+            {
+                var target = op.Target!.Value;
+                for (var i = 0; i < ParkWaitPoints && _busy[target]; i++)
+                {
+                    Run.Execution.SharedRead(SharedLocation.Scenario(target), AccessSite.Scenario);
+                }
+
+                _parked[target] = true;
+                Execute(cpu, op);
+                _parked[target] = !Run.Allocator.IsOnline(target);
+                return;
+            }
+
+            if (_parked[cpu])
+            {
+                return;
+            }
+
+            _busy[cpu] = true;
+            Execute(cpu, op);
+            _busy[cpu] = false;
+        }
+
         private void Execute(int cpu, ReproOp op)
         {
-            // The scripts do not carry hotplug's causality (on the run, a dead CPU was parked until it came back online): an
-            // operation of a CPU that is offline in this interleaving, a death of a dead CPU and an online of an online one
-            // are skipped, an approximation like a free whose page this interleaving did not allocate. The check is not atomic with
-            // the operation (its begin is a scheduling point), and a death may fall inside its victim's operation, which the
-            // run never does (the victim parks at a quiescent point first): not modelled.
+            // What the park (see Park) leaves: an operation of a CPU that is offline in this interleaving (its online was not in
+            // the window, or the wait gave up), a death of a dead CPU and an online of an online one are skipped, an approximation
+            // like a free whose page this interleaving did not allocate.
             var a = Run.Allocator;
             if (!a.IsOnline(cpu) || (op.Op == ReproOp.CpuDead && !a.IsOnline(op.Target!.Value)) || (op.Op == ReproOp.CpuOnline && a.IsOnline(op.Target!.Value)))
             {

@@ -120,7 +120,7 @@ internal sealed class FaultInjector
 
         try
         {
-            BringBackDue(now);
+            BringBackDue(now, cpu);
             if (now >= _nextHotplug && !_offline[cpu])
             {
                 TakeOneOffline(now, cpu);
@@ -141,7 +141,7 @@ internal sealed class FaultInjector
         var hotplug = _options.CpuHotplug && !_hotplugOnCpus;
         if (hotplug)
         {
-            BringBackDue(now);
+            BringBackDue(now, driver: null);
         }
 
         if (_options.Exhaustion && _hog.Count > 0 && now >= _hogReleaseAt)
@@ -222,14 +222,19 @@ internal sealed class FaultInjector
         Volatile.Write(ref _offlines, _offlines + 1);
     }
 
-    private void BringBackDue(long now)
+    /// <summary>
+    /// Brings back the CPUs due online: page_alloc_cpu_online() runs before the CPU runs again, on <paramref name="driver"/>
+    /// when hotplug runs on the CPUs (cpuhp's PREPARE states run on the control task's CPU, so the flight recorder files
+    /// it there), else as the CPU itself.
+    /// </summary>
+    private void BringBackDue(long now, int? driver)
     {
         for (var cpu = 0; cpu < _workloadCpus; cpu++)
         {
             if (_offline[cpu] && now >= _onlineAt[cpu])
             {
                 // The CPU is parked: its PCP can be set up before it runs again.
-                _allocator.CpuOnline(cpu);
+                _allocator.CpuOnline(cpu, driver ?? cpu);
                 _cpus.BringOnline(cpu);
                 _offline[cpu] = false;
                 Volatile.Write(ref _onlines, _onlines + 1);

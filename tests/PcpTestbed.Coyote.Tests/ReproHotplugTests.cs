@@ -54,4 +54,56 @@ public class ReproHotplugTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void A_death_in_the_scripts_waits_until_its_victim_is_between_operations()
+    {
+        // CPU 0 allocates and frees while CPU 1 takes it offline and brings it back, as on the run, where CPU 0 parked at a
+        // quiescent point before CPU 1 ran page_alloc_cpu_dead(). No bug is injected: a death that fell inside CPU 0's
+        // operation would leave that operation's pages on a dead CPU's PCP (§7.1) or run it on a dead CPU.
+        var file = new ReproFile
+        {
+            Design = "pageblock",
+            Bugs = [],
+            Workload = "mixed",
+            Seed = 1,
+            Cpus = 2,
+            Zone = "16M",
+            Highatomic = "2026-05",
+            Violation = "[§7.1 single-state] test",
+            Invariant = "§7.1 single-state",
+            WindowComplete = true,
+            LostBeforeWindow = [0, 0],
+            RingEntries = 16,
+            Pages = [],
+            Operations =
+            [
+                [
+                    new ReproOp { Seq = 0, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0 },
+                    new ReproOp { Seq = 1, Op = ReproOp.Alloc, Order = 3, Gfp = 0xcc0, Page = 1 },
+                    new ReproOp { Seq = 3, Op = ReproOp.Free, Order = 0, Page = 0 },
+                    new ReproOp { Seq = 6, Op = ReproOp.Free, Order = 3, Page = 1 },
+                    new ReproOp { Seq = 7, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 2 },
+                ],
+                [
+                    new ReproOp { Seq = 2, Op = ReproOp.DrainAllPages },
+                    new ReproOp { Seq = 4, Op = ReproOp.CpuDead, Target = 0 },
+                    new ReproOp { Seq = 5, Op = ReproOp.CpuOnline, Target = 0 },
+                ],
+            ],
+        };
+        var path = Path.Combine(Path.GetTempPath(), $"pcptestbed-repro-park-{Guid.NewGuid():N}.repro.json.gz");
+        file.Save(path);
+        try
+        {
+            var result = ReproExplorer.Explore(new ReproExploreOptions { Path = path, IterationsPerWindow = 300, TimeBudget = TimeSpan.FromSeconds(60), Seed = 1 });
+
+            Assert.False(result.Found);
+            Assert.All(result.Windows, w => Assert.Null(w.Violation));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

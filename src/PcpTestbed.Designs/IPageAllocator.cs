@@ -48,6 +48,9 @@ public interface IPageAllocator : IPcpInventory
     /// <summary>page_alloc_cpu_online(): <paramref name="cpu"/> may allocate again.</summary>
     void CpuOnline(int cpu);
 
+    /// <summary>page_alloc_cpu_online(<paramref name="onlineCpu"/>) run on <paramref name="cpu"/>, the hotplug control task's CPU.</summary>
+    void CpuOnline(int onlineCpu, int cpu);
+
     bool IsOnline(int cpu);
 
     /// <summary>The pages a CPU's PCP holds right now (pcp->count). A racy read.</summary>

@@ -11,43 +11,77 @@ public class ReproHotplugTests
         // CPU 1 comes online first (it died before the window), then allocates and frees; CPU 0 allocates and frees. A
         // rebuilt state with CPU 1 online would fail page_alloc_cpu_online() ("already online") in every window size, unless
         // CPU 1 is killed in setup (what the scenario does) or the redundant online is skipped (its fallback).
-        var file = new ReproFile
-        {
-            Design = "pageblock",
-            Bugs = [],
-            Workload = "mixed",
-            Seed = 1,
-            Cpus = 2,
-            Zone = "16M",
-            Highatomic = "2026-05",
-            Violation = "[§7.4 ownership] test",
-            Invariant = "§7.4 ownership",
-            WindowComplete = true,
-            LostBeforeWindow = [0, 0],
-            RingEntries = 16,
-            Pages = [],
-            Operations =
+        var result = Explore(TwoCpus("§7.4 ownership",
+        [
             [
-                [
-                    new ReproOp { Seq = 3, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 1 },
-                    new ReproOp { Seq = 4, Op = ReproOp.Free, Order = 0, Page = 1 },
-                ],
-                [
-                    new ReproOp { Seq = 0, Op = ReproOp.CpuOnline, Target = 1 },
-                    new ReproOp { Seq = 1, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0 },
-                    new ReproOp { Seq = 2, Op = ReproOp.Free, Order = 0, Page = 0 },
-                ],
+                new ReproOp { Seq = 3, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 1 },
+                new ReproOp { Seq = 4, Op = ReproOp.Free, Order = 0, Page = 1 },
             ],
-        };
+            [
+                new ReproOp { Seq = 0, Op = ReproOp.CpuOnline, Target = 1 },
+                new ReproOp { Seq = 1, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0 },
+                new ReproOp { Seq = 2, Op = ReproOp.Free, Order = 0, Page = 0 },
+            ],
+        ]), 50);
+
+        Assert.False(result.Found);
+        Assert.NotEmpty(result.Windows);
+        Assert.All(result.Windows, w => Assert.Null(w.Violation));
+    }
+
+    [Fact]
+    public void A_death_in_the_scripts_waits_until_its_victim_is_between_operations()
+    {
+        // CPU 0 allocates and frees while CPU 1 takes it offline and brings it back, as on the run, where CPU 0 parked at a
+        // quiescent point before CPU 1 ran page_alloc_cpu_dead(). No bug is injected: a death that fell inside CPU 0's
+        // operation would leave that operation's pages on a dead CPU's PCP (§7.1) or run it on a dead CPU.
+        var result = Explore(TwoCpus("§7.1 single-state",
+        [
+            [
+                new ReproOp { Seq = 0, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0 },
+                new ReproOp { Seq = 1, Op = ReproOp.Alloc, Order = 3, Gfp = 0xcc0, Page = 1 },
+                new ReproOp { Seq = 3, Op = ReproOp.Free, Order = 0, Page = 0 },
+                new ReproOp { Seq = 6, Op = ReproOp.Free, Order = 3, Page = 1 },
+                new ReproOp { Seq = 7, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 2 },
+            ],
+            [
+                new ReproOp { Seq = 2, Op = ReproOp.DrainAllPages },
+                new ReproOp { Seq = 4, Op = ReproOp.CpuDead, Target = 0 },
+                new ReproOp { Seq = 5, Op = ReproOp.CpuOnline, Target = 0 },
+            ],
+        ]), 300);
+
+        Assert.False(result.Found);
+        Assert.All(result.Windows, w => Assert.Null(w.Violation));
+    }
+
+    /// <summary>A reproduction file of a pageblock run on 2 CPUs with no bug, naming <paramref name="invariant"/>.</summary>
+    private static ReproFile TwoCpus(string invariant, IReadOnlyList<IReadOnlyList<ReproOp>> operations) => new()
+    {
+        Design = "pageblock",
+        Bugs = [],
+        Workload = "mixed",
+        Seed = 1,
+        Cpus = 2,
+        Zone = "16M",
+        Highatomic = "2026-05",
+        Violation = $"[{invariant}] test",
+        Invariant = invariant,
+        WindowComplete = true,
+        LostBeforeWindow = [0, 0],
+        RingEntries = 16,
+        Pages = [],
+        Operations = operations,
+    };
+
+    /// <summary>explore --from-repro on <paramref name="file"/>, saved for the call.</summary>
+    private static ReproExploreResult Explore(ReproFile file, int iterations)
+    {
         var path = Path.Combine(Path.GetTempPath(), $"pcptestbed-repro-hotplug-{Guid.NewGuid():N}.repro.json.gz");
         file.Save(path);
         try
         {
-            var result = ReproExplorer.Explore(new ReproExploreOptions { Path = path, IterationsPerWindow = 50, TimeBudget = TimeSpan.FromSeconds(60), Seed = 1 });
-
-            Assert.False(result.Found);
-            Assert.NotEmpty(result.Windows);
-            Assert.All(result.Windows, w => Assert.Null(w.Violation));
+            return ReproExplorer.Explore(new ReproExploreOptions { Path = path, IterationsPerWindow = iterations, TimeBudget = TimeSpan.FromSeconds(60), Seed = 1 });
         }
         finally
         {

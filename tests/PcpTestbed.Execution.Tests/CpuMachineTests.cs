@@ -237,6 +237,55 @@ public class CpuMachineTests
     }
 
     [Fact]
+    public void A_cpu_takes_another_offline_from_its_body_which_returns_once_the_victim_is_parked_and_brings_it_back()
+    {
+        // CPU 0 plays the hotplug control task: between its operations it takes CPU 1 offline, and CPU 1 runs nothing while
+        // CPU 0 counts 10,000 operations of its own; then CPU 0 brings it back and CPU 1 runs again.
+        using var m = new CpuMachine(new CpuMachineOptions(CpuCount: 2));
+        long parkedAt = -1, afterwards = -1;
+        var state = CpuState.NotStarted;
+        m.Start(
+            cpu =>
+            {
+                while (cpu.QuiescentPoint())
+                {
+                    if (cpu.Id == 0 && cpu.Operations == 1_000)
+                    {
+                        m.TakeOffline(1);
+                        state = m.State(1);
+                        parkedAt = m.Cpu(1).Operations;
+                    }
+
+                    if (cpu.Id == 0 && cpu.Operations == 11_000)
+                    {
+                        // Published (with state and parkedAt before it) to the test thread, which waits for it.
+                        Volatile.Write(ref afterwards, m.Cpu(1).Operations);
+                        m.BringOnline(1);
+                    }
+                }
+            },
+            RunLimit.UntilStopped);
+
+        Eventually(() => Volatile.Read(ref afterwards) >= 0 && m.Cpu(1).Operations > Volatile.Read(ref afterwards), "CPU 1 ran again once back online");
+        m.RequestStop();
+        m.Join(Generous);
+
+        Assert.True(state is CpuState.Offline or CpuState.Parked, $"CPU 1 was {state} when TakeOffline returned");
+        Assert.Equal(parkedAt, afterwards);
+    }
+
+    [Fact]
+    public void A_cpu_cannot_take_itself_offline_from_its_own_body()
+    {
+        using var m = new CpuMachine(new CpuMachineOptions(CpuCount: 2));
+        m.Start(cpu => m.TakeOffline(cpu.Id), RunLimit.UntilStopped);
+
+        var e = Assert.Throws<AggregateException>(() => m.Join(Generous));
+
+        Assert.Contains("cannot take itself offline", e.Message);
+    }
+
+    [Fact]
     public void A_faulting_cpu_ends_the_run_and_join_rethrows_its_exception()
     {
         using var m = new CpuMachine(new CpuMachineOptions(CpuCount: 4));

@@ -1,6 +1,7 @@
 using System.Globalization;
 using PcpTestbed.Designs;
 using PcpTestbed.Model;
+using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Coyote.Repro;
 
@@ -76,7 +77,24 @@ internal sealed class ReproScenario : Scenario
 
     private sealed class Iteration : ScenarioIteration
     {
+        /// <summary>
+        /// Scheduling points a death waits for its victim to finish its operation (a bound, so that a schedule that never lets the
+        /// victim run ends; well below the engine's step budget for an operation, <see cref="IterationState.OpStepBudget"/>, which
+        /// the wait counts into, as it is inside the death's operation).
+        /// </summary>
+        private const int ParkWaitPoints = 1024;
+
         private readonly ReproScenario _scenario;
+
+        /// <summary>Per CPU: inside one of its script's operations. Written by its script, read by the hotplug events' scripts.</summary>
+        private readonly bool[] _busy;
+
+        /// <summary>Per CPU: parked for its death (set when the death begins, cleared when page_alloc_cpu_online() is done).</summary>
+        private readonly bool[] _parked;
+
+        /// <summary>Per CPU: page_alloc_cpu_online() for it is running (a second online of it in the scripts waits for nothing: it is skipped).</summary>
+        private readonly bool[] _onlining;
+
         private readonly Dictionary<int, (long Pfn, int Order)> _pfns = [];
         private readonly Dictionary<int, int> _cpuOf = [];
         private readonly IReadOnlyList<ReproOp> _serial;
@@ -86,6 +104,9 @@ internal sealed class ReproScenario : Scenario
             : base(run)
         {
             _scenario = scenario;
+            _busy = new bool[scenario.File.Cpus];
+            _parked = new bool[scenario.File.Cpus];
+            _onlining = new bool[scenario.File.Cpus];
             (_serial, _tails) = scenario.Split();
             for (var cpu = 0; cpu < scenario.File.Cpus; cpu++)
             {
@@ -122,6 +143,12 @@ internal sealed class ReproScenario : Scenario
             {
                 Execute(_cpuOf[op.Seq], op);
             }
+
+            // The scripts begin with the CPUs setup left dead parked.
+            for (var cpu = 0; cpu < _parked.Length; cpu++)
+            {
+                _parked[cpu] = !Run.Allocator.IsOnline(cpu);
+            }
         }
 
         public override IReadOnlyList<CpuScript> Scripts() =>
@@ -131,18 +158,92 @@ internal sealed class ReproScenario : Scenario
                 {
                     foreach (var op in _tails[cpu])
                     {
-                        Execute(cpu, op);
+                        Park(cpu, op);
                     }
                 }))
                 .ToArray();
 
+        /// <summary>
+        /// An operation of a script with the run's hotplug causality: on the run a dying CPU parks at a quiescent point, between its
+        /// operations, before a surviving CPU runs page_alloc_cpu_dead() for it, and runs nothing until it is back online. So an
+        /// operation of CPU X begins only while X is not parked (else it is skipped: waiting for the online instead would hold X's
+        /// script for as long as the online's script takes to reach it, past the engine's step budget), and a death of X, inside
+        /// its operation, waits until X is between operations (<see cref="Hotplug"/>).
+        /// </summary>
+        private void Park(int cpu, ReproOp op)
+        {
+            if (op.Op is ReproOp.CpuDead or ReproOp.CpuOnline)
+            {
+                Hotplug(cpu, op);
+                return;
+            }
+
+            if (_parked[cpu])
+            {
+                return;
+            }
+
+            _busy[cpu] = true;
+            Execute(cpu, op);
+            _busy[cpu] = false;
+        }
+
+        /// <summary>
+        /// A death or online of the op's target as <paramref name="cpu"/>'s operation. A death waits, at scheduling points on a
+        /// scenario location (the engine runs the other CPUs meanwhile), until its victim is between operations and not parked
+        /// for another death, then marks it parked: the check and the mark have no point between them, so they are atomic under
+        /// the controlled scheduler. An online runs once the death it follows is done (the target offline). If the victim is
+        /// still inside an operation after <see cref="ParkWaitPoints"/> points (a schedule that starves it), the death does not
+        /// happen in this schedule, as an event whose CPU is dead, or whose target is already dead or online, does not.
+        /// </summary>
+        private void Hotplug(int cpu, ReproOp op)
+        {
+            var a = Run.Allocator;
+            var target = op.Target!.Value;
+            if (_parked[cpu] || !a.IsOnline(cpu))
+            {
+                return;
+            }
+
+            // The CPU running the event is busy too: its own death waits for the event's end.
+            _busy[cpu] = true;
+            if (op.Op == ReproOp.CpuOnline)
+            {
+                if (_parked[target] && !a.IsOnline(target) && !_onlining[target])
+                {
+                    _onlining[target] = true;
+                    Run.CpuOnline(target, cpu);
+                    _onlining[target] = false;
+                    _parked[target] = false;
+                }
+
+                _busy[cpu] = false;
+                return;
+            }
+
+            Run.Do(cpu, $"page_alloc_cpu_dead(CPU {target})", () =>
+            {
+                for (var i = 0; i < ParkWaitPoints && _busy[target]; i++)
+                {
+                    Run.Execution.SharedRead(SharedLocation.Scenario(target), AccessSite.Scenario);
+                }
+
+                if (_busy[target] || _parked[target] || !a.IsOnline(target))
+                {
+                    return;
+                }
+
+                _parked[target] = true;
+                a.CpuDead(target, cpu);
+            });
+            _busy[cpu] = false;
+        }
+
         private void Execute(int cpu, ReproOp op)
         {
-            // The scripts do not carry hotplug's causality (on the run, a dead CPU was parked until it came back online): an
-            // operation of a CPU that is offline in this interleaving, a death of a dead CPU and an online of an online one
-            // are skipped, an approximation like a free whose page this interleaving did not allocate. The check is not atomic with
-            // the operation (its begin is a scheduling point), and a death may fall inside its victim's operation, which the
-            // run never does (the victim parks at a quiescent point first): not modelled.
+            // What the park (see Park) leaves: an operation of a CPU that is offline in this interleaving (its online was not in
+            // the window, or the wait gave up), a death of a dead CPU and an online of an online one are skipped, an approximation
+            // like a free whose page this interleaving did not allocate.
             var a = Run.Allocator;
             if (!a.IsOnline(cpu) || (op.Op == ReproOp.CpuDead && !a.IsOnline(op.Target!.Value)) || (op.Op == ReproOp.CpuOnline && a.IsOnline(op.Target!.Value)))
             {

@@ -324,13 +324,19 @@ public sealed class CpuMachine : IDisposable
     /// Takes <paramref name="cpu"/> offline: it parks at its next quiescent point and runs no operation until
     /// <see cref="BringOnline"/>. Returns once it is parked (or finished), so the caller can act for the dead
     /// CPU (drain its PCP) while it cannot run. Before <see cref="Start"/> it returns at once and the CPU
-    /// parks before its first operation.
+    /// parks before its first operation. Another CPU may call it from its body, between its operations, as the kernel's
+    /// hotplug control task runs on a surviving CPU (<see cref="TakeOfflineFromCpu"/>).
     /// </summary>
     public void TakeOffline(int cpu)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cpu);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(cpu, CpuCount);
-        EnsureCoordinatorThread("take a CPU offline");
+        if (CallingCpu() is { } self)
+        {
+            TakeOfflineFromCpu(self, cpu);
+            return;
+        }
+
         lock (_coordinator)
         {
             SetRequest([cpu], OfflineRequest);
@@ -351,10 +357,55 @@ public sealed class CpuMachine : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cpu);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(cpu, CpuCount);
-        EnsureCoordinatorThread("bring a CPU online");
+        if (CallingCpu() is { } self)
+        {
+            // A CPU cannot take _coordinator: a stop-the-world holding it waits for this CPU's next quiescent point.
+            ArgumentOutOfRangeException.ThrowIfEqual(cpu, self);
+            ClearRequest([cpu], OfflineRequest);
+            return;
+        }
+
         lock (_coordinator)
         {
             ClearRequest([cpu], OfflineRequest);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TakeOffline"/> called by CPU <paramref name="self"/> between its operations, for <paramref name="cpu"/>.
+    /// It cannot take <see cref="_coordinator"/> (a stop-the-world holding it waits for this CPU), and needs not: the
+    /// offline request is a bit of its own, and a CPU parked with it set, for a stop-the-world or offline, runs no
+    /// operation until it is cleared, so parked counts as arrived. The wait yields the host CPU (the victim may need it
+    /// to reach its quiescent point) and is bounded like every coordinator wait.
+    /// </summary>
+    private void TakeOfflineFromCpu(int self, int cpu)
+    {
+        if (cpu == self)
+        {
+            throw new InvalidOperationException($"CPU {self} cannot take itself offline from inside its body: it would wait for itself");
+        }
+
+        SetRequest([cpu], OfflineRequest);
+        var deadline = Stopwatch.GetTimestamp() + ToTicks(QuiescenceTimeout);
+        var spin = default(SpinWait);
+        while (true)
+        {
+            lock (_gate)
+            {
+                if (_states[cpu] is CpuState.Offline or CpuState.Parked or CpuState.Finished or CpuState.NotStarted)
+                {
+                    return;
+                }
+            }
+
+            if (Stopwatch.GetTimestamp() >= deadline)
+            {
+                ClearRequest([cpu], OfflineRequest);
+                throw new QuiescenceTimeoutException(
+                    $"take CPU {cpu} offline (from CPU {self}): no quiescent point within {QuiescenceTimeout}: {Describe([cpu])}", [cpu]);
+            }
+
+            spin.SpinOnce(sleep1Threshold: -1);
         }
     }
 
@@ -632,6 +683,9 @@ public sealed class CpuMachine : IDisposable
             return string.Join(", ", cpus.Select(c => $"CPU {c} ({_states[c]}, {_cpus[c].Operations} operations started)"));
         }
     }
+
+    /// <summary>The id of the CPU of this machine whose body is calling, or null for any other thread.</summary>
+    private int? CallingCpu() => t_cpu is { } self && self.Machine == this ? self.Id : null;
 
     private void EnsureCoordinatorThread(string what)
     {

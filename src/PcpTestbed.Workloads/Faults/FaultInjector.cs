@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using PcpTestbed.Designs;
 using PcpTestbed.Execution.Clocks;
 using PcpTestbed.Model;
@@ -8,16 +9,25 @@ namespace PcpTestbed.Workloads.Faults;
 /// <summary>
 /// The coordinator's side of fault injection: CPU hotplug (take a CPU offline, run page_alloc_cpu_dead()
 /// on a surviving CPU, bring it back later) and zone exhaustion (a memory hog on one CPU). Drain storms
-/// and hold delays act inside the CPUs and the locks. Only the coordinator thread calls it. Times are ns on the run's
-/// clock (<see cref="IEngineClock.ElapsedNs"/>).
+/// and hold delays act inside the CPUs and the locks. The coordinator calls <see cref="Tick"/>; on threads a workload CPU
+/// drives hotplug itself between its operations (<see cref="TryHotplug"/>), as the kernel's hotplug control task runs on
+/// a surviving CPU, so a death costs one handoff (the victim parking) rather than three wake-ups of the coordinator.
+/// One caller at a time holds <see cref="_lock"/>. Times are ns on the run's clock (<see cref="IEngineClock.ElapsedNs"/>).
 /// </summary>
 internal sealed class FaultInjector
 {
     private static readonly TimeSpan HogHold = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>Guards every field below it: the coordinator takes it, a CPU only tries it.</summary>
+    private readonly object _lock = new();
+
+    /// <summary>Hotplug is driven by the workload CPUs (<see cref="TryHotplug"/>), not by <see cref="Tick"/>.</summary>
+    private readonly bool _hotplugOnCpus;
+
     private readonly FaultOptions _options;
     private readonly IFaultCpus _cpus;
     private readonly IPageAllocator _allocator;
+    private readonly IEngineClock _clock;
     private readonly int _workloadCpus;
     private readonly CpuRandom _random;
     private readonly bool[] _offline;
@@ -27,8 +37,17 @@ internal sealed class FaultInjector
     private long _nextExhaustion;
     private long _hogReleaseAt;
 
-    public FaultInjector(FaultOptions options, IFaultCpus cpus, IPageAllocator allocator, int workloadCpus, long seed, IEngineClock clock)
+    /// <summary>When the next hotplug event falls due: written under <see cref="_lock"/>, read by every CPU between operations without it.</summary>
+    private long _hotplugDue = long.MaxValue;
+
+    private long _offlines;
+    private long _onlines;
+
+    public FaultInjector(FaultOptions options, IFaultCpus cpus, IPageAllocator allocator, int workloadCpus, long seed, IEngineClock clock,
+        bool hotplugOnCpus = false)
     {
+        _hotplugOnCpus = hotplugOnCpus;
+        _clock = clock;
         _options = options;
         _cpus = cpus;
         _allocator = allocator;
@@ -39,11 +58,13 @@ internal sealed class FaultInjector
         var now = clock.ElapsedNs;
         _nextHotplug = now + Jitter(options.HotplugInterval);
         _nextExhaustion = now + Jitter(options.ExhaustionInterval);
+        UpdateHotplugDue();
     }
 
-    public long Offlines { get; private set; }
+    /// <summary>CPU deaths so far (a racy read while the run goes on).</summary>
+    public long Offlines => Volatile.Read(ref _offlines);
 
-    public long Onlines { get; private set; }
+    public long Onlines => Volatile.Read(ref _onlines);
 
     public long Exhaustions { get; private set; }
 
@@ -59,35 +80,68 @@ internal sealed class FaultInjector
     {
         get
         {
-            var next = long.MaxValue;
-            if (_options.CpuHotplug)
+            lock (_lock)
             {
-                next = _nextHotplug;
-                for (var cpu = 0; cpu < _workloadCpus; cpu++)
+                var next = _hotplugOnCpus ? long.MaxValue : Volatile.Read(ref _hotplugDue);
+                if (_options.Exhaustion)
                 {
-                    if (_offline[cpu])
-                    {
-                        next = Math.Min(next, _onlineAt[cpu]);
-                    }
+                    next = Math.Min(next, _hog.Count > 0 ? _hogReleaseAt : _nextExhaustion);
                 }
-            }
 
-            if (_options.Exhaustion)
-            {
-                next = Math.Min(next, _hog.Count > 0 ? _hogReleaseAt : _nextExhaustion);
+                return next;
             }
-
-            return next;
         }
     }
 
     /// <summary>Injects whatever is due at <paramref name="now"/> (ns on the run's clock).</summary>
     public void Tick(long now)
     {
-        // Quick events first: CPUs due back online, a hog due to let go.
-        if (_options.CpuHotplug)
+        lock (_lock)
         {
-            BringBackDue(now);
+            TickLocked(now);
+        }
+    }
+
+    /// <summary>
+    /// Called by workload CPU <paramref name="cpu"/> between its operations, holding no lock, when hotplug runs on the CPUs:
+    /// if a hotplug event is due and no other caller is injecting, this CPU brings back the CPUs due online and takes one
+    /// offline, running page_alloc_cpu_online() and page_alloc_cpu_dead() itself, as the CPU the kernel's hotplug control
+    /// task (cpuhp's bringup or teardown of the PREPARE states, on a CPU other than the one going down) runs on.
+    /// One volatile read while nothing is due.
+    /// </summary>
+    public void TryHotplug(int cpu)
+    {
+        Debug.Assert(_hotplugOnCpus, "hotplug runs on the coordinator");
+        var now = _clock.NowNs(cpu);
+        if (now < Volatile.Read(ref _hotplugDue) || !Monitor.TryEnter(_lock))
+        {
+            return;
+        }
+
+        try
+        {
+            BringBackDue(now, cpu);
+            if (now >= _nextHotplug && !_offline[cpu])
+            {
+                TakeOneOffline(now, cpu);
+                _nextHotplug = now + Jitter(_options.HotplugInterval);
+            }
+
+            UpdateHotplugDue();
+        }
+        finally
+        {
+            Monitor.Exit(_lock);
+        }
+    }
+
+    private void TickLocked(long now)
+    {
+        // Quick events first: CPUs due back online, a hog due to let go.
+        var hotplug = _options.CpuHotplug && !_hotplugOnCpus;
+        if (hotplug)
+        {
+            BringBackDue(now, driver: null);
         }
 
         if (_options.Exhaustion && _hog.Count > 0 && now >= _hogReleaseAt)
@@ -98,12 +152,12 @@ internal sealed class FaultInjector
         // Then one slow event per tick, so that audits run between them. With many CPU threads on few cores each
         // takes a while and both kinds are due at every tick: then the kind that has happened less often goes
         // first (the most overdue on a tie), so neither starves the other however slow the host is.
-        var hotplugDue = _options.CpuHotplug && now >= _nextHotplug;
+        var hotplugDue = hotplug && now >= _nextHotplug;
         var hogDue = _options.Exhaustion && _hog.Count == 0 && now >= _nextExhaustion;
         var hotplugFirst = Offlines != Exhaustions ? Offlines < Exhaustions : _nextHotplug <= _nextExhaustion;
         if (hotplugDue && (!hogDue || hotplugFirst))
         {
-            TakeOneOffline(now);
+            TakeOneOffline(now, driver: null);
             _nextHotplug = now + Jitter(_options.HotplugInterval);
         }
         else if (hogDue)
@@ -111,10 +165,20 @@ internal sealed class FaultInjector
             Hog(now);
             _nextExhaustion = now + Jitter(_options.ExhaustionInterval);
         }
+
+        UpdateHotplugDue();
     }
 
     /// <summary>Frees what the hog holds, as some online CPU (end of run; the CPUs are stopped).</summary>
     public void ReleaseAllStopped(int cpu)
+    {
+        lock (_lock)
+        {
+            ReleaseAllStoppedLocked(cpu);
+        }
+    }
+
+    private void ReleaseAllStoppedLocked(int cpu)
     {
         foreach (var chunk in _hog)
         {
@@ -124,7 +188,12 @@ internal sealed class FaultInjector
         _hog.Clear();
     }
 
-    private void TakeOneOffline(long now)
+    /// <summary>
+    /// Kills a random online CPU: it parks at its next quiescent point (it stops running tasks), then a surviving CPU runs
+    /// page_alloc_cpu_dead() for it: <paramref name="driver"/>, the calling CPU, when hotplug runs on the CPUs, else a
+    /// random one sent the work.
+    /// </summary>
+    private void TakeOneOffline(long now, int? driver)
     {
         var online = Enumerable.Range(0, _workloadCpus).Where(IsRunning).ToList();
         if (online.Count < 2)
@@ -132,10 +201,15 @@ internal sealed class FaultInjector
             return; // keep a CPU to run page_alloc_cpu_dead() and the workload
         }
 
-        var victim = online[_random.Next(online.Count)];
-        var survivor = online.Where(c => c != victim).ElementAt(_random.Next(online.Count - 1));
+        var candidates = driver is { } self ? online.Where(c => c != self).ToList() : online;
+        var victim = candidates[_random.Next(candidates.Count)];
+        var survivor = driver ?? online.Where(c => c != victim).ElementAt(_random.Next(online.Count - 1));
         _cpus.TakeOffline(victim);
-        if (!_cpus.Run(survivor, $"page_alloc_cpu_dead(CPU {victim})", cpu => _allocator.CpuDead(victim, cpu)))
+        if (driver is not null)
+        {
+            _allocator.CpuDead(victim, survivor);
+        }
+        else if (!_cpus.Run(survivor, $"page_alloc_cpu_dead(CPU {victim})", cpu => _allocator.CpuDead(victim, cpu)))
         {
             // The survivor has left its body: the run is ending. The victim never died as far as the allocator
             // knows, so it is simply let go again.
@@ -145,22 +219,46 @@ internal sealed class FaultInjector
 
         _offline[victim] = true;
         _onlineAt[victim] = now + Jitter(_options.HotplugInterval);
-        Offlines++;
+        Volatile.Write(ref _offlines, _offlines + 1);
     }
 
-    private void BringBackDue(long now)
+    /// <summary>
+    /// Brings back the CPUs due online: page_alloc_cpu_online() runs before the CPU runs again, on <paramref name="driver"/>
+    /// when hotplug runs on the CPUs (cpuhp's PREPARE states run on the control task's CPU, so the flight recorder files
+    /// it there), else as the CPU itself.
+    /// </summary>
+    private void BringBackDue(long now, int? driver)
     {
         for (var cpu = 0; cpu < _workloadCpus; cpu++)
         {
             if (_offline[cpu] && now >= _onlineAt[cpu])
             {
                 // The CPU is parked: its PCP can be set up before it runs again.
-                _allocator.CpuOnline(cpu);
+                _allocator.CpuOnline(cpu, driver ?? cpu);
                 _cpus.BringOnline(cpu);
                 _offline[cpu] = false;
-                Onlines++;
+                Volatile.Write(ref _onlines, _onlines + 1);
             }
         }
+    }
+
+    /// <summary>Publishes when the next hotplug event falls due: the next death, or the first CPU due back online.</summary>
+    private void UpdateHotplugDue()
+    {
+        var next = long.MaxValue;
+        if (_options.CpuHotplug)
+        {
+            next = _nextHotplug;
+            for (var cpu = 0; cpu < _workloadCpus; cpu++)
+            {
+                if (_offline[cpu])
+                {
+                    next = Math.Min(next, _onlineAt[cpu]);
+                }
+            }
+        }
+
+        Volatile.Write(ref _hotplugDue, next);
     }
 
     private void Hog(long now)

@@ -154,7 +154,8 @@ public static class Runner
             var work = new KernelWork(KernelWorkEngine(o), o.WorkScale, o.Cpus, interrupted: cpu => machine.Signal(cpu, CpuSignals.Interrupt));
             var workload = Workload.Create(o.Workload, new WorkloadContext(setup.Allocator, o.Cpus, o.Parameters, o.Seed, setup.Sizes, work, clock, o.FreeBatch));
             var faults = o.Faults.CpuHotplug || o.Faults.Exhaustion
-                ? new FaultInjector(o.Faults, new ThreadFaultCpus(machine, mailbox), setup.Allocator, o.Cpus, o.Seed, clock)
+                ? new FaultInjector(o.Faults, new ThreadFaultCpus(machine, mailbox), setup.Allocator, o.Cpus, o.Seed, clock,
+                    hotplugOnCpus: true)
                 : null;
             var auditor = new RunAuditor(setup.Allocator, setup.Background, () => built!.Held(), () => TimeSpan.FromTicks(clock.ElapsedNs / 100), o.OnAudit, flight);
             return setup.With(workload, work, faults, new FreePageSampler(zone, o.SampleInterval), auditor);
@@ -185,7 +186,7 @@ public static class Runner
                     return;
                 }
 
-                CpuLoop(cpu, o, allocator, workload, mailbox, reclaim, work);
+                CpuLoop(cpu, o, allocator, workload, mailbox, reclaim, work, faults);
             }
             finally
             {
@@ -227,6 +228,13 @@ public static class Runner
             {
                 machine.StopTheWorld(() => auditor.Audit());
                 nextAudit = now + o.AuditInterval;
+
+                // A run with an injected bug is there to break and write its reproduction: the first violation cut the flight
+                // recorder's window, so the rest of --seconds would only wait.
+                if (o.Bugs != InjectedBug.None && auditor.Violations > 0)
+                {
+                    machine.RequestStop();
+                }
             }
 
             if (now >= nextDecay)
@@ -291,11 +299,12 @@ public static class Runner
     /// volatile read plus the step; drain storms and the page cache (fault and pressure runs only) follow the step.
     /// </summary>
     private static void CpuLoop(CpuContext cpu, RunOptions o, IPageAllocator allocator, Workload workload, CpuMailbox mailbox, ReclaimModel? reclaim,
-        KernelWork work) =>
-        workload.RunSteps(new StepLoop(cpu, o, allocator, mailbox, reclaim, work));
+        KernelWork work, FaultInjector? faults) =>
+        workload.RunSteps(new StepLoop(cpu, o, allocator, mailbox, reclaim, work, o.Faults.CpuHotplug ? faults : null));
 
     /// <summary>The loop of <see cref="CpuLoop"/>, compiled once per workload's steps so each step is a direct call.</summary>
-    private sealed class StepLoop(CpuContext cpu, RunOptions o, IPageAllocator allocator, CpuMailbox mailbox, ReclaimModel? reclaim, KernelWork work)
+    private sealed class StepLoop(CpuContext cpu, RunOptions o, IPageAllocator allocator, CpuMailbox mailbox, ReclaimModel? reclaim, KernelWork work,
+        FaultInjector? hotplug)
         : ICpuStepLoop
     {
         /// <summary>
@@ -335,6 +344,8 @@ public static class Runner
                     TakeSignals(_id, signals, allocator, mailbox, work);
                 }
 
+                // Between operations, holding no lock: this CPU may be the one a due CPU death or online runs on.
+                hotplug?.TryHotplug(_id);
                 steps.Step(_id);
                 if (_afterStep)
                 {

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PcpTestbed.Model.Sync;
 
@@ -72,4 +74,38 @@ internal struct CpuActivity // do not make readonly: its CPU writes it in place 
     /// </summary>
     [FieldOffset(CacheLine.Size + 80)]
     public int WaitHandovers;
+
+    /// <summary>
+    /// OpBegin on the record's own CPU: the call's word (its arguments as <see cref="OpWord"/> keeps them: a gfp mask to 24
+    /// bits, a pfn to 36), one plain store, and the sequence bump.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Begin(AllocatorOp op, long arg0, long arg1)
+    {
+        Call = OpWord.Pack((long)op + 1, arg0, arg1);
+
+        // Publishes the call to the watchdog: a new sequence number means the CPU moved on.
+        Volatile.Write(ref OpSeq, OpSeq + 1);
+    }
+
+    /// <summary>OpEnd on the record's own CPU: one plain store.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void End() => Call = 0;
+
+    /// <summary>The slow path of spin_lock() on the record's own CPU: it starts spinning on <paramref name="l"/>.</summary>
+    public void WaitBegin(ref EmuSpinLock l, LockSite site)
+    {
+        WaitClass = l.Class;
+        WaitInstance = l.Instance;
+        WaitSite = site;
+        WaitHandovers = 0;
+
+        // Publishes the wait (the fields above first) to the reporter.
+        Volatile.Write(ref WaitStart, Math.Max(1, Stopwatch.GetTimestamp()));
+    }
+
+    /// <summary>The spinning CPU saw the lock word change for the <paramref name="count"/>-th time.</summary>
+    public void WaitHandover(int count) => Volatile.Write(ref WaitHandovers, count);
+
+    public void WaitEnd() => Volatile.Write(ref WaitStart, 0);
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Execution.Cpus;
@@ -52,36 +50,12 @@ public sealed class CpuActivityTable
             Volatile.Read(ref _notes[cpu]));
     }
 
-    /// <summary>OpBegin on <paramref name="cpu"/>'s own thread: the call's word (its arguments as <see cref="OpWord"/> keeps them: a gfp mask to 24 bits, a pfn to 36), one plain store, and the sequence bump.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void Begin(int cpu, AllocatorOp op, long arg0, long arg1)
-    {
-        ref var a = ref _records[cpu];
-        a.Call = OpWord.Pack((long)op + 1, arg0, arg1);
+    /// <summary>OpBegin on <paramref name="cpu"/>'s own thread (<see cref="CpuActivity.Begin"/>).</summary>
+    internal void Begin(int cpu, AllocatorOp op, long arg0, long arg1) => _records[cpu].Begin(op, arg0, arg1);
 
-        // Publishes the call to the watchdog: a new sequence number means the CPU moved on.
-        Volatile.Write(ref a.OpSeq, a.OpSeq + 1);
-    }
-
-    /// <summary>OpEnd on <paramref name="cpu"/>'s own thread: one plain store.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void End(int cpu) => _records[cpu].Call = 0;
+    /// <summary>OpEnd on <paramref name="cpu"/>'s own thread (<see cref="CpuActivity.End"/>).</summary>
+    internal void End(int cpu) => _records[cpu].End();
 
     /// <summary>The slow path of spin_lock() on <paramref name="cpu"/>'s own thread: it starts spinning on <paramref name="l"/>.</summary>
-    internal void WaitBegin(int cpu, ref EmuSpinLock l, LockSite site)
-    {
-        ref var a = ref _records[cpu];
-        a.WaitClass = l.Class;
-        a.WaitInstance = l.Instance;
-        a.WaitSite = site;
-        a.WaitHandovers = 0;
-
-        // Publishes the wait (the fields above first) to the reporter.
-        Volatile.Write(ref a.WaitStart, Math.Max(1, Stopwatch.GetTimestamp()));
-    }
-
-    /// <summary>The spinning CPU saw the lock word change for the <paramref name="count"/>-th time.</summary>
-    internal void WaitHandover(int cpu, int count) => Volatile.Write(ref _records[cpu].WaitHandovers, count);
-
-    internal void WaitEnd(int cpu) => Volatile.Write(ref _records[cpu].WaitStart, 0);
+    internal void WaitBegin(int cpu, ref EmuSpinLock l, LockSite site) => _records[cpu].WaitBegin(ref l, site);
 }

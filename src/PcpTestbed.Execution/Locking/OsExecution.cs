@@ -72,7 +72,9 @@ public readonly struct OsExecution<TProbe> : IExecution
 
     private readonly TProbe _probe;
     private readonly long _lockWaitTimeoutTicks;
-    private readonly CpuActivityTable? _activity;
+
+    /// <summary>The activity table's records (<see cref="CpuActivityTable.Records"/>): each note indexes its CPU's record directly, a load fewer than through the table.</summary>
+    private readonly CpuActivity[]? _activity;
     private readonly FlightRecorder? _recorder;
 
     public OsExecution(TProbe probe)
@@ -104,7 +106,7 @@ public readonly struct OsExecution<TProbe> : IExecution
         var timeout = lockWaitTimeout ?? TimeSpan.FromSeconds(DefaultLockWaitTimeoutSeconds);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         _probe = probe;
-        _activity = activity;
+        _activity = activity?.Records;
         _lockWaitTimeoutTicks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
     }
 
@@ -218,7 +220,13 @@ public readonly struct OsExecution<TProbe> : IExecution
 
     /// <summary>A few plain stores into the CPU's own activity record (none without one); the flight recorder adds nothing here.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1) => _activity?.Begin(cpu, op, arg0, arg1);
+    public void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1)
+    {
+        if (_activity != null)
+        {
+            _activity[cpu].Begin(op, arg0, arg1);
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void OpFolio(int cpu, long pfn, int order) => _recorder?.Folio(cpu, pfn, order);
@@ -231,9 +239,9 @@ public readonly struct OsExecution<TProbe> : IExecution
         {
             _recorder.End(cpu, result);
         }
-        else
+        else if (_activity != null)
         {
-            _activity?.End(cpu);
+            _activity[cpu].End();
         }
     }
 
@@ -263,7 +271,10 @@ public readonly struct OsExecution<TProbe> : IExecution
         }
 
         var waitStart = _probe.Contended(ref l, cpu, site);
-        _activity?.WaitBegin(cpu, ref l, site);
+        if (_activity != null)
+        {
+            _activity[cpu].WaitBegin(ref l, site);
+        }
 
         // From here until it holds the lock, trylocks fail and new lockers queue behind this CPU (see the type remarks).
         Interlocked.Increment(ref l.Waiters);
@@ -285,7 +296,11 @@ public readonly struct OsExecution<TProbe> : IExecution
             if (state != seen)
             {
                 seen = state;
-                _activity?.WaitHandover(cpu, ++handovers);
+                handovers++;
+                if (_activity != null)
+                {
+                    _activity[cpu].WaitHandover(handovers);
+                }
             }
 
             if (spins < SpinsBeforeYield)
@@ -311,7 +326,11 @@ public readonly struct OsExecution<TProbe> : IExecution
             }
         }
 
-        _activity?.WaitEnd(cpu);
+        if (_activity != null)
+        {
+            _activity[cpu].WaitEnd();
+        }
+
         Acquired(ref l, cpu, site, waitStart);
     }
 

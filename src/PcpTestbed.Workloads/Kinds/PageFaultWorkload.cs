@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Sync;
 using PcpTestbed.Workloads.Support;
+using PcpTestbed.Workloads.Work;
 
 namespace PcpTestbed.Workloads.Kinds;
 
@@ -37,13 +38,26 @@ public sealed class PageFaultWorkload : Workload
 
     public override WorkloadKind Kind { get; }
 
-    public override void Step(int cpu) => FaultOrUnmap(cpu);
+    /// <summary>The virtual step, off the hot path: <see cref="KernelWork.Fault"/> tests the scale itself.</summary>
+    public override void Step(int cpu) => FaultOrUnmap<FaultCharged>(cpu);
 
-    public override void RunSteps(ICpuStepLoop loop) => loop.Run(new Steps(this));
+    /// <summary>The CPU loop runs steps compiled for the scale: at 0 without the kernel work's test (<see cref="IFaultCharge"/>).</summary>
+    public override void RunSteps(ICpuStepLoop loop)
+    {
+        if (Work.Charges)
+        {
+            loop.Run(new Steps<FaultCharged>(this));
+        }
+        else
+        {
+            loop.Run(new Steps<FaultUncharged>(this));
+        }
+    }
 
     /// <summary>A fault, or a step of the munmap. The fault path is small enough for the CPU loop to inline: it is most steps.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void FaultOrUnmap(int cpu)
+    private void FaultOrUnmap<TCharge>(int cpu)
+        where TCharge : struct, IFaultCharge
     {
         ref var me = ref _cpus[cpu];
         if (me.Unmapping)
@@ -55,9 +69,14 @@ public sealed class PageFaultWorkload : Workload
         var pfn = Allocator.Allocate(cpu, Gfp.HighUserMovable, 0).Pfn;
         if (pfn >= 0)
         {
-            Work.Fault(cpu);
-            me.Held.Push(new HeldChunk(pfn, 0));
-            if (me.Held.Count < _runLength)
+            if (TCharge.Charges)
+            {
+                Work.Fault(cpu);
+            }
+
+            var held = me.Held;
+            held.Push(new HeldChunk(pfn, 0));
+            if (held.Count < _runLength)
             {
                 return;
             }
@@ -79,10 +98,11 @@ public sealed class PageFaultWorkload : Workload
     }
 
     /// <summary>This workload's steps for the CPU loop, called directly.</summary>
-    private readonly struct Steps(PageFaultWorkload workload) : IWorkloadSteps
+    private readonly struct Steps<TCharge>(PageFaultWorkload workload) : IWorkloadSteps
+        where TCharge : struct, IFaultCharge
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Step(int cpu) => workload.FaultOrUnmap(cpu);
+        public void Step(int cpu) => workload.FaultOrUnmap<TCharge>(cpu);
     }
 
     /// <summary>A CPU's phase, on a line of its own.</summary>

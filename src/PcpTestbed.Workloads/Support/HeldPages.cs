@@ -27,19 +27,32 @@ public sealed class HeldPages(int capacity = 256)
 
     public int Count => _cursor.Count;
 
-    public long Pages => _cursor.Pages;
+    public long Pages => _cursor.Count + _cursor.ExtraPages;
 
+    /// <remarks>
+    /// Every fault of the page-fault workload pushes, so the common case is a straight line with no call in it (a call
+    /// would make the CPU loop keep its values on the stack across it): the store skips the bounds check, as the index
+    /// is masked to the ring, whose length is a power of two, and the tally is written only for a chunk of more than
+    /// one page. A full ring grows out of line.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Push(HeldChunk chunk)
     {
+        var items = _items;
         ref var c = ref _cursor;
-        if (c.Count == _items.Length)
+        var count = c.Count;
+        if (count == items.Length)
         {
-            Grow();
+            PushGrowing(chunk);
+            return;
         }
 
-        _items[(c.Head + c.Count) & (_items.Length - 1)] = Pack(chunk);
-        c.Count++;
-        c.Pages += chunk.Pages;
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(items), (c.Head + count) & (items.Length - 1)) = Pack(chunk);
+        c.Count = count + 1;
+        if (chunk.Order != 0)
+        {
+            c.ExtraPages += chunk.Pages - 1;
+        }
     }
 
     /// <summary>The oldest chunk (FIFO: munmap frees in address order, as faults allocated them).</summary>
@@ -49,7 +62,7 @@ public sealed class HeldPages(int capacity = 256)
         var chunk = Unpack(_items[c.Head]);
         c.Head = (c.Head + 1) & (_items.Length - 1);
         c.Count--;
-        c.Pages -= chunk.Pages;
+        Untally(ref c, chunk);
         return chunk;
     }
 
@@ -59,7 +72,7 @@ public sealed class HeldPages(int capacity = 256)
         ref var c = ref _cursor;
         var chunk = Unpack(_items[(c.Head + c.Count - 1) & (_items.Length - 1)]);
         c.Count--;
-        c.Pages -= chunk.Pages;
+        Untally(ref c, chunk);
         return chunk;
     }
 
@@ -76,12 +89,12 @@ public sealed class HeldPages(int capacity = 256)
         }
 
         var mask = _items.Length - 1;
-        long pages = 0;
+        long extra = 0;
         for (var i = 0; i < into.Length; i++)
         {
             var chunk = Unpack(_items[(newest ? c.Head + c.Count - 1 - i : c.Head + i) & mask]);
             into[i] = chunk.AsFolio;
-            pages += chunk.Pages;
+            extra += chunk.Pages - 1;
         }
 
         if (!newest)
@@ -90,7 +103,10 @@ public sealed class HeldPages(int capacity = 256)
         }
 
         c.Count -= into.Length;
-        c.Pages -= pages;
+        if (extra != 0)
+        {
+            c.ExtraPages -= extra;
+        }
     }
 
     /// <summary>A chunk chosen by <paramref name="random"/>, swapped out in O(1).</summary>
@@ -104,7 +120,7 @@ public sealed class HeldPages(int capacity = 256)
         var chunk = Unpack(_items[slot]);
         _items[slot] = _items[last];
         c.Count--;
-        c.Pages -= chunk.Pages;
+        Untally(ref c, chunk);
         return chunk;
     }
 
@@ -117,6 +133,12 @@ public sealed class HeldPages(int capacity = 256)
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
+    private void PushGrowing(HeldChunk chunk)
+    {
+        Grow();
+        Push(chunk);
+    }
+
     private void Grow()
     {
         var bigger = new long[_items.Length * 2];
@@ -127,6 +149,14 @@ public sealed class HeldPages(int capacity = 256)
 
         _items = bigger;
         _cursor.Head = 0;
+    }
+
+    private static void Untally(ref Cursor c, HeldChunk chunk)
+    {
+        if (chunk.Order != 0)
+        {
+            c.ExtraPages -= chunk.Pages - 1;
+        }
     }
 
     private static long Pack(HeldChunk chunk) => (chunk.Pfn << OrderBits) | (uint)chunk.Order;
@@ -144,7 +174,8 @@ public sealed class HeldPages(int capacity = 256)
 
         public int Count;
 
-        public long Pages;
+        /// <summary>Pages held beyond one per chunk: 0 while every chunk is order 0, so a push or pop of one writes no tally.</summary>
+        public long ExtraPages;
 
         private CacheLinePad _after;
     }

@@ -12,13 +12,23 @@ namespace PcpTestbed.Stress.Tests;
 public class ReproWorkflowTests
 {
     /// <summary>
-    /// bug, design, workload, CPUs, faults: the runs that broke every time they were tried (the README's table lists the other
-    /// catalogued bugs, the runs that break only sometimes or not within seconds, and why).
+    /// bug, design, workload, CPUs, faults and other options (a zone size or a duration given here replaces the default): the
+    /// runs that broke every time they were tried (the README's table lists the other catalogued bugs, the runs that break only
+    /// sometimes or not within seconds, and why). A run with a bug ends at its first violation, so the duration is only a bound.
     /// </summary>
     public static TheoryData<string, string, string, int, string[]> Bugs => new()
     {
         { "ignore-pcp-trylock", "mainline", "mixed", 2, ["--faults", "drain-storm", "--drain-storm-percent", "20"] },
         { "drain-without-pcp-lock", "mainline", "mixed", 2, ["--faults", "drain-storm", "--drain-storm-percent", "20"] },
+
+        // 64M: order-9 frees succeed (a 16M zone is exhausted), and free_frozen_page_commit()'s chunked loop asks
+        // free_pcppages_bulk() for min(to_free, batch) pages with fewer left: its clamp is what stops the spin.
+        { "unclamped-bulk-free", "mainline", "mixed", 2, ["--zone-size", "64M"] },
+
+        // lockdep reports at the access, so no audit is needed: with none before it the window reaches back to the run's start,
+        // and the rebuilt state has the allocation of the page whose routed free breaks (from before a window, the block's
+        // owner is not known and the free may not be routed at all).
+        { "remote-count-outside-lock", "pageblock", "mixed", 2, ["--audit-interval", "10", "--flight-recorder-entries", "65536"] },
     };
 
     [Theory]
@@ -28,9 +38,10 @@ public class ReproWorkflowTests
     {
         var dir = TempFiles.New("");
         var json = TempFiles.New(".json");
-        var run = Shell.Run(["run", "--bug", bug, "--design", design, "--workload", workload, "--cpus", $"{cpus}", .. faults,
-            "--seconds", "2", "--work-scale", "0", "--lockdep", "--zone-size", "16M", "--audit-interval", "0.05", "--no-lock-stat",
-            "--repro-dir", dir, "--json", json, "--quiet"]);
+        string[] defaults = ["--seconds", "20", "--zone-size", "16M", "--audit-interval", "0.05"];
+        var kept = defaults.Chunk(2).Where(d => !faults.Contains(d[0])).SelectMany(d => d);
+        var run = Shell.Run(["run", "--bug", bug, "--design", design, "--workload", workload, "--cpus", $"{cpus}", .. faults, .. kept,
+            "--work-scale", "0", "--lockdep", "--no-lock-stat", "--repro-dir", dir, "--json", json, "--quiet"]);
         Assert.True(run.Exit == 3, run.ToString());
         var repro = Assert.Single(Directory.GetFiles(dir));
         Assert.Contains($"repro: {repro}", run.Out);

@@ -407,6 +407,7 @@ public sealed class RunOptionSet
             FreeBatch = r.GetValue(_freeBatch) ?? PageAlloc.PagevecSize,
             Lockdep = r.GetValue(_lockdep),
             Bugs = (r.GetValue(_bugs) ?? []).Aggregate(InjectedBug.None, (a, b) => a | b),
+            StopAtFirstViolation = r.GetValue(_bugs) is { Count: > 0 },
             FlightRecorder = !r.GetValue(_noFlightRecorder),
             FlightRecorderEntries = r.GetValue(_recorderEntries) ?? Execution.Recorder.FlightRecorder.DefaultEntriesPerCpu,
             Engine = engine,

@@ -29,6 +29,16 @@ public class ReproWorkflowTests
         // and the rebuilt state has the allocation of the page whose routed free breaks (from before a window, the block's
         // owner is not known and the free may not be routed at all).
         { "remote-count-outside-lock", "pageblock", "mixed", 2, ["--audit-interval", "10", "--flight-recorder-entries", "65536"] },
+
+        // An interrupt aimed at the owner's take of its remote list, between its read of the head and the exchange (the
+        // correct code's point, remote_free_take:xchg_head), 500 µs as softirq work on an interrupt's exit may take: a push
+        // lands there. The ring holds every operation since the last clean audit, and the search starts from the last
+        // operation on the page the audit names (the lost one's push).
+        {
+            "remote-list-take-not-atomic", "pageblock-lockfree", "mixed", 2,
+            ["--remote-free-percent", "50", "--faults", "hold-delay", "--irq-delay-ns", "500000", "--irq-percent", "100",
+                "--irq-site", "remote_free_take:xchg_head", "--flight-recorder-entries", "65536"]
+        },
     };
 
     [Theory]

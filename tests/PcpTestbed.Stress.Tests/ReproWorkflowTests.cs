@@ -7,7 +7,7 @@ namespace PcpTestbed.Stress.Tests;
 /// Issue 15's workflow on real threads: a catalogued bug injected into a run breaks it, the flight recorder's reproduction file
 /// names the violation, explore --from-repro turns it into a trace, and replay reproduces that trace. Each case states the
 /// workload, faults and CPU count that make its bug happen within a couple of seconds on 2 cores (--work-scale 0, lockdep
-/// on, a small zone, audits every 50 ms).
+/// on, a 16M zone and audits every 50 ms unless the case says otherwise; a run ends at its first violation, 20 s at most).
 /// </summary>
 public class ReproWorkflowTests
 {

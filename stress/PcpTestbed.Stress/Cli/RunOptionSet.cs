@@ -175,7 +175,7 @@ public sealed class RunOptionSet
     };
 
     private readonly Option<IReadOnlyList<InjectedBug>?> _bugs = CommonOptions.Choices<InjectedBug>("--bug",
-        $"Injected bugs to switch on, comma-separated ({InjectedBugs.Names}): the catalogue's bugs on real threads, for the flight recorder's reproduction files",
+        $"Injected bugs to switch on, comma-separated ({InjectedBugs.Names}): the catalogue's bugs on real threads, for the flight recorder's reproduction files; such a run ends at its first violation",
         "bug", (string t, out InjectedBug b, out string p) =>
         {
             p = "";

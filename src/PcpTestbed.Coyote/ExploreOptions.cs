@@ -32,7 +32,9 @@ public sealed record ExploreOptions
     /// Reaching the bound fails the iteration (an operation that never completes), so keep it well above
     /// what the scenario needs.
     /// </summary>
-    public uint MaxSteps { get; init; } = 20_000;
+    public uint MaxSteps { get; init; } = DefaultMaxSteps;
+
+    public const uint DefaultMaxSteps = 20_000;
 
     /// <summary>Called now and then during a long run, and once at the end.</summary>
     public Action<ExploreProgress>? Progress { get; init; }

@@ -59,6 +59,19 @@ public class ReproBuilderTests
     }
 
     [Fact]
+    public void The_file_names_the_last_operation_on_the_chunk_holding_the_page_the_violation_names()
+    {
+        // 0x21 lies in the order-1 chunk at 0x20: its free (seq 2) is the last operation on it; 0x30 is another page.
+        RecordedOp[][] windows = [[Alloc(0x20, 1, order: 1), Alloc(0x30, 1), new RecordedOp(AllocatorOp.Free, 0x20, 1, 0, 1, true, false), Free(0x30, 1)], []];
+        var named = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[§7.1 single-state] pfn:21: PcpBuddy chunk of order 0: no PCP list holds it (lost)");
+        var unnamed = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[lockdep] x");
+
+        Assert.Equal(2, named.ViolationPageSeq);
+        Assert.Equal(ReproOp.Free, named.Operations[0].Single(o => o.Seq == 2).Op);
+        Assert.Null(unnamed.ViolationPageSeq);
+    }
+
+    [Fact]
     public void A_free_at_another_order_than_the_live_allocation_is_not_matched_to_it()
     {
         // 0x20 allocated at order 0 and freed at order 1: not the same page (the order-1 one was allocated before the window).

@@ -7,18 +7,38 @@ namespace PcpTestbed.Stress.Tests;
 /// Issue 15's workflow on real threads: a catalogued bug injected into a run breaks it, the flight recorder's reproduction file
 /// names the violation, explore --from-repro turns it into a trace, and replay reproduces that trace. Each case states the
 /// workload, faults and CPU count that make its bug happen within a couple of seconds on 2 cores (--work-scale 0, lockdep
-/// on, a small zone, audits every 50 ms).
+/// on, a 16M zone and audits every 50 ms unless the case says otherwise; a run ends at its first violation, 20 s at most).
 /// </summary>
 public class ReproWorkflowTests
 {
     /// <summary>
-    /// bug, design, workload, CPUs, faults: the runs that broke every time they were tried (the README's table lists the other
-    /// catalogued bugs, the runs that break only sometimes or not within seconds, and why).
+    /// bug, design, workload, CPUs, faults and other options (a zone size or a duration given here replaces the default): the
+    /// runs that broke every time they were tried (the README's table lists the other catalogued bugs, the runs that break only
+    /// sometimes or not within seconds, and why). A run with a bug ends at its first violation, so the duration is only a bound.
     /// </summary>
     public static TheoryData<string, string, string, int, string[]> Bugs => new()
     {
         { "ignore-pcp-trylock", "mainline", "mixed", 2, ["--faults", "drain-storm", "--drain-storm-percent", "20"] },
         { "drain-without-pcp-lock", "mainline", "mixed", 2, ["--faults", "drain-storm", "--drain-storm-percent", "20"] },
+
+        // 64M: order-9 frees succeed (a 16M zone is exhausted), and free_frozen_page_commit()'s chunked loop asks
+        // free_pcppages_bulk() for min(to_free, batch) pages with fewer left: its clamp is what stops the spin.
+        { "unclamped-bulk-free", "mainline", "mixed", 2, ["--zone-size", "64M"] },
+
+        // lockdep reports at the access, so no audit is needed: with none before it the window reaches back to the run's start,
+        // and the rebuilt state has the allocation of the page whose routed free breaks (from before a window, the block's
+        // owner is not known and the free may not be routed at all).
+        { "remote-count-outside-lock", "pageblock", "mixed", 2, ["--audit-interval", "10", "--flight-recorder-entries", "65536"] },
+
+        // An interrupt aimed at the owner's take of its remote list, between its read of the head and the exchange (the
+        // correct code's point, remote_free_take:xchg_head), 500 µs as softirq work on an interrupt's exit may take: a push
+        // lands there. The ring holds every operation since the last clean audit, and the search starts from the last
+        // operation on the page the audit names (the lost one's push).
+        {
+            "remote-list-take-not-atomic", "pageblock-lockfree", "mixed", 2,
+            ["--remote-free-percent", "50", "--faults", "hold-delay", "--irq-delay-ns", "500000", "--irq-percent", "100",
+                "--irq-site", "remote_free_take:xchg_head", "--flight-recorder-entries", "65536"]
+        },
     };
 
     /// <summary>
@@ -45,8 +65,7 @@ public class ReproWorkflowTests
     public void A_real_thread_run_with_the_bug_writes_a_reproduction_file_that_explore_turns_into_a_trace_that_replays(
         string bug, string design, string workload, int cpus, string[] faults)
     {
-        var (repro, invariant) = RunUntilBroken(bug,
-            ["--design", design, "--workload", workload, "--cpus", $"{cpus}", .. faults, "--seconds", "2", "--work-scale", "0", "--zone-size", "16M"]);
+        var (repro, invariant) = RunUntilBroken(bug, ["--design", design, "--workload", workload, "--cpus", $"{cpus}", .. faults]);
         ExploreAndReplay(repro, invariant);
     }
 
@@ -79,8 +98,11 @@ public class ReproWorkflowTests
     {
         var dir = TempFiles.New("");
         var json = TempFiles.New(".json");
-        var run = Shell.Run(["run", "--bug", bug, .. options, "--lockdep", "--audit-interval", "0.05", "--no-lock-stat",
-            "--repro-dir", dir, "--json", json, "--quiet"]);
+        // A row's own options replace these defaults: a generous --seconds (a run with a bug ends at its first violation), a
+        // small zone, audits every 50 ms, no kernel work.
+        string[] defaults = ["--seconds", "20", "--zone-size", "16M", "--audit-interval", "0.05", "--work-scale", "0"];
+        var kept = defaults.Chunk(2).Where(d => !options.Contains(d[0])).SelectMany(d => d);
+        var run = Shell.Run(["run", "--bug", bug, .. options, .. kept, "--lockdep", "--no-lock-stat", "--repro-dir", dir, "--json", json, "--quiet"]);
         Assert.True(run.Exit == 3, run.ToString());
         var repro = Assert.Single(Directory.GetFiles(dir));
         Assert.Contains($"repro: {repro}", run.Out);

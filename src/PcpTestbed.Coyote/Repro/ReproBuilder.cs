@@ -53,6 +53,8 @@ public static class ReproBuilder
         var next = new int[cpus];
         var handle = 0;
         var seq = 0;
+        var violationPfn = ViolationPfn(violation);
+        int? violationPageSeq = null;
         while (true)
         {
             var pick = -1;
@@ -89,6 +91,11 @@ public static class ReproBuilder
 
             pick = pick < 0 ? fallback : pick;
             var (op, folios) = units[pick][next[pick]++];
+            if (violationPfn is { } v && Touches(op, folios, v))
+            {
+                violationPageSeq = seq;
+            }
+
             ops[pick].Add(Convert(op, folios, pick, seq++, live, pages, ref handle));
         }
 
@@ -108,9 +115,29 @@ public static class ReproBuilder
             LostBeforeWindow = lost,
             RingEntries = ringEntries,
             Pages = pages,
+            ViolationPageSeq = violationPageSeq,
             Operations = ops,
         };
     }
+
+    /// <summary>The pfn a violation's text names ("pfn:HEX", as the audit writes it), or null.</summary>
+    private static long? ViolationPfn(string violation)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(violation, @"\bpfn:([0-9a-f]+)\b");
+        return m.Success ? System.Convert.ToInt64(m.Groups[1].Value, 16) : null;
+    }
+
+    /// <summary>Whether an operation allocated or freed a chunk holding <paramref name="pfn"/>.</summary>
+    private static bool Touches(RecordedOp op, RecordedOp[] folios, long pfn) => op.Op switch
+    {
+        AllocatorOp.Alloc => op.Ended && op.Result >= 0 && Holds(op.Result, (int)op.Arg0, pfn),
+        AllocatorOp.Free => Holds(op.Arg0, (int)op.Arg1, pfn),
+        AllocatorOp.FreeBatch => folios.Any(f => Holds(f.Arg0, (int)f.Arg1, pfn)),
+        _ => false,
+    };
+
+    private static bool Holds(long head, int order, long pfn) =>
+        PageAlloc.IsValidOrder(order) && pfn >= head && pfn < head + (1L << order);
 
     /// <summary>An operation that did not return has no epoch of its end: it sorts after everything of its CPU's epoch.</summary>
     private static int EpochOf(RecordedOp op) => op.Ended ? op.Epoch : int.MaxValue - 1;

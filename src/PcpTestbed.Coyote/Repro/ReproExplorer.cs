@@ -43,7 +43,7 @@ public static class ReproExplorer
         var longest = Math.Max(1, file.Operations.Max(o => o.Count));
         var tried = new List<ReproWindowResult>();
         var exhausted = false;
-        for (var window = 1; ; window = Math.Min(window * 2, longest))
+        for (var window = FirstWindow(file, longest); ; window = Math.Min(window * 2, longest))
         {
             if (clock.Elapsed >= options.TimeBudget)
             {
@@ -60,6 +60,7 @@ public static class ReproExplorer
                 Design = scenario.Design,
                 Bugs = scenario.Bugs,
                 Iterations = options.IterationsPerWindow,
+                MaxSteps = StepBound(window, file.Cpus),
                 Strategy = options.Strategy,
                 Seed = options.Seed,
                 TraceDirectory = options.TraceDirectory,
@@ -91,6 +92,38 @@ public static class ReproExplorer
             Windows = tried, Elapsed = clock.Elapsed, BudgetExhausted = exhausted,
         };
     }
+
+    /// <summary>
+    /// The first window: 1, or, when the file names the violation's page, the smallest power of two whose window holds the
+    /// last operation on that page and one more of every CPU (the race that left the page so is that operation's or comes after
+    /// it; a smaller window runs the operation serially in setup, where no iteration can interleave it).
+    /// </summary>
+    private static int FirstWindow(ReproFile file, int longest)
+    {
+        if (file.ViolationPageSeq is not { } seq || !file.Operations.Any(ops => ops.Any(o => o.Seq == seq)))
+        {
+            return 1;
+        }
+
+        var need = file.Operations.Max(ops => ops.Count(o => o.Seq >= seq)) + 1;
+        var window = 1;
+        while (window < need && window < longest)
+        {
+            window *= 2;
+        }
+
+        return Math.Min(window, longest);
+    }
+
+    /// <summary>Steps an operation may take on average before a window's iteration counts as not ending (a batch of 31 folios takes hundreds).</summary>
+    private const uint StepsPerOperation = 256;
+
+    /// <summary>
+    /// The scheduling-step bound of a window: Coyote's default bounds a scenario of a few operations, and a window of
+    /// thousands per CPU would reach it without anything going wrong ("another violation" in every iteration).
+    /// </summary>
+    private static uint StepBound(int window, int cpus) =>
+        (uint)Math.Min(uint.MaxValue / 10, Math.Max(ExploreOptions.DefaultMaxSteps, (long)window * cpus * StepsPerOperation));
 
     /// <summary>Whether every operation run one at a time in the global order, in setup, breaks the recorded invariant.</summary>
     private static bool SerialFails(ReproFile file, ReproExploreOptions options)

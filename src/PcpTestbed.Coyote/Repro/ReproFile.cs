@@ -66,6 +66,13 @@ public sealed record ReproFile
 
     public required IReadOnlyList<ReproPage> Pages { get; init; }
 
+    /// <summary>
+    /// The seq of the window's last operation on the page the violation names (its "pfn:" inside an allocated or freed
+    /// chunk), or null (no pfn named, or no operation on it in the window). An audit reports a violation at the next quiescent
+    /// point, long after the operation that caused it: explore --from-repro interleaves at least from here on.
+    /// </summary>
+    public int? ViolationPageSeq { get; init; }
+
     /// <summary>Per CPU, its operations in the window, oldest first.</summary>
     public required IReadOnlyList<IReadOnlyList<ReproOp>> Operations { get; init; }
 

@@ -95,6 +95,11 @@ internal sealed class ReproScenario : Scenario
         /// <summary>Per CPU: page_alloc_cpu_online() for it is running (a second online of it in the scripts waits for nothing: it is skipped).</summary>
         private readonly bool[] _onlining;
 
+        /// <summary>
+        /// Handle to page. No C# lock: the engines run one script at a time and no scheduling point falls inside a lookup or
+        /// an update. With one (a Monitor, which Coyote's rewriting also controls), explore --from-repro hung in the workflow
+        /// tests: a script's thread spun for good in Monitor.Enter with no other script inside the lock (dotnet-stack).
+        /// </summary>
         private readonly Dictionary<int, (long Pfn, int Order)> _pfns = [];
         private readonly Dictionary<int, int> _cpuOf = [];
         private readonly IReadOnlyList<ReproOp> _serial;
@@ -253,12 +258,7 @@ internal sealed class ReproScenario : Scenario
             switch (op.Op)
             {
                 case ReproOp.Alloc:
-                    var pfn = Run.Alloc(cpu, (Gfp)op.Gfp!.Value, op.Order!.Value);
-                    lock (_pfns)
-                    {
-                        _pfns[op.Page!.Value] = (pfn, op.Order!.Value);
-                    }
-
+                    _pfns[op.Page!.Value] = (Run.Alloc(cpu, (Gfp)op.Gfp!.Value, op.Order!.Value), op.Order!.Value);
                     break;
                 case ReproOp.Free:
                     if (TakePage(op.Page!.Value, op.Order!.Value) is var p && p >= 0)
@@ -297,12 +297,7 @@ internal sealed class ReproScenario : Scenario
         /// The page a handle names now, forgetting it (a free), or -1 if it is not allocated in this interleaving, or not at
         /// <paramref name="order"/> (the global order put a free before its allocation: the file's approximation, not the design's).
         /// </summary>
-        private long TakePage(int handle, int order)
-        {
-            lock (_pfns)
-            {
-                return _pfns.TryGetValue(handle, out var p) && p.Order == order && _pfns.Remove(handle) ? p.Pfn : -1;
-            }
-        }
+        private long TakePage(int handle, int order) =>
+            _pfns.TryGetValue(handle, out var p) && p.Order == order && _pfns.Remove(handle) ? p.Pfn : -1;
     }
 }

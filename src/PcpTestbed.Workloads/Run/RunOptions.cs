@@ -97,6 +97,14 @@ public sealed record RunOptions
     public InjectedBug Bugs { get; init; } = InjectedBug.None;
 
     /// <summary>
+    /// End the run at its first violation: an audit that finds one, or lockdep's first report (which lets the CPUs go on, as the
+    /// kernel's does), as a thrown one (a bad page, a hang) ends it. The flight recorder's window ends there, so running on adds
+    /// nothing to the reproduction file, and a run gone wrong could only go further wrong. The CLI sets it
+    /// for a run with injected bugs, which is a run to break (threads engine).
+    /// </summary>
+    public bool StopAtFirstViolation { get; init; }
+
+    /// <summary>
     /// The flight recorder: every CPU keeps its last <see cref="FlightRecorderEntries"/> allocator operations in a ring of its
     /// own (<see cref="Execution.Recorder.FlightRecorder"/>). On by default; its cost is measured in the benchmark suite.
     /// </summary>

@@ -209,7 +209,10 @@ public static class Runner
 
         // Wake for whichever is due first: the deadline, the next audit, free-page sample, decay, fault or progress report; faults are checked at every wake.
         TimeSpan NextFault() => faults == null ? TimeSpan.MaxValue : TimeSpan.FromTicks(Math.Min(faults.NextDueNs, long.MaxValue / 2) / 100);
-        while (!exited.Wait(UntilNext(Elapsed(), Min(Min(Min(deadline, nextAudit), Min(freePages.Next, nextDecay)), NextFault()), nextProgress)))
+        // A CPU that a stop reaches before its body starts finishes without running it (and so without signalling exited):
+        // the run is over too once every CPU has finished.
+        while (!exited.Wait(UntilNext(Elapsed(), Min(Min(Min(deadline, nextAudit), Min(freePages.Next, nextDecay)), NextFault()), nextProgress)) &&
+               !CpusFinished(machine, config.Cpus))
         {
             var now = Elapsed();
             flight?.AdvanceEpoch();
@@ -218,7 +221,13 @@ public static class Runner
                 machine.RequestStop();
             }
 
-            if (o.OperationsPerCpu != null && WorkloadCpusFinished(machine, o.Cpus))
+            if (o.StopAtFirstViolation && lockdep is { Reports: > 0 })
+            {
+                // lockdep reported (and let the CPUs go on, as the kernel's does): the window was cut at the report.
+                machine.RequestStop();
+            }
+
+            if (o.OperationsPerCpu != null && CpusFinished(machine, o.Cpus))
             {
                 // An operation budget ends the workload CPUs; kswapd runs until told to stop.
                 machine.RequestStop();
@@ -226,7 +235,13 @@ public static class Runner
 
             if (now >= nextAudit)
             {
-                machine.StopTheWorld(() => auditor.Audit());
+                AuditRecord? audit = null;
+                machine.StopTheWorld(() => audit = auditor.Audit());
+                if (o.StopAtFirstViolation && audit is { IsClean: false })
+                {
+                    machine.RequestStop();
+                }
+
                 nextAudit = now + o.AuditInterval;
 
                 // A run with an injected bug is there to break and write its reproduction: the first violation cut the flight
@@ -272,7 +287,8 @@ public static class Runner
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private static bool WorkloadCpusFinished(CpuMachine machine, int cpus) =>
+    /// <summary>Whether CPUs 0..<paramref name="cpus"/>-1 have finished (the workload's alone: kswapd's comes after them).</summary>
+    private static bool CpusFinished(CpuMachine machine, int cpus) =>
         Enumerable.Range(0, cpus).All(c => machine.State(c) is CpuState.Finished);
 
     /// <summary>The workload's completed cycles, a racy sum while the CPUs run.</summary>

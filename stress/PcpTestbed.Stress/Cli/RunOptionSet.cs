@@ -175,7 +175,7 @@ public sealed class RunOptionSet
     };
 
     private readonly Option<IReadOnlyList<InjectedBug>?> _bugs = CommonOptions.Choices<InjectedBug>("--bug",
-        $"Injected bugs to switch on, comma-separated ({InjectedBugs.Names}): the catalogue's bugs on real threads, for the flight recorder's reproduction files",
+        $"Injected bugs to switch on, comma-separated ({InjectedBugs.Names}): the catalogue's bugs on real threads, for the flight recorder's reproduction files; such a run ends at its first violation",
         "bug", (string t, out InjectedBug b, out string p) =>
         {
             p = "";
@@ -407,6 +407,7 @@ public sealed class RunOptionSet
             FreeBatch = r.GetValue(_freeBatch) ?? PageAlloc.PagevecSize,
             Lockdep = r.GetValue(_lockdep),
             Bugs = (r.GetValue(_bugs) ?? []).Aggregate(InjectedBug.None, (a, b) => a | b),
+            StopAtFirstViolation = r.GetValue(_bugs) is { Count: > 0 },
             FlightRecorder = !r.GetValue(_noFlightRecorder),
             FlightRecorderEntries = r.GetValue(_recorderEntries) ?? Execution.Recorder.FlightRecorder.DefaultEntriesPerCpu,
             Engine = engine,

@@ -131,13 +131,23 @@ internal sealed class ReproScenario : Scenario
 
             // A CPU whose first hotplug event in the window is coming online was offline when the window began (its death is
             // older than the window): it dies here first, on another CPU, so that its page_alloc_cpu_online() finds it dead.
-            var offline = _scenario.File.Operations.SelectMany(o => o)
+            var firstOnline = _scenario.File.Operations.SelectMany(o => o)
                 .Where(o => o.Op is ReproOp.CpuDead or ReproOp.CpuOnline)
                 .OrderBy(o => o.Seq)
                 .GroupBy(o => o.Target!.Value)
                 .Where(g => g.First().Op == ReproOp.CpuOnline)
-                .Select(g => g.Key)
-                .ToHashSet();
+                .Select(g => (Cpu: g.Key, g.First().Seq))
+                .ToList();
+
+            // The run always kept a CPU online (the one driving hotplug), but the order across CPUs is approximate and the rings'
+            // windows start at different moments (a busier CPU's ring wraps later), so every CPU may look offline at the start.
+            // Then the one whose online the merge put first stays online: it was offline for the shortest stretch of the window.
+            if (firstOnline.Count == _scenario.File.Cpus)
+            {
+                firstOnline.RemoveAt(firstOnline.FindIndex(f => f.Seq == firstOnline.Min(x => x.Seq)));
+            }
+
+            var offline = firstOnline.Select(f => f.Cpu).ToHashSet();
             var survivor = Enumerable.Range(0, _scenario.File.Cpus).FirstOrDefault(c => !offline.Contains(c));
             foreach (var target in offline.Order())
             {

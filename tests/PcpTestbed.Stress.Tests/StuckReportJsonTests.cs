@@ -92,6 +92,25 @@ public class StuckReportJsonTests
     }
 
     [Fact]
+    public void A_throw_after_the_runs_first_violation_is_that_violations_aftermath_and_a_finding()
+    {
+        var fault = new AggregateException("1 CPU(s) faulted", new IndexOutOfRangeException());
+
+        Assert.False(RunFailures.IsFinding(fault));
+        Assert.True(RunFailures.IsFinding(new Workloads.Run.ViolationAftermathException("[§7.4 ownership] pfn:600: ...", fault)));
+    }
+
+    [Fact]
+    public void An_oops_is_a_finding_only_with_a_bug_injected()
+    {
+        var oops = new AggregateException("1 CPU(s) faulted", new IndexOutOfRangeException());
+
+        Assert.True(RunFailures.IsFinding(oops, Designs.InjectedBug.OwnerTagClearedBeforeUnlink));
+        Assert.False(RunFailures.IsFinding(oops, Designs.InjectedBug.None));
+        Assert.False(RunFailures.IsFinding(new AggregateException("1 CPU(s) faulted", new InvalidCastException()), Designs.InjectedBug.OwnerTagClearedBeforeUnlink));
+    }
+
+    [Fact]
     public void The_report_is_found_behind_the_exceptions_a_run_throws()
     {
         var e = new QuiescenceTimeoutException("m", [0], HungDrain());

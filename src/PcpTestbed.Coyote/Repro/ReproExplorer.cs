@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics;
 
 namespace PcpTestbed.Coyote.Repro;
 
@@ -106,13 +107,7 @@ public static class ReproExplorer
         }
 
         var need = file.Operations.Max(ops => ops.Count(o => o.Seq >= seq)) + 1;
-        var window = 1;
-        while (window < need && window < longest)
-        {
-            window *= 2;
-        }
-
-        return Math.Min(window, longest);
+        return Math.Min((int)BitOperations.RoundUpToPowerOf2((uint)need), longest);
     }
 
     /// <summary>Steps an operation may take on average before a window's iteration counts as not ending (a batch of 31 folios takes hundreds).</summary>

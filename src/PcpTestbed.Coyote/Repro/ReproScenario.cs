@@ -18,10 +18,17 @@ internal sealed class ReproScenario : Scenario
 
     private readonly DesignKind _design;
 
+    private readonly Lazy<(IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails)> _split;
+    private readonly Lazy<Dictionary<int, int>> _cpuOf;
+    private readonly Lazy<int[]> _offlineAtStart;
+
     public ReproScenario(ReproFile file, int window)
     {
         File = file;
         Window = window;
+        _split = new(SplitOnce);
+        _cpuOf = new(CpuOfOnce);
+        _offlineAtStart = new(OfflineAtStartOnce);
         PcpTestbed.Designs.Designs.TryParse(file.Design, out _design);
         Bugs = file.Bugs.Aggregate(InjectedBug.None, (b, n) => InjectedBugs.TryParse(n, out var x) ? b | x : b);
         HighatomicVariants.TryParse(file.Highatomic, out var variant);
@@ -58,8 +65,22 @@ internal sealed class ReproScenario : Scenario
 
     internal override TraceFile Annotate(TraceFile trace) => trace with { Repro = File, ReproWindow = Window };
 
-    /// <summary>Each CPU's operations the scripts interleave, and the rest in the global order for setup.</summary>
-    public (IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails) Split()
+    /// <summary>Each CPU's operations the scripts interleave, and the rest in the global order for setup (worked out once per scenario, not per iteration).</summary>
+    public (IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails) Split() => _split.Value;
+
+    /// <summary>The CPU of each operation, by its sequence number.</summary>
+    private IReadOnlyDictionary<int, int> CpuOf => _cpuOf.Value;
+
+    /// <summary>
+    /// The CPUs offline when the window began: those whose first hotplug event in the window is coming online (their death is
+    /// older than the window). The run always kept a CPU online (the one driving hotplug), but the order across CPUs is
+    /// approximate and the rings' windows start at different moments (a busier CPU's ring wraps later), so every CPU may look
+    /// offline at the start; then the one whose online the merge put first stays online: it was offline for the shortest
+    /// stretch of the window.
+    /// </summary>
+    private IReadOnlyList<int> OfflineAtStart => _offlineAtStart.Value;
+
+    private (IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails) SplitOnce()
     {
         var tails = new IReadOnlyList<ReproOp>[File.Cpus];
         var serial = new List<ReproOp>();
@@ -73,6 +94,38 @@ internal sealed class ReproScenario : Scenario
 
         serial.Sort((a, b) => a.Seq.CompareTo(b.Seq));
         return (serial, tails);
+    }
+
+    private Dictionary<int, int> CpuOfOnce()
+    {
+        var cpuOf = new Dictionary<int, int>();
+        for (var cpu = 0; cpu < File.Cpus; cpu++)
+        {
+            foreach (var op in File.Operations[cpu])
+            {
+                cpuOf[op.Seq] = cpu;
+            }
+        }
+
+        return cpuOf;
+    }
+
+    private int[] OfflineAtStartOnce()
+    {
+        // In the order of each CPU's first hotplug event (GroupBy keeps the order of first appearance).
+        var firstOnline = File.Operations.SelectMany(o => o)
+            .Where(o => o.Op is ReproOp.CpuDead or ReproOp.CpuOnline)
+            .OrderBy(o => o.Seq)
+            .GroupBy(o => o.Target!.Value)
+            .Where(g => g.First().Op == ReproOp.CpuOnline)
+            .Select(g => g.Key)
+            .ToList();
+        if (firstOnline.Count == File.Cpus)
+        {
+            firstOnline.RemoveAt(0);
+        }
+
+        return [.. firstOnline.Order()];
     }
 
     private sealed class Iteration : ScenarioIteration
@@ -101,7 +154,6 @@ internal sealed class ReproScenario : Scenario
         /// tests: a script's thread spun for good in Monitor.Enter with no other script inside the lock (dotnet-stack).
         /// </summary>
         private readonly Dictionary<int, (long Pfn, int Order)> _pfns = [];
-        private readonly Dictionary<int, int> _cpuOf = [];
         private readonly IReadOnlyList<ReproOp> _serial;
         private readonly IReadOnlyList<ReproOp>[] _tails;
 
@@ -113,13 +165,6 @@ internal sealed class ReproScenario : Scenario
             _parked = new bool[scenario.File.Cpus];
             _onlining = new bool[scenario.File.Cpus];
             (_serial, _tails) = scenario.Split();
-            for (var cpu = 0; cpu < scenario.File.Cpus; cpu++)
-            {
-                foreach (var op in scenario.File.Operations[cpu])
-                {
-                    _cpuOf[op.Seq] = cpu;
-                }
-            }
         }
 
         public override void Setup()
@@ -129,34 +174,17 @@ internal sealed class ReproScenario : Scenario
                 _pfns[page.Page] = (Run.Alloc(page.Cpu, Gfp.HighUserMovable, page.Order), page.Order);
             }
 
-            // A CPU whose first hotplug event in the window is coming online was offline when the window began (its death is
-            // older than the window): it dies here first, on another CPU, so that its page_alloc_cpu_online() finds it dead.
-            var firstOnline = _scenario.File.Operations.SelectMany(o => o)
-                .Where(o => o.Op is ReproOp.CpuDead or ReproOp.CpuOnline)
-                .OrderBy(o => o.Seq)
-                .GroupBy(o => o.Target!.Value)
-                .Where(g => g.First().Op == ReproOp.CpuOnline)
-                .Select(g => (Cpu: g.Key, g.First().Seq))
-                .ToList();
-
-            // The run always kept a CPU online (the one driving hotplug), but the order across CPUs is approximate and the rings'
-            // windows start at different moments (a busier CPU's ring wraps later), so every CPU may look offline at the start.
-            // Then the one whose online the merge put first stays online: it was offline for the shortest stretch of the window.
-            if (firstOnline.Count == _scenario.File.Cpus)
-            {
-                firstOnline.RemoveAt(firstOnline.FindIndex(f => f.Seq == firstOnline.Min(x => x.Seq)));
-            }
-
-            var offline = firstOnline.Select(f => f.Cpu).ToHashSet();
-            var survivor = Enumerable.Range(0, _scenario.File.Cpus).FirstOrDefault(c => !offline.Contains(c));
-            foreach (var target in offline.Order())
+            // The CPUs offline when the window began die here first, on a CPU that is not, so that their page_alloc_cpu_online() finds them dead.
+            var offline = _scenario.OfflineAtStart;
+            var survivor = Enumerable.Range(0, _scenario.File.Cpus).First(c => !offline.Contains(c));
+            foreach (var target in offline)
             {
                 Run.CpuDead(target, survivor);
             }
 
             foreach (var op in _serial)
             {
-                Execute(_cpuOf[op.Seq], op);
+                Execute(_scenario.CpuOf[op.Seq], op);
             }
 
             // The scripts begin with the CPUs setup left dead parked.

@@ -18,7 +18,7 @@ internal sealed class FaultInjector
 {
     private static readonly TimeSpan HogHold = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Guards every field below it: the coordinator takes it, a CPU only tries it.</summary>
+    /// <summary>Guards the hotplug fields below it (the coordinator takes it, a CPU only tries it); the exhaustion fields are the coordinator's own.</summary>
     private readonly object _lock = new();
 
     /// <summary>Hotplug is driven by the workload CPUs (<see cref="TryHotplug"/>), not by <see cref="Tick"/>.</summary>
@@ -76,20 +76,19 @@ internal sealed class FaultInjector
 
     /// <summary>When the next fault falls due (ns on the run's clock): the coordinator wakes for it, so a short
     /// <see cref="FaultOptions.HotplugInterval"/> is kept rather than stretched to its other wake-ups.</summary>
+    /// <remarks>No lock: the coordinator, its only caller, is the only writer of the exhaustion fields, and reads the hotplug due
+    /// time only when it injects hotplug itself (so it never waits behind a CPU's hotplug handoff).</remarks>
     public long NextDueNs
     {
         get
         {
-            lock (_lock)
+            var next = _hotplugOnCpus ? long.MaxValue : Volatile.Read(ref _hotplugDue);
+            if (_options.Exhaustion)
             {
-                var next = _hotplugOnCpus ? long.MaxValue : Volatile.Read(ref _hotplugDue);
-                if (_options.Exhaustion)
-                {
-                    next = Math.Min(next, _hog.Count > 0 ? _hogReleaseAt : _nextExhaustion);
-                }
-
-                return next;
+                next = Math.Min(next, _hog.Count > 0 ? _hogReleaseAt : _nextExhaustion);
             }
+
+            return next;
         }
     }
 
@@ -107,7 +106,7 @@ internal sealed class FaultInjector
     /// if a hotplug event is due and no other caller is injecting, this CPU brings back the CPUs due online and takes one
     /// offline, running page_alloc_cpu_online() and page_alloc_cpu_dead() itself, as the CPU the kernel's hotplug control
     /// task (cpuhp's bringup or teardown of the PREPARE states, on a CPU other than the one going down) runs on.
-    /// One volatile read while nothing is due.
+    /// A clock read and a volatile read while nothing is due.
     /// </summary>
     public void TryHotplug(int cpu)
     {
@@ -121,7 +120,10 @@ internal sealed class FaultInjector
         try
         {
             BringBackDue(now, cpu);
-            if (now >= _nextHotplug && !_offline[cpu])
+
+            // The caller is running its body, so it is online: its flag was cleared under the lock before it ran again.
+            Debug.Assert(!_offline[cpu], $"CPU {cpu} drives hotplug while marked offline");
+            if (now >= _nextHotplug)
             {
                 TakeOneOffline(now, cpu);
                 _nextHotplug = now + Jitter(_options.HotplugInterval);
@@ -166,7 +168,10 @@ internal sealed class FaultInjector
             _nextExhaustion = now + Jitter(_options.ExhaustionInterval);
         }
 
-        UpdateHotplugDue();
+        if (hotplug)
+        {
+            UpdateHotplugDue();
+        }
     }
 
     /// <summary>Frees what the hog holds, as some online CPU (end of run; the CPUs are stopped).</summary>

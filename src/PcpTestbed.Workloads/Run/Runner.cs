@@ -52,8 +52,15 @@ public static class Runner
             }
             catch (Exception e) when (flight != null)
             {
-                // A CPU threw or hung: the window ends where the CPUs were when the run gave up.
+                // A CPU threw or hung: the window ends where the CPUs were when the run gave up, or at the violation that came
+                // first, whose aftermath the throw then is.
+                var after = flight.CutReason;
                 options.OnRecording!(flight.Read(RunViolations.Describe(e)));
+                if (after != null)
+                {
+                    throw new ViolationAftermathException(after, e);
+                }
+
                 throw;
             }
         }
@@ -243,13 +250,6 @@ public static class Runner
                 }
 
                 nextAudit = now + o.AuditInterval;
-
-                // A run with an injected bug is there to break and write its reproduction: the first violation cut the flight
-                // recorder's window, so the rest of --seconds would only wait.
-                if (o.Bugs != InjectedBug.None && auditor.Violations > 0)
-                {
-                    machine.RequestStop();
-                }
             }
 
             if (now >= nextDecay)

@@ -13,7 +13,9 @@ public static class RunFailures
 {
     public static bool IsFinding(Exception e) => e switch
     {
-        BrokenRunException { InnerException: { } inner } => IsFinding(inner),
+        // Its verdict was reached where the run's options were known (Describe).
+        BrokenRunException b => b.Broken.DesignFailure,
+        ViolationAftermathException => true,
 
         // CPUs that missed a quiescent point: the watchdog's verdict says whose fault; a holder that died holding a lock
         // makes the hang as much a finding as what it died of.
@@ -21,6 +23,21 @@ public static class RunFailures
         PcpHangException or LockdepException or BadPageException or LockWaitTimeoutException or QuiescenceTimeoutException => true,
         AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(IsFinding),
         InvalidOperationException { InnerException: { } inner } => IsFinding(inner),
+        _ => false,
+    };
+
+    /// <summary>
+    /// <see cref="IsFinding(Exception)"/>, or, with a bug injected, an oops: an index out of range or a null reference thrown
+    /// on a CPU, what KASAN or the MMU reports on a kernel whose lists the bug corrupted (a walk of a half-linked list overruns
+    /// a buffer). Without an injected bug the designs are meant to be correct, and an oops is the testbed's.
+    /// </summary>
+    public static bool IsFinding(Exception e, InjectedBug bugs) => IsFinding(e) || (bugs != InjectedBug.None && IsOops(e));
+
+    private static bool IsOops(Exception e) => e switch
+    {
+        IndexOutOfRangeException or NullReferenceException => true,
+        AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(x => IsFinding(x) || IsOops(x)),
+        { InnerException: { } inner } => IsOops(inner),
         _ => false,
     };
 
@@ -42,6 +59,6 @@ public static class RunFailures
         o.ZoneDescription,
         o.Faults.Names(),
         $"{e.GetType().Name}: {Values.OneLine(e.Message)}",
-        IsFinding(e),
+        IsFinding(e, o.Bugs),
         StuckReport(e));
 }

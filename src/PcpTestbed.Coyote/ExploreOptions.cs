@@ -36,6 +36,12 @@ public sealed record ExploreOptions
 
     public const uint DefaultMaxSteps = 20_000;
 
+    /// <summary>
+    /// Stop after this long, inside an iteration too (checked at every operation's start); null for no limit. A run that
+    /// stops so claims nothing (<see cref="ExploreResult.OutOfTime"/>) and writes no trace.
+    /// </summary>
+    public TimeSpan? TimeLimit { get; init; }
+
     /// <summary>Called now and then during a long run, and once at the end.</summary>
     public Action<ExploreProgress>? Progress { get; init; }
 

@@ -19,6 +19,12 @@ public sealed record ExploreResult
 
     public required bool BugFound { get; init; }
 
+    /// <summary>
+    /// <see cref="ExploreOptions.TimeLimit"/> ran out: the iteration it cut is not counted and nothing is claimed for it or
+    /// for the iterations not run.
+    /// </summary>
+    public bool OutOfTime { get; init; }
+
     /// <summary>The 1-based iteration that found the bug, or null.</summary>
     public int? FirstBugIteration { get; init; }
 

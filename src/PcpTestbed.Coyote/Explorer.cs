@@ -29,7 +29,10 @@ public static class Explorer
         }
 
         var config = scenario.Configure(options.Design);
-        var runner = new IterationRunner(scenario, options.Design, options.Bugs, config, options.Elision, options.CheckLockOrder);
+        var runner = new IterationRunner(scenario, options.Design, options.Bugs, config, options.Elision, options.CheckLockOrder)
+        {
+            Deadline = options.TimeLimit is { } limit ? Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency) : 0,
+        };
         var cfg = Configure(Configuration.Create(), options.MaxSteps, options.PartialOrderSampling)
             .WithTestingIterations((uint)options.Iterations)
             .WithRandomGeneratorSeed(options.Seed);
@@ -54,8 +57,9 @@ public static class Explorer
             clock.Stop();
 
             var report = engine.TestReport;
-            var found = report.NumOfFoundBugs > 0;
-            var iterations = started;
+            var outOfTime = runner.Last?.OutOfTime == true;
+            var found = report.NumOfFoundBugs > 0 && !outOfTime;
+            var iterations = outOfTime ? started - 1 : started;
             var rate = iterations / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             options.Progress?.Invoke(new ExploreProgress(iterations, options.Iterations, rate, clock.Elapsed));
 
@@ -68,6 +72,7 @@ public static class Explorer
                 Seed = options.Seed,
                 Iterations = iterations,
                 BugFound = found,
+                OutOfTime = outOfTime,
                 Elapsed = clock.Elapsed,
                 IterationsPerSecond = rate,
                 Elision = options.Elision?.ToString(),

@@ -35,6 +35,9 @@ internal sealed class IterationRunner
 
     public CoverageRecorder Coverage { get; } = new();
 
+    /// <summary>See <see cref="IterationState.Deadline"/>: 0 for none.</summary>
+    public long Deadline { get; init; }
+
     /// <summary>The 1-based number of the iteration that ran last.</summary>
     public int Iteration => Volatile.Read(ref _iteration);
 
@@ -44,7 +47,7 @@ internal sealed class IterationRunner
     public void RunIteration(IIterationController controller)
     {
         Order.Iteration = Interlocked.Increment(ref _iteration);
-        var state = new IterationState(_config.Cpus, controller, Order, Coverage, _elision, _checkOrder);
+        var state = new IterationState(_config.Cpus, controller, Order, Coverage, _elision, _checkOrder) { Deadline = Deadline };
         Volatile.Write(ref _last, state);
         var run = new ScenarioRun(_config, _design, _bugs, state);
         var iteration = _scenario.Start(run);

@@ -86,6 +86,19 @@ internal sealed class IterationState
     /// <summary>The first violation this iteration reported, verbatim as the controller records it.</summary>
     public string? Violation { get; private set; }
 
+    /// <summary>
+    /// The <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> after which the iteration ends at the next operation's start
+    /// (setup's or a CPU's), or 0 for none: an exploration's time limit holds inside a long iteration too, not only between
+    /// iterations (a reproduction's window of 80,895 operations once ran 300 s without ending one).
+    /// </summary>
+    public long Deadline { get; init; }
+
+    /// <summary>The iteration was ended by <see cref="Deadline"/>: its "violation" is the time limit, not a finding.</summary>
+    public bool OutOfTime { get; private set; }
+
+    /// <summary>The violation text of an iteration ended by its time limit.</summary>
+    public const string OutOfTimeMessage = "[time-limit] the exploration's time limit ran out inside an iteration";
+
     /// <summary>Called at every quiescent point (no CPU inside an operation) with a description of where.</summary>
     public Action<string>? OnQuiescent { get; set; }
 
@@ -127,6 +140,12 @@ internal sealed class IterationState
         if (Scheduling)
         {
             _controller.Point(this, cpu, PendingStep.OpBegin);
+        }
+
+        if (Deadline != 0 && System.Diagnostics.Stopwatch.GetTimestamp() > Deadline && !OutOfTime)
+        {
+            OutOfTime = true;
+            Fail(OutOfTimeMessage);
         }
 
         if (_currentOp[cpu] >= 0)

@@ -83,4 +83,45 @@ public sealed class ExplorerApiTests : ControlledTest
         Assert.True(File.Exists(r.TracePath));
         Assert.Contains(r.Steps, s => s.Operation == "page_alloc_cpu_dead(CPU 0)" && s.Site == "page_alloc_cpu_dead");
     }
+
+    [Fact]
+    public void A_time_limit_that_runs_out_inside_the_first_iteration_stops_it_claims_nothing_and_writes_no_trace()
+    {
+        // The canary's lost update is found in the first iteration (CanaryTests); a limit already spent cuts that iteration at
+        // its first operation, so no bug may be claimed and no trace written.
+        var dir = Path.Combine(TraceDirectory, Guid.NewGuid().ToString("N"));
+        var r = Explorer.Explore(new ExploreOptions
+        {
+            Scenario = Catalog.CanaryScenario,
+            Design = DesignKind.Mainline,
+            Iterations = 200,
+            Seed = TestBudgets.Seed,
+            TimeLimit = TimeSpan.Zero,
+            TraceDirectory = dir,
+        });
+
+        Assert.True(r.OutOfTime, Describe(r));
+        Assert.False(r.BugFound, Describe(r));
+        Assert.Equal(0, r.Iterations);
+        Assert.Null(r.TracePath);
+        Assert.False(Directory.Exists(dir) && Directory.GetFiles(dir).Length > 0, "a trace was written");
+    }
+
+    [Fact]
+    public void A_time_limit_that_does_not_run_out_changes_nothing()
+    {
+        var r = Explorer.Explore(new ExploreOptions
+        {
+            Scenario = Catalog.CanaryScenario,
+            Design = DesignKind.Mainline,
+            Iterations = 200,
+            Seed = TestBudgets.Seed,
+            TimeLimit = TimeSpan.FromMinutes(10),
+            TraceDirectory = TraceDirectory,
+        });
+
+        Assert.False(r.OutOfTime, Describe(r));
+        Assert.True(r.BugFound, Describe(r));
+        Assert.Equal("canary", r.Invariant);
+    }
 }

@@ -12,7 +12,7 @@ public sealed record ReproExploreOptions
     /// <summary>Coyote iterations at each window size (1, 2, 4, ... operations per CPU interleaved).</summary>
     public int IterationsPerWindow { get; init; } = DefaultIterationsPerWindow;
 
-    /// <summary>No new window size starts after this long.</summary>
+    /// <summary>The search stops after this long, inside a window's iteration too (checked at every operation's start).</summary>
     public TimeSpan TimeBudget { get; init; } = DefaultTimeBudget;
 
     public SchedulingStrategy Strategy { get; init; } = SchedulingStrategy.Portfolio;

@@ -21,14 +21,18 @@ public static class ReproExplorer
         // The rebuilt state is not the run's (other pfns, other owners): the serial order alone may already break the same
         // way, earlier than the recorded cut. Then the window ends at the first operation after which it does (a bisection
         // over the global order; an audit's violation shows only at setup's end, so each probe runs a prefix whole).
-        if (SerialFails(file, options))
+        var tried = new List<ReproWindowResult>();
+        var exhausted = false;
+        var serial = SerialFails(file, options, clock);
+        if (serial == true)
         {
             var maxSeq = file.Operations.SelectMany(o => o).Max(o => o.Seq);
             int lo = 0, hi = maxSeq;
-            while (lo < hi)
+            while (lo < hi && serial != null)
             {
                 var mid = lo + ((hi - lo) / 2);
-                if (SerialFails(file.Truncate(mid), options))
+                serial = SerialFails(file.Truncate(mid), options, clock);
+                if (serial == true)
                 {
                     hi = mid;
                 }
@@ -38,13 +42,12 @@ public static class ReproExplorer
                 }
             }
 
-            file = file.Truncate(lo);
+            file = file.Truncate(hi);
         }
 
+        exhausted = serial == null;
         var longest = Math.Max(1, file.Operations.Max(o => o.Count));
-        var tried = new List<ReproWindowResult>();
-        var exhausted = false;
-        for (var window = FirstWindow(file, longest); ; window = Math.Min(window * 2, longest))
+        for (var window = FirstWindow(file, longest); !exhausted; window = Math.Min(window * 2, longest))
         {
             if (clock.Elapsed >= options.TimeBudget)
             {
@@ -62,12 +65,19 @@ public static class ReproExplorer
                 Bugs = scenario.Bugs,
                 Iterations = options.IterationsPerWindow,
                 MaxSteps = StepBound(window, file.Cpus),
+                TimeLimit = options.TimeBudget - clock.Elapsed,
                 Strategy = options.Strategy,
                 Seed = options.Seed,
                 TraceDirectory = options.TraceDirectory,
                 Progress = options.Progress == null ? null : p => options.Progress(new ReproExploreProgress(level, longest, p.Iterations, options.IterationsPerWindow, clock.Elapsed)),
             });
             tried.Add(new ReproWindowResult(window, result.Iterations, result.Violation));
+            if (result.OutOfTime)
+            {
+                exhausted = true;
+                break;
+            }
+
             if (result.BugFound && Violations.InvariantOf(result.Violation!) == file.Invariant && Replayable(result.TracePath!))
             {
                 var path = Rename(result.TracePath!, options.Path, window);
@@ -120,17 +130,20 @@ public static class ReproExplorer
     private static uint StepBound(int window, int cpus) =>
         (uint)Math.Min(uint.MaxValue / 10, Math.Max(ExploreOptions.DefaultMaxSteps, (long)window * cpus * StepsPerOperation));
 
-    /// <summary>Whether every operation run one at a time in the global order, in setup, breaks the recorded invariant.</summary>
-    private static bool SerialFails(ReproFile file, ReproExploreOptions options)
+    /// <summary>
+    /// Whether every operation run one at a time in the global order, in setup, breaks the recorded invariant; null when the
+    /// time budget ran out first.
+    /// </summary>
+    private static bool? SerialFails(ReproFile file, ReproExploreOptions options, Stopwatch clock)
     {
         var probe = new ReproScenario(file, 0);
         var serial = Explorer.Explore(probe, new ExploreOptions
         {
             Scenario = ReproScenario.ScenarioName, Design = probe.Design, Bugs = probe.Bugs, Iterations = 1, Seed = options.Seed,
-            TraceDirectory = options.TraceDirectory,
+            TraceDirectory = options.TraceDirectory, TimeLimit = options.TimeBudget - clock.Elapsed,
         });
         DeleteTrace(serial.TracePath);
-        return serial.BugFound && Violations.InvariantOf(serial.Violation!) == file.Invariant;
+        return serial.OutOfTime ? null : serial.BugFound && Violations.InvariantOf(serial.Violation!) == file.Invariant;
     }
 
     private static void DeleteTrace(string? path)

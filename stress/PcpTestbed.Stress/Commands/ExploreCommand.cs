@@ -65,7 +65,7 @@ public static class ExploreCommand
         var noReduction = new Option<bool>("--no-reduction") { Description = "--exhaustive: run every schedule within the bound, without partial-order reduction" };
         var timeBudget = CommonOptions.Long("--time-budget",
             $"--exhaustive: give up after this many seconds, with no verdict and exit 3 (default {ExhaustiveExploreCommand.DefaultTimeBudgetSeconds}; 0 for none); " +
-            $"--from-repro: start no new window size after this many seconds (default {ReproExploreCommand.DefaultTimeBudgetSeconds})", 0, 1_000_000, "SECONDS");
+            $"--from-repro: stop after this many seconds, inside an iteration too (default {ReproExploreCommand.DefaultTimeBudgetSeconds})", 0, 1_000_000, "SECONDS");
         var fromRepro = new Option<string?>("--from-repro")
         {
             Description = "Search interleavings of a reproduction file's operations (written by run, compare or soak when a run broke) from the state it rebuilds, " +

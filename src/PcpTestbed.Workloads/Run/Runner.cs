@@ -112,6 +112,12 @@ public static class Runner
         {
             throw new ArgumentOutOfRangeException(nameof(o), o.FreeBatch, $"expected 1..{PageAlloc.PagevecSize} folios per batched free");
         }
+
+        // The virtual engine runs each allocator call whole: no scheduling point inside it for an interrupt to land at.
+        if (o.Engine == RunEngine.Virtual && o.Faults.HoldDelays.IrqNs > 0)
+        {
+            throw new ArgumentException("interrupts at scheduling points (HoldDelays.IrqNs) need the threads engine; the virtual engine has no point to land them at", nameof(o));
+        }
     }
 
     /// <summary>In lockdep mode the execution is wrapped in lockdep's; without it the CPUs run the bare execution and pay nothing.</summary>

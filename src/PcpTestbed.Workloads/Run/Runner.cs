@@ -55,7 +55,7 @@ public static class Runner
                 // A CPU threw or hung: the window ends where the CPUs were when the run gave up, or at the violation that came
                 // first, whose aftermath the throw then is.
                 var after = flight.CutReason;
-                options.OnRecording!(flight.Read(RunViolations.Describe(e)));
+                options.OnRecording!(flight.Read(RunViolations.Describe(e), RunViolations.Pfn(e)));
                 if (after != null)
                 {
                     throw new ViolationAftermathException(after, e);
@@ -129,7 +129,7 @@ public static class Runner
         if (o.Lockdep)
         {
             // Lockdep's first report cuts the flight recorder's window at the faulty access.
-            var lockdep = new LockdepState(config.Cpus) { FirstReport = flight == null ? null : flight.Cut };
+            var lockdep = new LockdepState(config.Cpus) { FirstReport = flight == null ? null : report => flight.Cut(report) };
             result = RunOn(o, zone, config, reclaim, new LockdepExecution<TExec>(exec, lockdep), activity, recorder, lockdep, flight);
         }
         else
@@ -139,6 +139,7 @@ public static class Runner
 
         if (flight != null && (result.InvariantViolations != 0 || result.PagesLost != 0))
         {
+            // The audit that found the violation (or lockdep) cut the window with its text and pfn; this text is for a run nothing cut.
             o.OnRecording!(flight.Read(result.Violations.FirstOrDefault() ?? $"[§7.1 single-state] {result.PagesLost} pages lost"));
         }
 

@@ -249,7 +249,7 @@ public class FlightRecorderTests
 
     private static FlightRecorder NewRecorder(int cpus) => new(new CpuActivityTable(cpus), 16);
 
-    private static void Begin(FlightRecorder r, int cpu, AllocatorOp op, long arg0, long arg1) => r.Activity.Begin(cpu, op, arg0, arg1);
+    private static void Begin(FlightRecorder r, int cpu, AllocatorOp op, long arg0, long arg1) => r.Activity.Records[cpu].Begin(op, arg0, arg1);
 
     private static void Free(FlightRecorder r, long pfn)
     {

@@ -45,9 +45,6 @@ public interface IPageAllocator : IPcpInventory
     /// <summary>page_alloc_cpu_dead(): run on <paramref name="cpu"/> after <paramref name="deadCpu"/> stopped for good.</summary>
     void CpuDead(int deadCpu, int cpu);
 
-    /// <summary>page_alloc_cpu_online(): <paramref name="cpu"/> may allocate again.</summary>
-    void CpuOnline(int cpu);
-
     /// <summary>page_alloc_cpu_online(<paramref name="onlineCpu"/>) run on <paramref name="cpu"/>, the hotplug control task's CPU.</summary>
     void CpuOnline(int onlineCpu, int cpu);
 

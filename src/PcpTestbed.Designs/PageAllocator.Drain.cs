@@ -201,9 +201,6 @@ public abstract partial class PageAllocator<TExec>
         _exec.OpEnd(cpu, 0);
     }
 
-    /// <summary>page_alloc_cpu_online(), run by the CPU coming online itself.</summary>
-    public void CpuOnline(int cpu) => CpuOnline(cpu, cpu);
-
     /// <summary>
     /// page_alloc_cpu_online(<paramref name="onlineCpu"/>), run on <paramref name="cpu"/> (the hotplug thread, or the CPU
     /// itself): the CPU starts with an empty PCP at the boot high. Under the PCP's lock, as zone_pcp_update_cacheinfo()

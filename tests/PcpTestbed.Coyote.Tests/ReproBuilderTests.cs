@@ -17,7 +17,7 @@ public class ReproBuilderTests
     {
         // CPU 0 allocates 0x10 then frees it; CPU 1 (listed first in the merge) allocates 0x10 after that, then frees it.
         RecordedOp[][] windows = [[Alloc(0x10, 5), Free(0x10, 5)], [Alloc(0x10, 5), Free(0x10, 5)]];
-        var file = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[lockdep] x");
+        var file = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[lockdep] x", violationPfn: null);
 
         Assert.Empty(file.Pages);
         var all = file.Operations.SelectMany(o => o).OrderBy(o => o.Seq).ToArray();
@@ -32,7 +32,7 @@ public class ReproBuilderTests
     public void A_free_of_a_page_from_before_the_window_becomes_a_page_of_the_rebuilt_state()
     {
         RecordedOp[][] windows = [[new RecordedOp(AllocatorOp.Free, 0x40, 2, 0, 0, true, false)], []];
-        var file = ReproBuilder.Build(Facts, windows, [7, 0], 16, "[§7.1 single-state] y");
+        var file = ReproBuilder.Build(Facts, windows, [7, 0], 16, "[§7.1 single-state] y", violationPfn: null);
 
         var page = Assert.Single(file.Pages);
         Assert.Equal(new ReproPage(file.Operations[0][0].Page!.Value, 0, 2), page);
@@ -49,7 +49,7 @@ public class ReproBuilderTests
                 new RecordedOp(AllocatorOp.FreeBatch, 0x20, 1, 0, 9, true, true)],
             [Alloc(0x10, 3), Alloc(0x20, 4, order: 1)],
         ];
-        var file = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[bad-page] z");
+        var file = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[bad-page] z", violationPfn: null);
 
         var batch = Assert.Single(file.Operations[0]);
         Assert.Equal(2, batch.Seq);
@@ -63,8 +63,8 @@ public class ReproBuilderTests
     {
         // 0x21 lies in the order-1 chunk at 0x20: its free (seq 2) is the last operation on it; 0x30 is another page.
         RecordedOp[][] windows = [[Alloc(0x20, 1, order: 1), Alloc(0x30, 1), new RecordedOp(AllocatorOp.Free, 0x20, 1, 0, 1, true, false), Free(0x30, 1)], []];
-        var named = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[§7.1 single-state] pfn:21: PcpBuddy chunk of order 0: no PCP list holds it (lost)");
-        var unnamed = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[lockdep] x");
+        var named = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[§7.1 single-state] pfn:21: PcpBuddy chunk of order 0: no PCP list holds it (lost)", 0x21);
+        var unnamed = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[lockdep] x", violationPfn: null);
 
         Assert.Equal(2, named.ViolationPageSeq);
         Assert.Equal(ReproOp.Free, named.Operations[0].Single(o => o.Seq == 2).Op);
@@ -72,11 +72,25 @@ public class ReproBuilderTests
     }
 
     [Fact]
+    public void The_violation_page_is_the_pfn_carried_with_the_violation_not_one_read_from_its_text()
+    {
+        // The text names 0x30 (seq 3); the carried pfn, 0x21, is in the chunk at 0x20 (seq 2). No pfn carried: none, whatever the text says.
+        RecordedOp[][] windows = [[Alloc(0x20, 1, order: 1), Alloc(0x30, 1), new RecordedOp(AllocatorOp.Free, 0x20, 1, 0, 1, true, false), Free(0x30, 1)], []];
+        var carried = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[bad-page] BUG: Bad page state: pfn:30 order:0: double free", 0x21);
+        var textOnly = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[bad-page] BUG: Bad page state: pfn:30 order:0: double free", violationPfn: null);
+        var noPattern = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[lockdep] x", 0x30);
+
+        Assert.Equal(2, carried.ViolationPageSeq);
+        Assert.Null(textOnly.ViolationPageSeq);
+        Assert.Equal(3, noPattern.ViolationPageSeq);
+    }
+
+    [Fact]
     public void A_free_at_another_order_than_the_live_allocation_is_not_matched_to_it()
     {
         // 0x20 allocated at order 0 and freed at order 1: not the same page (the order-1 one was allocated before the window).
         RecordedOp[][] windows = [[Alloc(0x20, 1), new RecordedOp(AllocatorOp.Free, 0x20, 1, 0, 1, true, false)], []];
-        var file = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[bad-page] z");
+        var file = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[bad-page] z", violationPfn: null);
 
         var page = Assert.Single(file.Pages);
         Assert.Equal(1, page.Order);

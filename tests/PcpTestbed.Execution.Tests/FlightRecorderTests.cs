@@ -130,6 +130,22 @@ public class FlightRecorderTests
     }
 
     [Fact]
+    public void The_recording_carries_the_first_cut_pfn_as_data()
+    {
+        var r = NewRecorder(1);
+        Free(r, 1);
+        r.Cut("[test] no pfn in this text", 0x21);
+
+        var rec = r.Read("[test] later", 0x30);
+        Assert.Equal(0x21, rec.ViolationPfn);
+        Assert.Equal("[test] no pfn in this text", rec.Violation);
+
+        var uncut = NewRecorder(1);
+        Assert.Equal(0x30, uncut.Read("[test] read cuts", 0x30).ViolationPfn);
+        Assert.Null(NewRecorder(1).Read("[test] pfn:21 in the text only").ViolationPfn);
+    }
+
+    [Fact]
     public void A_wrapped_ring_keeps_its_newest_entries_and_counts_the_lost()
     {
         var r = NewRecorder(1);
@@ -233,7 +249,7 @@ public class FlightRecorderTests
 
     private static FlightRecorder NewRecorder(int cpus) => new(new CpuActivityTable(cpus), 16);
 
-    private static void Begin(FlightRecorder r, int cpu, AllocatorOp op, long arg0, long arg1) => r.Activity.Begin(cpu, op, arg0, arg1);
+    private static void Begin(FlightRecorder r, int cpu, AllocatorOp op, long arg0, long arg1) => r.Activity.Records[cpu].Begin(op, arg0, arg1);
 
     private static void Free(FlightRecorder r, long pfn)
     {

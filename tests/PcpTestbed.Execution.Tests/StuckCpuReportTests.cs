@@ -271,6 +271,69 @@ public class StuckCpuReportTests
     }
 
     [Fact]
+    public void A_cpu_taking_another_offline_that_never_parks_gets_the_stuck_report_a_coordinator_wait_gets()
+    {
+        // CPU 0 plays the hotplug control task; CPU 1 stays inside one allocator call, so it never reaches a quiescent point.
+        using var rig = new HangRig(2, "test, hotplug");
+        using var inCall = new ManualResetEventSlim(false);
+        using var release = new ManualResetEventSlim(false);
+        using var attempted = new ManualResetEventSlim(false);
+        QuiescenceTimeoutException? caught = null;
+        rig.Machine.Start(
+            cpu =>
+            {
+                var done = false;
+                while (cpu.QuiescentPoint())
+                {
+                    if (cpu.Id == 1 && !done)
+                    {
+                        rig.Exec.OpBegin(1, AllocatorOp.Free, 0x40, 0);
+                        inCall.Set();
+                        release.Wait(HangRig.Generous);
+                        rig.Exec.OpEnd(1, 0);
+                        done = true;
+                    }
+                    else if (cpu.Id == 0 && !done && inCall.IsSet)
+                    {
+                        done = true;
+                        try
+                        {
+                            rig.Machine.TakeOffline(1);
+                        }
+                        catch (QuiescenceTimeoutException e)
+                        {
+                            caught = e;
+                        }
+                        finally
+                        {
+                            attempted.Set();
+                        }
+                    }
+                }
+            },
+            RunLimit.UntilStopped);
+        Assert.True(attempted.Wait(HangRig.Generous), "CPU 0 never tried to take CPU 1 offline");
+        var opsAtRelease = rig.Machine.Cpu(1).Operations;
+        release.Set();
+
+        // The failed offline request was withdrawn: CPU 1 runs on rather than parking offline.
+        HangRig.Eventually(() => rig.Machine.Cpu(1).Operations > opsAtRelease + 100, "CPU 1 runs on");
+        rig.Machine.RequestStop();
+        rig.Machine.Join(HangRig.Generous);
+
+        var e = Assert.IsType<QuiescenceTimeoutException>(caught);
+        var report = Assert.IsType<StuckCpuReport>(e.Report);
+        Assert.Same(report, Assert.Single(rig.Reported));
+        Assert.Equal("take CPU 1 offline (from CPU 0)", report.Operation);
+        Assert.Equal([1], e.Cpus);
+        var stuck = Assert.Single(report.Cpus);
+        Assert.Equal(1, stuck.Cpu);
+        Assert.Equal(HangKind.StuckInOperation, stuck.LooksLike);
+        Assert.Equal("BUG: soft lockup - CPU#1 stuck for 1s! [test, hotplug]", stuck.Text[0]);
+        Assert.Contains("looks like", e.Message);
+    }
+
+    [Fact]
     public void The_final_join_and_a_wait_for_posted_work_report_the_stuck_cpu_too()
     {
         using var rig = new HangRig(2);

@@ -37,13 +37,13 @@ public partial class StuckCpuReportTextTests
 
         // CPU 1 drains CPU 0's PCP and spins on zone->lock, which CPU 2 holds for a refill while it spins on CPU 3's
         // pcp->lock; CPU 3 holds that in a free that never ends.
-        activity.Begin(1, AllocatorOp.DrainAllPages, 0, 0);
+        activity.Records[1].Begin(AllocatorOp.DrainAllPages, 0, 0);
         Hold(1 + 0, 1, LockSite.PcpDrain);
-        activity.WaitBegin(1, ref words[0], LockSite.Drain);
-        activity.Begin(2, AllocatorOp.Alloc, 0, 0xcc0);
+        activity.Records[1].WaitBegin(ref words[0], LockSite.Drain);
+        activity.Records[2].Begin(AllocatorOp.Alloc, 0, 0xcc0);
         Hold(0, 2, LockSite.Refill);
-        activity.WaitBegin(2, ref words[1 + 3], LockSite.PcpRemoteFree);
-        activity.Begin(3, AllocatorOp.Free, 0x1a2, 0);
+        activity.Records[2].WaitBegin(ref words[1 + 3], LockSite.PcpRemoteFree);
+        activity.Records[3].Begin(AllocatorOp.Free, 0x1a2, 0);
         Hold(1 + 3, 3, LockSite.PcpFree);
         var watchdog = new CpuWatchdog(cpus, activity, () => words, "mixed, mainline");
         watchdog.Sample();
@@ -84,13 +84,13 @@ public partial class StuckCpuReportTextTests
         var watchdog = new CpuWatchdog(cpus, activity, () => words);
 
         // CPU 0 spins on CPU 1's pcp->lock; CPU 1 returned from the free that took it and is in another call by now.
-        activity.Begin(1, AllocatorOp.Free, 0x40, 0);
-        activity.End(1);
-        activity.Begin(0, AllocatorOp.DrainAllPages, 0, 0);
-        activity.WaitBegin(0, ref words[2], LockSite.PcpDrain);
+        activity.Records[1].Begin(AllocatorOp.Free, 0x40, 0);
+        activity.Records[1].End();
+        activity.Records[0].Begin(AllocatorOp.DrainAllPages, 0, 0);
+        activity.Records[0].WaitBegin(ref words[2], LockSite.PcpDrain);
         watchdog.Sample();
         var waitStart = Stopwatch.GetTimestamp();
-        activity.Begin(1, AllocatorOp.Alloc, 0, 0xcc0);
+        activity.Records[1].Begin(AllocatorOp.Alloc, 0, 0xcc0);
 
         var report = watchdog.Report("stop the world", TimeSpan.FromSeconds(30), waitStart, [0], _ => CpuState.Running, _ => null);
 
@@ -111,15 +111,15 @@ public partial class StuckCpuReportTextTests
         var words = new[] { new EmuSpinLock(LockClass.Zone, 0), new EmuSpinLock(LockClass.Pcp, 0), new EmuSpinLock(LockClass.Pcp, 1), new EmuSpinLock(LockClass.Pcp, 2) };
         words[0].State = 3;
         words[3].State = 3;
-        activity.Begin(1, AllocatorOp.DrainAllPages, 0, 0);
-        activity.WaitBegin(1, ref words[3], LockSite.PcpDrain);
-        activity.Begin(2, AllocatorOp.Free, 0x200, 9);
+        activity.Records[1].Begin(AllocatorOp.DrainAllPages, 0, 0);
+        activity.Records[1].WaitBegin(ref words[3], LockSite.PcpDrain);
+        activity.Records[2].Begin(AllocatorOp.Free, 0x200, 9);
         var watchdog = new CpuWatchdog(cpus, activity, () =>
         {
             // CPU 2 finishes its free and spins on zone->lock in its next one, between the two reads of its record.
-            activity.End(2);
-            activity.Begin(2, AllocatorOp.Free, 0x400, 9);
-            activity.WaitBegin(2, ref words[0], LockSite.FreeBulk);
+            activity.Records[2].End();
+            activity.Records[2].Begin(AllocatorOp.Free, 0x400, 9);
+            activity.Records[2].WaitBegin(ref words[0], LockSite.FreeBulk);
             return words;
         });
         watchdog.Sample();
@@ -143,12 +143,12 @@ public partial class StuckCpuReportTextTests
         var words = new[] { new EmuSpinLock(LockClass.Zone, 0), new EmuSpinLock(LockClass.Pcp, 0), new EmuSpinLock(LockClass.Pcp, 1), new EmuSpinLock(LockClass.Pcp, 2) };
         words[3].State = 3;
         words[3].HoldSite = LockSite.PcpFree;
-        activity.Begin(1, AllocatorOp.DrainAllPages, 0, 0);
-        activity.Begin(2, AllocatorOp.Free, 0x10, 0);
+        activity.Records[1].Begin(AllocatorOp.DrainAllPages, 0, 0);
+        activity.Records[2].Begin(AllocatorOp.Free, 0x10, 0);
         var watchdog = new CpuWatchdog(cpus, activity, () => words);
         watchdog.Sample();
         var waitStart = Stopwatch.GetTimestamp();
-        activity.WaitBegin(1, ref words[3], LockSite.PcpDrain);
+        activity.Records[1].WaitBegin(ref words[3], LockSite.PcpDrain);
 
         var report = watchdog.Report("take CPU 1 offline", TimeSpan.FromSeconds(30), waitStart, [1], _ => CpuState.Running, _ => null);
 

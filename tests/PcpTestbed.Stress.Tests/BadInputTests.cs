@@ -103,6 +103,11 @@ public class BadInputTests
             { ["compare", "--engine", "virtual", "--cost-model", BadCostModel(WithLockNs("-1"))], "seam.lockNs" },
             { ["soak", "--engine", "virtual", "--cost-model", BadCostModel(WithLockNs("\"fast\""))], "seam.lockNs" },
             { ["run", "--engine", "virtual", "--cost-model"], "--cost-model" },
+            { ["run", "--engine", "virtual", "--faults", "hold-delay", "--irq-delay-ns", "1000"], "--irq-delay-ns applies to the threads engine only" },
+            { ["compare", "--engine", "virtual", "--faults", "hold-delay", "--irq-percent", "5"], "--irq-percent applies to the threads engine only" },
+            { ["soak", "--engine", "virtual", "--irq-site", "lock:free_pcppages_bulk"], "--irq-site applies to the threads engine only" },
+            { ["sweep", "--engine", "virtual", "--hold-sample", "1"], "--hold-sample applies to the threads engine only" },
+            { ["run", "--engine", "virtual", "--pin"], "--pin" },
         };
     }
 

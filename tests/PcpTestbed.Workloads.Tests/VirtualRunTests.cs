@@ -59,6 +59,19 @@ public class VirtualRunTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Interrupts_at_scheduling_points_are_refused_not_ignored()
+    {
+        // A step runs whole on this engine: an interrupt has no point inside it to land at.
+        var o = Virtual(DesignKind.Mainline, WorkloadKind.Mixed, 2, TimeSpan.FromMilliseconds(10)) with
+        {
+            Faults = new FaultOptions { HoldDelays = new HoldDelays(0, 0, IrqNs: 1000, IrqPercent: 1) },
+        };
+
+        var e = Assert.Throws<ArgumentException>(() => Runner.Run(o));
+        Assert.Contains("IrqNs", e.Message);
+    }
+
+    [Fact]
     public void Kswapd_runs_as_a_cpu_of_its_own_under_pressure_with_lockdep_on()
     {
         var run = Runs.Run(Virtual(DesignKind.Pageblock, WorkloadKind.Udp, 4, TimeSpan.FromMilliseconds(300)) with { Pressure = true, Lockdep = true }, output);

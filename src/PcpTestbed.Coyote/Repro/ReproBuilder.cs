@@ -15,7 +15,9 @@ public static class ReproBuilder
     /// <summary>The file's fields other than the window, as the run knew them.</summary>
     public sealed record RunFacts(string Design, IReadOnlyList<string> Bugs, string Workload, long Seed, int Cpus, string Zone, string Highatomic, bool Lockdep);
 
-    public static ReproFile Build(RunFacts run, IReadOnlyList<RecordedOp[]> windows, IReadOnlyList<long> lost, int ringEntries, string violation)
+    /// <param name="violation">The first violation's text, as the recording names it.</param>
+    /// <param name="violationPfn">The absolute pfn it was found at, as the audit or the bad page gave it (null: none); the window's last operation on it is <see cref="ReproFile.ViolationPageSeq"/>.</param>
+    public static ReproFile Build(RunFacts run, IReadOnlyList<RecordedOp[]> windows, IReadOnlyList<long> lost, int ringEntries, string violation, long? violationPfn)
     {
         var cpus = windows.Count;
 
@@ -53,7 +55,6 @@ public static class ReproBuilder
         var next = new int[cpus];
         var handle = 0;
         var seq = 0;
-        var violationPfn = ViolationPfn(violation);
         int? violationPageSeq = null;
         while (true)
         {
@@ -118,13 +119,6 @@ public static class ReproBuilder
             ViolationPageSeq = violationPageSeq,
             Operations = ops,
         };
-    }
-
-    /// <summary>The pfn a violation's text names ("pfn:HEX", as the audit writes it), or null.</summary>
-    private static long? ViolationPfn(string violation)
-    {
-        var m = System.Text.RegularExpressions.Regex.Match(violation, @"\bpfn:([0-9a-f]+)\b");
-        return m.Success ? System.Convert.ToInt64(m.Groups[1].Value, 16) : null;
     }
 
     /// <summary>Whether an operation allocated or freed a chunk holding <paramref name="pfn"/>.</summary>

@@ -67,8 +67,9 @@ public sealed record ReproFile
     public required IReadOnlyList<ReproPage> Pages { get; init; }
 
     /// <summary>
-    /// The seq of the window's last operation on the page the violation names (its "pfn:" inside an allocated or freed
-    /// chunk), or null (no pfn named, or no operation on it in the window). An audit reports a violation at the next quiescent
+    /// The seq of the window's last operation on the page the violation was found at (its pfn, carried from the audit's
+    /// violation or the bad page to the flight recording, inside an allocated or freed chunk), or null (no pfn, or no
+    /// operation on it in the window). An audit reports a violation at the next quiescent
     /// point, long after the operation that caused it: explore --from-repro interleaves at least from here on.
     /// </summary>
     public int? ViolationPageSeq { get; init; }

@@ -23,7 +23,10 @@ public sealed class CpuActivityTable
 
     public int CpuCount => _records.Length;
 
-    /// <summary>The records themselves, for the flight recorder, which keeps its ring's position in them.</summary>
+    /// <summary>
+    /// The records themselves: <see cref="Locking.OsExecution{TProbe}"/> writes each CPU's (<see cref="CpuActivity.Begin"/>,
+    /// <see cref="CpuActivity.End"/>, <see cref="CpuActivity.WaitBegin"/>) and the flight recorder keeps its ring's position in them.
+    /// </summary>
     internal CpuActivity[] Records => _records;
 
     /// <summary>Says where <paramref name="cpu"/> is between allocator calls (e.g. "posted work: ..."); null for its default.</summary>
@@ -49,13 +52,4 @@ public sealed class CpuActivityTable
             waitStart == 0 ? null : new LockWaitNote(a.WaitClass, a.WaitInstance, a.WaitSite, waitStart, Volatile.Read(ref a.WaitHandovers)),
             Volatile.Read(ref _notes[cpu]));
     }
-
-    /// <summary>OpBegin on <paramref name="cpu"/>'s own thread (<see cref="CpuActivity.Begin"/>).</summary>
-    internal void Begin(int cpu, AllocatorOp op, long arg0, long arg1) => _records[cpu].Begin(op, arg0, arg1);
-
-    /// <summary>OpEnd on <paramref name="cpu"/>'s own thread (<see cref="CpuActivity.End"/>).</summary>
-    internal void End(int cpu) => _records[cpu].End();
-
-    /// <summary>The slow path of spin_lock() on <paramref name="cpu"/>'s own thread: it starts spinning on <paramref name="l"/>.</summary>
-    internal void WaitBegin(int cpu, ref EmuSpinLock l, LockSite site) => _records[cpu].WaitBegin(ref l, site);
 }

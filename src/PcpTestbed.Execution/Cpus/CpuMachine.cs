@@ -25,9 +25,9 @@ namespace PcpTestbed.Execution.Cpus;
 /// line plus its operation while nothing is pending; the body takes them at its next quiescent point.
 /// </para>
 /// <para>
-/// <b>Bounded waits.</b> Every coordinator wait ends after <see cref="CpuMachineOptions.QuiescenceTimeout"/>
-/// with a <see cref="QuiescenceTimeoutException"/> naming the CPUs that did not get there. While it waits the
-/// coordinator samples the CPUs (<see cref="CpuWatchdog"/>), and when a wait runs out the watchdog's report of the
+/// <b>Bounded waits.</b> Every coordinator wait, and a CPU's wait for another it takes offline, ends after
+/// <see cref="CpuMachineOptions.QuiescenceTimeout"/> with a <see cref="QuiescenceTimeoutException"/> naming the CPUs that
+/// did not get there. While it waits the waiter samples the CPUs (<see cref="CpuWatchdog"/>), and when a wait runs out the watchdog's report of the
 /// stuck CPUs goes to <see cref="CpuMachineOptions.OnStuck"/> at once and rides on the exception. A parked CPU waits
 /// for the coordinator without a bound: an offline CPU stays offline as long as the coordinator wants, and a
 /// stop-the-world lasts as long as its callback; stopping the run always wakes it.
@@ -375,8 +375,9 @@ public sealed class CpuMachine : IDisposable
     /// <see cref="TakeOffline"/> called by CPU <paramref name="self"/> between its operations, for <paramref name="cpu"/>.
     /// It cannot take <see cref="_coordinator"/> (a stop-the-world holding it waits for this CPU), and needs not: the
     /// offline request is a bit of its own, and a CPU parked with it set, for a stop-the-world or offline, runs no
-    /// operation until it is cleared, so parked counts as arrived. The wait yields the host CPU (the victim may need it
-    /// to reach its quiescent point) and is bounded like every coordinator wait.
+    /// operation until it is cleared, so parked counts as arrived. The wait is the coordinator's (<see cref="WaitFor"/>),
+    /// bounded and reported the same way, but yields the host CPU instead of sleeping (the victim may need it to reach its
+    /// quiescent point).
     /// </summary>
     private void TakeOfflineFromCpu(int self, int cpu)
     {
@@ -386,26 +387,15 @@ public sealed class CpuMachine : IDisposable
         }
 
         SetRequest([cpu], OfflineRequest);
-        var deadline = Stopwatch.GetTimestamp() + ToTicks(QuiescenceTimeout);
-        var spin = default(SpinWait);
-        while (true)
+        try
         {
-            lock (_gate)
-            {
-                if (_states[cpu] is CpuState.Offline or CpuState.Parked or CpuState.Finished or CpuState.NotStarted)
-                {
-                    return;
-                }
-            }
-
-            if (Stopwatch.GetTimestamp() >= deadline)
-            {
-                ClearRequest([cpu], OfflineRequest);
-                throw new QuiescenceTimeoutException(
-                    $"take CPU {cpu} offline (from CPU {self}): no quiescent point within {QuiescenceTimeout}: {Describe([cpu])}", [cpu]);
-            }
-
-            spin.SpinOnce(sleep1Threshold: -1);
+            WaitFor([cpu], static s => s is CpuState.Offline or CpuState.Parked or CpuState.Finished or CpuState.NotStarted,
+                $"take CPU {cpu} offline (from CPU {self})", fromCpu: true);
+        }
+        catch
+        {
+            ClearRequest([cpu], OfflineRequest);
+            throw;
         }
     }
 
@@ -594,35 +584,86 @@ public sealed class CpuMachine : IDisposable
         }
     }
 
-    private void WaitFor(int[] cpus, Func<CpuState, bool> arrived, string operation)
+    /// <summary>
+    /// Waits until every CPU of <paramref name="cpus"/> has <paramref name="arrived"/> at a state, up to the quiescence
+    /// timeout, sampling the watchdog at least every <see cref="CpuWatchdog.SamplePeriod"/>; past it, throws the stuck
+    /// report of those that did not (<see cref="Stuck"/>). The coordinator sleeps on state changes between checks; a CPU
+    /// waiting for another (<paramref name="fromCpu"/>, the hotplug control task) spins, yielding its host CPU, and leaves
+    /// <see cref="_stateChanged"/> to the coordinator (a second waiter's reset could swallow the coordinator's wake-up).
+    /// </summary>
+    private void WaitFor(int[] cpus, Func<CpuState, bool> arrived, string operation, bool fromCpu = false)
     {
         var timeout = QuiescenceTimeout;
         _watchdog.Sample();
         var start = Stopwatch.GetTimestamp();
         var deadline = start + ToTicks(timeout);
+        var sampleTicks = ToTicks(CpuWatchdog.SamplePeriod);
+        var nextSample = start + sampleTicks;
+        var spin = default(SpinWait);
         while (true)
         {
-            List<int> pending;
             lock (_gate)
             {
-                pending = [.. cpus.Where(c => !arrived(_states[c]))];
+                if (AllArrived(cpus, arrived))
+                {
+                    return;
+                }
+
+                if (!fromCpu)
+                {
+                    // Reset under the gate: a state change after this check sets it again.
+                    _stateChanged.Reset();
+                }
+            }
+
+            var now = Stopwatch.GetTimestamp();
+            if (now >= deadline)
+            {
+                List<int> pending;
+                lock (_gate)
+                {
+                    pending = [.. cpus.Where(c => !arrived(_states[c]))];
+                }
+
                 if (pending.Count == 0)
                 {
                     return;
                 }
 
-                // Reset under the gate: a state change after this check sets it again.
-                _stateChanged.Reset();
-            }
-
-            if (Stopwatch.GetTimestamp() >= deadline)
-            {
                 throw Stuck(pending, operation, timeout, start);
             }
 
-            _stateChanged.Wait(Slice(deadline));
+            if (fromCpu)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+                if (now < nextSample)
+                {
+                    continue;
+                }
+            }
+            else
+            {
+                _stateChanged.Wait(Slice(deadline));
+            }
+
             _watchdog.Sample();
+            nextSample = Stopwatch.GetTimestamp() + sampleTicks;
         }
+    }
+
+    /// <summary>Call under <see cref="_gate"/>. A loop, not a lambda: a CPU's wait checks it at every spin.</summary>
+    private bool AllArrived(int[] cpus, Func<CpuState, bool> arrived)
+    {
+        Debug.Assert(Monitor.IsEntered(_gate), "CPU states are guarded by the gate");
+        foreach (var c in cpus)
+        {
+            if (!arrived(_states[c]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -20,6 +20,9 @@ public sealed record CpuMachineOptions(int CpuCount, bool Pin = false, TimeSpan?
     /// </summary>
     public CpuWatchdog? Watchdog { get; init; }
 
-    /// <summary>Called on the coordinator thread with the stuck-CPU report as soon as a wait runs out, before it throws.</summary>
+    /// <summary>
+    /// Called with the stuck-CPU report as soon as a wait runs out, before it throws: on the coordinator thread, or on the
+    /// CPU's that waited for another to go offline.
+    /// </summary>
     public Action<StuckCpuReport>? OnStuck { get; init; }
 }

@@ -10,7 +10,8 @@ namespace PcpTestbed.Execution.Cpus;
 /// allocator call it is in); when CPUs miss a quiescent point it writes a <see cref="StuckCpuReport"/>: per stuck CPU,
 /// what it is doing, the locks it holds (read from the lock words: holding a lock costs nothing extra), the lock it
 /// spins on and its holder, the chain of CPUs behind that lock, and what it looks like (<see cref="HangKind"/>).
-/// Only the coordinator thread calls it.
+/// The coordinator thread calls it, and a CPU taking another offline (the hotplug control task) while it waits; the
+/// samples are serialized by a lock.
 /// </summary>
 /// <remarks>
 /// How the verdict is reached, for a stuck CPU in an allocator call and spinning: follow "spins on a lock held by"
@@ -41,7 +42,7 @@ public sealed class CpuWatchdog
     private readonly CpuActivityTable? _activity;
     private readonly Func<IReadOnlyList<EmuSpinLock>>? _lockWords;
 
-    // Coordinator only, under the lock on _seq: per CPU the OpSeq last seen, the sample before the one that first saw
+    // Under the lock on _seq (the waiting thread samples): per CPU the OpSeq last seen, the sample before the one that first saw
     // it (its call began after that; 0 when it was already running at the first sample) and that first sample.
     private readonly long[] _seq;
     private readonly long[] _beganAfter;

@@ -113,6 +113,9 @@ public sealed class FlightRecorder
     /// <summary>The first violation's text, as the cut was given it; null before the cut.</summary>
     public string? CutReason { get; private set; }
 
+    /// <summary>The pfn the first violation was found at, as the cut was given it; null before the cut or when it named none.</summary>
+    public long? CutPfn { get; private set; }
+
     /// <summary>The coordinator's wake-up: later entries are ordered after earlier ones of any CPU.</summary>
     public void AdvanceEpoch() => Volatile.Write(ref _epoch, (_epoch + 1) & EpochMask);
 
@@ -177,17 +180,19 @@ public sealed class FlightRecorder
     }
 
     /// <summary>
-    /// The first violation (<paramref name="reason"/>, its text): fixes every CPU's end of the window and the operation it is
-    /// in (racy reads of the other CPUs' records, which run on; at a stop-the-world point exact), and freezes each ring half
-    /// a ring later so the run going on does not overwrite it. Later calls do nothing.
+    /// The first violation (<paramref name="reason"/>, its text, and <paramref name="pfn"/>, the page it was found at, if
+    /// any): fixes every CPU's end of the window and the operation it is in (racy reads of the other CPUs' records, which
+    /// run on; at a stop-the-world point exact), and freezes each ring half a ring later so the run going on does not
+    /// overwrite it. Later calls do nothing.
     /// </summary>
-    public void Cut(string reason)
+    public void Cut(string reason, long? pfn = null)
     {
         if (Interlocked.Exchange(ref _cutTaken, 1) != 0)
         {
             return;
         }
 
+        CutPfn = pfn;
         CutReason = reason;
         for (var cpu = 0; cpu < _records.Length; cpu++)
         {
@@ -201,14 +206,14 @@ public sealed class FlightRecorder
     }
 
     /// <summary>
-    /// The window of every CPU: its operations from the last checkpoint to the cut (cutting now, for <paramref name="reason"/>,
-    /// if nothing did), or from the oldest entry the ring still holds, then the operation it was in at the cut. Read when
-    /// the CPUs have stopped, or, for the cut's own entries, racily (an entry a CPU overwrote since the cut is left out and
-    /// counted as lost).
+    /// The window of every CPU: its operations from the last checkpoint to the cut (cutting now, for <paramref name="reason"/>
+    /// at <paramref name="pfn"/>, if nothing did), or from the oldest entry the ring still holds, then the operation it was
+    /// in at the cut. Read when the CPUs have stopped, or, for the cut's own entries, racily (an entry a CPU overwrote since
+    /// the cut is left out and counted as lost).
     /// </summary>
-    public FlightRecording Read(string reason)
+    public FlightRecording Read(string reason, long? pfn = null)
     {
-        Cut(reason);
+        Cut(reason, pfn);
         var windows = new RecordedOp[_records.Length][];
         var lost = new long[_records.Length];
         for (var cpu = 0; cpu < _records.Length; cpu++)
@@ -268,7 +273,10 @@ public sealed class FlightRecorder
             windows[cpu] = [.. ops];
         }
 
-        return new FlightRecording(windows, lost, EntriesPerCpu, CutReason ?? reason);
+        // The cut's text and pfn, written pfn first; a racing first Cut whose text is not yet visible leaves this call's.
+        return CutReason is { } cutReason
+            ? new FlightRecording(windows, lost, EntriesPerCpu, cutReason, CutPfn)
+            : new FlightRecording(windows, lost, EntriesPerCpu, reason, pfn);
     }
 
     /// <summary>

@@ -7,7 +7,8 @@ namespace PcpTestbed.Execution.Recorder;
 /// <param name="Lost">Per CPU, ring entries (operations, folios, epoch marks) since the last clean audit that the ring had already overwritten (0: the window is complete).</param>
 /// <param name="EntriesPerCpu">The ring's size.</param>
 /// <param name="Violation">The first violation, where the window was cut ("[invariant] ...").</param>
-public sealed record FlightRecording(IReadOnlyList<RecordedOp[]> Windows, IReadOnlyList<long> Lost, int EntriesPerCpu, string Violation)
+/// <param name="ViolationPfn">The absolute pfn the first violation was found at (an audit's <c>Violation.Pfn</c>, a bad page's), or null (lockdep, pages lost, any other throw).</param>
+public sealed record FlightRecording(IReadOnlyList<RecordedOp[]> Windows, IReadOnlyList<long> Lost, int EntriesPerCpu, string Violation, long? ViolationPfn)
 {
     /// <summary>Whether every CPU's window starts at a clean audit.</summary>
     public bool Complete => Lost.All(l => l == 0);

@@ -106,13 +106,25 @@ internal sealed class FaultInjector
     /// if a hotplug event is due and no other caller is injecting, this CPU brings back the CPUs due online and takes one
     /// offline, running page_alloc_cpu_online() and page_alloc_cpu_dead() itself, as the CPU the kernel's hotplug control
     /// task (cpuhp's bringup or teardown of the PREPARE states, on a CPU other than the one going down) runs on.
-    /// A clock read and a volatile read while nothing is due.
     /// </summary>
+    /// <remarks>
+    /// The cost per call while nothing is due: a volatile read of the due time, then a read of the run's clock (on threads
+    /// one <see cref="Stopwatch"/> read) to compare with it. While hotplug runs a due time is always set (the next death,
+    /// <see cref="UpdateHotplugDue"/>), so the clock is read at every call; only with no due time at all is it skipped.
+    /// Reading the due time before the clock decides nothing early: a due time another CPU moves on meanwhile costs at
+    /// most a lock attempt, and everything is checked again under the lock.
+    /// </remarks>
     public void TryHotplug(int cpu)
     {
         Debug.Assert(_hotplugOnCpus, "hotplug runs on the coordinator");
+        var due = Volatile.Read(ref _hotplugDue);
+        if (due == long.MaxValue)
+        {
+            return;
+        }
+
         var now = _clock.NowNs(cpu);
-        if (now < Volatile.Read(ref _hotplugDue) || !Monitor.TryEnter(_lock))
+        if (now < due || !Monitor.TryEnter(_lock))
         {
             return;
         }

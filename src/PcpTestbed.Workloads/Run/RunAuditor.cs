@@ -35,7 +35,8 @@ internal sealed class RunAuditor(IPageAllocator allocator, long background, Func
         }
         else
         {
-            flight?.Cut(violations[0]);
+            // The pages-lost line, first when there is one, names no page.
+            flight?.Cut(violations[0], lost != 0 ? null : report.Violations[0].PfnOrNull);
         }
 
         var record = new AuditRecord(Records.Count, elapsed(), report.Census, h, lost, report.ViolationCount, violations);

@@ -21,6 +21,9 @@ public static class RunViolations
         };
     }
 
+    /// <summary>The absolute pfn a run's failure names: a bad page's, else null.</summary>
+    public static long? Pfn(Exception e) => Find(e) is BadPageException b ? b.Pfn : null;
+
     /// <summary>The allocator's own exception inside a run's failure (a CPU's, wrapped by the machine), else the failure itself.</summary>
     private static Exception Find(Exception e)
     {

@@ -55,7 +55,7 @@ public static class Runner
                 // A CPU threw or hung: the window ends where the CPUs were when the run gave up, or at the violation that came
                 // first, whose aftermath the throw then is.
                 var after = flight.CutReason;
-                options.OnRecording!(flight.Read(RunViolations.Describe(e)));
+                options.OnRecording!(flight.Read(RunViolations.Describe(e), RunViolations.Pfn(e)));
                 if (after != null)
                 {
                     throw new ViolationAftermathException(after, e);
@@ -112,6 +112,12 @@ public static class Runner
         {
             throw new ArgumentOutOfRangeException(nameof(o), o.FreeBatch, $"expected 1..{PageAlloc.PagevecSize} folios per batched free");
         }
+
+        // The virtual engine runs each allocator call whole: no scheduling point inside it for an interrupt to land at.
+        if (o.Engine == RunEngine.Virtual && o.Faults.HoldDelays.IrqNs > 0)
+        {
+            throw new ArgumentException("interrupts at scheduling points (HoldDelays.IrqNs) need the threads engine; the virtual engine has no point to land them at", nameof(o));
+        }
     }
 
     /// <summary>In lockdep mode the execution is wrapped in lockdep's; without it the CPUs run the bare execution and pay nothing.</summary>
@@ -123,7 +129,7 @@ public static class Runner
         if (o.Lockdep)
         {
             // Lockdep's first report cuts the flight recorder's window at the faulty access.
-            var lockdep = new LockdepState(config.Cpus) { FirstReport = flight == null ? null : flight.Cut };
+            var lockdep = new LockdepState(config.Cpus) { FirstReport = flight == null ? null : report => flight.Cut(report) };
             result = RunOn(o, zone, config, reclaim, new LockdepExecution<TExec>(exec, lockdep), activity, recorder, lockdep, flight);
         }
         else
@@ -133,6 +139,7 @@ public static class Runner
 
         if (flight != null && (result.InvariantViolations != 0 || result.PagesLost != 0))
         {
+            // The audit that found the violation (or lockdep) cut the window with its text and pfn; this text is for a run nothing cut.
             o.OnRecording!(flight.Read(result.Violations.FirstOrDefault() ?? $"[§7.1 single-state] {result.PagesLost} pages lost"));
         }
 

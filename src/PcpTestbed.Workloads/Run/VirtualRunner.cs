@@ -23,8 +23,10 @@ namespace PcpTestbed.Workloads.Run;
 /// </summary>
 /// <remarks>
 /// Not here, because nothing in virtual time can need them: the stuck-CPU watchdog (a step cannot be preempted or wait
-/// on another CPU; a step that never returned would hang the host thread instead) and pinning (--pin is ignored). The
-/// kernel work is always <see cref="VirtualKernelWork"/> (<see cref="RunOptions.KernelWorkEngine"/> is for threads).
+/// on another CPU; a step that never returned would hang the host thread instead), pinning, hold sampling (every hold is
+/// timed) and interrupts at scheduling points (<see cref="HoldDelays.IrqNs"/>: a step runs whole, with no point inside
+/// it to land at; <see cref="Runner"/> refuses them, the CLI refuses --irq-*, --pin and --hold-sample). The kernel work is
+/// always <see cref="VirtualKernelWork"/> (<see cref="RunOptions.KernelWorkEngine"/> is for threads).
 /// </remarks>
 internal static class VirtualRunner
 {

@@ -356,10 +356,7 @@ public sealed class RunOptionSet
         var engine = r.GetValue(_engine) ?? RunEngine.Threads;
         var costModelPath = r.GetValue(_costModel);
         var costModel = ResolveCostModel(costModelPath, engine);
-        if (engine == RunEngine.Virtual && r.GetValue(_pin))
-        {
-            notes.Add("--pin has no effect with --engine virtual: every emulated CPU runs on the one host thread, in virtual time");
-        }
+        RefuseThreadsOnly(r, engine);
 
         var faults = ResolveFaults(r);
         var zone = ResolveZone(r, workload, parameters, pressure, cpus.Max(), notes);
@@ -471,6 +468,36 @@ public sealed class RunOptionSet
         if (!applies.Contains(workload))
         {
             notes.Add($"{option} applies to {string.Join(" and ", applies.Select(WorkloadKinds.Name))} only; {WorkloadKinds.Name(workload)} ignores it");
+        }
+    }
+
+    /// <summary>
+    /// Options the virtual engine has nothing to apply to are refused, not ignored: a virtual run that dropped an interrupt
+    /// fault or a hold sampling would report a run it never had. What the virtual engine does honour (every --faults kind,
+    /// --hotplug-interval-ms, --drain-storm-percent, --zone-hold-delay-ns, --pcp-hold-delay-ns) is in VirtualRunner.
+    /// </summary>
+    private void RefuseThreadsOnly(ParseResult r, RunEngine engine)
+    {
+        if (engine != RunEngine.Virtual)
+        {
+            return;
+        }
+
+        const string noPoints = "the virtual engine runs each allocator call whole, with no scheduling point inside it for an interrupt to land at";
+        (bool Given, string Option, string Why)[] threadsOnly =
+        [
+            (r.GetValue(_irqDelay) != null, "--irq-delay-ns", noPoints),
+            (r.GetValue(_irqPercent) != null, "--irq-percent", noPoints),
+            (r.GetValue(_irqSites) != null, "--irq-site", noPoints),
+            (r.GetValue(_holdSample) != null, "--hold-sample", "the virtual engine times every hold: timing is free in virtual time"),
+            (r.GetValue(_pin), "--pin", "the virtual engine runs every emulated CPU on one host thread, in virtual time"),
+        ];
+        foreach (var (given, option, why) in threadsOnly)
+        {
+            if (given)
+            {
+                throw new UsageException($"{option} applies to the threads engine only ({why}); drop it or use --engine threads");
+            }
         }
     }
 

@@ -32,7 +32,7 @@ public class MainlineHotplugTests
         Assert.Throws<InvalidOperationException>(() => rig.A.Free(3, held[0], 0));
         rig.AssertAuditClean();
 
-        rig.A.CpuOnline(3);
+        rig.A.CpuOnline(3, 3);
 
         var (highMin4, highMax4) = ZoneFormulas.PcpHigh(zone.ManagedPages, low, rig.Batch, 4);
         Assert.Equal((80, 512), (highMin4, highMax4));

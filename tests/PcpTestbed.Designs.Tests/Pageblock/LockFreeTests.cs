@@ -95,7 +95,7 @@ public class LockFreeTests
         Assert.Equal(1, rig.A.Stats().RemoteFrees);
         rig.AssertAuditClean();
 
-        rig.A.CpuOnline(0);
+        rig.A.CpuOnline(0, 0);
         Assert.Equal(0, rig.Pcp(0).RemoteFreeHead);
         var again = rig.Alloc(0);
         rig.A.Free(1, again, 0);

@@ -31,7 +31,7 @@ public class PageblockHotplugTests
         Assert.Throws<InvalidOperationException>(() => rig.A.Allocate(0, Rig.Movable, 0));
         rig.AssertAuditClean();
 
-        rig.A.CpuOnline(0);
+        rig.A.CpuOnline(0, 0);
         var pfn = rig.Alloc(0);
         Assert.Equal(0, rig.Owner(rig.BlockOf(pfn)));
         Assert.DoesNotContain(rig.BlockOf(pfn), owned.Where(b => rig.Zone.Blocks[b].ZoneFree < PageAlloc.PageblockNrPages));

@@ -117,7 +117,7 @@ public class RandomOpsTests
                 var offline = Enumerable.Range(0, Cpus).Where(c => !alloc.IsOnline(c)).ToArray();
                 if (offline.Length > 0 && (online.Length == 1 || rng.Next(2) == 0))
                 {
-                    alloc.CpuOnline(offline[rng.Next(offline.Length)]);
+                    alloc.CpuOnline(offline[rng.Next(offline.Length)], cpu); // run on a live CPU, as the hotplug thread does
                 }
                 else if (online.Length > 1)
                 {

@@ -5,6 +5,7 @@ using PcpTestbed.Model.Layout;
 using PcpTestbed.Workloads.Faults;
 using PcpTestbed.Workloads.Kinds;
 using PcpTestbed.Workloads.Reclaim;
+using PcpTestbed.Workloads.Run;
 using PcpTestbed.Workloads.Tests.Support;
 using Xunit.Abstractions;
 
@@ -52,10 +53,23 @@ public class RunLifecycleTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Audits_follow_an_audit_interval_shorter_than_the_progress_period()
+    public void The_coordinator_wakes_for_an_audit_due_before_its_progress_period()
     {
-        // 50 ms audits over a second: about 20 while the CPUs run. The coordinator used to wake only every 200 ms
-        // (its progress period), which caps a second at 5. The bound leaves room for a loaded host's late wake-ups.
+        // The coordinator used to wake only every 200 ms (its progress period), which capped 50 ms audits at 5 a second.
+        // Its wait is the rule, stated without a clock: until the earlier deadline, at least 1 ms, at most 200 ms. (A run's
+        // count of audits a second depends on the host's load, where a stop-the-world can take a scheduler tick per CPU:
+        // six in 1.15 s at load 34 on 2026-12-07, so it is no test.)
+        var now = TimeSpan.FromSeconds(3);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(50), Runner.UntilNext(now, now + TimeSpan.FromMilliseconds(50), now + TimeSpan.FromMilliseconds(200)));
+        Assert.Equal(TimeSpan.FromMilliseconds(50), Runner.UntilNext(now, now + TimeSpan.FromMilliseconds(200), now + TimeSpan.FromMilliseconds(50)));
+        Assert.Equal(TimeSpan.FromMilliseconds(200), Runner.UntilNext(now, now + TimeSpan.FromSeconds(10), now + TimeSpan.FromSeconds(10)));
+        Assert.Equal(TimeSpan.FromMilliseconds(1), Runner.UntilNext(now, now - TimeSpan.FromMilliseconds(5), now + TimeSpan.FromMilliseconds(200)));
+    }
+
+    [Fact]
+    public void Audits_run_while_the_cpus_run_at_an_audit_interval_shorter_than_the_progress_period()
+    {
         var options = Runs.Options(DesignKind.Mainline, WorkloadKind.PageFault, cpus: 2, duration: TimeSpan.FromSeconds(1)) with
         {
             AuditInterval = TimeSpan.FromMilliseconds(50),
@@ -64,7 +78,7 @@ public class RunLifecycleTests(ITestOutputHelper output)
         var run = Runs.Run(options, output);
 
         Runs.AssertClean(run);
-        Assert.True(run.AuditsWhileRunning >= 8, $"{run.AuditsWhileRunning} audits in {run.Result.Seconds:F2} s at a 50 ms interval");
+        Assert.True(run.AuditsWhileRunning >= 1, $"{run.AuditsWhileRunning} audits in {run.Result.Seconds:F2} s at a 50 ms interval");
     }
 
     [Fact]

@@ -286,7 +286,7 @@ public static class Runner
     }
 
     /// <summary>The coordinator's wait: until the earlier of two deadlines, at least a millisecond, at most a progress period.</summary>
-    private static TimeSpan UntilNext(TimeSpan now, TimeSpan nextAudit, TimeSpan nextProgress)
+    internal static TimeSpan UntilNext(TimeSpan now, TimeSpan nextAudit, TimeSpan nextProgress)
     {
         var next = (nextAudit < nextProgress ? nextAudit : nextProgress) - now;
         return next < MinWait ? MinWait : next > ProgressPeriod ? ProgressPeriod : next;

@@ -71,13 +71,14 @@ public class ReproWorkflowTests
         // pre-2026-03 (any ALLOC_HIGHATOMIC success may grow the reserve, the slow path's PCP hits included), memory pressure
         // (udp's default: ALLOC_HIGHATOMIC is the slow path's, and a page-cache allocation's failed reclaim unreserves a block,
         // so the reserve leaves its cap of 2 blocks at 256M), and a 2 ms interrupt at the reserve's zone->lock attempt, right
-        // after the racy check (the correct code's point, also the unreserve's). It broke 5 of 5 (2026-12-07 12:12, 0.5-11.5 s);
-        // its reproductions came back 0 of 5: the rebuilt zone holds only the window's pages, not the page cache, so it is
-        // not under pressure and the slow path is never taken.
+        // after the racy check (the correct code's point, also the unreserve's): without it the race happens as often, but the
+        // reserve is often back under its cap before the next audit. It broke 10 of 10 (2026-12-07 12:12-12:23, 0.2-14.4 s),
+        // hence 60 s as the bound; its reproductions came back 0 of 5: the rebuilt zone holds only the window's pages, not the
+        // page cache, so it is not under pressure and the slow path is never taken.
         {
             "highatomic-cap-not-rechecked", "mainline", "udp", 4,
             ["--highatomic", "pre-2026-03", "--zone-size", "256M", "--faults", "hold-delay", "--irq-delay-ns", "2000000", "--irq-percent", "100",
-                "--irq-site", "lock:highatomic_pageblock"]
+                "--irq-site", "lock:highatomic_pageblock", "--seconds", "60"]
         },
     };
 

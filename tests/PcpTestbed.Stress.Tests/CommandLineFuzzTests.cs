@@ -24,7 +24,7 @@ public class CommandLineFuzzTests
     ];
 
     private static readonly string[] NumericOptions =
-        ["--cpus", "--ops", "--seconds", "--seed", "--hold-sample", "--purgers", "--run-length", "--cma-share", "--receivers", "--exit-fill",
+        ["--cpus", "--ops", "--seconds", "--seed", "--hold-sample", "--purgers", "--run-length", "--cma-share", "--receivers", "--rx-order", "--exit-fill",
          "--audit-interval", "--remote-free-percent", "--iterations", "--max-steps", "--strategy-bound", "--node", "--sample-interval",
          "--work-scale", "--free-batch", "--purge-extent-max"];
 

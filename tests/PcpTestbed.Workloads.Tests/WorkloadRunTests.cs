@@ -83,4 +83,31 @@ public class WorkloadRunTests(ITestOutputHelper output)
                 break;
         }
     }
+
+    /// <summary>
+    /// udp receives into chunks of its receive order: order 1 (a page_frag) by default, order 4 with
+    /// <see cref="WorkloadParameters.UdpRxOrder"/> (cxgb4's 64 KiB free-list pages). Without memory pressure the zone
+    /// has room for every receive at that order, so none falls back to order 0 and the receivers, the only CPUs that
+    /// allocate, take exactly 2^order pages an allocation.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void A_udp_run_receives_into_chunks_of_its_receive_order(int rxOrder)
+    {
+        var options = Runs.Options(DesignKind.Mainline, WorkloadKind.Udp, Cpus, ZoneFor(WorkloadKind.Udp)) with
+        {
+            Parameters = new WorkloadParameters { UdpRxOrder = rxOrder },
+            Pressure = false,
+        };
+
+        var run = Runs.Run(options, output);
+        var r = run.Result;
+
+        Runs.AssertClean(run);
+        Assert.True(r.Allocations > 0, "nothing was received");
+        Assert.Equal(0, r.WorkloadCounters.OrderZeroFallbacks);
+        Assert.Equal(r.Allocations << rxOrder, r.AllocatedPages);
+        Assert.True(r.WorkloadCounters.HandedOffPages > 0, "no page was handed to a consumer");
+    }
 }

@@ -5,9 +5,9 @@ using PcpTestbed.Workloads.Work;
 namespace PcpTestbed.Workloads.Kinds;
 
 /// <summary>
-/// udp (a network receive path): receive CPUs allocate order-1 GFP_ATOMIC page fragments, falling back to
-/// order 0 when that fails as page_frag refills do, and hand them to consumer CPUs, which free them.
-/// Runs with highatomic reserves present, so the highatomic variants differ.
+/// udp (a network receive path): receive CPUs allocate order-1 GFP_ATOMIC page fragments (or of
+/// <see cref="WorkloadParameters.UdpRxOrder"/>), falling back to order 0 when that fails as page_frag refills do,
+/// and hand them to consumer CPUs, which free them. Runs with highatomic reserves present, so the highatomic variants differ.
 /// </summary>
 /// <remarks>
 /// Each allocation serves as many 1500-MTU packets as fit (<see cref="PageFrag.Packets"/>: 4 at order 1, 2 at
@@ -18,6 +18,14 @@ namespace PcpTestbed.Workloads.Kinds;
 /// PAGE_FRAG_CACHE_MAX_SIZE), and since 6.18 UDP frees a received skb on the CPU that received it
 /// (skb_attempt_defer_free(), Eric Dumazet's "udp: use skb_attempt_defer_free()", commit 6471658dc66c), where this
 /// workload frees on the consumer, as before 6.18 (and as a full defer list still does).
+/// <para>
+/// A receive order above PAGE_ALLOC_COSTLY_ORDER is a driver's own RX buffers, not page_frag's (whose largest refill is
+/// order 3): Chelsio's cxgb4 (drivers/net/ethernet/chelsio/cxgb4/sge.c) refills its free lists from the NAPI poll
+/// (__refill_fl(): refill_fl(..., GFP_ATOMIC)) with alloc_pages_node(node, gfp | __GFP_COMP, s->fl_pg_order), "Prefer
+/// large buffers", and falls back to single pages when that fails; fl_pg_order is ilog2(SGE_FL_BUFFER_SIZE1) -
+/// PAGE_SHIFT, the 64 KiB large-page buffer (FL_PG_ORDER, 16 - PAGE_SHIFT = 4) several packets are packed into. So
+/// <c>--rx-order 4</c> is that driver's receive path: GFP_ATOMIC order-4 allocations, each falling back to order 0.
+/// </para>
 /// </remarks>
 public sealed class UdpWorkload : Workload
 {
@@ -62,7 +70,7 @@ public sealed class UdpWorkload : Workload
             return;
         }
 
-        if (TryAllocate(cpu, Gfp.Atomic, 1, out var chunk) || Fallback(cpu, out chunk))
+        if (TryAllocate(cpu, Gfp.Atomic, Context.Parameters.UdpRxOrder, out var chunk) || Fallback(cpu, out chunk))
         {
             Work.Receive(cpu, PageFrag.Packets(chunk.Order));
             queue.Enqueue(chunk);

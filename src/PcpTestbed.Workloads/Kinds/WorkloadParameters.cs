@@ -18,6 +18,12 @@ public sealed record WorkloadParameters
     /// <summary>udp: receive CPUs (default: half of the CPUs); the rest consume.</summary>
     public int UdpReceivers { get; init; }
 
+    /// <summary>
+    /// udp: the order of each receive allocation, before the order-0 fallback: 1 by default (a page_frag of 8 KiB); 4 is
+    /// cxgb4's free-list pages (<see cref="UdpWorkload"/>).
+    /// </summary>
+    public int UdpRxOrder { get; init; } = 1;
+
     /// <summary>cma: the share of a synthetic zone's pageblocks that are CMA, in percent.</summary>
     public int CmaSharePercent { get; init; } = 50;
 

@@ -97,6 +97,9 @@ public sealed class RunOptionSet
 
     private readonly Option<int?> _remoteFree = CommonOptions.Int("--remote-free-percent", "mixed: percent of frees handed to another CPU (default 30)", 0, 100, "PCT");
     private readonly Option<int?> _receivers = CommonOptions.Int("--receivers", "udp: receive CPUs; the rest consume (default half of the CPUs)", 1, MaxCpus);
+    private readonly Option<int?> _rxOrder = CommonOptions.Int("--rx-order",
+        "udp: the order of each receive allocation, falling back to order 0 (default 1, a page_frag; 4 is cxgb4's 64 KiB free-list pages, " +
+        $"refilled with GFP_ATOMIC from the NAPI poll): 1..{PageAlloc.MaxPageOrder}", 1, PageAlloc.MaxPageOrder, "ORDER");
     private readonly Option<int?> _exitFill = CommonOptions.Int("--exit-fill",
         "exit: pages each CPU fills before all exit at once (default 65536, a 256 MiB process, capped to half the zone's free pages over the CPUs)", 1, 1 << 22, "PAGES");
 
@@ -288,7 +291,7 @@ public sealed class RunOptionSet
         Option?[] options =
         [
             _design, _designs, _workload, _cpus, _cpuList, _seconds, _minutes, _ops, _zoneSize, _zoneFromProc, _zoneName, _node, _seed, _json, _plot, _format,
-            _pin, _pressure, _noPressure, _highatomic, _noLockStat, _holdSample, _purgers, _runLength, _cmaShare, _orderMix, _remoteFree, _receivers,
+            _pin, _pressure, _noPressure, _highatomic, _noLockStat, _holdSample, _purgers, _runLength, _cmaShare, _orderMix, _remoteFree, _receivers, _rxOrder,
             _exitFill, _purgeExtent, _workScale, _freeBatch, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _hotplugInterval, _zoneDelay, _pcpDelay, _irqDelay, _irqPercent, _irqSites, _auditInterval, _sampleInterval, _plotFree, _quiet, _lockdep,
             _bugs, _noFlightRecorder, _reproDir, _recorderEntries,
             _engine, _costModel,
@@ -335,6 +338,7 @@ public sealed class RunOptionSet
         parameters = Apply(r, notes, workload, parameters, _cmaShare, WorkloadKind.Cma, (p, v) => p with { CmaSharePercent = v });
         parameters = Apply(r, notes, workload, parameters, _remoteFree, WorkloadKind.Mixed, (p, v) => p with { RemoteFreePercent = v });
         parameters = Apply(r, notes, workload, parameters, _receivers, WorkloadKind.Udp, (p, v) => p with { UdpReceivers = v });
+        parameters = Apply(r, notes, workload, parameters, _rxOrder, WorkloadKind.Udp, (p, v) => p with { UdpRxOrder = v });
         parameters = Apply(r, notes, workload, parameters, _exitFill, WorkloadKind.Exit, (p, v) => p with { ExitFillPages = v });
         parameters = Apply(r, notes, workload, parameters, _purgeExtent, WorkloadKind.Purge, (p, v) => p with { PurgeExtentMaxPages = v });
         if (r.GetValue(_orderMix) is { } mix)

@@ -275,7 +275,7 @@ public static class RunPrinter
         c.WriteLine("  reserved: pages in MIGRATE_HIGHATOMIC blocks; cap: the most the zone may reserve (1% of it, in whole blocks)");
         c.WriteLine("  reserve/unreserve: blocks moved into/out of the reserve; fast-path hits: high-order atomic allocations the reserve served");
         c.WriteLine("  misses: atomic requests served elsewhere while the reserve had a free chunk that fit (the reserve sat idle)");
-        c.WriteLine("  order-0 fallbacks: udp receives that fell back to order 0 after order 1 failed");
+        c.WriteLine("  order-0 fallbacks: udp receives that fell back to order 0 after their order (1, or --rx-order) failed");
     }
 
     private static void Extras(IAnsiConsole c, RunResult r)

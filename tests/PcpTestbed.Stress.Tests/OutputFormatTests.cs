@@ -87,4 +87,14 @@ public class OutputFormatTests
         Assert.Contains(progress, l => l.Contains(" of 1.3 s") && l.Contains("left"));
         Assert.Equal(progress.Count, outcome.ErrLines.Length);
     }
+
+    [Fact]
+    public void Receivers_that_leave_no_cpu_to_consume_are_noted_not_clamped_silently()
+    {
+        // udp keeps one CPU to consume its receives: --receivers 2 on 2 CPUs runs 1 receiver, and says so.
+        var outcome = Shell.Run("run", "--workload", "udp", "--receivers", "2", "--cpus", "2", "--ops", "2000", "--zone-size", "64M", "--no-pressure", "--quiet");
+
+        Assert.True(outcome.Exit == 0, outcome.ToString());
+        Assert.Contains("note: --receivers 2: with 2 CPUs at most 1 receive; the rest consume", outcome.Out);
+    }
 }

@@ -352,6 +352,12 @@ public sealed class RunOptionSet
             notes.Add($"--purgers {purgers}: with {cpus.Where(c => c > 1).Min()} CPUs at most {cpus.Where(c => c > 1).Min() - 1} purge; the rest allocate");
         }
 
+        if (workload == WorkloadKind.Udp && r.GetValue(_receivers) is { } receivers && cpus.Any(c => c > 1 && receivers >= c))
+        {
+            // UdpWorkload keeps one CPU to consume (WorkloadParameters.EffectiveReceivers): say so rather than clamp silently.
+            notes.Add($"--receivers {receivers}: with {cpus.Where(c => c > 1).Min()} CPUs at most {cpus.Where(c => c > 1).Min() - 1} receive; the rest consume");
+        }
+
         if (r.GetValue(_pin) && !OperatingSystem.IsLinux())
         {
             throw new UsageException("--pin needs Linux (sched_setaffinity)");

@@ -29,6 +29,13 @@ public sealed partial class Zone
     public long HighatomicCapOvershoot { get; private set; }
 
     /// <summary>
+    /// The highest nr_reserved_highatomic since the zone was built (not a kernel field): the reserve may pass its cap and
+    /// come back under it between two audits (a reserve over the cap unreserved before the next quiescent point), and §7.6
+    /// holds at every change under zone->lock, not only at audits. Written under zone->lock with the reserve, read at audits.
+    /// </summary>
+    public long NrReservedHighatomicPeak => _nrReservedHighatomicPeak;
+
+    /// <summary>
     /// Counts HIGHATOMIC blocks a zone is built with (a spec or an image may start with a reserve).
     /// <paramref name="overshoot"/>: how far past the cap the reserve may already be (a real kernel's, after
     /// an order-9/10 reservation); 0 for synthetic zones.
@@ -39,6 +46,7 @@ public sealed partial class Zone
 
         // Set-up, before any CPU runs: a plain write.
         _nrReservedHighatomic = pages;
+        _nrReservedHighatomicPeak = pages;
         HighatomicCapOvershoot = overshoot;
     }
 
@@ -81,6 +89,7 @@ public sealed partial class Zone
 
             _seam.WriteOnce(ref _nrReservedHighatomic, _nrReservedHighatomic + PageAlloc.PageblockNrPages,
                 SharedLocation.ZoneHighatomic, AccessSite.HighatomicReserveAdd);
+            _nrReservedHighatomicPeak = Math.Max(_nrReservedHighatomicPeak, _nrReservedHighatomic);
         }
         else
         {
@@ -89,6 +98,7 @@ public sealed partial class Zone
             ChangePageblockRange(pfn, order, MigrateType.HighAtomic);
             _seam.WriteOnce(ref _nrReservedHighatomic, _nrReservedHighatomic + (1L << order), SharedLocation.ZoneHighatomic, AccessSite.HighatomicReserveAdd);
             HighatomicCapOvershoot = Math.Max(HighatomicCapOvershoot, _nrReservedHighatomic - max);
+            _nrReservedHighatomicPeak = Math.Max(_nrReservedHighatomicPeak, _nrReservedHighatomic);
         }
 
         Events.HighatomicReserves++;

@@ -36,6 +36,7 @@ public sealed partial class Zone
     private long _nrFreeCmaPages;
     private long _nrFreeHighatomic;
     private long _nrReservedHighatomic;
+    private long _nrReservedHighatomicPeak; // under zone->lock: see NrReservedHighatomicPeak
     private long _watermarkBoost;
 
     private int _flags; // ZoneFlags, set and cleared atomically through the seam (set_bit(), clear_bit()), read with test_bit()

@@ -192,6 +192,52 @@ public class AuditorTests
     }
 
     [Fact]
+    public void A_reserve_that_passed_the_cap_and_came_back_under_it_breaks_the_highatomic_rule()
+    {
+        // The cap of 65536 pages is 1024: two blocks. Three reserved without the recheck under zone->lock (the injected
+        // bug's path), then one given back: under the cap again at the audit, over it in between.
+        var zone = AllAllocated(Blocks(128, MigrateType.Movable), startPfn: Start);
+        foreach (var b in new[] { 1, 3, 5 })
+        {
+            zone.FreePages((b * Block) + 3, 1);
+        }
+
+        using (zone.Locked())
+        {
+            foreach (var b in new[] { 1, 3, 5 })
+            {
+                Assert.True(zone.ReserveHighatomicPageblockLocked((b * Block) + 3, 0, recheckCap: false));
+            }
+
+            Assert.True(zone.UnreserveHighatomicPageblockLocked(MigrateType.Movable) > 0);
+        }
+
+        Assert.Equal(1024, zone.NrReservedHighatomic);
+        Reported(zone, AuditRule.Highatomic, "nr_reserved_highatomic reached 1536, over the cap 1024, and is 1024 now");
+    }
+
+    [Fact]
+    public void A_reserve_kept_to_its_cap_leaves_the_highatomic_rule_clean()
+    {
+        var zone = AllAllocated(Blocks(128, MigrateType.Movable), startPfn: Start);
+        foreach (var b in new[] { 1, 3, 5 })
+        {
+            zone.FreePages((b * Block) + 3, 1);
+        }
+
+        using (zone.Locked())
+        {
+            Assert.True(zone.ReserveHighatomicPageblockLocked((1 * Block) + 3, 0));
+            Assert.True(zone.ReserveHighatomicPageblockLocked((3 * Block) + 3, 0));
+            Assert.False(zone.ReserveHighatomicPageblockLocked((5 * Block) + 3, 0), "the recheck under zone->lock stops the third");
+            Assert.True(zone.UnreserveHighatomicPageblockLocked(MigrateType.Movable) > 0);
+        }
+
+        Assert.Equal(1024, zone.NrReservedHighatomicPeak);
+        Assert.DoesNotContain(ZoneAuditor.Audit(zone).Violations, v => v.Rule == AuditRule.Highatomic);
+    }
+
+    [Fact]
     public void A_wrong_block_zone_free_count_breaks_the_counters_rule_at_the_blocks_first_pfn()
     {
         var zone = AllAllocated([MigrateType.Movable, MigrateType.Movable], startPfn: Start);

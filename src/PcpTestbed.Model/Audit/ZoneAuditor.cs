@@ -299,6 +299,10 @@ public static class ZoneAuditor
         {
             ctx.Report(AuditRule.Highatomic, -1, $"nr_reserved_highatomic {reserved} exceeds the cap {cap}");
         }
+        else if (zone.NrReservedHighatomicPeak > cap + zone.HighatomicCapOvershoot)
+        {
+            ctx.Report(AuditRule.Highatomic, -1, $"nr_reserved_highatomic reached {zone.NrReservedHighatomicPeak}, over the cap {cap}, and is {reserved} now");
+        }
     }
 
     // The per-block count of zone-free pages, which owned_blocks bookkeeping relies on.

@@ -11,7 +11,7 @@ public sealed partial class Zone
     /// </summary>
     public const string CmaFirstInvariant = "cma-first";
 
-    /// <summary>CONFIG_DEBUG_VM's warnings, or null (the default): no check runs. Set by the allocator from its configuration.</summary>
+    /// <summary>CONFIG_DEBUG_VM's warnings, or null (the default): no check runs. Set by the allocator from its configuration, before any CPU runs.</summary>
     public VmWarnings? DebugVm { get; set; }
 
     /// <summary>

@@ -14,7 +14,7 @@ public sealed class VmWarnings
 
     private readonly object _gate = new();
     private readonly List<string> _messages = []; // guarded by _gate
-    private long _reports;
+    private long _reports; // Interlocked
 
     /// <summary>Called on the reporting CPU's thread at the first report: a run's flight recorder cuts there, Coyote fails the iteration.</summary>
     public Action<string>? FirstReport { get; set; }

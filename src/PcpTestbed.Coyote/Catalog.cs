@@ -60,7 +60,8 @@ public static class Catalog
         Bug(InjectedBug.RemoteListNotClosedOnOffline, "cpu-offline-remote-free", DesignKind.PageblockLockFree, [Ownership],
             "CPU 1 read owner CPU 0 before it died and pushes after the drain: the page strands on the dead CPU's open list"),
         Bug(InjectedBug.CmaPhasesIgnoreRmqueueDecision, CmaRefillScenario.ScenarioName, DesignKind.PageblockCmaFix, [CmaRefillScenario.Invariant],
-            "deterministic given the setup: refill phase 0 recovers the MOVABLE block while CMA holds most free pages (the scenario's own invariant)"),
+            "deterministic given the setup: refill phase 0 recovers the MOVABLE block while CMA holds most free pages (CONFIG_DEBUG_VM's " +
+            "CMA-first check, on under Coyote, reports it inside the refill; the scenario's own check would after it)"),
         Bug(InjectedBug.HighatomicCapNotRechecked, HighatomicReserveRaceScenario.ScenarioName, DesignKind.Mainline, [AuditRules.Describe(AuditRule.Highatomic)],
             "both atomic allocations pass the racy cap check before either reserves; without the recheck both reserve: two blocks over a cap of one"),
         Bug(InjectedBug.ReleaseAfterDrain, "cpu-offline-remote-free", DesignKind.Pageblock, [Ownership, SingleState],

@@ -1,6 +1,7 @@
 using System.Globalization;
 using PcpTestbed.Designs;
 using PcpTestbed.Model;
+using PcpTestbed.Model.Audit;
 using PcpTestbed.Model.Layout;
 
 namespace PcpTestbed.Coyote;
@@ -29,7 +30,11 @@ public sealed class ScenarioRun
         _state = state;
         Zone = ZoneBuilder.Build(config.ZoneSpec());
         Execution = new CoyoteExecution(state);
-        Allocator = AllocatorFactory.Create(design, Zone, new AllocatorConfig { Cpus = config.Cpus, Highatomic = config.Highatomic, Bugs = bugs }, Execution);
+        // CONFIG_DEBUG_VM's checks are always on here: they add no scheduling point, hold on every clean scenario, and a
+        // warning fails the iteration at once, under the class a real-thread run's reproduction file records.
+        var debugVm = new VmWarnings { FirstReport = state.Fail };
+        Allocator = AllocatorFactory.Create(design, Zone,
+            new AllocatorConfig { Cpus = config.Cpus, Highatomic = config.Highatomic, Bugs = bugs, DebugVm = debugVm }, Execution);
         state.OnQuiescent = CheckInvariants;
         _scriptOps = new int[config.Cpus];
         _inScript = new bool[config.Cpus];

@@ -50,4 +50,12 @@ public sealed record AllocatorConfig
     /// runs turn it off.
     /// </summary>
     public bool Lockdep { get; init; } = true;
+
+    /// <summary>
+    /// CONFIG_DEBUG_VM's warnings (VM_WARN_ON()), or null (the default): the checks of rules a quiescent audit cannot see,
+    /// made where they must hold, under zone->lock. Today one rule, __rmqueue()'s CMA-first balancing, checked in
+    /// __rmqueue() for every design and in the pageblock refill's phases 0 and 2 on pageblock-cmafix only (the design that
+    /// promises it there). The checks add no scheduling point and change nothing the allocator does.
+    /// </summary>
+    public Model.Audit.VmWarnings? DebugVm { get; init; }
 }

@@ -44,6 +44,7 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
 
         // The zone reaches the execution for its lockdep and page checks only when the execution makes them.
         zone.AttachSeam(config.Lockdep && exec.Lockdep ? new ZoneSeam<TExec>(exec) : null);
+        zone.DebugVm = config.DebugVm;
         _pcps = new PerCpuPages[config.Cpus];
         _stats = new CpuCounters[config.Cpus];
         _online = new int[config.Cpus];

@@ -16,10 +16,16 @@ public sealed partial class Zone
     /// __rmqueue(): take a chunk of <paramref name="order"/> for <paramref name="mt"/>, trying the
     /// requested lists, then CMA, then claiming a fallback block, then stealing, starting at
     /// <paramref name="mode"/> and recording in it the mode that worked. Returns the pfn or -1.
+    /// With <see cref="DebugVm"/> the CMA balancing rule is checked on every chunk taken.
     /// </summary>
     public int Rmqueue(int order, MigrateType mt, AllocFlags allocFlags, ref RmqueueMode mode)
     {
         AssertLocked();
+        return DebugVm != null ? RmqueueChecked(order, mt, allocFlags, ref mode) : RmqueueLocked(order, mt, allocFlags, ref mode);
+    }
+
+    private int RmqueueLocked(int order, MigrateType mt, AllocFlags allocFlags, ref RmqueueMode mode)
+    {
         int pfn;
 
         // Balance movable allocations between regular and CMA areas by allocating from CMA when over

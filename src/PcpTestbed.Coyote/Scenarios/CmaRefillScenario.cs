@@ -15,8 +15,11 @@ internal sealed class CmaRefillScenario : Scenario
 {
     public const string ScenarioName = "cma-refill";
 
-    /// <summary>The invariant this scenario adds, as its reports name it.</summary>
-    public const string Invariant = "cma-first";
+    /// <summary>
+    /// The invariant this scenario checks, as its reports name it: CONFIG_DEBUG_VM's CMA-first check (on under Coyote)
+    /// reports it inside the refill, and the scenario's own check after the allocation, should the debug check miss it.
+    /// </summary>
+    public const string Invariant = Zone.CmaFirstInvariant;
 
     public override string Name => ScenarioName;
 

@@ -91,6 +91,7 @@ public sealed partial class PageblockAllocator<TExec>
 
         // __rmqueue()'s CMA decision, read under zone->lock like the counters' writers: no point needed.
         var cmaFirst = cmaEligible && _zone.NrFreeCmaPages > _zone.NrFreePages / 2;
+        var check = CmaPhaseStart(mt, flags);
         long got = 0;
         for (var pass = 0; pass < 2 && got < need; pass++)
         {
@@ -103,6 +104,7 @@ public sealed partial class PageblockAllocator<TExec>
                     : blockMt == mt || (cmaEligible && !cmaFirst && blockMt == MigrateType.Cma);
                 if (match && got + _zone.Blocks[block].ZoneFree <= room)
                 {
+                    CheckRecoverCmaFirst(cpu, block, check, room - got);
                     got += RecoverBlock(block, buffer);
                 }
 
@@ -172,6 +174,7 @@ public sealed partial class PageblockAllocator<TExec>
     /// </summary>
     private long TakeChunks(int order, MigrateType mt, AllocFlags flags, long need, RefillBuffer buffer)
     {
+        var check = CmaPhaseStart(mt, flags);
         Span<MigrateType> types = stackalloc MigrateType[2];
         var nTypes = 1;
         types[0] = mt;
@@ -199,6 +202,7 @@ public sealed partial class PageblockAllocator<TExec>
                     }
 
                     _zone.DelFromFreeList(pfn, o, types[t]);
+                    CheckChunkCmaFirst(pfn, o, types[t], check, order, topOrder);
                     buffer.Add(pfn, o, PhaseChunk);
                     got += 1L << o;
                 }

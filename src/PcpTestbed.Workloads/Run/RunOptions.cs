@@ -94,11 +94,18 @@ public sealed record RunOptions
     /// </summary>
     public bool Lockdep { get; init; } = true;
 
+    /// <summary>
+    /// CONFIG_DEBUG_VM's checks (<see cref="Designs.AllocatorConfig.DebugVm"/>): today __rmqueue()'s CMA-first rule, checked
+    /// under zone->lock at every take it governs. A warning is a violation of the run, and its first cuts the flight
+    /// recorder's window. Off by default; the CLI turns it on with --debug-vm.
+    /// </summary>
+    public bool DebugVm { get; init; }
+
     public InjectedBug Bugs { get; init; } = InjectedBug.None;
 
     /// <summary>
-    /// End the run at its first violation: an audit that finds one, or lockdep's first report (which lets the CPUs go on, as the
-    /// kernel's does), as a thrown one (a bad page, a hang) ends it. The flight recorder's window ends there, so running on adds
+    /// End the run at its first violation: an audit that finds one, or lockdep's or CONFIG_DEBUG_VM's first report (which let the
+    /// CPUs go on, as the kernel's do), as a thrown one (a bad page, a hang) ends it. The flight recorder's window ends there, so running on adds
     /// nothing to the reproduction file, and a run gone wrong could only go further wrong. The CLI sets it
     /// for a run with injected bugs, which is a run to break (threads engine).
     /// </summary>

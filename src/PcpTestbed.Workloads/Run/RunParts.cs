@@ -82,6 +82,7 @@ internal sealed class RunParts
         Highatomic = o.Highatomic,
         Reclaim = (IReclaimHooks?)reclaim ?? NoReclaim.Instance,
         Lockdep = o.Lockdep,
+        DebugVm = o.DebugVm ? new Model.Audit.VmWarnings() : null,
         Bugs = o.Bugs,
         PageblockRefillWithinHigh = o.RefillWithinHigh,
         UnchunkedPcpFree = o.UnchunkedPcpFree,

@@ -52,8 +52,16 @@ internal static class RunReport
             FreePages = p.FreePages.Report(),
             Cma = CmaReport.From(p.FreePages.Samples, stats),
         };
+        result = allocator.Config.DebugVm is { } debugVm ? WithDebugVm(result, debugVm) : result;
         return p.Lockdep == null ? result : WithLockdep(result, p.Lockdep.Snapshot());
     }
+
+    /// <summary>CONFIG_DEBUG_VM's warnings are violations of the run, listed before the audits'.</summary>
+    private static RunResult WithDebugVm(RunResult r, Model.Audit.VmWarnings debugVm) => r with
+    {
+        InvariantViolations = r.InvariantViolations + debugVm.Reports,
+        Violations = debugVm.Messages.Concat(r.Violations).Take(RunAuditor.KeptViolations).ToList(),
+    };
 
     /// <summary>Lockdep's reports are violations of the run, listed first.</summary>
     private static RunResult WithLockdep(RunResult r, LockdepReport lockdep) => r with

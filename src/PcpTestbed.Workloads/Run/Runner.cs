@@ -46,6 +46,12 @@ public static class Runner
             var activity = new CpuActivityTable(config.Cpus);
             // The recorder runs only for a caller that will read it (the CLI, which writes reproduction files).
             var flight = options.FlightRecorder && options.OnRecording != null ? new FlightRecorder(activity, options.FlightRecorderEntries) : null;
+            if (config.DebugVm != null && flight != null)
+            {
+                // CONFIG_DEBUG_VM's first warning cuts the flight recorder's window at the take that broke the rule.
+                config.DebugVm.FirstReport = reason => flight.Cut(reason);
+            }
+
             try
             {
                 return RunProbed(options, zone, config, reclaim, activity, flight);
@@ -235,9 +241,9 @@ public static class Runner
                 machine.RequestStop();
             }
 
-            if (o.StopAtFirstViolation && lockdep is { Reports: > 0 })
+            if (o.StopAtFirstViolation && (lockdep is { Reports: > 0 } || config.DebugVm is { Reports: > 0 }))
             {
-                // lockdep reported (and let the CPUs go on, as the kernel's does): the window was cut at the report.
+                // lockdep or CONFIG_DEBUG_VM reported (and let the CPUs go on, as the kernel's do): the window was cut at the report.
                 machine.RequestStop();
             }
 

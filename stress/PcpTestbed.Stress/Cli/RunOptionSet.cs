@@ -177,6 +177,13 @@ public sealed class RunOptionSet
                       "(inversions are violations), pages handed out are checked; slower, off by default",
     };
 
+    private readonly Option<bool> _debugVm = new("--debug-vm")
+    {
+        Description = "Check what a CONFIG_DEBUG_VM kernel's VM_WARN_ON checks, under zone->lock where the rule must hold: __rmqueue()'s " +
+                      "CMA-first rule in every design, and in refill phases 0 and 2 on pageblock-cmafix (the design that promises it there); " +
+                      "a warning is a violation of the run; off by default",
+    };
+
     private readonly Option<IReadOnlyList<InjectedBug>?> _bugs = CommonOptions.Choices<InjectedBug>("--bug",
         $"Injected bugs to switch on, comma-separated ({InjectedBugs.Names}): the catalogue's bugs on real threads, for the flight recorder's reproduction files; such a run ends at its first violation",
         "bug", (string t, out InjectedBug b, out string p) =>
@@ -292,7 +299,7 @@ public sealed class RunOptionSet
         [
             _design, _designs, _workload, _cpus, _cpuList, _seconds, _minutes, _ops, _zoneSize, _zoneFromProc, _zoneName, _node, _seed, _json, _plot, _format,
             _pin, _pressure, _noPressure, _highatomic, _noLockStat, _holdSample, _purgers, _runLength, _cmaShare, _orderMix, _remoteFree, _receivers, _rxOrder,
-            _exitFill, _purgeExtent, _workScale, _freeBatch, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _hotplugInterval, _zoneDelay, _pcpDelay, _irqDelay, _irqPercent, _irqSites, _auditInterval, _sampleInterval, _plotFree, _quiet, _lockdep,
+            _exitFill, _purgeExtent, _workScale, _freeBatch, _refillWithinHigh, _unchunkedPcpFree, _faults, _drainStorm, _hotplugInterval, _zoneDelay, _pcpDelay, _irqDelay, _irqPercent, _irqSites, _auditInterval, _sampleInterval, _plotFree, _quiet, _lockdep, _debugVm,
             _bugs, _noFlightRecorder, _reproDir, _recorderEntries,
             _engine, _costModel,
         ];
@@ -413,6 +420,7 @@ public sealed class RunOptionSet
             WorkScale = r.GetValue(_workScale) ?? _defaults.WorkScale,
             FreeBatch = r.GetValue(_freeBatch) ?? PageAlloc.PagevecSize,
             Lockdep = r.GetValue(_lockdep),
+            DebugVm = r.GetValue(_debugVm),
             Bugs = (r.GetValue(_bugs) ?? []).Aggregate(InjectedBug.None, (a, b) => a | b),
             StopAtFirstViolation = r.GetValue(_bugs) is { Count: > 0 },
             FlightRecorder = !r.GetValue(_noFlightRecorder),

@@ -51,7 +51,9 @@ public class RandomOpsTests
         var zone = ZoneBuilder.Build(ZoneSpec.Parse(spec));
         // Across designs and seeds, every highatomic variant runs.
         var variant = HighatomicVariants.All.ElementAt((seed + (int)design) % HighatomicVariants.All.Count());
-        var alloc = AllocatorFactory.Create(design, zone, new AllocatorConfig { Cpus = Cpus, Highatomic = variant }, new DirectExecution());
+        // CONFIG_DEBUG_VM's checks on: they must hold on every design, whatever the operations.
+        var debugVm = new VmWarnings();
+        var alloc = AllocatorFactory.Create(design, zone, new AllocatorConfig { Cpus = Cpus, Highatomic = variant, DebugVm = debugVm }, new DirectExecution());
         var rng = new Random(seed * 7919 + (int)design);
         var held = new List<(long Pfn, int Order)>();
         long heldPages = 0;
@@ -151,6 +153,7 @@ public class RandomOpsTests
         Assert.All(Enumerable.Range(0, Cpus), c => Assert.Equal(0, alloc.PcpCount(c)));
         Assert.DoesNotContain(zone.Blocks, b => b.Owner >= 0);
         AssertClean(alloc.Audit(), seed, Steps);
+        Assert.True(debugVm.Reports == 0, $"seed {seed}: {string.Join("; ", debugVm.Messages)}");
     }
 
     private static void AssertClean(AuditReport report, int seed, int step) =>

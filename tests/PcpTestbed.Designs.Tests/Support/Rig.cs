@@ -22,7 +22,7 @@ public sealed class Rig
 
     public Rig(DesignKind design, string spec = "64M", int cpus = 4, Watermarks? watermarks = null,
         HighatomicVariant highatomic = HighatomicVariants.Default, bool refillWithinHigh = false, bool unchunkedPcpFree = false,
-        InjectedBug bugs = InjectedBug.None)
+        InjectedBug bugs = InjectedBug.None, Model.Audit.VmWarnings? debugVm = null)
     {
         var zoneSpec = ZoneSpec.Parse(spec);
         if (watermarks != null)
@@ -39,6 +39,7 @@ public sealed class Rig
             PageblockRefillWithinHigh = refillWithinHigh,
             UnchunkedPcpFree = unchunkedPcpFree,
             Bugs = bugs,
+            DebugVm = debugVm,
         }, new CountingExecution(Log));
     }
 

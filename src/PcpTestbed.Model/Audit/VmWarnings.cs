@@ -1,0 +1,53 @@
+namespace PcpTestbed.Model.Audit;
+
+/// <summary>
+/// CONFIG_DEBUG_VM's VM_WARN_ON()s: checks the allocator makes at the moment a rule must hold, on the values it reads
+/// under the lock that guards them, for rules that are decisions rather than states (an audit at a quiescent point sees
+/// the free lists a decision left, not which list it chose). As the kernel's warning does, a report does not stop the
+/// allocator: it is counted and its text kept ("[invariant] ..."), and a run reports it as a violation, its first cutting
+/// the flight recorder's window (<see cref="FirstReport"/>). An allocator whose configuration holds none checks nothing.
+/// </summary>
+public sealed class VmWarnings
+{
+    /// <summary>Distinct report texts kept; the count goes on.</summary>
+    public const int KeptMessages = 20;
+
+    private readonly object _gate = new();
+    private readonly List<string> _messages = []; // guarded by _gate
+    private long _reports; // Interlocked
+
+    /// <summary>Called on the reporting CPU's thread at the first report: a run's flight recorder cuts there, Coyote fails the iteration.</summary>
+    public Action<string>? FirstReport { get; set; }
+
+    public long Reports => Volatile.Read(ref _reports);
+
+    /// <summary>The report texts kept so far, in the order they came.</summary>
+    public IReadOnlyList<string> Messages
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _messages];
+            }
+        }
+    }
+
+    /// <summary>Records a report of <paramref name="invariant"/>: the text becomes "[invariant] text".</summary>
+    public void Report(string invariant, string text)
+    {
+        var message = $"[{invariant}] {text}";
+        lock (_gate)
+        {
+            if (_messages.Count < KeptMessages && !_messages.Contains(message))
+            {
+                _messages.Add(message);
+            }
+        }
+
+        if (Interlocked.Increment(ref _reports) == 1)
+        {
+            FirstReport?.Invoke(message);
+        }
+    }
+}

@@ -89,6 +89,18 @@ public class VirtualEngineVerbTests
     }
 
     [Fact]
+    public void A_virtual_run_with_a_bug_ends_at_its_first_violation_as_a_run_on_threads_does()
+    {
+        // cma-phases-as-posted breaks --debug-vm's check within the first virtual millisecond; the run asks for 5 s.
+        var (outcome, doc) = Shell.RunJson(3, "run", "--engine", "virtual", "--bug", "cma-phases-as-posted", "--design", "pageblock-cmafix",
+            "--workload", "cma", "--cpus", "2", "--zone-size", "64M", "--debug-vm", "--faults", "drain-storm", "--seconds", "5", "--quiet");
+
+        var run = doc.TryGetProperty("broken", out var broken) ? broken : doc;
+        Assert.True(run.GetProperty("invariantViolations").GetInt64() > 0, outcome.ToString());
+        Assert.True(run.GetProperty("seconds").GetDouble() < 1, $"ran {run.GetProperty("seconds").GetDouble()} s of virtual time past its first violation");
+    }
+
+    [Fact]
     public void Two_hundred_fifty_six_cpus_run_on_this_host_in_virtual_time()
     {
         var (outcome, run) = Shell.RunJson(0, "run", "--engine", "virtual", "--design", "mainline", "--workload", "page-fault", "--cpus", "256",

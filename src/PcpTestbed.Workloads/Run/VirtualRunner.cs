@@ -110,7 +110,24 @@ internal static class VirtualRunner
         RunProgress Progress() => new(Elapsed(machine), o.Duration, steps.WorkloadSteps, o.OperationsPerCpu * o.Cpus, p.Auditor.Count, p.Auditor.Violations,
             p.Faults?.Offlines ?? 0, p.Faults?.Onlines ?? 0, p.Faults?.Exhaustions ?? 0, p.Workload.Counters.Sum(c => c.Cycles));
 
-        machine.Every(ToNs(o.AuditInterval), () => p.Auditor.Audit());
+        // A run with a bug ends at its first violation, as on threads (Runner): an audit's, or lockdep's or CONFIG_DEBUG_VM's,
+        // which report at the access and are looked at on the fault tick's period.
+        var stopped = false;
+        void StopIf(bool broken)
+        {
+            if (o.StopAtFirstViolation && broken)
+            {
+                stopped = true;
+                machine.Stop();
+            }
+        }
+
+        machine.Every(ToNs(o.AuditInterval), () => StopIf(!p.Auditor.Audit().IsClean));
+        if (o.StopAtFirstViolation)
+        {
+            machine.Every(FaultTickNs, () => StopIf(lockdep is { Reports: > 0 } || config.DebugVm is { Reports: > 0 }));
+        }
+
         machine.Every(ToNs(p.FreePages.RequestedInterval), () => p.FreePages.TakeIfDue(Elapsed(machine)));
         machine.Every(DecayNs, steps.RaiseTimer);
         if (p.Faults is { } faults)
@@ -125,7 +142,7 @@ internal static class VirtualRunner
 
         // The budget is counted by the steps (kswapd's are not workload operations); the duration is the machine's, in virtual time.
         var run = machine.Run(steps.Step, new RunLimit(null, o.Duration));
-        for (var slice = 0; o.Duration != null && o.EndWhen != null && !o.EndWhen(Progress()) && slice < MaxSlices; slice++)
+        for (var slice = 0; !stopped && o.Duration != null && o.EndWhen != null && !o.EndWhen(Progress()) && slice < MaxSlices; slice++)
         {
             var more = machine.Run(steps.Step, new RunLimit(null, TimeSpan.FromTicks(SliceNs / 100)));
             run = run with { EndNs = more.EndNs, StepsPerCpu = [.. run.StepsPerCpu.Zip(more.StepsPerCpu, (a, b) => a + b)] };

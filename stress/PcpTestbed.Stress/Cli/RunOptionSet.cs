@@ -502,6 +502,7 @@ public sealed class RunOptionSet
         }
 
         const string noPoints = "the virtual engine runs each allocator call whole, with no scheduling point inside it for an interrupt to land at";
+        const string NoRecorder = "the virtual engine has no flight recorder: a virtual run is deterministic, and the same seed runs it again";
         (bool Given, string Option, string Why)[] threadsOnly =
         [
             (r.GetValue(_irqDelay) != null, "--irq-delay-ns", noPoints),
@@ -509,6 +510,9 @@ public sealed class RunOptionSet
             (r.GetValue(_irqSites) != null, "--irq-site", noPoints),
             (r.GetValue(_holdSample) != null, "--hold-sample", "the virtual engine times every hold: timing is free in virtual time"),
             (r.GetValue(_pin), "--pin", "the virtual engine runs every emulated CPU on one host thread, in virtual time"),
+            (r.GetValue(_reproDir) != null, "--repro-dir", NoRecorder),
+            (r.GetValue(_recorderEntries) != null, "--flight-recorder-entries", NoRecorder),
+            (r.GetValue(_noFlightRecorder), "--no-flight-recorder", NoRecorder),
         ];
         foreach (var (given, option, why) in threadsOnly)
         {

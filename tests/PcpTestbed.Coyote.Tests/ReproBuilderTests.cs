@@ -35,7 +35,7 @@ public class ReproBuilderTests
         var file = ReproBuilder.Build(Facts, windows, [7, 0], 16, "[§7.1 single-state] y", violationPfn: null);
 
         var page = Assert.Single(file.Pages);
-        Assert.Equal(new ReproPage(file.Operations[0][0].Page!.Value, 0, 2), page);
+        Assert.Equal(new ReproPage(file.Operations[0][0].Page!.Value, 0, 2, 0x40), page);
         Assert.False(file.WindowComplete);
         Assert.Equal([7L, 0L], file.LostBeforeWindow);
     }

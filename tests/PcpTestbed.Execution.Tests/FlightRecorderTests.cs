@@ -1,5 +1,6 @@
 using PcpTestbed.Execution.Cpus;
 using PcpTestbed.Execution.Recorder;
+using PcpTestbed.Model.Layout;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Execution.Tests;
@@ -127,6 +128,22 @@ public class FlightRecorderTests
         Assert.Equal([2L, 3L], rec.Windows[0].Select(o => o.Arg0));
         Assert.True(rec.Complete);
         Assert.Equal("[test] first", rec.Violation);
+    }
+
+    [Fact]
+    public void The_recording_carries_the_last_checkpoint_holdings_from_before_the_cut()
+    {
+        var r = NewRecorder(1);
+        var first = new ZoneHoldings { Held = [new HeldChunks(0x40, 2, 1, 3)], BlockTypes = [1], NrFreePages = 500 };
+        var second = first with { Held = [new HeldChunks(0x80, 0, 0, 1)], NrFreePages = 511 };
+        r.Checkpoint(first);
+        Free(r, 1);
+        r.Checkpoint(second);
+        r.Cut("[test] first");
+        r.Checkpoint(first with { NrFreePages = 1 }); // after the cut: ignored
+
+        Assert.Same(second, r.Read("[test] later").Holdings);
+        Assert.Null(NewRecorder(1).Read("[test] no checkpoint").Holdings);
     }
 
     [Fact]

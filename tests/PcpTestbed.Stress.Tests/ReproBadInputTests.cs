@@ -25,6 +25,7 @@ public class ReproBadInputTests
             { ["explore", "--from-repro", trace, "--bug", "free-to-foreign-pcp"], "--bug does not go with --from-repro" },
             { ["explore", "--from-repro", trace, "--exhaustive"], "--exhaustive does not go with --from-repro" },
             { ["explore", "--from-repro", trace, "--iterations", "0"], "--iterations '0'" },
+            { ["explore", "--scenario", "remote-free-vs-drain", "--no-ballast"], "--no-ballast goes with --from-repro only" },
             { ["explore", "--from-repro", trace, "--time-budget", "-3"], "--time-budget '-3'" },
             { ["shrink", missing], $"trace file '{missing}': cannot be read" },
             { ["shrink", trace], "is missing the field 'scenario'" },

@@ -1,4 +1,5 @@
 using PcpTestbed.Model;
+using PcpTestbed.Model.Layout;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Coyote.Repro;
@@ -17,7 +18,9 @@ public static class ReproBuilder
 
     /// <param name="violation">The first violation's text, as the recording names it.</param>
     /// <param name="violationPfn">The absolute pfn it was found at, as the audit or the bad page gave it (null: none); the window's last operation on it is <see cref="ReproFile.ViolationPageSeq"/>.</param>
-    public static ReproFile Build(RunFacts run, IReadOnlyList<RecordedOp[]> windows, IReadOnlyList<long> lost, int ringEntries, string violation, long? violationPfn)
+    /// <param name="holdings">What the zone held at the window's start (the last clean audit), or null: the file's <see cref="ReproFile.Holdings"/>.</param>
+    public static ReproFile Build(RunFacts run, IReadOnlyList<RecordedOp[]> windows, IReadOnlyList<long> lost, int ringEntries, string violation, long? violationPfn,
+        ZoneHoldings? holdings = null)
     {
         var cpus = windows.Count;
 
@@ -118,6 +121,7 @@ public static class ReproBuilder
             Pages = pages,
             ViolationPageSeq = violationPageSeq,
             Operations = ops,
+            Holdings = holdings,
         };
     }
 
@@ -198,7 +202,7 @@ public static class ReproBuilder
         }
 
         var h = handle++;
-        pages.Add(new ReproPage(h, cpu, PageAlloc.IsValidOrder(order) ? order : 0));
+        pages.Add(new ReproPage(h, cpu, PageAlloc.IsValidOrder(order) ? order : 0, pfn));
         return h;
     }
 }

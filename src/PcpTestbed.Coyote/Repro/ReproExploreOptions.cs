@@ -21,6 +21,9 @@ public sealed record ReproExploreOptions
 
     public string? TraceDirectory { get; init; }
 
+    /// <summary>Rebuild without the file's ballast (<see cref="ReproFile.Holdings"/>), as files written before it rebuild.</summary>
+    public bool NoBallast { get; init; }
+
     /// <summary>Called at each window size's start and as Coyote's progress comes.</summary>
     public Action<ReproExploreProgress>? Progress { get; init; }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using PcpTestbed.Designs;
 using PcpTestbed.Model;
+using PcpTestbed.Model.Layout;
 
 namespace PcpTestbed.Coyote.Repro;
 
@@ -73,6 +74,13 @@ public sealed record ReproFile
     /// point, long after the operation that caused it: explore --from-repro interleaves at least from here on.
     /// </summary>
     public int? ViolationPageSeq { get; init; }
+
+    /// <summary>
+    /// What the zone held at the window's start (the last clean audit): the rebuilt state allocates it as ballast before
+    /// anything else (<see cref="ReproBallast"/>). Null in a file written before it was recorded (the same format version:
+    /// the field is optional, and such a file rebuilds without ballast), or when the window starts at the run's start.
+    /// </summary>
+    public ZoneHoldings? Holdings { get; init; }
 
     /// <summary>Per CPU, its operations in the window, oldest first.</summary>
     public required IReadOnlyList<IReadOnlyList<ReproOp>> Operations { get; init; }
@@ -195,15 +203,17 @@ public sealed record ReproFile
             throw new ReproFormatException(path, $"has {Operations?.Count ?? 0} operation lists for {Cpus} CPUs; expected one per CPU");
         }
 
+        ZoneSpec spec;
         try
         {
-            Model.Layout.ZoneSpec.Parse(Zone ?? "");
+            spec = ZoneSpec.Parse(Zone ?? "");
         }
         catch (FormatException e)
         {
             throw new ReproFormatException(path, $"was recorded on the zone '{Zone}', which cannot be rebuilt (a zone from /proc, or damage): {e.Message}", e);
         }
 
+        CheckHoldings(path, spec);
         var handles = new HashSet<int>();
         foreach (var p in Pages)
         {
@@ -235,6 +245,30 @@ public sealed record ReproFile
                 {
                     throw new ReproFormatException(path, $"CPU {cpu}'s operation {op.Seq} ({op.Op}) has missing or out-of-range fields");
                 }
+            }
+        }
+    }
+
+    /// <summary>The holdings, if any, fit the zone: one type per block, chunks of valid orders and types inside it.</summary>
+    private void CheckHoldings(string path, ZoneSpec spec)
+    {
+        if (Holdings == null)
+        {
+            return;
+        }
+
+        var blocks = spec.NrPageblocks;
+        if (Holdings.BlockTypes == null || Holdings.BlockTypes.Count != blocks || Holdings.BlockTypes.Any(t => !Enum.IsDefined((MigrateType)t)) || Holdings.Held == null)
+        {
+            throw new ReproFormatException(path, $"has holdings with {Holdings.BlockTypes?.Count ?? 0} block types for a zone of {blocks} blocks; expected one migratetype (0-{MigrateTypes.Count - 1}) per block and a list of held chunks");
+        }
+
+        foreach (var h in Holdings.Held)
+        {
+            if (h == null || !PageAlloc.IsValidOrder(h.Order) || !Enum.IsDefined((MigrateType)h.Migratetype) || h.Count < 1 ||
+                h.Pfn < spec.StartPfn || h.Pfn + h.Pages > spec.StartPfn + spec.PresentPages || ((h.Pfn - spec.StartPfn) & ((1L << h.Order) - 1)) != 0)
+            {
+                throw new ReproFormatException(path, $"has a bad held-chunk entry {h}: expected aligned chunks of a valid order and migratetype inside the zone");
             }
         }
     }

@@ -6,8 +6,9 @@ using PcpTestbed.Model.Sync;
 namespace PcpTestbed.Coyote.Repro;
 
 /// <summary>
-/// A reproduction file as a scenario. Setup rebuilds the state: a fresh zone of the run's spec, the pages the window frees
-/// that were allocated before it (one like each, allocated on the CPU that frees it), then every operation except each
+/// A reproduction file as a scenario. Setup rebuilds the state: a fresh zone of the run's spec, the ballast (what the zone
+/// held at the window's start, when the file has it: <see cref="ReproBallast"/>), the pages the window frees that were
+/// allocated before it (one like each, allocated on the CPU that frees it), then every operation except each
 /// CPU's last <see cref="Window"/>, one at a time in the file's global order. The scripts are those last operations, one
 /// controlled thread per CPU, interleaved by the engine. Pages are handles: an operation on a page whose allocation failed
 /// or has not happened yet in this interleaving is skipped.
@@ -169,6 +170,19 @@ internal sealed class ReproScenario : Scenario
 
         public override void Setup()
         {
+            if (_scenario.File.Holdings is { } holdings)
+            {
+                // Under zone->lock, on CPU 0 (every CPU is online until the offline ones die below). The pages the window
+                // frees stand in for their own chunks: allocated next, on their CPUs, they are left out of the ballast.
+                var standIns = _scenario.File.Pages.Where(p => p.Pfn != null).GroupBy(p => p.Pfn!.Value).ToDictionary(g => g.Key, g => g.First().Order);
+                Run.Do(0, "ballast: what the zone held at the window's start", () =>
+                {
+                    Run.Execution.Lock(ref Run.Zone.Lock, 0, LockSite.BuddyAlloc);
+                    ReproBallast.Apply(Run.Zone, holdings, standIns);
+                    Run.Execution.Unlock(ref Run.Zone.Lock, 0);
+                });
+            }
+
             foreach (var page in _scenario.File.Pages)
             {
                 _pfns[page.Page] = (Run.Alloc(page.Cpu, Gfp.HighUserMovable, page.Order), page.Order);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PcpTestbed.Execution.Cpus;
+using PcpTestbed.Model.Layout;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Execution.Recorder;
@@ -62,6 +63,9 @@ public sealed class FlightRecorder
     private readonly long[] _cutCall;
     private int _epoch;
     private int _cutTaken;
+
+    /// <summary>What the zone held at the last checkpoint (the coordinator's, written and read by it only).</summary>
+    private ZoneHoldings? _holdings;
 
     /// <param name="activity">The CPUs' activity records: the recorder reads each operation from its CPU's, and keeps its ring's position there.</param>
     /// <param name="entriesPerCpu">The ring's size per CPU: a power of two from 16.</param>
@@ -165,14 +169,18 @@ public sealed class FlightRecorder
         a.Call = 0;
     }
 
-    /// <summary>At a clean audit, every CPU parked: the window of a later violation starts here.</summary>
-    public void Checkpoint()
+    /// <summary>
+    /// At a clean audit, every CPU parked: the window of a later violation starts here, from the zone's
+    /// <paramref name="holdings"/> (what a rebuild from the window's operations cannot derive; null: not recorded).
+    /// </summary>
+    public void Checkpoint(ZoneHoldings? holdings = null)
     {
         if (IsCut)
         {
             return;
         }
 
+        _holdings = holdings;
         for (var cpu = 0; cpu < _records.Length; cpu++)
         {
             _checkpoint[cpu] = Volatile.Read(ref _records[cpu].RingPos);
@@ -275,8 +283,8 @@ public sealed class FlightRecorder
 
         // The cut's text and pfn, written pfn first; a racing first Cut whose text is not yet visible leaves this call's.
         return CutReason is { } cutReason
-            ? new FlightRecording(windows, lost, EntriesPerCpu, cutReason, CutPfn)
-            : new FlightRecording(windows, lost, EntriesPerCpu, reason, pfn);
+            ? new FlightRecording(windows, lost, EntriesPerCpu, cutReason, CutPfn, _holdings)
+            : new FlightRecording(windows, lost, EntriesPerCpu, reason, pfn, _holdings);
     }
 
     /// <summary>

@@ -28,10 +28,11 @@ internal sealed class RunAuditor(IPageAllocator allocator, long background, Func
             violations.Insert(0, $"[§7.1 single-state] {lost} pages allocated but held by nobody (lost) or counted twice");
         }
 
-        // A clean audit, every CPU parked, is the start of a later violation's window; the first violation ends it.
+        // A clean audit, every CPU parked, is the start of a later violation's window, with what the zone holds (one more
+        // walk of the page array, as the audit's, only when the recorder runs); the first violation ends it.
         if (violations.Count == 0)
         {
-            flight?.Checkpoint();
+            flight?.Checkpoint(Model.Layout.ZoneHoldings.Take(allocator.Zone));
         }
         else
         {

@@ -73,6 +73,10 @@ public static class ExploreCommand
                           $"--time-budget (default {ReproExploreCommand.DefaultTimeBudgetSeconds} s)",
             HelpName = "FILE",
         };
+        var noBallast = new Option<bool>("--no-ballast")
+        {
+            Description = "--from-repro: rebuild without the file's ballast (the pages the run held at the window's start), as files written before it rebuild",
+        };
         var shrink = new Option<string?>("--shrink") { Description = "Shrink a trace file (as the shrink verb does)", HelpName = "TRACE" };
         var json = CommonOptions.JsonFile();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress" };
@@ -81,7 +85,7 @@ public static class ExploreCommand
             "with --exhaustive, every schedule within a preemption bound under our own scheduler")
         {
             scenario, design, bugs, iterations, strategy, bound, seed, maxSteps, traceOut, json, quiet, elide, coverage, partialOrder,
-            exhaustive, preemptionBound, noReduction, timeBudget, fromRepro, shrink,
+            exhaustive, preemptionBound, noReduction, timeBudget, fromRepro, noBallast, shrink,
         };
         command.SetAction(r =>
         {
@@ -100,7 +104,12 @@ public static class ExploreCommand
 
                 return ReproExploreCommand.Run(io, new ReproExploreCommand.Request(reproPath, r.GetValue(iterations) ?? ReproExploreOptions.DefaultIterationsPerWindow,
                     r.GetValue(timeBudget) ?? ReproExploreCommand.DefaultTimeBudgetSeconds, (uint)(r.GetValue(seed) ?? 1), r.GetValue(strategy) ?? SchedulingStrategy.Portfolio,
-                    CheckedOut(r.GetValue(traceOut), "--trace-out"), CheckedOut(r.GetValue(json), "--json"), r.GetValue(quiet)));
+                    CheckedOut(r.GetValue(traceOut), "--trace-out"), CheckedOut(r.GetValue(json), "--json"), r.GetValue(quiet), r.GetValue(noBallast)));
+            }
+
+            if (r.GetValue(noBallast))
+            {
+                throw new UsageException("--no-ballast goes with --from-repro only");
             }
 
             if (r.GetValue(shrink) is { } shrinkPath)

@@ -16,7 +16,8 @@ public static class ReproExploreCommand
 {
     public const long DefaultTimeBudgetSeconds = 120;
 
-    public sealed record Request(string Path, int IterationsPerWindow, long TimeBudgetSeconds, uint Seed, SchedulingStrategy Strategy, string? TracePath, string? JsonPath, bool Quiet);
+    public sealed record Request(string Path, int IterationsPerWindow, long TimeBudgetSeconds, uint Seed, SchedulingStrategy Strategy, string? TracePath, string? JsonPath, bool Quiet,
+        bool NoBallast = false);
 
     public static int Run(StressConsole io, Request q)
     {
@@ -33,6 +34,7 @@ public static class ReproExploreCommand
         io.Out.WriteLine($"reproduction: {file.Design} · {file.Workload} · {file.Cpus} CPUs · zone {file.Zone} · seed {file.Seed}" +
                          $"{(file.Bugs.Count > 0 ? " · bugs " + string.Join("+", file.Bugs) : "")}: {file.OperationCount} operations " +
                          $"({string.Join(", ", file.Operations.Select((o, i) => $"CPU {i}: {o.Count}"))}), {file.Pages.Count} pages from before the window" +
+                         $"{(file.Holdings is { } h && !q.NoBallast ? $", {h.HeldPages:N0} pages of ballast held at the window's start" : ", no ballast")}" +
                          $"{(file.WindowComplete ? ", the window starts at a clean audit" : ", the window starts after the last clean audit (the ring had wrapped)")}");
         io.Out.WriteLine($"recorded violation: {file.Violation}");
         var label = $"explore --from-repro {System.IO.Path.GetFileName(q.Path)} · {SchedulingStrategies.Name(q.Strategy)}";
@@ -47,6 +49,7 @@ public static class ReproExploreCommand
                 TimeBudget = budget,
                 Seed = q.Seed,
                 Strategy = q.Strategy,
+                NoBallast = q.NoBallast,
                 Progress = p => display.Update(0, q.TimeBudgetSeconds > 0 ? p.Elapsed / budget : 0,
                     $"window {p.Window} of {p.MaxWindow} operations per CPU: {Fmt.N(p.Iterations)} of {Fmt.N(p.IterationsPerWindow)} iterations",
                     q.TimeBudgetSeconds > 0 && budget > p.Elapsed ? budget - p.Elapsed : null),

@@ -1,0 +1,211 @@
+using PcpTestbed.Coyote.Repro;
+using PcpTestbed.Designs;
+using PcpTestbed.Model;
+using PcpTestbed.Model.Layout;
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Coyote.Tests;
+
+/// <summary>
+/// The ballast: a reproduction file carries what the run's zone held at the window's start, and the rebuilt state holds it
+/// again before the window's operations, so the window meets the run's free memory, not a near-empty zone's.
+/// </summary>
+public class ReproBallastTests
+{
+    [Fact]
+    public void The_rebuilt_state_holds_at_the_windows_start_what_the_runs_zone_held()
+    {
+        var (holdings, standIn) = RunZoneHoldings();
+        var file = Build(holdings, standIn);
+
+        var zone = SetupOnly(file);
+
+        var now = ZoneHoldings.Take(zone);
+        Assert.Equal(holdings.HeldPages, now.HeldPages);
+
+        // Every held chunk but the stand-in is allocated at its pfn, order and migratetype; the stand-in's order is held elsewhere.
+        var chunks = Chunks(holdings).ToList();
+        var rebuilt = Chunks(now).ToHashSet();
+        Assert.All(chunks.Where(c => c.Pfn != standIn), c => Assert.Contains(c, rebuilt));
+        Assert.Equal(chunks.Count(c => c.Order == 3), rebuilt.Count(c => c.Order == 3));
+        Assert.Equal(holdings.BlockTypes, now.BlockTypes);
+        Assert.Equal(holdings.NrReservedHighatomic, now.NrReservedHighatomic);
+        Assert.Equal(holdings.NrFreePages + holdings.PcpPages, now.NrFreePages + now.PcpPages);
+    }
+
+    [Fact]
+    public void A_page_the_window_frees_that_the_checkpoint_did_not_hold_takes_the_place_of_a_held_chunk_of_its_order()
+    {
+        // The ring overwrote the window's start: the page was allocated after the checkpoint, at a pfn free there (the zone's last order-3 chunk).
+        var (holdings, _) = RunZoneHoldings();
+        var late = (256L << 20) / 4096 - 8;
+        Assert.DoesNotContain(Chunks(holdings), c => c.Pfn == late);
+
+        var zone = SetupOnly(Build(holdings, late));
+
+        Assert.Equal(holdings.HeldPages, ZoneHoldings.Take(zone).HeldPages);
+        Assert.Equal(Chunks(holdings).Count(c => c.Order == 3), Chunks(ZoneHoldings.Take(zone)).Count(c => c.Order == 3));
+    }
+
+    [Fact]
+    public void A_file_without_holdings_rebuilds_only_the_pages_the_window_frees()
+    {
+        var (holdings, standIn) = RunZoneHoldings();
+        var file = Build(holdings, standIn) with { Holdings = null };
+
+        var zone = SetupOnly(file);
+
+        // The stand-in alone (order 3), through a CPU's PCP: a refill leaves the rest of its batch on the PCP, not held.
+        Assert.Equal(8, ZoneHoldings.Take(zone).HeldPages);
+        Assert.True(holdings.HeldPages > 1000, $"{holdings.HeldPages} pages held");
+    }
+
+    [Fact]
+    public void Holdings_survive_the_file_and_a_file_without_them_still_loads()
+    {
+        var (holdings, standIn) = RunZoneHoldings();
+        var path = Path.Combine(Path.GetTempPath(), $"pcptestbed-repro-ballast-{Guid.NewGuid():N}.repro.json.gz");
+        try
+        {
+            Build(holdings, standIn).Save(path);
+            var loaded = ReproFile.Load(path);
+            Assert.Equal(holdings.Held, loaded.Holdings!.Held);
+            Assert.Equal(holdings.BlockTypes, loaded.Holdings.BlockTypes);
+            Assert.Equal(holdings.NrReservedHighatomic, loaded.Holdings.NrReservedHighatomic);
+            Assert.Equal(standIn, loaded.Pages.Single().Pfn);
+
+            (Build(holdings, standIn) with { Holdings = null, Pages = [new ReproPage(0, 0, 3)] }).Save(path);
+            loaded = ReproFile.Load(path);
+            Assert.Null(loaded.Holdings);
+            Assert.Null(loaded.Pages.Single().Pfn);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Holdings_that_do_not_fit_the_zone_are_refused()
+    {
+        var (holdings, standIn) = RunZoneHoldings();
+        var path = Path.Combine(Path.GetTempPath(), $"pcptestbed-repro-ballast-{Guid.NewGuid():N}.repro.json.gz");
+        try
+        {
+            Build(holdings with { BlockTypes = [.. holdings.BlockTypes.Skip(1)] }, standIn).Save(path);
+            Assert.Contains("block types for a zone of 128 blocks", Assert.Throws<ReproFormatException>(() => ReproFile.Load(path)).Message);
+
+            Build(holdings with { Held = [new HeldChunks(1 << 20, 0, 1, 1)] }, standIn).Save(path);
+            Assert.Contains("bad held-chunk entry", Assert.Throws<ReproFormatException>(() => ReproFile.Load(path)).Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// A 256M zone (128 blocks; a smaller one has no highatomic reserve: 1 % of it is under a block) as a run might leave it: order-0 and order-3 chunks held in a few blocks, one block claimed
+    /// as unmovable, one reserved as highatomic. Returns its holdings and the absolute pfn of one order-3 chunk the window
+    /// will free (the stand-in).
+    /// </summary>
+    private static (ZoneHoldings Holdings, long StandIn) RunZoneHoldings()
+    {
+        var zone = ZoneBuilder.Build(ZoneSpec.Parse("256M"));
+        DirectExecution.Seize(ref zone.Lock, cpu: 0);
+
+        // A first page splits a block, which a fallback then claims for unmovable requests; a second splits another, which
+        // becomes the highatomic reserve.
+        var first = Take(zone, 0, MigrateType.Movable);
+        zone.MoveFreepagesBlock(first, MigrateType.Movable, MigrateType.Unmovable);
+        Assert.True(zone.ReserveHighatomicPageblockLocked(Take(zone, 0, MigrateType.Movable), 0));
+        long standIn = -1;
+        for (var i = 0; i < 600; i++)
+        {
+            var (order, mt) = i % 5 == 0 ? (3, MigrateType.Movable) : (0, i % 3 == 0 ? MigrateType.Unmovable : MigrateType.Movable);
+            var pfn = Take(zone, order, mt);
+            standIn = order == 3 && i > 300 && standIn < 0 ? zone.AbsolutePfn(pfn) : standIn;
+        }
+
+        DirectExecution.Release(ref zone.Lock);
+        var holdings = ZoneHoldings.Take(zone);
+        Assert.Contains(MigrateType.Unmovable, holdings.BlockTypes.Select(t => (MigrateType)t));
+        Assert.Equal(PageAlloc.PageblockNrPages, holdings.NrReservedHighatomic);
+        return (holdings, standIn);
+    }
+
+    /// <summary>__rmqueue_smallest() and prep_new_page(): a chunk of <paramref name="mt"/>'s lists, allocated.</summary>
+    private static int Take(Zone zone, int order, MigrateType mt)
+    {
+        var pfn = zone.RmqueueSmallest(order, mt);
+        Assert.True(pfn >= 0);
+        zone.PrepNewPage(pfn, order, mt);
+        return pfn;
+    }
+
+    /// <summary>A mainline file whose window, on CPU 0, frees the order-3 stand-in and allocates a page.</summary>
+    private static ReproFile Build(ZoneHoldings holdings, long standIn)
+    {
+        var facts = new ReproBuilder.RunFacts("mainline", [], "mixed", 1, 2, "256M", "2026-05", false);
+        RecordedOp[][] windows =
+        [
+            [new RecordedOp(AllocatorOp.Free, standIn, 3, 0, 1, true, false), new RecordedOp(AllocatorOp.Alloc, 0, (long)Gfp.Kernel, 77, 1, true, false)],
+            [],
+        ];
+        return ReproBuilder.Build(facts, windows, [0, 0], 16, "[lockdep] x", null, holdings);
+    }
+
+    private static IEnumerable<(long Pfn, int Order, int Migratetype)> Chunks(ZoneHoldings h) =>
+        h.Held.SelectMany(r => Enumerable.Range(0, r.Count).Select(i => (r.Pfn + ((long)i << r.Order), r.Order, r.Migratetype)));
+
+    /// <summary>The rebuilt state of the whole window (no serial operations): setup only, no script run.</summary>
+    private static Zone SetupOnly(ReproFile file)
+    {
+        var scenario = new Capture(new ReproScenario(file, window: 1 << 20));
+        var runner = new IterationRunner(scenario, DesignKind.Mainline, InjectedBug.None, scenario.Configure(DesignKind.Mainline));
+        runner.RunIteration(new SetupController());
+        return scenario.Run!.Zone;
+    }
+
+    /// <summary>The repro scenario, keeping the run it started.</summary>
+    private sealed class Capture(ReproScenario inner) : Scenario
+    {
+        public ScenarioRun? Run { get; private set; }
+
+        public override string Name => inner.Name;
+
+        public override string Description => inner.Description;
+
+        public override IReadOnlyList<DesignKind> Designs => inner.Designs;
+
+        public override ScenarioConfig Configure(DesignKind design) => inner.Configure(design);
+
+        public override ScenarioIteration Start(ScenarioRun run)
+        {
+            Run = run;
+            return inner.Start(run);
+        }
+    }
+
+    /// <summary>Setup runs serially; the scripts are not run. A wait or a failure would be a bug of the rebuild: it throws.</summary>
+    private sealed class SetupController : IIterationController
+    {
+        public void Point(IterationState state, int cpu, in PendingStep step)
+        {
+        }
+
+        public void AwaitRelease(IterationState state, int cpu, ref EmuSpinLock l, LockSite site, ref int attempts) =>
+            throw new InvalidOperationException($"CPU {cpu} waits for a lock in setup");
+
+        public void Released(LockClass c, int instance)
+        {
+        }
+
+        [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+        public void Fail(string message) => throw new InvalidOperationException(message);
+
+        public void RunScripts(IterationState state, IReadOnlyList<CpuScript> scripts, Action<CpuScript> run)
+        {
+        }
+    }
+}

@@ -23,8 +23,14 @@ internal sealed class IterationState
     /// <summary>Failed attempts (CAS failures and yields) one spin_lock() may make before the iteration fails.</summary>
     public const int SpinBudget = 10_000;
 
-    /// <summary>Scheduling steps one operation of one CPU may take. Real operations take well under a hundred.</summary>
-    public const int OpStepBudget = 5_000;
+    /// <summary>
+    /// Scheduling steps one operation of one CPU may take by default. The catalogue's operations take well under a hundred;
+    /// a scenario with large PCPs sets its own (<see cref="ScenarioConfig.OpStepBudget"/>).
+    /// </summary>
+    public const int DefaultOpStepBudget = 5_000;
+
+    /// <summary>Scheduling steps one operation of one CPU may take in this iteration.</summary>
+    public int OpStepBudget { get; init; } = DefaultOpStepBudget;
 
     [ThreadStatic]
     private static int t_cpuPlusOne;

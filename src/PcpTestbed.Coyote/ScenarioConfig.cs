@@ -23,6 +23,13 @@ public sealed record ScenarioConfig
     /// <summary>Watermarks to use instead of the kernel's formulas (a scenario that needs the slow path sets them).</summary>
     public Watermarks? Watermarks { get; init; }
 
+    /// <summary>
+    /// Scheduling steps one operation of one CPU may take before the iteration fails as "[liveness] operation never
+    /// completes" (<see cref="IterationState.DefaultOpStepBudget"/> for the catalogue's small zones). A scenario whose PCPs
+    /// may hold thousands of pages raises it: a drain of them is that many pages of points, progress, not a spin.
+    /// </summary>
+    public int OpStepBudget { get; init; } = IterationState.DefaultOpStepBudget;
+
     /// <summary>Anything else the scenario's scripts depend on, by name.</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 

@@ -55,6 +55,16 @@ public class ReproHotplugTests
         Assert.All(result.Windows, w => Assert.Null(w.Violation));
     }
 
+    [Fact]
+    public void A_reproductions_operation_may_take_steps_in_proportion_to_its_zone_not_the_catalogues_bound()
+    {
+        // A run's 16M zone (4,096 pages): drain_all_pages() over PCPs of thousands of pages is that many pages of points.
+        var config = new ReproScenario(TwoCpus("§7.1 single-state", [[], []]), window: 1).Configure(PcpTestbed.Designs.DesignKind.Pageblock);
+
+        Assert.Equal(4096 * 16, config.OpStepBudget);
+        Assert.True(config.OpStepBudget > IterationState.DefaultOpStepBudget);
+    }
+
     /// <summary>A reproduction file of a pageblock run on 2 CPUs with no bug, naming <paramref name="invariant"/>.</summary>
     private static ReproFile TwoCpus(string invariant, IReadOnlyList<IReadOnlyList<ReproOp>> operations) => new()
     {

@@ -39,10 +39,26 @@ internal sealed class ReproScenario : Scenario
             Zone = file.Zone,
             Highatomic = variant,
             Parameters = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["repro-window"] = window.ToString(CultureInfo.InvariantCulture) },
+            OpStepBudget = OpStepBudgetFor(file),
         };
     }
 
     public ReproFile File { get; }
+
+    /// <summary>Scheduling points an operation may make per page of the zone before it counts as not completing.</summary>
+    private const int StepsPerZonePage = 16;
+
+    /// <summary>
+    /// A run's zone is far larger than a catalogue scenario's, and its PCPs may hold thousands of pages: drain_all_pages() over
+    /// them makes scheduling points page by page (free_pcppages_bulk() under zone->lock), and took over 5,000 on highatomic
+    /// files (256M, udp) while progressing. No operation touches a page more than a few times, so the bound is a number of
+    /// steps per page of the zone: a spin (a liveness bug) still reaches it, only later.
+    /// </summary>
+    private static int OpStepBudgetFor(ReproFile file)
+    {
+        var pages = Model.Layout.ZoneSpec.Parse(file.Zone).PresentPages;
+        return (int)Math.Clamp((long)pages * StepsPerZonePage, IterationState.DefaultOpStepBudget, int.MaxValue / 2);
+    }
 
     /// <summary>Operations per CPU the engine interleaves (the last ones of each CPU); the rest run serially in setup.</summary>
     public int Window { get; }
@@ -133,7 +149,7 @@ internal sealed class ReproScenario : Scenario
     {
         /// <summary>
         /// Scheduling points a death waits for its victim to finish its operation (a bound, so that a schedule that never lets the
-        /// victim run ends; well below the engine's step budget for an operation, <see cref="IterationState.OpStepBudget"/>, which
+        /// victim run ends; well below the engine's step budget for an operation, <see cref="IterationState.DefaultOpStepBudget"/>, which
         /// the wait counts into, as it is inside the death's operation).
         /// </summary>
         private const int ParkWaitPoints = 1024;

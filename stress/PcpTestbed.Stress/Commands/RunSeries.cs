@@ -37,14 +37,9 @@ internal static class RunSeries
                     Progress = p => display.Update(index, Fraction(p), Detail(p), Left(p)),
                     OnAudit = onAudit == null ? null : a => onAudit(display, index, a),
 
-                    // Printed the moment CPUs miss a quiescent point, before the run gives up.
-                    OnStuck = report =>
-                    {
-                        foreach (var line in report.Lines())
-                        {
-                            display.Line(line);
-                        }
-                    },
+                    // Printed the moment CPUs miss a quiescent point, before the run gives up; in one write, since a CPU taking
+                    // another offline may report from its own thread while the coordinator prints.
+                    OnStuck = report => display.Line(string.Join(Environment.NewLine, report.Lines())),
                 };
                 RunResult result;
                 try

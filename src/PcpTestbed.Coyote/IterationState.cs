@@ -103,7 +103,7 @@ internal sealed class IterationState
     public bool OutOfTime { get; private set; }
 
     /// <summary>The violation text of an iteration ended by its time limit.</summary>
-    public const string OutOfTimeMessage = "[time-limit] the exploration's time limit ran out inside an iteration";
+    private const string OutOfTimeMessage = "[time-limit] the exploration's time limit ran out inside an iteration";
 
     /// <summary>Called at every quiescent point (no CPU inside an operation) with a description of where.</summary>
     public Action<string>? OnQuiescent { get; set; }
@@ -148,7 +148,7 @@ internal sealed class IterationState
             _controller.Point(this, cpu, PendingStep.OpBegin);
         }
 
-        if (Deadline != 0 && System.Diagnostics.Stopwatch.GetTimestamp() > Deadline && !OutOfTime)
+        if (Deadline != 0 && System.Diagnostics.Stopwatch.GetTimestamp() > Deadline)
         {
             OutOfTime = true;
             Fail(OutOfTimeMessage);

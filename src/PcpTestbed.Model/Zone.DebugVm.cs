@@ -54,14 +54,17 @@ public sealed partial class Zone
     /// <summary>
     /// __rmqueue() under CONFIG_DEBUG_VM: "Balance movable allocations between regular and CMA areas by allocating from
     /// CMA when over half of the zone's free memory is in the CMA area" (__rmqueue_cma_fallback() first), checked on the
-    /// counters and free lists as the rule read them, before the take, and the block the chunk came from after it.
+    /// counters as the rule read them, before the take, and the block the chunk came from after it. The CMA free lists are
+    /// searched only when the chunk is not CMA: a take from another type's list leaves free_list[CMA] as it was (no fallback
+    /// takes MIGRATE_CMA, and expand() gives the split-off buddies the taken chunk's type), so the search after the take sees
+    /// what the rule saw, and a chunk taken as the rule asks costs no search under zone->lock.
     /// </summary>
     private int RmqueueChecked(int order, MigrateType mt, AllocFlags allocFlags, ref RmqueueMode mode)
     {
         long freeCma = _nrFreeCmaPages, free = _nrFreePages;
-        var cmaOrder = (allocFlags & AllocFlags.Cma) != 0 && freeCma > free / 2 ? LowestFreeCmaOrderLocked(order, PageAlloc.MaxPageOrder) : -1;
         var pfn = RmqueueLocked(order, mt, allocFlags, ref mode);
-        if (cmaOrder >= 0 && pfn >= 0 && Blocks[pfn >> PageAlloc.PageblockOrder].MigrateType != MigrateType.Cma)
+        if (pfn >= 0 && (allocFlags & AllocFlags.Cma) != 0 && freeCma > free / 2 && Blocks[pfn >> PageAlloc.PageblockOrder].MigrateType != MigrateType.Cma &&
+            LowestFreeCmaOrderLocked(order, PageAlloc.MaxPageOrder) is var cmaOrder and >= 0)
         {
             WarnCmaFirst("__rmqueue()", pfn, order, freeCma, free, cmaOrder);
         }

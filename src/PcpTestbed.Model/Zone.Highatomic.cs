@@ -89,7 +89,6 @@ public sealed partial class Zone
 
             _seam.WriteOnce(ref _nrReservedHighatomic, _nrReservedHighatomic + PageAlloc.PageblockNrPages,
                 SharedLocation.ZoneHighatomic, AccessSite.HighatomicReserveAdd);
-            _nrReservedHighatomicPeak = Math.Max(_nrReservedHighatomicPeak, _nrReservedHighatomic);
         }
         else
         {
@@ -98,9 +97,9 @@ public sealed partial class Zone
             ChangePageblockRange(pfn, order, MigrateType.HighAtomic);
             _seam.WriteOnce(ref _nrReservedHighatomic, _nrReservedHighatomic + (1L << order), SharedLocation.ZoneHighatomic, AccessSite.HighatomicReserveAdd);
             HighatomicCapOvershoot = Math.Max(HighatomicCapOvershoot, _nrReservedHighatomic - max);
-            _nrReservedHighatomicPeak = Math.Max(_nrReservedHighatomicPeak, _nrReservedHighatomic);
         }
 
+        _nrReservedHighatomicPeak = Math.Max(_nrReservedHighatomicPeak, _nrReservedHighatomic);
         Events.HighatomicReserves++;
         return true;
     }

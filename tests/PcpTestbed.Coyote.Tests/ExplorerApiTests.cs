@@ -110,18 +110,23 @@ public sealed class ExplorerApiTests : ControlledTest
     [Fact]
     public void A_time_limit_that_does_not_run_out_changes_nothing()
     {
-        var r = Explorer.Explore(new ExploreOptions
+        var options = new ExploreOptions
         {
             Scenario = Catalog.CanaryScenario,
             Design = DesignKind.Mainline,
             Iterations = 200,
             Seed = TestBudgets.Seed,
-            TimeLimit = TimeSpan.FromMinutes(10),
             TraceDirectory = TraceDirectory,
-        });
+        };
+        var without = Explorer.Explore(options);
+
+        var r = Explorer.Explore(options with { TimeLimit = TimeSpan.FromMinutes(10) });
 
         Assert.False(r.OutOfTime, Describe(r));
         Assert.True(r.BugFound, Describe(r));
         Assert.Equal("canary", r.Invariant);
+        Assert.Equal(without.Iterations, r.Iterations);
+        Assert.Equal(without.Violation, r.Violation);
+        Assert.Equal(without.Steps, r.Steps);
     }
 }

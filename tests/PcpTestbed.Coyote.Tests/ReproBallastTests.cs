@@ -43,8 +43,10 @@ public class ReproBallastTests
 
         var zone = SetupOnly(Build(holdings, late));
 
-        Assert.Equal(holdings.HeldPages, ZoneHoldings.Take(zone).HeldPages);
-        Assert.Equal(Chunks(holdings).Count(c => c.Order == 3), Chunks(ZoneHoldings.Take(zone)).Count(c => c.Order == 3));
+        var now = ZoneHoldings.Take(zone);
+        Assert.Equal(holdings.HeldPages, now.HeldPages);
+        Assert.Equal(Chunks(holdings).Count(c => c.Order == 3), Chunks(now).Count(c => c.Order == 3));
+
     }
 
     [Fact]
@@ -57,7 +59,6 @@ public class ReproBallastTests
 
         // The stand-in alone (order 3), through a CPU's PCP: a refill leaves the rest of its batch on the PCP, not held.
         Assert.Equal(8, ZoneHoldings.Take(zone).HeldPages);
-        Assert.True(holdings.HeldPages > 1000, $"{holdings.HeldPages} pages held");
     }
 
     [Fact]

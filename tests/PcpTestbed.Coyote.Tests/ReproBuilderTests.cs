@@ -59,28 +59,17 @@ public class ReproBuilderTests
     }
 
     [Fact]
-    public void The_file_names_the_last_operation_on_the_chunk_holding_the_page_the_violation_names()
+    public void The_file_names_the_last_operation_on_the_chunk_holding_the_pfn_carried_with_the_violation_not_one_read_from_its_text()
     {
-        // 0x21 lies in the order-1 chunk at 0x20: its free (seq 2) is the last operation on it; 0x30 is another page.
-        RecordedOp[][] windows = [[Alloc(0x20, 1, order: 1), Alloc(0x30, 1), new RecordedOp(AllocatorOp.Free, 0x20, 1, 0, 1, true, false), Free(0x30, 1)], []];
-        var named = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[§7.1 single-state] pfn:21: PcpBuddy chunk of order 0: no PCP list holds it (lost)", 0x21);
-        var unnamed = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[lockdep] x", violationPfn: null);
-
-        Assert.Equal(2, named.ViolationPageSeq);
-        Assert.Equal(ReproOp.Free, named.Operations[0].Single(o => o.Seq == 2).Op);
-        Assert.Null(unnamed.ViolationPageSeq);
-    }
-
-    [Fact]
-    public void The_violation_page_is_the_pfn_carried_with_the_violation_not_one_read_from_its_text()
-    {
-        // The text names 0x30 (seq 3); the carried pfn, 0x21, is in the chunk at 0x20 (seq 2). No pfn carried: none, whatever the text says.
+        // The text names 0x30 (seq 3); the carried pfn, 0x21, lies in the order-1 chunk at 0x20, whose free (seq 2) is the last
+        // operation on it. No pfn carried: none, whatever the text says.
         RecordedOp[][] windows = [[Alloc(0x20, 1, order: 1), Alloc(0x30, 1), new RecordedOp(AllocatorOp.Free, 0x20, 1, 0, 1, true, false), Free(0x30, 1)], []];
         var carried = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[bad-page] BUG: Bad page state: pfn:30 order:0: double free", 0x21);
         var textOnly = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[bad-page] BUG: Bad page state: pfn:30 order:0: double free", violationPfn: null);
         var noPattern = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[lockdep] x", 0x30);
 
         Assert.Equal(2, carried.ViolationPageSeq);
+        Assert.Equal(ReproOp.Free, carried.Operations[0].Single(o => o.Seq == 2).Op);
         Assert.Null(textOnly.ViolationPageSeq);
         Assert.Equal(3, noPattern.ViolationPageSeq);
     }

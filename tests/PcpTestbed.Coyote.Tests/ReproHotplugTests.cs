@@ -62,7 +62,6 @@ public class ReproHotplugTests
         var config = new ReproScenario(TwoCpus("§7.1 single-state", [[], []]), window: 1).Configure(PcpTestbed.Designs.DesignKind.Pageblock);
 
         Assert.Equal(4096 * 16, config.OpStepBudget);
-        Assert.True(config.OpStepBudget > IterationState.DefaultOpStepBudget);
     }
 
     /// <summary>A reproduction file of a pageblock run on 2 CPUs with no bug, naming <paramref name="invariant"/>.</summary>

@@ -68,7 +68,7 @@ public class RunLifecycleTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Audits_run_while_the_cpus_run_at_an_audit_interval_shorter_than_the_progress_period()
+    public void Audits_run_while_the_cpus_run()
     {
         var options = Runs.Options(DesignKind.Mainline, WorkloadKind.PageFault, cpus: 2, duration: TimeSpan.FromSeconds(1)) with
         {

@@ -34,19 +34,18 @@ internal static class ReproBallast
     /// chunks whose absolute pfn is a key of <paramref name="standIns"/> (pages the window frees, which the rebuild allocates
     /// on their CPUs; the value is the order), and, for each stand-in held at no chunk of the holdings (allocated after the
     /// checkpoint, in the part of the window the ring overwrote), one more chunk of its order (<see cref="Dropped"/>), so the
-    /// pages held at the window's start add up to the checkpoint's. Returns the pages taken.
+    /// pages held at the window's start add up to the checkpoint's.
     /// </summary>
-    public static long Apply(Zone zone, ZoneHoldings holdings, IReadOnlyDictionary<long, int> standIns)
+    public static void Apply(Zone zone, ZoneHoldings holdings, IReadOnlyDictionary<long, int> standIns)
     {
         SplitAbovePageblocks(zone);
         RestoreBlockTypes(zone, holdings.BlockTypes);
         var dropped = Dropped(holdings, standIns);
-        long taken = 0;
         foreach (var (pfn, order, mt) in Chunks(holdings))
         {
-            if (!standIns.ContainsKey(pfn) && !dropped.Contains(pfn) && TakeChunk(zone, zone.RelativePfn(pfn), order, mt))
+            if (!standIns.ContainsKey(pfn) && !dropped.Contains(pfn))
             {
-                taken += 1L << order;
+                TakeChunk(zone, zone.RelativePfn(pfn), order, mt);
             }
         }
 
@@ -56,8 +55,6 @@ internal static class ReproBallast
         for (var i = 0; i < 64 && zone.WatermarkBoost < holdings.WatermarkBoost && zone.BoostWatermark(); i++)
         {
         }
-
-        return taken;
     }
 
     /// <summary>

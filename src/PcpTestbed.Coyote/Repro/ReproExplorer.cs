@@ -23,7 +23,6 @@ public static class ReproExplorer
         // way, earlier than the recorded cut. Then the window ends at the first operation after which it does (a bisection
         // over the global order; an audit's violation shows only at setup's end, so each probe runs a prefix whole).
         var tried = new List<ReproWindowResult>();
-        var exhausted = false;
         var serial = SerialFails(file, options, clock);
         if (serial == true)
         {
@@ -46,7 +45,7 @@ public static class ReproExplorer
             file = file.Truncate(hi);
         }
 
-        exhausted = serial == null;
+        var exhausted = serial == null;
         var longest = Math.Max(1, file.Operations.Max(o => o.Count));
         for (var window = FirstWindow(file, longest); !exhausted; window = Math.Min(window * 2, longest))
         {

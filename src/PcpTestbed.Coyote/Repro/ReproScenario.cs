@@ -52,13 +52,12 @@ internal sealed class ReproScenario : Scenario
     /// A run's zone is far larger than a catalogue scenario's, and its PCPs may hold thousands of pages: drain_all_pages() over
     /// them makes scheduling points page by page (free_pcppages_bulk() under zone->lock), and took over 5,000 on highatomic
     /// files (256M, udp) while progressing. No operation touches a page more than a few times, so the bound is a number of
-    /// steps per page of the zone: a spin (a liveness bug) still reaches it, only later.
+    /// steps per page of the zone: a spin (a liveness bug) still reaches it, only later. (A zone holds at least a pageblock,
+    /// so this is always above the catalogue's <see cref="IterationState.DefaultOpStepBudget"/>.) Under Coyote the
+    /// iteration's own step bound (<see cref="ReproExplorer"/>'s StepBound, failing when reached) may end a long drain first.
     /// </summary>
-    private static int OpStepBudgetFor(ReproFile file)
-    {
-        var pages = Model.Layout.ZoneSpec.Parse(file.Zone).PresentPages;
-        return (int)Math.Clamp((long)pages * StepsPerZonePage, IterationState.DefaultOpStepBudget, int.MaxValue / 2);
-    }
+    private static int OpStepBudgetFor(ReproFile file) =>
+        (int)Math.Min((long)Model.Layout.ZoneSpec.Parse(file.Zone).PresentPages * StepsPerZonePage, int.MaxValue / 2);
 
     /// <summary>Operations per CPU the engine interleaves (the last ones of each CPU); the rest run serially in setup.</summary>
     public int Window { get; }

@@ -15,6 +15,7 @@ public sealed class VmWarnings
     private readonly object _gate = new();
     private readonly List<string> _messages = []; // guarded by _gate
     private long _reports; // Interlocked
+    private int _kept; // written under _gate, read without it: _messages.Count
 
     /// <summary>Called on the reporting CPU's thread at the first report: a run's flight recorder cuts there, Coyote fails the iteration.</summary>
     public Action<string>? FirstReport { get; set; }
@@ -34,18 +35,26 @@ public sealed class VmWarnings
     }
 
     /// <summary>Records a report of <paramref name="invariant"/>: the text becomes "[invariant] text".</summary>
+    /// <remarks>The caller may hold zone->lock: once the kept texts are full, a report is one atomic increment.</remarks>
     public void Report(string invariant, string text)
     {
+        var first = Interlocked.Increment(ref _reports) == 1;
+        if (!first && Volatile.Read(ref _kept) >= KeptMessages)
+        {
+            return;
+        }
+
         var message = $"[{invariant}] {text}";
         lock (_gate)
         {
             if (_messages.Count < KeptMessages && !_messages.Contains(message))
             {
                 _messages.Add(message);
+                Volatile.Write(ref _kept, _messages.Count);
             }
         }
 
-        if (Interlocked.Increment(ref _reports) == 1)
+        if (first)
         {
             FirstReport?.Invoke(message);
         }

@@ -52,23 +52,21 @@ internal static class RunReport
             FreePages = p.FreePages.Report(),
             Cma = CmaReport.From(p.FreePages.Samples, stats),
         };
-        result = allocator.Config.DebugVm is { } debugVm ? WithDebugVm(result, debugVm) : result;
-        return p.Lockdep == null ? result : WithLockdep(result, p.Lockdep.Snapshot());
+        result = allocator.Config.DebugVm is { } debugVm ? WithReports(result, debugVm.Reports, debugVm.Messages) : result;
+        if (p.Lockdep == null)
+        {
+            return result;
+        }
+
+        var lockdep = p.Lockdep.Snapshot();
+        return WithReports(result, lockdep.Reports, lockdep.Messages) with { Lockdep = lockdep };
     }
 
-    /// <summary>CONFIG_DEBUG_VM's warnings are violations of the run, listed before the audits'.</summary>
-    private static RunResult WithDebugVm(RunResult r, Model.Audit.VmWarnings debugVm) => r with
+    /// <summary>Reports made at the access (lockdep's, CONFIG_DEBUG_VM's) are violations of the run, listed before the audits'; lockdep's first.</summary>
+    private static RunResult WithReports(RunResult r, long reports, IEnumerable<string> messages) => r with
     {
-        InvariantViolations = r.InvariantViolations + debugVm.Reports,
-        Violations = debugVm.Messages.Concat(r.Violations).Take(RunAuditor.KeptViolations).ToList(),
-    };
-
-    /// <summary>Lockdep's reports are violations of the run, listed first.</summary>
-    private static RunResult WithLockdep(RunResult r, LockdepReport lockdep) => r with
-    {
-        Lockdep = lockdep,
-        InvariantViolations = r.InvariantViolations + lockdep.Reports,
-        Violations = lockdep.Messages.Concat(r.Violations).Take(RunAuditor.KeptViolations).ToList(),
+        InvariantViolations = r.InvariantViolations + reports,
+        Violations = messages.Concat(r.Violations).Take(RunAuditor.KeptViolations).ToList(),
     };
 
     private static RunResult Report(RunParts p, AllocatorStats s, LockStatReport? locks, double seconds, HostReport? host, long held, long pagesLost,

@@ -354,15 +354,11 @@ public sealed class RunOptionSet
             NoteIgnored(notes, "--order-mix", workload, WorkloadKind.Mixed);
         }
 
-        if (r.GetValue(_purgers) is { } purgers && cpus.Any(c => c > 1 && purgers >= c))
-        {
-            notes.Add($"--purgers {purgers}: with {cpus.Where(c => c > 1).Min()} CPUs at most {cpus.Where(c => c > 1).Min() - 1} purge; the rest allocate");
-        }
-
-        if (workload == WorkloadKind.Udp && r.GetValue(_receivers) is { } receivers && cpus.Any(c => c > 1 && receivers >= c))
+        NoteLeavingNoCpu(notes, "--purgers", r.GetValue(_purgers), cpus, "purge", "allocate");
+        if (workload == WorkloadKind.Udp)
         {
             // UdpWorkload keeps one CPU to consume (WorkloadParameters.EffectiveReceivers): say so rather than clamp silently.
-            notes.Add($"--receivers {receivers}: with {cpus.Where(c => c > 1).Min()} CPUs at most {cpus.Where(c => c > 1).Min() - 1} receive; the rest consume");
+            NoteLeavingNoCpu(notes, "--receivers", r.GetValue(_receivers), cpus, "receive", "consume");
         }
 
         if (r.GetValue(_pin) && !OperatingSystem.IsLinux())
@@ -396,6 +392,7 @@ public sealed class RunOptionSet
             OutputFiles.CheckPlotPath(plotFreePath, "--plot-free");
         }
 
+        var bugs = (r.GetValue(_bugs) ?? []).Aggregate(InjectedBug.None, (a, b) => a | b);
         var template = new RunOptions
         {
             Design = designs[0],
@@ -421,8 +418,8 @@ public sealed class RunOptionSet
             FreeBatch = r.GetValue(_freeBatch) ?? PageAlloc.PagevecSize,
             Lockdep = r.GetValue(_lockdep),
             DebugVm = r.GetValue(_debugVm),
-            Bugs = (r.GetValue(_bugs) ?? []).Aggregate(InjectedBug.None, (a, b) => a | b),
-            StopAtFirstViolation = r.GetValue(_bugs) is { Count: > 0 },
+            Bugs = bugs,
+            StopAtFirstViolation = bugs != InjectedBug.None,
             FlightRecorder = !r.GetValue(_noFlightRecorder),
             FlightRecorderEntries = r.GetValue(_recorderEntries) ?? Execution.Recorder.FlightRecorder.DefaultEntriesPerCpu,
             Engine = engine,
@@ -494,6 +491,15 @@ public sealed class RunOptionSet
     /// fault or a hold sampling would report a run it never had. What the virtual engine does honour (every --faults kind,
     /// --hotplug-interval-ms, --drain-storm-percent, --zone-hold-delay-ns, --pcp-hold-delay-ns) is in VirtualRunner.
     /// </summary>
+    /// <summary>A CPU count option that would leave no CPU for the workload's other role at the smallest CPU count above 1 is clamped by the workload: say so.</summary>
+    private static void NoteLeavingNoCpu(List<string> notes, string option, int? value, IReadOnlyList<int> cpus, string role, string rest)
+    {
+        if (value is { } n && cpus.Where(c => c > 1).DefaultIfEmpty(int.MaxValue).Min() is var fewest && n >= fewest)
+        {
+            notes.Add($"{option} {n}: with {fewest} CPUs at most {fewest - 1} {role}; the rest {rest}");
+        }
+    }
+
     private void RefuseThreadsOnly(ParseResult r, RunEngine engine)
     {
         if (engine != RunEngine.Virtual)

@@ -68,23 +68,6 @@ public class CmaFirstCheckTests
     }
 
     [Theory]
-    [InlineData(DesignKind.Mainline, MigrateType.Cma)]
-    [InlineData(DesignKind.PageblockCmaFix, MigrateType.Cma)]
-    [InlineData(DesignKind.Pageblock, MigrateType.Movable)]
-    [InlineData(DesignKind.PageblockLockFree, MigrateType.Movable)]
-    public void Phase2_and_rmqueue_warn_on_no_design_without_a_bug_even_where_the_rfc_as_posted_serves_movable(DesignKind design, MigrateType served)
-    {
-        var warnings = new VmWarnings();
-        var rig = FragmentedCmaZone(design, InjectedBug.None, warnings);
-
-        var pfn = rig.Alloc(1);
-
-        Assert.Equal(served, rig.BlockType(pfn));
-        Assert.True(warnings.Reports == 0, string.Join("; ", warnings.Messages));
-        rig.AssertAuditClean();
-    }
-
-    [Theory]
     [InlineData(InjectedBug.None)]
     [InlineData(InjectedBug.CmaPhasesIgnoreRmqueueDecision)]
     public void The_check_changes_nothing_the_allocator_does(InjectedBug bugs)

@@ -172,11 +172,8 @@ public static class Runner
             // The run's clock starts after the set-up.
             clock = new HostEngineClock();
             var work = new KernelWork(KernelWorkEngine(o), o.WorkScale, o.Cpus, interrupted: cpu => machine.Signal(cpu, CpuSignals.Interrupt));
-            var workload = Workload.Create(o.Workload, new WorkloadContext(setup.Allocator, o.Cpus, o.Parameters, o.Seed, setup.Sizes, work, clock, o.FreeBatch));
-            var faults = o.Faults.CpuHotplug || o.Faults.Exhaustion
-                ? new FaultInjector(o.Faults, new ThreadFaultCpus(machine, mailbox), setup.Allocator, o.Cpus, o.Seed, clock,
-                    hotplugOnCpus: true)
-                : null;
+            var workload = setup.CreateWorkload(work, clock);
+            var faults = setup.CreateFaults(new ThreadFaultCpus(machine, mailbox), clock, hotplugOnCpus: true);
             var auditor = new RunAuditor(setup.Allocator, setup.Background, () => built!.Held(), () => TimeSpan.FromTicks(clock.ElapsedNs / 100), o.OnAudit, flight);
 
             // Before any CPU runs (the background allocated): the start of a window that no clean audit comes before.
@@ -196,8 +193,7 @@ public static class Runner
 
         TimeSpan Elapsed() => TimeSpan.FromTicks(clock.ElapsedNs / 100);
 
-        RunProgress Progress(TimeSpan now) => new(now, o.Duration, Operations(machine), o.OperationsPerCpu * o.Cpus, auditor.Count,
-            auditor.Violations, faults?.Offlines ?? 0, faults?.Onlines ?? 0, faults?.Exhaustions ?? 0, Cycles(workload));
+        RunProgress Progress(TimeSpan now) => p.Progress(now, Operations(machine));
 
         void Body(CpuContext cpu)
         {
@@ -306,18 +302,6 @@ public static class Runner
     /// <summary>Whether CPUs 0..<paramref name="cpus"/>-1 have finished (the workload's alone: kswapd's comes after them).</summary>
     private static bool CpusFinished(CpuMachine machine, int cpus) =>
         Enumerable.Range(0, cpus).All(c => machine.State(c) is CpuState.Finished);
-
-    /// <summary>The workload's completed cycles, a racy sum while the CPUs run.</summary>
-    private static long Cycles(Workload workload)
-    {
-        long cycles = 0;
-        for (var cpu = 0; cpu < workload.Counters.Length; cpu++)
-        {
-            cycles += Volatile.Read(ref workload.Counters[cpu].Cycles);
-        }
-
-        return cycles;
-    }
 
     private static long Operations(CpuMachine machine) => Enumerable.Range(0, machine.CpuCount).Sum(c => machine.Cpu(c).Operations);
 

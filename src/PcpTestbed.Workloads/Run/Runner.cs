@@ -191,6 +191,11 @@ public static class Runner
 
         using var exited = new CountdownEvent(config.Cpus);
 
+        // Workload CPUs whose body has not returned (kswapd's is not counted), counted down once each as the body ends: an
+        // operation budget is used up at 0. A CPU that a stop reaches before its body starts never counts down, but the
+        // run is stopping then already.
+        var workloadRunning = o.Cpus;
+
         TimeSpan Elapsed() => TimeSpan.FromTicks(clock.ElapsedNs / 100);
 
         RunProgress Progress(TimeSpan now) => p.Progress(now, Operations(machine));
@@ -211,6 +216,11 @@ public static class Runner
             {
                 // Work posted from now on would never run: the coordinator must not wait for it.
                 mailbox.Close(cpu.Id);
+                if (cpu.Id != kswapdCpu)
+                {
+                    Interlocked.Decrement(ref workloadRunning);
+                }
+
                 exited.Signal();
             }
         }
@@ -231,7 +241,7 @@ public static class Runner
         // A CPU that a stop reaches before its body starts finishes without running it (and so without signalling exited):
         // the run is over too once every CPU has finished.
         while (!exited.Wait(UntilNext(Elapsed(), Min(Min(Min(deadline, nextAudit), Min(freePages.Next, nextDecay)), NextFault()), nextProgress)) &&
-               !CpusFinished(machine, config.Cpus))
+               !machine.AllFinished)
         {
             var now = Elapsed();
             flight?.AdvanceEpoch();
@@ -246,7 +256,7 @@ public static class Runner
                 machine.RequestStop();
             }
 
-            if (o.OperationsPerCpu != null && CpusFinished(machine, o.Cpus))
+            if (o.OperationsPerCpu != null && Volatile.Read(ref workloadRunning) == 0)
             {
                 // An operation budget ends the workload CPUs; kswapd runs until told to stop.
                 machine.RequestStop();
@@ -298,10 +308,6 @@ public static class Runner
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    /// <summary>Whether CPUs 0..<paramref name="cpus"/>-1 have finished (the workload's alone: kswapd's comes after them).</summary>
-    private static bool CpusFinished(CpuMachine machine, int cpus) =>
-        Enumerable.Range(0, cpus).All(c => machine.State(c) is CpuState.Finished);
 
     private static long Operations(CpuMachine machine) => Enumerable.Range(0, machine.CpuCount).Sum(c => machine.Cpu(c).Operations);
 

@@ -86,32 +86,19 @@ public static class Explorer
 
             var violation = runner.Last?.Violation ?? report.BugReports.FirstOrDefault() ?? "(Coyote reported a bug without a message)";
             var steps = runner.Last?.ReadableSteps() ?? [];
-            var trace = new TraceFile
+            var trace = FailureTrace.Of(TraceFile.CoyoteEngine, scenario, config, result.Design, result.Bugs, options.MaxSteps, violation, steps,
+                runner.Last?.SetupSteps, options.Elision?.ToString()) with
             {
-                Engine = TraceFile.CoyoteEngine,
-                SiteTable = SiteTable.Current,
-                Scenario = scenario.Name,
-                Design = result.Design,
-                Bugs = result.Bugs,
-                Configuration = TraceConfiguration.From(config),
                 Strategy = result.Strategy,
                 StrategyBound = options.StrategyBound,
                 Seed = options.Seed,
                 FirstBugIteration = iterations,
-                MaxSteps = options.MaxSteps,
-                Violation = violation,
-                Invariant = Violations.InvariantOf(violation),
                 CoyoteTrace = engine.ReproducibleTrace,
-                Steps = steps,
                 PartialOrderSampling = options.PartialOrderSampling,
-                ElidedLock = options.Elision?.ToString(),
                 LockOrderBefore = runner.Order.EdgesBefore(runner.Iteration),
-                SetupSteps = runner.Last?.SetupSteps,
             };
-            trace = scenario.Annotate(trace);
-            var dir = options.TraceDirectory ?? Path.Combine(Path.GetTempPath(), "pcptestbed-coyote");
-            var path = Path.Combine(dir, TraceFileName(result, iterations));
-            trace.Save(path);
+            var path = Path.Combine(options.TraceDirectory ?? FailureTrace.DefaultDirectory, TraceFileName(result, iterations));
+            trace = FailureTrace.Save(scenario, trace, path);
             return result with
             {
                 FirstBugIteration = iterations,

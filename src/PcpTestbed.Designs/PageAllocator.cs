@@ -109,7 +109,7 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
         ref var st = ref _stats[cpu];
 
         // Statistics only, no decision depends on it (so not a scheduling point): __rmqueue()'s CMA balance test.
-        var cmaOverHalf = mt == MigrateType.Movable && _zone.NrFreeCmaPages > _zone.NrFreePages / 2;
+        var cmaOverHalf = mt == MigrateType.Movable && Zone.CmaOverHalf(_zone.NrFreeCmaPages, _zone.NrFreePages);
         BeforeAllocate(cpu);
 
         // The first attempt: the low watermark, no fragmenting fallbacks (alloc_flags_nofragment()).

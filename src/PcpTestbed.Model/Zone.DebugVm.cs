@@ -15,13 +15,13 @@ public sealed partial class Zone
     public VmWarnings? DebugVm { get; set; }
 
     /// <summary>
-    /// __rmqueue()'s test: NR_FREE_CMA_PAGES &gt; NR_FREE_PAGES / 2. Under zone->lock, which every writer of both counters
-    /// holds (account_freepages()), so the answer holds until the lock is dropped.
+    /// <see cref="CmaOverHalf"/> under zone->lock, which every writer of both counters holds (account_freepages()), so the
+    /// answer holds until the lock is dropped.
     /// </summary>
     public bool CmaOverHalfLocked()
     {
         AssertLocked();
-        return _nrFreeCmaPages > _nrFreePages / 2;
+        return CmaOverHalf(_nrFreeCmaPages, _nrFreePages);
     }
 
     /// <summary>The lowest order in <paramref name="minOrder"/>..<paramref name="maxOrder"/> whose free_list[MIGRATE_CMA] holds a chunk, or -1.</summary>
@@ -63,7 +63,7 @@ public sealed partial class Zone
     {
         long freeCma = _nrFreeCmaPages, free = _nrFreePages;
         var pfn = RmqueueLocked(order, mt, allocFlags, ref mode);
-        if (pfn >= 0 && (allocFlags & AllocFlags.Cma) != 0 && freeCma > free / 2 && Blocks[pfn >> PageAlloc.PageblockOrder].MigrateType != MigrateType.Cma &&
+        if (pfn >= 0 && (allocFlags & AllocFlags.Cma) != 0 && CmaOverHalf(freeCma, free) && Blocks[pfn >> PageAlloc.PageblockOrder].MigrateType != MigrateType.Cma &&
             LowestFreeCmaOrderLocked(order, PageAlloc.MaxPageOrder) is var cmaOrder and >= 0)
         {
             WarnCmaFirst("__rmqueue()", pfn, order, freeCma, free, cmaOrder);

@@ -13,6 +13,13 @@ public sealed partial class Zone
     public const int FallbackTooLowToClaim = -2;
 
     /// <summary>
+    /// __rmqueue()'s CMA balancing test, "allocating from CMA when over half of the zone's free memory is in the CMA area":
+    /// zone_page_state(zone, NR_FREE_CMA_PAGES) &gt; zone_page_state(zone, NR_FREE_PAGES) / 2, on counters the caller has
+    /// read (under zone->lock, racily, or as a snapshot: the caller says which).
+    /// </summary>
+    public static bool CmaOverHalf(long nrFreeCmaPages, long nrFreePages) => nrFreeCmaPages > nrFreePages / 2;
+
+    /// <summary>
     /// __rmqueue(): take a chunk of <paramref name="order"/> for <paramref name="mt"/>, trying the
     /// requested lists, then CMA, then claiming a fallback block, then stealing, starting at
     /// <paramref name="mode"/> and recording in it the mode that worked. Returns the pfn or -1.
@@ -30,7 +37,7 @@ public sealed partial class Zone
 
         // Balance movable allocations between regular and CMA areas by allocating from CMA when over
         // half of the zone's free memory is in the CMA area.
-        if ((allocFlags & AllocFlags.Cma) != 0 && _nrFreeCmaPages > _nrFreePages / 2)
+        if ((allocFlags & AllocFlags.Cma) != 0 && CmaOverHalf(_nrFreeCmaPages, _nrFreePages))
         {
             pfn = RmqueueSmallest(order, MigrateType.Cma);
             if (pfn >= 0)

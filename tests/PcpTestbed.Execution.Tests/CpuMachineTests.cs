@@ -237,6 +237,34 @@ public class CpuMachineTests
     }
 
     [Fact]
+    public void All_finished_holds_only_once_every_cpu_has_finished_one_a_stop_reached_before_its_body_included()
+    {
+        using var m = new CpuMachine(new CpuMachineOptions(CpuCount: 2));
+        var bodies = new int[2];
+        Assert.False(m.AllFinished);
+        m.TakeOffline(0);
+        m.Start(
+            cpu =>
+            {
+                bodies[cpu.Id]++;
+                while (cpu.QuiescentPoint())
+                {
+                }
+            },
+            RunLimit.Operations(1_000));
+        Eventually(() => m.State(1) == CpuState.Finished && m.State(0) == CpuState.Offline, "CPU 1 finished with CPU 0 offline");
+
+        // CPU 0 waits offline before its body: not finished.
+        Assert.False(m.AllFinished);
+
+        m.RequestStop();
+        Eventually(() => m.AllFinished, "every CPU finished once stopped");
+        Assert.Equal(CpuState.Finished, m.State(0));
+        m.Join(Generous);
+        Assert.Equal([0, 1], bodies);
+    }
+
+    [Fact]
     public void A_cpu_takes_another_offline_from_its_body_which_returns_once_the_victim_is_parked_and_brings_it_back()
     {
         // CPU 0 plays the hotplug control task: between its operations it takes CPU 1 offline, and CPU 1 runs nothing while

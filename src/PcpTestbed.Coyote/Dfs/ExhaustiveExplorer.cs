@@ -106,31 +106,19 @@ public static class ExhaustiveExplorer
         var steps = failed.ReadableSteps();
         var schedule = controller.Trace.Select(s => s.ToScheduleStep()).ToArray();
         var preemptions = controller.Trace.Count(s => s.IsPreemption);
-        var trace = new TraceFile
+        var trace = FailureTrace.Of(TraceFile.DfsEngine, scenario, config, result.Design, result.Bugs, (uint)options.MaxSteps, violation, steps,
+            failed.SetupSteps, result.Elision) with
         {
-            Engine = TraceFile.DfsEngine,
-            SiteTable = SiteTable.Current,
-            Scenario = scenario.Name,
-            Design = result.Design,
-            Bugs = result.Bugs,
-            Configuration = TraceConfiguration.From(config),
-            MaxSteps = (uint)options.MaxSteps,
-            Violation = violation,
-            Invariant = Violations.InvariantOf(violation),
-            Steps = steps,
             PreemptionBound = options.PreemptionBound,
             Reduction = search.Reduce,
             ScheduleNumber = schedules,
             Preemptions = preemptions,
             Schedule = schedule,
-            ElidedLock = result.Elision,
             LockOrderBefore = runner.Order.EdgesBefore(runner.Iteration),
-            SetupSteps = failed.SetupSteps,
         };
-        trace = scenario.Annotate(trace);
-        var dir = options.TraceDirectory ?? Path.Combine(Path.GetTempPath(), "pcptestbed-coyote");
-        var path = Path.Combine(dir, $"{scenario.Name}.{result.Design}.{Explorer.BugsForFileName(result.Bugs, result.Elision)}.dfs-pb{options.PreemptionBound}.s{schedules}.trace.json");
-        trace.Save(path);
+        var path = Path.Combine(options.TraceDirectory ?? FailureTrace.DefaultDirectory,
+            $"{scenario.Name}.{result.Design}.{Explorer.BugsForFileName(result.Bugs, result.Elision)}.dfs-pb{options.PreemptionBound}.s{schedules}.trace.json");
+        trace = FailureTrace.Save(scenario, trace, path);
         return result with
         {
             FailingSchedule = schedules,

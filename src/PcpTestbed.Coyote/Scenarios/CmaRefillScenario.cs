@@ -111,7 +111,7 @@ internal sealed class CmaRefillScenario : Scenario
                            (long FreeCma, long Free, int MovableZoneFree, int CmaZoneFree, bool CmaOwned) after)
         {
             // Only a refill that could recover CMA fragments (its CMA block on its owned_blocks) is held to the rule.
-            var cmaFirst = before.FreeCma > before.Free / 2 && before.CmaOwned;
+            var cmaFirst = Zone.CmaOverHalf(before.FreeCma, before.Free) && before.CmaOwned;
             var recoveredMovable = after.MovableZoneFree < before.MovableZoneFree;
             var cmaLeft = before.CmaZoneFree > 0 && after.CmaZoneFree >= before.CmaZoneFree;
             if (cmaFirst && recoveredMovable && cmaLeft && _violation == null)

@@ -126,28 +126,16 @@ public static class TraceShrinker
             }
 
             var config = shrunk.Configure(design);
-            var output = new TraceFile
+            var output = FailureTrace.Of(TraceFile.DfsEngine, shrunk, config, Designs.Designs.Name(design), Explorer.BugNames(bugs), trace.MaxSteps,
+                best.Violation, best.Steps, best.SetupSteps, trace.ElidedLock) with
             {
-                Engine = TraceFile.DfsEngine,
-                SiteTable = SiteTable.Current,
-                Scenario = shrunk.Name,
-                Design = Designs.Designs.Name(design),
-                Bugs = Explorer.BugNames(bugs),
-                Configuration = TraceConfiguration.From(config),
-                MaxSteps = trace.MaxSteps,
-                Violation = best.Violation,
-                Invariant = Violations.InvariantOf(best.Violation),
-                Steps = best.Steps,
                 PreemptionBound = best.Bound,
                 Reduction = true,
                 ScheduleNumber = Math.Max(1, best.ScheduleNumber),
                 Preemptions = best.Preemptions,
                 Schedule = best.Schedule,
-                ElidedLock = trace.ElidedLock,
-                SetupSteps = best.SetupSteps,
             };
-            output = shrunk.Annotate(output);
-            output.Save(path);
+            FailureTrace.Save(shrunk, output, path);
             return new ShrinkResult
             {
                 Path = options.Path,

@@ -90,7 +90,7 @@ public sealed partial class PageblockAllocator<TExec>
         var cmaEligible = _cmaFollowsRmqueue && mt == MigrateType.Movable && (flags & AllocFlags.Cma) != 0;
 
         // __rmqueue()'s CMA decision, read under zone->lock like the counters' writers: no point needed.
-        var cmaFirst = cmaEligible && _zone.NrFreeCmaPages > _zone.NrFreePages / 2;
+        var cmaFirst = cmaEligible && Zone.CmaOverHalf(_zone.NrFreeCmaPages, _zone.NrFreePages);
         var check = CmaPhaseStart(mt, flags);
         long got = 0;
         for (var pass = 0; pass < 2 && got < need; pass++)
@@ -181,7 +181,7 @@ public sealed partial class PageblockAllocator<TExec>
         if (_cmaFollowsRmqueue && (flags & AllocFlags.Cma) != 0)
         {
             nTypes = 2;
-            var cmaFirst = _zone.NrFreeCmaPages > _zone.NrFreePages / 2;
+            var cmaFirst = Zone.CmaOverHalf(_zone.NrFreeCmaPages, _zone.NrFreePages);
             types[0] = cmaFirst ? MigrateType.Cma : mt;
             types[1] = cmaFirst ? mt : MigrateType.Cma;
         }

@@ -81,6 +81,12 @@ public sealed class CpuMachine : IDisposable
     /// <summary>Guarded by <see cref="_gate"/>.</summary>
     private long _lastExitTicks;
 
+    /// <summary>
+    /// CPUs not yet <see cref="CpuState.Finished"/>: counted down once by each CPU thread as it sets that state, under the
+    /// gate; <see cref="AllFinished"/> reads it without the gate.
+    /// </summary>
+    private int _unfinished;
+
     private int _started;
     private bool _joined;
 
@@ -112,6 +118,7 @@ public sealed class CpuMachine : IDisposable
 
         _states = new CpuState[options.CpuCount];
         _faults = new Exception?[options.CpuCount];
+        _unfinished = options.CpuCount;
         _ready = new CountdownEvent(options.CpuCount);
     }
 
@@ -135,6 +142,12 @@ public sealed class CpuMachine : IDisposable
     public int HostCpuFor(int cpu) => _hostCpus[cpu % _hostCpus.Length];
 
     public CpuContext Cpu(int cpu) => _cpus[cpu];
+
+    /// <summary>
+    /// Whether every CPU has finished: its body returned, or a stop reached it before its body began. One volatile read
+    /// (<see cref="State"/> takes the gate), for a coordinator that asks at every wake.
+    /// </summary>
+    public bool AllFinished => Volatile.Read(ref _unfinished) == 0;
 
     public CpuState State(int cpu)
     {
@@ -540,6 +553,9 @@ public sealed class CpuMachine : IDisposable
             {
                 SetState(id, CpuState.Finished);
                 _lastExitTicks = Math.Max(_lastExitTicks, Stopwatch.GetTimestamp());
+
+                // Once per CPU thread: the state is set to Finished here only.
+                Interlocked.Decrement(ref _unfinished);
             }
 
             t_cpu = null;

@@ -1,4 +1,5 @@
 using PcpTestbed.Designs;
+using PcpTestbed.Execution.Clocks;
 using PcpTestbed.Execution.Lockdep;
 using PcpTestbed.Execution.LockStat;
 using PcpTestbed.Model;
@@ -75,6 +76,23 @@ internal sealed class RunParts
     /// <summary>Pages someone holds: the workload, the page cache, the memory hog. Exact at quiescent points.</summary>
     public long Held() => Workload.HeldPages + (Reclaim?.CachedPages ?? 0) + (Faults?.HeldPages ?? 0);
 
+    /// <summary>Where the run is at <paramref name="elapsed"/>, with the <paramref name="operations"/> the driver counted so far.</summary>
+    public RunProgress Progress(TimeSpan elapsed, long operations) =>
+        new(elapsed, Options.Duration, operations, Options.OperationsPerCpu * Options.Cpus, Auditor.Count, Auditor.Violations,
+            Faults?.Offlines ?? 0, Faults?.Onlines ?? 0, Faults?.Exhaustions ?? 0, Cycles());
+
+    /// <summary>The workload's completed cycles, a racy sum while the CPUs run.</summary>
+    private long Cycles()
+    {
+        long cycles = 0;
+        for (var cpu = 0; cpu < Workload.Counters.Length; cpu++)
+        {
+            cycles += Volatile.Read(ref Workload.Counters[cpu].Cycles);
+        }
+
+        return cycles;
+    }
+
     /// <summary>The allocator's configuration: kswapd gets a CPU of its own in a pressure run.</summary>
     public static AllocatorConfig Config(RunOptions o, ReclaimModel? reclaim) => new()
     {
@@ -116,6 +134,16 @@ internal sealed class RunParts
     internal sealed record Setup(RunOptions Options, Zone Zone, IPageAllocator Allocator, ReclaimModel? Reclaim, int KswapdCpu, long Background,
         WorkloadSizes Sizes, long Prefilled, LockStatRecorder? Recorder, LockdepState? Lockdep)
     {
+        /// <summary>The workload, over the driver's kernel work and clock.</summary>
+        public Workload CreateWorkload(KernelWork work, IEngineClock clock) =>
+            Workload.Create(Options.Workload, new WorkloadContext(Allocator, Options.Cpus, Options.Parameters, Options.Seed, Sizes, work, clock, Options.FreeBatch));
+
+        /// <summary>The fault injector over the driver's CPUs and clock, or null when the run injects no hotplug and no exhaustion.</summary>
+        public FaultInjector? CreateFaults(IFaultCpus cpus, IEngineClock clock, bool hotplugOnCpus = false) =>
+            Options.Faults.CpuHotplug || Options.Faults.Exhaustion
+                ? new FaultInjector(Options.Faults, cpus, Allocator, Options.Cpus, Options.Seed, clock, hotplugOnCpus)
+                : null;
+
         /// <summary>The parts, with what the driver built.</summary>
         public RunParts With(Workload workload, KernelWork work, FaultInjector? faults, FreePageSampler freePages, RunAuditor auditor) =>
             new(Options, Zone, Allocator, Reclaim, KswapdCpu, Background, Sizes, Prefilled, Recorder, Lockdep)

@@ -172,11 +172,8 @@ public static class Runner
             // The run's clock starts after the set-up.
             clock = new HostEngineClock();
             var work = new KernelWork(KernelWorkEngine(o), o.WorkScale, o.Cpus, interrupted: cpu => machine.Signal(cpu, CpuSignals.Interrupt));
-            var workload = Workload.Create(o.Workload, new WorkloadContext(setup.Allocator, o.Cpus, o.Parameters, o.Seed, setup.Sizes, work, clock, o.FreeBatch));
-            var faults = o.Faults.CpuHotplug || o.Faults.Exhaustion
-                ? new FaultInjector(o.Faults, new ThreadFaultCpus(machine, mailbox), setup.Allocator, o.Cpus, o.Seed, clock,
-                    hotplugOnCpus: true)
-                : null;
+            var workload = setup.CreateWorkload(work, clock);
+            var faults = setup.CreateFaults(new ThreadFaultCpus(machine, mailbox), clock, hotplugOnCpus: true);
             var auditor = new RunAuditor(setup.Allocator, setup.Background, () => built!.Held(), () => TimeSpan.FromTicks(clock.ElapsedNs / 100), o.OnAudit, flight);
 
             // Before any CPU runs (the background allocated): the start of a window that no clean audit comes before.
@@ -194,10 +191,14 @@ public static class Runner
 
         using var exited = new CountdownEvent(config.Cpus);
 
+        // Workload CPUs whose body has not returned (kswapd's is not counted), counted down once each as the body ends: an
+        // operation budget is used up at 0. A CPU that a stop reaches before its body starts never counts down, but the
+        // run is stopping then already.
+        var workloadRunning = o.Cpus;
+
         TimeSpan Elapsed() => TimeSpan.FromTicks(clock.ElapsedNs / 100);
 
-        RunProgress Progress(TimeSpan now) => new(now, o.Duration, Operations(machine), o.OperationsPerCpu * o.Cpus, auditor.Count,
-            auditor.Violations, faults?.Offlines ?? 0, faults?.Onlines ?? 0, faults?.Exhaustions ?? 0, Cycles(workload));
+        RunProgress Progress(TimeSpan now) => p.Progress(now, Operations(machine));
 
         void Body(CpuContext cpu)
         {
@@ -215,6 +216,11 @@ public static class Runner
             {
                 // Work posted from now on would never run: the coordinator must not wait for it.
                 mailbox.Close(cpu.Id);
+                if (cpu.Id != kswapdCpu)
+                {
+                    Interlocked.Decrement(ref workloadRunning);
+                }
+
                 exited.Signal();
             }
         }
@@ -235,7 +241,7 @@ public static class Runner
         // A CPU that a stop reaches before its body starts finishes without running it (and so without signalling exited):
         // the run is over too once every CPU has finished.
         while (!exited.Wait(UntilNext(Elapsed(), Min(Min(Min(deadline, nextAudit), Min(freePages.Next, nextDecay)), NextFault()), nextProgress)) &&
-               !CpusFinished(machine, config.Cpus))
+               !machine.AllFinished)
         {
             var now = Elapsed();
             flight?.AdvanceEpoch();
@@ -250,7 +256,7 @@ public static class Runner
                 machine.RequestStop();
             }
 
-            if (o.OperationsPerCpu != null && CpusFinished(machine, o.Cpus))
+            if (o.OperationsPerCpu != null && Volatile.Read(ref workloadRunning) == 0)
             {
                 // An operation budget ends the workload CPUs; kswapd runs until told to stop.
                 machine.RequestStop();
@@ -302,22 +308,6 @@ public static class Runner
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    /// <summary>Whether CPUs 0..<paramref name="cpus"/>-1 have finished (the workload's alone: kswapd's comes after them).</summary>
-    private static bool CpusFinished(CpuMachine machine, int cpus) =>
-        Enumerable.Range(0, cpus).All(c => machine.State(c) is CpuState.Finished);
-
-    /// <summary>The workload's completed cycles, a racy sum while the CPUs run.</summary>
-    private static long Cycles(Workload workload)
-    {
-        long cycles = 0;
-        for (var cpu = 0; cpu < workload.Counters.Length; cpu++)
-        {
-            cycles += Volatile.Read(ref workload.Counters[cpu].Cycles);
-        }
-
-        return cycles;
-    }
 
     private static long Operations(CpuMachine machine) => Enumerable.Range(0, machine.CpuCount).Sum(c => machine.Cpu(c).Operations);
 

@@ -95,10 +95,8 @@ internal static class VirtualRunner
         var p = RunParts.Create(o, zone, config, reclaim, exec, recorder, lockdep, setup =>
         {
             var work = new KernelWork(new VirtualKernelWork(machine), o.WorkScale, o.Cpus);
-            var workload = Workload.Create(o.Workload, new WorkloadContext(setup.Allocator, o.Cpus, o.Parameters, o.Seed, setup.Sizes, work, machine, o.FreeBatch));
-            var faults = o.Faults.CpuHotplug || o.Faults.Exhaustion
-                ? new FaultInjector(o.Faults, new VirtualFaultCpus(machine), setup.Allocator, o.Cpus, o.Seed, machine)
-                : null;
+            var workload = setup.CreateWorkload(work, machine);
+            var faults = setup.CreateFaults(new VirtualFaultCpus(machine), machine);
             var auditor = new RunAuditor(setup.Allocator, setup.Background, () => built!.Held(), () => Elapsed(machine), o.OnAudit);
             return setup.With(workload, work, faults, new FreePageSampler(zone, o.SampleInterval), auditor);
         });
@@ -107,8 +105,7 @@ internal static class VirtualRunner
         p.FreePages.Take(TimeSpan.Zero);
 
         var steps = new VirtualCpuSteps(p, machine);
-        RunProgress Progress() => new(Elapsed(machine), o.Duration, steps.WorkloadSteps, o.OperationsPerCpu * o.Cpus, p.Auditor.Count, p.Auditor.Violations,
-            p.Faults?.Offlines ?? 0, p.Faults?.Onlines ?? 0, p.Faults?.Exhaustions ?? 0, p.Workload.Counters.Sum(c => c.Cycles));
+        RunProgress Progress() => p.Progress(Elapsed(machine), steps.WorkloadSteps);
 
         // A run with a bug ends at its first violation, as on threads (Runner): an audit's, or lockdep's or CONFIG_DEBUG_VM's,
         // which report at the access and are looked at on the fault tick's period.

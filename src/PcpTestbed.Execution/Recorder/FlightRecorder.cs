@@ -222,15 +222,14 @@ public sealed class FlightRecorder
     {
         Debug.Assert(result == 0 || OpWord.Code(a.Call) == OpWord.AllocCode, "only an allocation has a result");
         var pos = a.RingPos;
-        var limit = a.RingLimit;
-        if (pos < limit)
+        if (pos < a.RingLimit)
         {
             *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = a.Call | (result << OpWord.ResultShift);
             a.RingPos = pos + 1;
         }
         else
         {
-            EndSlow(ref a, pos, limit, result);
+            EndSlow(ref a, pos, result);
         }
     }
 
@@ -357,15 +356,20 @@ public sealed class FlightRecorder
     }
 
     /// <summary>
-    /// End's slow path, a few hundred times a second, and at every entry once the ring is frozen: <paramref name="limit"/>,
-    /// the limit the fast path saw, is the freeze (frozen: nothing to write) or an epoch sentinel. Then an epoch mark if the
-    /// epoch moved on since the CPU's last entry (the epoch before and after it), the operation's entry, each while the ring
-    /// is not frozen; the epoch and then the position are published in that order, so a reader that sees the new epoch sees
-    /// the mark. The limit is put back to the freeze only if it held the sentinel of the epoch read (the type's remarks).
+    /// End's slow path, a few hundred times a second, and at every entry once the ring is frozen: the limit, read again, is
+    /// the freeze (frozen: nothing to write) or an epoch sentinel. Then an epoch mark if the epoch moved on since the CPU's
+    /// last entry (the epoch before and after it), the operation's entry, each while the ring is not frozen; the epoch and
+    /// then the position are published in that order, so a reader that sees the new epoch sees the mark. The limit is put
+    /// back to the freeze only if it held the sentinel of the epoch read (the type's remarks).
     /// </summary>
+    /// <remarks>
+    /// The limit is read again here, not passed from the fast path (a register fewer there): no other thread raises it to a
+    /// position (the coordinator stores sentinels, the cut lowers it), so it is still below <paramref name="pos"/>.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private unsafe void EndSlow(ref CpuActivity a, long pos, long limit, long result)
+    private unsafe void EndSlow(ref CpuActivity a, long pos, long result)
     {
+        var limit = Volatile.Read(ref a.RingLimit);
         var freeze = Volatile.Read(ref a.RingFreeze);
         if (limit >= 0 || pos >= freeze)
         {

@@ -152,6 +152,60 @@ public class FlightRecorderSlowPathTests
         Assert.All(Enumerable.Range(0, 3), cpu => Assert.True(Limit(r, cpu) < 0, "a sentinel is below every position"));
     }
 
+    [Fact]
+    public void On_real_threads_no_CPU_writes_past_its_freeze_while_the_epochs_advance_around_the_cut()
+    {
+        const int cpus = 2;
+        var r = NewRecorder(cpus);
+        var stop = 0;
+        using var start = new Barrier(cpus + 1);
+        var threads = Enumerable.Range(0, cpus).Select(cpu => new Thread(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; Volatile.Read(ref stop) == 0; i++)
+            {
+                r.Activity.Records[cpu].Begin(AllocatorOp.Free, i, 0);
+                r.End(cpu, 0);
+            }
+        })).ToArray();
+        foreach (var t in threads)
+        {
+            t.Start();
+        }
+
+        // The coordinator advances epochs as fast as it can while the CPUs run, their CAS back from each sentinel racing the
+        // next, and cuts halfway. Whatever the interleaving, no ring may grow past its freeze.
+        start.SignalAndWait();
+        for (var advances = 0; advances < 20_000; advances++)
+        {
+            r.AdvanceEpoch();
+            if (advances == 10_000)
+            {
+                // The cut finds every CPU on its fast path (its limit put back since the last epoch).
+                SpinWait.SpinUntil(() => Enumerable.Range(0, cpus).All(cpu => Volatile.Read(ref r.Activity.Records[cpu].RingLimit) == long.MaxValue));
+                r.Cut("[test] cut among the epochs");
+
+                // Every CPU runs on past its freeze's distance (half a ring) with no new epoch to send it to the slow path:
+                // the cut's own limit must stop it.
+                var seqs = Enumerable.Range(0, cpus).Select(r.Activity.OpSeq).ToArray();
+                SpinWait.SpinUntil(() => Enumerable.Range(0, cpus).All(cpu => r.Activity.OpSeq(cpu) >= seqs[cpu] + 100));
+            }
+        }
+
+        Volatile.Write(ref stop, 1);
+        foreach (var t in threads)
+        {
+            t.Join();
+        }
+
+        for (var cpu = 0; cpu < cpus; cpu++)
+        {
+            var a = r.Activity.Records[cpu];
+            Assert.True(a.RingPos <= a.RingFreeze, $"CPU {cpu} wrote up to {a.RingPos}, past its freeze at {a.RingFreeze}");
+            Assert.True(a.RingLimit <= a.RingFreeze, $"CPU {cpu}'s limit {a.RingLimit} is above its freeze {a.RingFreeze}");
+        }
+    }
+
     private static FlightRecorder NewRecorder(int cpus) => new(new CpuActivityTable(cpus), 16);
 
     private static long Limit(FlightRecorder r, int cpu) => r.Activity.Records[cpu].RingLimit;

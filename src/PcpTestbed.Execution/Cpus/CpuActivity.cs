@@ -31,8 +31,12 @@ internal struct CpuActivity // do not make readonly: its CPU writes it in place 
     public long RingPos;
 
     /// <summary>
-    /// The ring freezes when <see cref="RingPos"/> reaches this: half a ring after the cut (long.MaxValue until then), so what
-    /// led to the violation is not overwritten while the run goes on. Written once by the cutting thread.
+    /// The fast path's one bound: an entry goes in with one compare while <see cref="RingPos"/> is below it. It is
+    /// <see cref="RingFreeze"/> (or above it for an instant after a cut, until the cut or the CPU lowers it), or an epoch
+    /// sentinel (negative: below every position) that the coordinator's <see cref="Recorder.FlightRecorder.AdvanceEpoch"/>
+    /// stores to send the CPU's next entry down the slow path, which marks the new epoch and puts the freeze back.
+    /// Written by the coordinator (a plain store of a sentinel), the cutting thread (a CAS that only lowers) and its CPU
+    /// (a CAS from the sentinel it saw back to the freeze); the races are in <see cref="Recorder.FlightRecorder"/>'s remarks.
     /// </summary>
     [FieldOffset(CacheLine.Size + 24)]
     public long RingLimit;
@@ -52,6 +56,14 @@ internal struct CpuActivity // do not make readonly: its CPU writes it in place 
     /// <summary>The coordinator's epoch of this CPU's last ring entry: when the epoch moves on, the next entry is preceded by an epoch mark.</summary>
     [FieldOffset(CacheLine.Size + 48)]
     public int RingEpoch;
+
+    /// <summary>
+    /// The ring freezes when <see cref="RingPos"/> reaches this: half a ring after the cut (long.MaxValue until then), so what
+    /// led to the violation is not overwritten while the run goes on. Written once by the cutting thread, before it lowers
+    /// <see cref="RingLimit"/>; read by the CPU's slow path and the reader.
+    /// </summary>
+    [FieldOffset(CacheLine.Size + 56)]
+    public long RingFreeze;
 
     /// <summary>Stopwatch timestamp at which the current contended spin_lock() began spinning; 0 when not spinning.</summary>
     /// <remarks>The wait's fields are on the record's second line: only a contended spin_lock() writes them.</remarks>

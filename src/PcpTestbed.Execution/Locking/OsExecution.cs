@@ -231,17 +231,16 @@ public readonly struct OsExecution<TProbe> : IExecution
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void OpFolio(int cpu, long pfn, int order) => _recorder?.Folio(cpu, pfn, order);
 
-    /// <summary>The flight recorder's entry, from the activity record OpBegin wrote, and the record's end; or the record's end alone.</summary>
+    /// <summary>The flight recorder's entry, from the activity record OpBegin wrote, if it records, and the record's end.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void OpEnd(int cpu, long result)
     {
-        if (_recorder != null)
+        if (_activity != null)
         {
-            _recorder.End(cpu, result);
-        }
-        else if (_activity != null)
-        {
-            _activity[cpu].End();
+            // The recorder's records are these (the constructor checks): the fast path needs nothing else of it.
+            ref var a = ref _activity[cpu];
+            _recorder?.Record(ref a, result);
+            a.End();
         }
     }
 

@@ -26,8 +26,39 @@ namespace PcpTestbed.Execution.Recorder;
 /// No clock is read: the coordinator advances an epoch at each of its wake-ups (every millisecond or more), and each CPU
 /// keeps the epoch of its last entry in its record; an entry that finds the epoch moved on is preceded by an epoch mark
 /// (the epoch before and after), a few hundred a second, so an entry takes the epoch of the last mark before it, or, before
-/// the first mark the ring still holds, that mark's epoch before.
+/// the first mark the ring still holds, that mark's epoch before. The epochs' guarantee: an entry of epoch e on one CPU
+/// ended before an entry of a later epoch on any CPU ended.
 /// </para>
+/// <para>
+/// <b>One compare on the fast path.</b> End's fast path reads no shared word: it writes while the CPU's
+/// <see cref="CpuActivity.RingLimit"/> is above its position. The limit is the ring's freeze
+/// (<see cref="CpuActivity.RingFreeze"/>, long.MaxValue until the cut) or an epoch sentinel, <see cref="Sentinel"/>(n), a
+/// negative number naming epoch n, below every position. <see cref="AdvanceEpoch"/> to n stores the sentinel of n in every
+/// CPU's limit first (phase 1), then publishes n (phase 2). End's slow path (<see cref="EndSlow"/>) reads the freeze and
+/// the epoch: frozen, it writes nothing; else it marks the epoch if it moved on, writes the entry, and, only if the limit
+/// held the sentinel of the epoch it read, puts the freeze back with a CAS from that sentinel. The races, one by one:
+/// </para>
+/// <list type="bullet">
+/// <item>A CPU's fast-path entry of epoch e read its limit before phase 1 of e + 1 stored the sentinel there (its limit
+/// was put back by itself after it read e), so it ended before phase 2 published e + 1, before any CPU read e + 1: the
+/// guarantee holds. A slow-path entry takes the epoch it read, as the old fast path did.</item>
+/// <item>The slow path between phases 1 and 2 reads the old epoch: its entry takes it, and its limit stays the sentinel
+/// (the sentinel names the next epoch, not the one read), so its entries take the slow path until phase 2 is visible.
+/// Putting the limit back then would let the CPU write entries of the old epoch after other CPUs wrote ones of the new.</item>
+/// <item>The coordinator stores the next sentinel between the CPU's read of the limit and its CAS: the CAS, from the
+/// sentinel the CPU saw, fails, and the next entry takes the slow path for the next epoch. Sentinels of distinct epochs
+/// differ (the epoch wraps after 2^22 advances: a CPU would have to stall that many wake-ups, over an hour, between its
+/// read and its CAS for the CAS to succeed on a recycled sentinel).</item>
+/// <item>A cut stores the freeze (an exchange: a full fence), then lowers the limit to it with a CAS that never raises it
+/// (<see cref="Lower"/>), so a sentinel stays. A CPU putting the limit back read the freeze before its CAS, so it may
+/// restore the old one (long.MaxValue): after its CAS (a full fence) it reads the freeze again and lowers the limit if it
+/// changed. Of the cut's [store freeze; fence; read limit] and the CPU's [CAS limit; fence; read freeze], at least one sees
+/// the other's write, so one of them lowers the limit to the freeze.</item>
+/// <item>The coordinator's sentinel overwrites a freeze: the slow path reads the freeze from
+/// <see cref="CpuActivity.RingFreeze"/>, which nothing overwrites, and a frozen ring keeps taking the slow path.</item>
+/// <item>A batch's folio (<see cref="Folio"/>) that meets a sentinel is written if the ring is not frozen, and leaves the
+/// sentinel for the batch's End, which marks the epoch before the batch's entry.</item>
+/// </list>
 /// <para>
 /// The window: the coordinator <see cref="Checkpoint"/>s every CPU's position at each clean audit (every CPU parked at a
 /// quiescent point: a consistent state), and <see cref="Cut"/>s them at the first violation (a lockdep report, from the
@@ -96,6 +127,7 @@ public sealed class FlightRecorder
             a.RingPos = 0;
             a.RingEpoch = 0;
             a.RingLimit = long.MaxValue;
+            a.RingFreeze = long.MaxValue;
             a.RingStart = (nint)Unsafe.AsPointer(ref _ring[cpu * _stride]);
             a.RingMask = _mask;
         }
@@ -120,8 +152,31 @@ public sealed class FlightRecorder
     /// <summary>The pfn the first violation was found at, as the cut was given it; null before the cut or when it named none.</summary>
     public long? CutPfn { get; private set; }
 
-    /// <summary>The coordinator's wake-up: later entries are ordered after earlier ones of any CPU.</summary>
-    public void AdvanceEpoch() => Volatile.Write(ref _epoch, (_epoch + 1) & EpochMask);
+    /// <summary>
+    /// The coordinator's wake-up (its thread only): later entries are ordered after earlier ones of any CPU. Every CPU's
+    /// limit gets the new epoch's sentinel first, then the epoch is published (the type's remarks say why in that order).
+    /// </summary>
+    public void AdvanceEpoch() => PublishEpoch(AnnounceEpoch());
+
+    /// <summary>AdvanceEpoch's phase 1: every CPU's limit gets the next epoch's sentinel; returns that epoch.</summary>
+    internal int AnnounceEpoch()
+    {
+        var next = (_epoch + 1) & EpochMask;
+        var sentinel = Sentinel(next);
+        for (var cpu = 0; cpu < _records.Length; cpu++)
+        {
+            // Sends the CPU's next entry down the slow path; a freeze it overwrites stays in RingFreeze.
+            Volatile.Write(ref _records[cpu].RingLimit, sentinel);
+        }
+
+        return next;
+    }
+
+    /// <summary>AdvanceEpoch's phase 2, after every sentinel: a CPU that reads the epoch has been sent to the slow path before.</summary>
+    internal void PublishEpoch(int epoch) => Volatile.Write(ref _epoch, epoch);
+
+    /// <summary>Epoch <paramref name="epoch"/>'s sentinel: negative, below every ring position, one per epoch.</summary>
+    internal static long Sentinel(int epoch) => -1L - epoch;
 
     /// <summary>A folio of the batched free in progress on <paramref name="cpu"/> (its own thread), as an entry of its own.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -134,39 +189,48 @@ public sealed class FlightRecorder
             *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = OpWord.Pack(FolioCode, pfn, order);
             a.RingPos = pos + 1;
         }
+        else
+        {
+            FolioSlow(ref a, pos, OpWord.Pack(FolioCode, pfn, order));
+        }
     }
 
     /// <summary>
-    /// OpEnd on <paramref name="cpu"/>'s own thread: the operation its activity record holds (OpBegin's), with
-    /// <paramref name="result"/>, as one entry of one plain store, the position's store, and the record's end (its
-    /// operation cleared, as <see cref="CpuActivityTable"/>'s End does). An epoch moved on since the CPU's last entry takes
-    /// the slow path, which marks it first. Frozen rings take the record's end only.
+    /// OpEnd on <paramref name="cpu"/>'s own thread: its operation's entry (<see cref="Record"/>), and the activity record's
+    /// end (its operation cleared, as <see cref="CpuActivity.End"/> does).
+    /// </summary>
+    public void End(int cpu, long result)
+    {
+        ref var a = ref _records[cpu];
+        Record(ref a, result);
+        a.End();
+    }
+
+    /// <summary>
+    /// OpEnd on the CPU of <paramref name="a"/> (its own thread, its record in <see cref="Activity"/>), before the record's
+    /// end: the operation the record holds (OpBegin's), with <paramref name="result"/>, as one entry of one plain store, and
+    /// the position's store, while the position is below the limit: one compare. Otherwise the slow path
+    /// (<see cref="EndSlow"/>): a new epoch to mark, or a frozen ring.
     /// </summary>
     /// <remarks>
     /// The store goes through the ring's address in the record: the array is pinned, <see cref="CpuActivity.RingStart"/>
     /// is the CPU's part of it and the offset is masked to the ring, so every store is inside the CPU's part by
-    /// construction (the constructor sizes it); the CPU is the caller's own, below the table's CPU count.
+    /// construction (the constructor sizes it).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public unsafe void End(int cpu, long result)
+    internal unsafe void Record(ref CpuActivity a, long result)
     {
-        Debug.Assert(result == 0 || OpWord.Code(_records[cpu].Call) == OpWord.AllocCode, "only an allocation has a result");
-        ref var a = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_records), cpu);
+        Debug.Assert(result == 0 || OpWord.Code(a.Call) == OpWord.AllocCode, "only an allocation has a result");
         var pos = a.RingPos;
         if (pos < a.RingLimit)
         {
-            if (a.RingEpoch == _epoch)
-            {
-                *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = a.Call | (result << OpWord.ResultShift);
-                a.RingPos = pos + 1;
-            }
-            else
-            {
-                EndInNewEpoch(ref a, pos, result);
-            }
+            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = a.Call | (result << OpWord.ResultShift);
+            a.RingPos = pos + 1;
         }
-
-        a.Call = 0;
+        else
+        {
+            EndSlow(ref a, pos, result);
+        }
     }
 
     /// <summary>
@@ -209,7 +273,11 @@ public sealed class FlightRecorder
             _cutCall[cpu] = Volatile.Read(ref a.Call);
             var pos = Volatile.Read(ref a.RingPos);
             _cut[cpu] = pos;
-            Volatile.Write(ref a.RingLimit, pos + (EntriesPerCpu / 2));
+            var freeze = pos + (EntriesPerCpu / 2);
+
+            // Publishes the freeze to the CPU's slow path, and fences it before the read of the limit (the type's remarks).
+            Interlocked.Exchange(ref a.RingFreeze, freeze);
+            Lower(ref a.RingLimit, freeze);
         }
     }
 
@@ -231,7 +299,7 @@ public sealed class FlightRecorder
 
             // The epoch first: a CPU publishes a mark's epoch before the position past it.
             var lastEpoch = Volatile.Read(ref a.RingEpoch);
-            var now = Math.Min(Volatile.Read(ref a.RingPos), Volatile.Read(ref a.RingLimit));
+            var now = Math.Min(Volatile.Read(ref a.RingPos), Volatile.Read(ref a.RingFreeze));
 
             // Entries up to now - ring size have been overwritten.
             var oldest = Math.Max(0, now - EntriesPerCpu);
@@ -288,17 +356,36 @@ public sealed class FlightRecorder
     }
 
     /// <summary>
-    /// End's slow path, a few hundred times a second: the epoch moved on since the CPU's last entry, so an epoch mark first
-    /// (the epoch before and after it), then the operation's entry, each while the ring is not frozen. The epoch and then
-    /// the position are published in that order, so a reader that sees the new epoch sees the mark.
+    /// End's slow path, a few hundred times a second, and at every entry once the ring is frozen: the limit, read again, is
+    /// the freeze (frozen: nothing to write) or an epoch sentinel. Then an epoch mark if the epoch moved on since the CPU's
+    /// last entry (the epoch before and after it), the operation's entry, each while the ring is not frozen; the epoch and
+    /// then the position are published in that order, so a reader that sees the new epoch sees the mark. The limit is put
+    /// back to the freeze only if it held the sentinel of the epoch read (the type's remarks).
     /// </summary>
+    /// <remarks>
+    /// The limit is read again here, not passed from the fast path (a register fewer there): no other thread raises it to a
+    /// position (the coordinator stores sentinels, the cut lowers it), so it is still below <paramref name="pos"/>.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private unsafe void EndInNewEpoch(ref CpuActivity a, long pos, long result)
+    private unsafe void EndSlow(ref CpuActivity a, long pos, long result)
     {
+        var limit = Volatile.Read(ref a.RingLimit);
+        var freeze = Volatile.Read(ref a.RingFreeze);
+        if (limit >= 0 || pos >= freeze)
+        {
+            Debug.Assert(limit < 0 || limit == freeze, "a limit that is no sentinel is the freeze");
+            return;
+        }
+
+        // After the limit's read: an epoch published after the sentinel the CPU saw is at least that sentinel's.
         var epoch = Volatile.Read(ref _epoch);
-        *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = MarkCode | ((long)a.RingEpoch << OpWord.CodeBits) | ((long)epoch << OpWord.ResultShift);
-        pos++;
-        if (pos < a.RingLimit)
+        if (epoch != a.RingEpoch)
+        {
+            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = MarkCode | ((long)a.RingEpoch << OpWord.CodeBits) | ((long)epoch << OpWord.ResultShift);
+            pos++;
+        }
+
+        if (pos < freeze)
         {
             *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = a.Call | (result << OpWord.ResultShift);
             pos++;
@@ -306,6 +393,63 @@ public sealed class FlightRecorder
 
         Volatile.Write(ref a.RingEpoch, epoch);
         Volatile.Write(ref a.RingPos, pos);
+        if (limit == Sentinel(epoch))
+        {
+            Reopen(ref a, limit, freeze);
+        }
+    }
+
+    /// <summary>
+    /// A batch's folio found the limit below its position: a frozen ring, or an epoch sentinel, which stays for the batch's
+    /// End to mark; the folio goes in unless the ring is frozen.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe void FolioSlow(ref CpuActivity a, long pos, long entry)
+    {
+        if (pos < Volatile.Read(ref a.RingFreeze))
+        {
+            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = entry;
+            Volatile.Write(ref a.RingPos, pos + 1);
+        }
+    }
+
+    /// <summary>
+    /// The CPU, having marked the epoch of <paramref name="sentinel"/>, puts its limit back to the freeze it read: a CAS from
+    /// the sentinel (it fails if the coordinator has stored the next epoch's since), then, a cut having perhaps stored a
+    /// lower freeze since the read, the freeze read again and the limit lowered to it.
+    /// </summary>
+    internal static void Reopen(ref CpuActivity a, long sentinel, long freeze)
+    {
+        if (Interlocked.CompareExchange(ref a.RingLimit, freeze, sentinel) != sentinel)
+        {
+            return;
+        }
+
+        // After the CAS's full fence: a cut that read the limit before the CAS stored its freeze before this read.
+        var now = Volatile.Read(ref a.RingFreeze);
+        if (now != freeze)
+        {
+            Lower(ref a.RingLimit, now);
+        }
+    }
+
+    /// <summary>
+    /// Lowers <paramref name="limit"/> to <paramref name="freeze"/> unless it is already at or below it (a sentinel, or the
+    /// freeze itself). Each retry follows a store by another thread, and only the coordinator's sentinels (which end the
+    /// loop) and the CPU's one CAS back from a sentinel can come between: the loop ends.
+    /// </summary>
+    private static void Lower(ref long limit, long freeze)
+    {
+        while (true)
+        {
+            var l = Volatile.Read(ref limit);
+
+            // The CAS from l lowers only the value it read: it never undoes a sentinel stored meanwhile.
+            if (l <= freeze || Interlocked.CompareExchange(ref limit, freeze, l) == l)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>

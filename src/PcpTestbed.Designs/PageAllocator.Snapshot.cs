@@ -49,12 +49,33 @@ public abstract partial class PageAllocator<TExec>
                 nameof(snapshot));
         }
 
-        _zone.RestoreSnapshot(snapshot.Zone);
         var perCpu = snapshot.PerCpu.AsSpan();
+        for (var cpu = 0; cpu < Cpus; cpu++)
+        {
+            CheckPcpState(cpu, MemoryMarshal.Read<PcpState>(perCpu.Slice(cpu * PcpState.Size, PcpState.Size)));
+        }
+
+        _zone.RestoreSnapshot(snapshot.Zone);
         for (var cpu = 0; cpu < Cpus; cpu++)
         {
             _online[cpu] = snapshot.Online[cpu];
             MemoryMarshal.Read<PcpState>(perCpu.Slice(cpu * PcpState.Size, PcpState.Size)).WriteTo(ref _pcps[cpu]);
+        }
+    }
+
+    /// <summary>A PCP state whose links leave the zone (a damaged snapshot) is refused before anything changes.</summary>
+    private void CheckPcpState(int cpu, in PcpState state)
+    {
+        var pages = _zone.PresentPages;
+        var ok = state.Count >= 0 && state.RemoteFreeHead >= PerCpuPages.RemoteListClosed && state.RemoteFreeHead <= pages;
+        foreach (var head in state.Lists)
+        {
+            ok &= head.First >= -1 && head.First < pages && head.Last >= -1 && head.Last < pages;
+        }
+
+        if (!ok)
+        {
+            throw new ArgumentException($"the snapshot's PCP of CPU {cpu} has a count or a list link outside the zone of {pages} pages", "snapshot");
         }
     }
 

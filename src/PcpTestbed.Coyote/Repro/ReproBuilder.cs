@@ -19,8 +19,9 @@ public static class ReproBuilder
     /// <param name="violation">The first violation's text, as the recording names it.</param>
     /// <param name="violationPfn">The absolute pfn it was found at, as the audit or the bad page gave it (null: none); the window's last operation on it is <see cref="ReproFile.ViolationPageSeq"/>.</param>
     /// <param name="holdings">What the zone held at the window's start (the last clean audit), or null: the file's <see cref="ReproFile.Holdings"/>.</param>
+    /// <param name="snapshot">The allocator's exact state there, or null: the file's <see cref="ReproFile.Snapshot"/>.</param>
     public static ReproFile Build(RunFacts run, IReadOnlyList<RecordedOp[]> windows, IReadOnlyList<long> lost, int ringEntries, string violation, long? violationPfn,
-        ZoneHoldings? holdings = null)
+        ZoneHoldings? holdings = null, AllocatorSnapshot? snapshot = null)
     {
         var cpus = windows.Count;
 
@@ -122,6 +123,7 @@ public static class ReproBuilder
             ViolationPageSeq = violationPageSeq,
             Operations = ops,
             Holdings = holdings,
+            Snapshot = snapshot == null ? null : System.Convert.ToBase64String(AllocatorSnapshotCodec.Encode(snapshot)),
         };
     }
 

@@ -16,7 +16,8 @@ public static class ReproExplorer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.IterationsPerWindow, 1, nameof(options));
         var file = ReproFile.Load(options.Path);
-        file = options.NoBallast ? file with { Holdings = null } : file;
+        file = options.NoBallast ? file with { Holdings = null, Snapshot = null } : file;
+        file = options.NoSnapshot ? file with { Snapshot = null } : file;
         var clock = Stopwatch.StartNew();
 
         // The rebuilt state is not the run's (other pfns, other owners): the serial order alone may already break the same

@@ -82,6 +82,17 @@ public sealed record ReproFile
     /// </summary>
     public ZoneHoldings? Holdings { get; init; }
 
+    /// <summary>
+    /// The allocator's exact state at the window's start (the last clean audit: <see cref="Model.Layout.AllocatorSnapshot"/>), as
+    /// base64 of <see cref="AllocatorSnapshotCodec"/>'s bytes, or null (a file written before it was recorded: the field is
+    /// optional, and such a file rebuilds with the ballast). With a complete window, explore --from-repro restores it instead of
+    /// the ballast (<see cref="SnapshotUnusable"/>).
+    /// </summary>
+    public string? Snapshot { get; init; }
+
+    /// <summary>The snapshot decoded, with the text it came from (decoded once: every scenario of a file restores the same).</summary>
+    private (string Text, AllocatorSnapshot Decoded)? _decoded;
+
     /// <summary>Per CPU, its operations in the window, oldest first.</summary>
     public required IReadOnlyList<IReadOnlyList<ReproOp>> Operations { get; init; }
 
@@ -92,6 +103,71 @@ public sealed record ReproFile
     {
         Operations = Operations.Select(ops => (IReadOnlyList<ReproOp>)ops.Where(o => o.Seq <= lastSeq).ToArray()).ToArray(),
     };
+
+    /// <summary>The snapshot decoded (once per text), or null when the file has none. A damaged one is a <see cref="FormatException"/>.</summary>
+    internal AllocatorSnapshot? DecodedSnapshot()
+    {
+        if (Snapshot == null)
+        {
+            return null;
+        }
+
+        if (_decoded is { } d && ReferenceEquals(d.Text, Snapshot))
+        {
+            return d.Decoded;
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(Snapshot);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"the snapshot is not base64: {e.Message}", e);
+        }
+
+        var decoded = AllocatorSnapshotCodec.Decode(bytes);
+        _decoded = (Snapshot, decoded);
+        return decoded;
+    }
+
+    /// <summary>
+    /// Why the rebuild cannot restore the snapshot, or null when it can: the file has one, the window is complete (no operation
+    /// between the checkpoint and the window's first was lost), and every page the window frees from before it is allocated in
+    /// the snapshot at its pfn and order (the global order's approximation may have put a free of a page the window allocated
+    /// before its allocation, and taken it for a page from before the window).
+    /// </summary>
+    public string? SnapshotUnusable()
+    {
+        if (Snapshot == null)
+        {
+            return "the file has no snapshot";
+        }
+
+        if (!WindowComplete)
+        {
+            return $"the window is incomplete ({LostBeforeWindow.Sum():N0} ring entries lost since the checkpoint)";
+        }
+
+        var snapshot = DecodedSnapshot()!;
+        var startPfn = ZoneSpec.Parse(Zone).StartPfn;
+        foreach (var page in Pages)
+        {
+            var rel = page.Pfn is { } pfn ? pfn - startPfn : -1;
+            if (rel < 0 || rel >= snapshot.Zone.Pages.Length || snapshot.Zone.Pages[rel].State != PageState.Allocated || snapshot.Zone.Pages[rel].Order != page.Order)
+            {
+                return $"page {page.Page}, freed in the window, is not allocated at pfn {page.Pfn:x} at order {page.Order} in the snapshot";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>How explore --from-repro rebuilds the window's start from this file, in words.</summary>
+    public string Rebuild() => SnapshotUnusable() is { } why
+        ? $"{(Holdings is { } h ? $"a fresh zone with {h.HeldPages:N0} pages of ballast held at the window's start" : "a fresh zone, no ballast")} (no snapshot restored: {why})"
+        : "the allocator's exact state at the window's start (its snapshot)";
 
     public void Save(string path)
     {
@@ -214,6 +290,7 @@ public sealed record ReproFile
         }
 
         CheckHoldings(path, spec);
+        CheckSnapshot(path, spec);
         var handles = new HashSet<int>();
         foreach (var p in Pages)
         {
@@ -246,6 +323,52 @@ public sealed record ReproFile
                     throw new ReproFormatException(path, $"CPU {cpu}'s operation {op.Seq} ({op.Op}) has missing or out-of-range fields");
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The snapshot, if any, decodes, is of this file's design, CPUs and zone, and, written into a fresh allocator of them, passes
+    /// the audit it passed at the checkpoint (damage the decoder cannot see field by field shows there).
+    /// </summary>
+    private void CheckSnapshot(string path, ZoneSpec spec)
+    {
+        if (Snapshot == null)
+        {
+            return;
+        }
+
+        AllocatorSnapshot snapshot;
+        try
+        {
+            snapshot = DecodedSnapshot()!;
+        }
+        catch (FormatException e)
+        {
+            throw new ReproFormatException(path, $"has a damaged snapshot: {e.Message}", e);
+        }
+
+        if (snapshot.Design != Design || snapshot.Cpus != Cpus || snapshot.Zone.Pages.Length != spec.PresentPages)
+        {
+            throw new ReproFormatException(path,
+                $"has a snapshot of {snapshot.Design} with {snapshot.Cpus} CPUs and {snapshot.Zone.Pages.Length} pages; expected {Design} with {Cpus} CPUs and the zone's {spec.PresentPages}");
+        }
+
+        Designs.Designs.TryParse(Design, out var design);
+        HighatomicVariants.TryParse(Highatomic, out var variant);
+        var allocator = AllocatorFactory.Create(design, ZoneBuilder.Build(spec), new AllocatorConfig { Cpus = Cpus, Highatomic = variant }, new Model.Sync.DirectExecution());
+        try
+        {
+            allocator.RestoreSnapshot(snapshot);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ReproFormatException(path, $"has a damaged snapshot: {e.Message}", e);
+        }
+
+        var report = allocator.Audit();
+        if (!report.IsClean)
+        {
+            throw new ReproFormatException(path, $"has a damaged snapshot: restored, it fails the audit it passed at the checkpoint: {report.Violations[0]}");
         }
     }
 

@@ -133,41 +133,32 @@ public sealed record ReproFile
     }
 
     /// <summary>
-    /// Why the rebuild cannot restore the snapshot, or null when it can: the file has one, the window is complete (no operation
-    /// between the checkpoint and the window's first was lost), and every page the window frees from before it is allocated in
-    /// the snapshot at its pfn and order (the global order's approximation may have put a free of a page the window allocated
-    /// before its allocation, and taken it for a page from before the window).
+    /// Why the rebuild cannot restore the snapshot, or null when it can: the file has one and the window is complete (no
+    /// operation between the checkpoint and the window's first was lost).
     /// </summary>
-    public string? SnapshotUnusable()
+    public string? SnapshotUnusable() =>
+        Snapshot == null ? "the file has no snapshot"
+        : !WindowComplete ? $"the window is incomplete ({LostBeforeWindow.Sum():N0} ring entries lost since the checkpoint)"
+        : null;
+
+    /// <summary>
+    /// The pages the window frees from before it that the snapshot holds (allocated at their pfn and order): with the snapshot
+    /// restored, their handles name those chunks. The others the global order's approximation took for pages from before the
+    /// window (it put their free before another CPU's allocation of them); like a free of a handle not yet allocated, their
+    /// frees are skipped.
+    /// </summary>
+    internal IReadOnlyList<ReproPage> PagesInSnapshot()
     {
-        if (Snapshot == null)
-        {
-            return "the file has no snapshot";
-        }
-
-        if (!WindowComplete)
-        {
-            return $"the window is incomplete ({LostBeforeWindow.Sum():N0} ring entries lost since the checkpoint)";
-        }
-
         var snapshot = DecodedSnapshot()!;
         var startPfn = ZoneSpec.Parse(Zone).StartPfn;
-        foreach (var page in Pages)
-        {
-            var rel = page.Pfn is { } pfn ? pfn - startPfn : -1;
-            if (rel < 0 || rel >= snapshot.Zone.Pages.Length || snapshot.Zone.Pages[rel].State != PageState.Allocated || snapshot.Zone.Pages[rel].Order != page.Order)
-            {
-                return $"page {page.Page}, freed in the window, is not allocated at pfn {page.Pfn:x} at order {page.Order} in the snapshot";
-            }
-        }
-
-        return null;
+        return Pages.Where(page => page.Pfn - startPfn is { } rel && rel >= 0 && rel < snapshot.Zone.Pages.Length &&
+                                   snapshot.Zone.Pages[rel].State == PageState.Allocated && snapshot.Zone.Pages[rel].Order == page.Order).ToArray();
     }
 
     /// <summary>How explore --from-repro rebuilds the window's start from this file, in words.</summary>
     public string Rebuild() => SnapshotUnusable() is { } why
         ? $"{(Holdings is { } h ? $"a fresh zone with {h.HeldPages:N0} pages of ballast held at the window's start" : "a fresh zone, no ballast")} (no snapshot restored: {why})"
-        : "the allocator's exact state at the window's start (its snapshot)";
+        : $"the allocator's exact state at the window's start (its snapshot; {PagesInSnapshot().Count} of the {Pages.Count} pages from before the window held there, the others' frees skipped)";
 
     public void Save(string path)
     {

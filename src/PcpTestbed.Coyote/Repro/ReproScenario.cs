@@ -8,7 +8,8 @@ namespace PcpTestbed.Coyote.Repro;
 /// <summary>
 /// A reproduction file as a scenario. Setup rebuilds the state: the allocator's exact state at the window's start when the
 /// file has its snapshot and the window is complete (<see cref="ReproFile.SnapshotUnusable"/>; the pages the window frees that
-/// were allocated before it are then the snapshot's chunks at their pfns, and the CPUs offline there are offline); else a
+/// were allocated before it are then the snapshot's chunks at their pfns, <see cref="ReproFile.PagesInSnapshot"/>, and the CPUs
+/// offline there are offline); else a
 /// fresh zone of the run's spec, the ballast (what the zone held at the window's start, when the file has it:
 /// <see cref="ReproBallast"/>) and the pages the window frees that were allocated before it (one like each, allocated on the
 /// CPU that frees it). Then every operation except each
@@ -26,6 +27,7 @@ internal sealed class ReproScenario : Scenario
     private readonly Lazy<Dictionary<int, int>> _cpuOf;
     private readonly Lazy<int[]> _offlineAtStart;
     private readonly Lazy<string?> _snapshotUnusable;
+    private readonly Lazy<IReadOnlyList<ReproPage>> _pagesInSnapshot;
 
     public ReproScenario(ReproFile file, int window)
     {
@@ -35,6 +37,7 @@ internal sealed class ReproScenario : Scenario
         _cpuOf = new(CpuOfOnce);
         _offlineAtStart = new(OfflineAtStartOnce);
         _snapshotUnusable = new(file.SnapshotUnusable);
+        _pagesInSnapshot = new(file.PagesInSnapshot);
         PcpTestbed.Designs.Designs.TryParse(file.Design, out _design);
         Bugs = file.Bugs.Aggregate(InjectedBug.None, (b, n) => InjectedBugs.TryParse(n, out var x) ? b | x : b);
         HighatomicVariants.TryParse(file.Highatomic, out var variant);
@@ -68,6 +71,9 @@ internal sealed class ReproScenario : Scenario
     public int Window { get; }
 
     public InjectedBug Bugs { get; }
+
+    /// <summary>The pages from before the window the snapshot holds (worked out once per scenario).</summary>
+    private IReadOnlyList<ReproPage> PagesInSnapshot => _pagesInSnapshot.Value;
 
     /// <summary>Whether setup restores the file's snapshot (decoded once per file; each iteration's restore is an array copy).</summary>
     public bool RestoresSnapshot => _snapshotUnusable.Value == null;
@@ -219,15 +225,14 @@ internal sealed class ReproScenario : Scenario
         /// </summary>
         private void RestoreSnapshot()
         {
-            var snapshot = _scenario.File.DecodedSnapshot()!;
-            Run.Allocator.RestoreSnapshot(snapshot);
-            foreach (var page in _scenario.File.Pages)
+            Run.Allocator.RestoreSnapshot(_scenario.File.DecodedSnapshot()!);
+            foreach (var page in _scenario.PagesInSnapshot)
             {
                 var pfn = page.Pfn!.Value;
                 ref var p = ref Run.Zone.Pages[Run.Zone.RelativePfn(pfn)];
                 if (p.State != PageState.Allocated || p.Order != page.Order)
                 {
-                    throw new InvalidOperationException($"the restored snapshot does not hold page {page.Page} at pfn {pfn:x}, order {page.Order} (SnapshotUnusable checked it)");
+                    throw new InvalidOperationException($"the restored snapshot does not hold page {page.Page} at pfn {pfn:x}, order {page.Order}, as its decoded copy did");
                 }
 
                 _pfns[page.Page] = (pfn, page.Order);

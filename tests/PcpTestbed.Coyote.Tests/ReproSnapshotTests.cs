@@ -68,6 +68,22 @@ public class ReproSnapshotTests
         Assert.Contains("the window is incomplete", incomplete.Rebuild());
     }
 
+    [Fact]
+    public void A_chunk_the_window_frees_twice_from_before_it_maps_to_its_first_free_only()
+    {
+        // The global order put the second free of the chunk (reallocated in the window) before its allocation: two pages from
+        // before the window at one pfn. Only the first names the snapshot's chunk; the second's free is skipped, not a double free.
+        var (allocator, preWindow) = RunAllocator();
+        var file = Build(allocator, allocator.SaveSnapshot(), preWindow,
+            [new RecordedOp(AllocatorOp.Free, preWindow, 0, 0, 1, true, false), new RecordedOp(AllocatorOp.Free, preWindow, 0, 0, 1, true, false)]);
+        Assert.Equal(2, file.Pages.Count(p => p.Pfn == preWindow));
+
+        var run = ReproSetup.Run(file, window: 0);
+
+        Assert.Single(file.PagesInSnapshot());
+        Assert.NotEqual(PageState.Allocated, run.Zone.Pages[run.Zone.RelativePfn(preWindow)].State);
+    }
+
     public static TheoryData<string, string> Damage => new()
     {
         { "not-base64", "has a damaged snapshot: the snapshot is not base64" },
@@ -140,13 +156,13 @@ public class ReproSnapshotTests
         return (allocator, pfns[^1]);
     }
 
-    /// <summary>A file whose window, on CPU 0, frees the page from before it and allocates one.</summary>
-    private static ReproFile Build(PageAllocator<DirectExecution> allocator, AllocatorSnapshot snapshot, long preWindow)
+    /// <summary>A file whose window, on CPU 0, frees the page from before it and allocates one (or is <paramref name="cpu0"/>).</summary>
+    private static ReproFile Build(PageAllocator<DirectExecution> allocator, AllocatorSnapshot snapshot, long preWindow, RecordedOp[]? cpu0 = null)
     {
         var facts = new ReproBuilder.RunFacts(PcpTestbed.Designs.Designs.Name(allocator.Design), [], "mixed", 1, 2, Spec, HighatomicVariants.Name(HighatomicVariants.Default), false);
         RecordedOp[][] windows =
         [
-            [new RecordedOp(AllocatorOp.Free, preWindow, 0, 0, 1, true, false), new RecordedOp(AllocatorOp.Alloc, 0, (long)Gfp.Kernel, 77, 1, true, false)],
+            cpu0 ?? [new RecordedOp(AllocatorOp.Free, preWindow, 0, 0, 1, true, false), new RecordedOp(AllocatorOp.Alloc, 0, (long)Gfp.Kernel, 77, 1, true, false)],
             [],
         ];
         return ReproBuilder.Build(facts, windows, [0, 0], 16, "[lockdep] x", null, ZoneHoldings.Take(allocator.Zone), snapshot);

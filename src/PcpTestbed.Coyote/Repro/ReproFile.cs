@@ -145,14 +145,18 @@ public sealed record ReproFile
     /// The pages the window frees from before it that the snapshot holds (allocated at their pfn and order): with the snapshot
     /// restored, their handles name those chunks. The others the global order's approximation took for pages from before the
     /// window (it put their free before another CPU's allocation of them); like a free of a handle not yet allocated, their
-    /// frees are skipped.
+    /// frees are skipped. So are those of a second page at a chunk's pfn (the same approximation put a later free of the chunk,
+    /// reallocated in the window, before its allocation): one handle per chunk, the first freed, or the rebuild frees it twice.
     /// </summary>
     internal IReadOnlyList<ReproPage> PagesInSnapshot()
     {
         var snapshot = DecodedSnapshot()!;
         var startPfn = ZoneSpec.Parse(Zone).StartPfn;
         return Pages.Where(page => page.Pfn - startPfn is { } rel && rel >= 0 && rel < snapshot.Zone.Pages.Length &&
-                                   snapshot.Zone.Pages[rel].State == PageState.Allocated && snapshot.Zone.Pages[rel].Order == page.Order).ToArray();
+                                   snapshot.Zone.Pages[rel].State == PageState.Allocated && snapshot.Zone.Pages[rel].Order == page.Order)
+            .GroupBy(page => page.Pfn)
+            .Select(g => g.First())
+            .ToArray();
     }
 
     /// <summary>How explore --from-repro rebuilds the window's start from this file, in words.</summary>

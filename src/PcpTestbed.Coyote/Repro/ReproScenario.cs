@@ -7,13 +7,12 @@ namespace PcpTestbed.Coyote.Repro;
 
 /// <summary>
 /// A reproduction file as a scenario. Setup rebuilds the state: the allocator's exact state at the window's start when the
-/// file has its snapshot and the window is complete (<see cref="ReproFile.SnapshotUnusable"/>; the pages the window frees that
-/// were allocated before it are then the snapshot's chunks at their pfns, <see cref="ReproFile.PagesInSnapshot"/>, and the CPUs
-/// offline there are offline); else a
-/// fresh zone of the run's spec, the ballast (what the zone held at the window's start, when the file has it:
-/// <see cref="ReproBallast"/>) and the pages the window frees that were allocated before it (one like each, allocated on the
-/// CPU that frees it). Then every operation except each
-/// CPU's last <see cref="Window"/>, one at a time in the file's global order. The scripts are those last operations, one
+/// file has its snapshot and the window is complete (<see cref="ReproFile.SnapshotUnusable"/>; the pages the window frees
+/// that were allocated before it are then the snapshot's chunks at their pfns, <see cref="ReproFile.PagesInSnapshot"/>, and
+/// the CPUs offline there are offline); else a fresh zone of the run's spec, the ballast (what the zone held at the window's
+/// start, when the file has it: <see cref="ReproBallast"/>) and the pages the window frees that were allocated before it (one
+/// like each, allocated on the CPU that frees it). Then every operation except each CPU's last <see cref="Window"/>, one at a
+/// time in the file's global order. The scripts are those last operations, one
 /// controlled thread per CPU, interleaved by the engine. Pages are handles: an operation on a page whose allocation failed
 /// or has not happened yet in this interleaving is skipped.
 /// </summary>

@@ -64,6 +64,15 @@ public interface IPageAllocator : IPcpInventory
     /// <summary>Zeroes the statistics (at a quiescent point), e.g. after a run's set-up allocations.</summary>
     void ResetStats();
 
+    /// <summary>
+    /// The allocator's whole state (zone, online CPUs, PCPs) into <paramref name="reuse"/> when it fits, else a new snapshot.
+    /// Quiescent points only.
+    /// </summary>
+    Model.Layout.AllocatorSnapshot SaveSnapshot(Model.Layout.AllocatorSnapshot? reuse = null);
+
+    /// <summary>Writes a snapshot of the same design, CPUs and zone spec back. Before any CPU runs, or at a quiescent point.</summary>
+    void RestoreSnapshot(Model.Layout.AllocatorSnapshot snapshot);
+
     /// <summary>Racy copies of every lock word, zone->lock first, then each CPU's pcp->lock: who holds what, for a stuck-CPU report.</summary>
     EmuSpinLock[] SnapshotLocks();
 }

@@ -80,4 +80,26 @@ public sealed class OwnedBlockLists
         b.OnOwnedList = 0;
         _length[cpu]--;
     }
+
+    /// <summary>The lists' heads and lengths, three ints per CPU (first link, last link, length), for a snapshot.</summary>
+    internal void SaveTo(int[] into)
+    {
+        for (var cpu = 0; cpu < Cpus; cpu++)
+        {
+            into[3 * cpu] = _firstLink[cpu];
+            into[(3 * cpu) + 1] = _lastLink[cpu];
+            into[(3 * cpu) + 2] = _length[cpu];
+        }
+    }
+
+    /// <summary>Writes back what <see cref="SaveTo"/> saved (the blocks' own links come back with the block array).</summary>
+    internal void RestoreFrom(int[] saved)
+    {
+        for (var cpu = 0; cpu < Cpus; cpu++)
+        {
+            _firstLink[cpu] = saved[3 * cpu];
+            _lastLink[cpu] = saved[(3 * cpu) + 1];
+            _length[cpu] = saved[(3 * cpu) + 2];
+        }
+    }
 }

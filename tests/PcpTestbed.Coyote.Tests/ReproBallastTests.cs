@@ -159,54 +159,5 @@ public class ReproBallastTests
     private static IEnumerable<(long Pfn, int Order, int Migratetype)> Chunks(ZoneHoldings h) =>
         h.Held.SelectMany(r => Enumerable.Range(0, r.Count).Select(i => (r.Pfn + ((long)i << r.Order), r.Order, r.Migratetype)));
 
-    /// <summary>The rebuilt state of the whole window (no serial operations): setup only, no script run.</summary>
-    private static Zone SetupOnly(ReproFile file)
-    {
-        var scenario = new Capture(new ReproScenario(file, window: 1 << 20));
-        var runner = new IterationRunner(scenario, DesignKind.Mainline, InjectedBug.None, scenario.Configure(DesignKind.Mainline));
-        runner.RunIteration(new SetupController());
-        return scenario.Run!.Zone;
-    }
-
-    /// <summary>The repro scenario, keeping the run it started.</summary>
-    private sealed class Capture(ReproScenario inner) : Scenario
-    {
-        public ScenarioRun? Run { get; private set; }
-
-        public override string Name => inner.Name;
-
-        public override string Description => inner.Description;
-
-        public override IReadOnlyList<DesignKind> Designs => inner.Designs;
-
-        public override ScenarioConfig Configure(DesignKind design) => inner.Configure(design);
-
-        public override ScenarioIteration Start(ScenarioRun run)
-        {
-            Run = run;
-            return inner.Start(run);
-        }
-    }
-
-    /// <summary>Setup runs serially; the scripts are not run. A wait or a failure would be a bug of the rebuild: it throws.</summary>
-    private sealed class SetupController : IIterationController
-    {
-        public void Point(IterationState state, int cpu, in PendingStep step)
-        {
-        }
-
-        public void AwaitRelease(IterationState state, int cpu, ref EmuSpinLock l, LockSite site, ref int attempts) =>
-            throw new InvalidOperationException($"CPU {cpu} waits for a lock in setup");
-
-        public void Released(LockClass c, int instance)
-        {
-        }
-
-        [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-        public void Fail(string message) => throw new InvalidOperationException(message);
-
-        public void RunScripts(IterationState state, IReadOnlyList<CpuScript> scripts, Action<CpuScript> run)
-        {
-        }
-    }
+    private static Zone SetupOnly(ReproFile file) => ReproSetup.Run(file, window: 1 << 20).Zone;
 }

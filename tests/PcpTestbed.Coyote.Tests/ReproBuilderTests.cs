@@ -29,6 +29,24 @@ public class ReproBuilderTests
     }
 
     [Fact]
+    public void With_the_checkpoints_holdings_a_free_of_a_held_chunk_goes_first_so_another_cpus_free_finds_its_allocation()
+    {
+        // CPU 0 frees 0x20, which CPU 1 allocates in the window after freeing 0x40, held at the checkpoint. Every CPU's next
+        // operation a free of a pfn nobody holds yet: without the holdings the merge falls back to CPU 0's, and takes 0x20 for
+        // a page from before the window; with them CPU 1's free of 0x40 is consistent, then its allocation of 0x20.
+        RecordedOp[][] windows = [[Free(0x20, 5)], [Free(0x40, 5), Alloc(0x20, 5)]];
+        var holdings = new Model.Layout.ZoneHoldings { Held = [new Model.Layout.HeldChunks(0x40, 0, 1, 1)], BlockTypes = [1, 1, 1, 1, 1, 1, 1, 1] };
+
+        var with = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[lockdep] x", violationPfn: null, holdings);
+        var without = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[lockdep] x", violationPfn: null);
+
+        Assert.Equal([0x40L], with.Pages.Select(p => p.Pfn!.Value));
+        Assert.Equal(with.Operations[1][1].Page, with.Operations[0][0].Page);
+        Assert.Equal(0x20L, with.Operations[1][1].Pfn);
+        Assert.Equal([0x20L, 0x40L], without.Pages.Select(p => p.Pfn!.Value).Order());
+    }
+
+    [Fact]
     public void A_free_of_a_page_from_before_the_window_becomes_a_page_of_the_rebuilt_state()
     {
         RecordedOp[][] windows = [[new RecordedOp(AllocatorOp.Free, 0x40, 2, 0, 0, true, false)], []];

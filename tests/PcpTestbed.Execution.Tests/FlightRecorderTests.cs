@@ -147,6 +147,23 @@ public class FlightRecorderTests
     }
 
     [Fact]
+    public void The_recording_carries_the_last_checkpoint_snapshot_from_before_the_cut()
+    {
+        var r = NewRecorder(1);
+        var first = new AllocatorSnapshot("mainline", 1, PcpTestbed.Model.PageAlloc.PageblockNrPages, 4);
+        var second = new AllocatorSnapshot("mainline", 1, PcpTestbed.Model.PageAlloc.PageblockNrPages, 4);
+        r.Checkpoint(null, first);
+        Assert.Same(first, r.Snapshot);
+        Free(r, 1);
+        r.Checkpoint(null, second);
+        r.Cut("[test] first");
+        r.Checkpoint(null, first); // after the cut: ignored
+
+        Assert.Same(second, r.Read("[test] later").Snapshot);
+        Assert.Null(NewRecorder(1).Read("[test] no checkpoint").Snapshot);
+    }
+
+    [Fact]
     public void The_recording_carries_the_first_cut_pfn_as_data()
     {
         var r = NewRecorder(1);

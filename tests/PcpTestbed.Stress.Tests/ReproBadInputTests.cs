@@ -13,6 +13,11 @@ public class ReproBadInputTests
         File.WriteAllText(trace, "{\"formatVersion\": 3, \"engine\": \"dfs\"}");
         var notRepro = TempFiles.New(".json");
         File.WriteAllText(notRepro, "{\"formatVersion\": 3, \"engine\": \"dfs\"}");
+        var badSnapshot = TempFiles.New(".repro.json");
+        File.WriteAllText(badSnapshot,
+            "{\"format\":\"pcptestbed-repro\",\"formatVersion\":1,\"design\":\"mainline\",\"bugs\":[],\"workload\":\"mixed\",\"seed\":1,\"cpus\":1," +
+            "\"zone\":\"16M\",\"highatomic\":\"2026-05\",\"violation\":\"[lockdep] x\",\"invariant\":\"lockdep\",\"windowComplete\":true," +
+            "\"lostBeforeWindow\":[0],\"ringEntries\":16,\"pages\":[],\"snapshot\":\"UENQU05BUDE=\",\"operations\":[[]]}");
         var missing = Path.Combine(TempFiles.Folder, "no-such-file.repro.json.gz");
         var dirAsFile = TempFiles.New(".txt");
         File.WriteAllText(dirAsFile, "a file");
@@ -26,6 +31,8 @@ public class ReproBadInputTests
             { ["explore", "--from-repro", trace, "--exhaustive"], "--exhaustive does not go with --from-repro" },
             { ["explore", "--from-repro", trace, "--iterations", "0"], "--iterations '0'" },
             { ["explore", "--scenario", "remote-free-vs-drain", "--no-ballast"], "--no-ballast goes with --from-repro only" },
+            { ["explore", "--scenario", "remote-free-vs-drain", "--no-snapshot"], "--no-snapshot goes with --from-repro only" },
+            { ["explore", "--from-repro", badSnapshot], "has a damaged snapshot: the snapshot ends early" },
             { ["explore", "--from-repro", trace, "--time-budget", "-3"], "--time-budget '-3'" },
             { ["shrink", missing], $"trace file '{missing}': cannot be read" },
             { ["shrink", trace], "is missing the field 'scenario'" },

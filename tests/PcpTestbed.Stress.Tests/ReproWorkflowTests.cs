@@ -146,6 +146,9 @@ public class ReproWorkflowTests
             invariant = file.RootElement.GetProperty("invariant").GetString()!;
             Assert.StartsWith($"[{invariant}]", file.RootElement.GetProperty("violation").GetString());
             Assert.Contains(bug, file.RootElement.GetProperty("bugs").EnumerateArray().Select(b => b.GetString()));
+
+            // Every window starts at a checkpoint (a clean audit, or the run's start) that took the allocator's snapshot.
+            Assert.True(file.RootElement.TryGetProperty("snapshot", out var snapshot) && snapshot.GetString()!.Length > 0, "the file carries no snapshot");
         }
 
         return (repro, invariant);

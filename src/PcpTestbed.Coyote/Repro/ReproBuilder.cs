@@ -9,7 +9,10 @@ namespace PcpTestbed.Coyote.Repro;
 /// order). The order: by the coordinator's epoch; within an epoch, a merge that takes, among the CPUs' next operations, one
 /// that is consistent with what came before (an allocation of a pfn nobody holds, a free of a pfn somebody holds), so a page
 /// freed on another CPU than its allocator's gets its free after its allocation. A free of a pfn the window never allocated
-/// is of a page allocated before the window: a <see cref="ReproPage"/>.
+/// is of a page allocated before the window: a <see cref="ReproPage"/>. With the checkpoint's holdings, a free of a chunk
+/// held there (and not freed since) is consistent too, and an allocation of it is not: without them the merge, every CPU's
+/// next operation a free of a pfn nobody holds yet, fell back to one that freed a page another CPU's later operation
+/// allocated, and took it for a page from before the window (7 of 14 hotplug files, 2026-12-07).
 /// </summary>
 public static class ReproBuilder
 {
@@ -19,8 +22,9 @@ public static class ReproBuilder
     /// <param name="violation">The first violation's text, as the recording names it.</param>
     /// <param name="violationPfn">The absolute pfn it was found at, as the audit or the bad page gave it (null: none); the window's last operation on it is <see cref="ReproFile.ViolationPageSeq"/>.</param>
     /// <param name="holdings">What the zone held at the window's start (the last clean audit), or null: the file's <see cref="ReproFile.Holdings"/>.</param>
+    /// <param name="snapshot">The allocator's exact state there, or null: the file's <see cref="ReproFile.Snapshot"/>.</param>
     public static ReproFile Build(RunFacts run, IReadOnlyList<RecordedOp[]> windows, IReadOnlyList<long> lost, int ringEntries, string violation, long? violationPfn,
-        ZoneHoldings? holdings = null)
+        ZoneHoldings? holdings = null, AllocatorSnapshot? snapshot = null)
     {
         var cpus = windows.Count;
 
@@ -48,6 +52,7 @@ public static class ReproBuilder
         }
 
         var live = new Dictionary<long, (int Handle, int Order)>(); // pfn -> the page allocated there
+        var heldAtStart = HeldAtStart(holdings); // chunks held at the checkpoint and not freed in the window so far; null: not recorded
         var pages = new List<ReproPage>();
         var ops = new List<ReproOp>[cpus];
         for (var cpu = 0; cpu < cpus; cpu++)
@@ -86,7 +91,7 @@ public static class ReproBuilder
                 }
 
                 fallback = fallback < 0 ? cpu : fallback;
-                if (Consistent(units[cpu][next[cpu]], live))
+                if (Consistent(units[cpu][next[cpu]], live, heldAtStart))
                 {
                     pick = cpu;
                     break;
@@ -101,6 +106,7 @@ public static class ReproBuilder
             }
 
             ops[pick].Add(Convert(op, folios, pick, seq++, live, pages, ref handle));
+            ForgetFreed(op, folios, heldAtStart);
         }
 
         return new ReproFile
@@ -122,7 +128,27 @@ public static class ReproBuilder
             ViolationPageSeq = violationPageSeq,
             Operations = ops,
             Holdings = holdings,
+            Snapshot = snapshot == null ? null : System.Convert.ToBase64String(AllocatorSnapshotCodec.Encode(snapshot)),
         };
+    }
+
+    /// <summary>A chunk held at the checkpoint that the window frees is held no more (a later free of its pfn is of a later allocation).</summary>
+    private static void ForgetFreed(RecordedOp op, RecordedOp[] folios, HashSet<(long Pfn, int Order)>? heldAtStart)
+    {
+        if (heldAtStart == null)
+        {
+            return;
+        }
+
+        if (op.Op == AllocatorOp.Free)
+        {
+            heldAtStart.Remove((op.Arg0, (int)op.Arg1));
+        }
+
+        foreach (var f in op.Op == AllocatorOp.FreeBatch ? folios : [])
+        {
+            heldAtStart.Remove((f.Arg0, (int)f.Arg1));
+        }
     }
 
     /// <summary>Whether an operation allocated or freed a chunk holding <paramref name="pfn"/>.</summary>
@@ -140,13 +166,38 @@ public static class ReproBuilder
     /// <summary>An operation that did not return has no epoch of its end: it sorts after everything of its CPU's epoch.</summary>
     private static int EpochOf(RecordedOp op) => op.Ended ? op.Epoch : int.MaxValue - 1;
 
-    private static bool Consistent((RecordedOp Op, RecordedOp[] Folios) unit, Dictionary<long, (int Handle, int Order)> live) => unit.Op.Op switch
+    private static bool Consistent((RecordedOp Op, RecordedOp[] Folios) unit, Dictionary<long, (int Handle, int Order)> live, HashSet<(long Pfn, int Order)>? heldAtStart) =>
+        unit.Op.Op switch
+        {
+            AllocatorOp.Alloc => !unit.Op.Ended || unit.Op.Result < 0 ||
+                                 (!live.ContainsKey(unit.Op.Result) && heldAtStart?.Contains((unit.Op.Result, (int)unit.Op.Arg0)) != true),
+            AllocatorOp.Free => Holds(unit.Op.Arg0, (int)unit.Op.Arg1, live, heldAtStart),
+            AllocatorOp.FreeBatch => unit.Folios.All(f => Holds(f.Arg0, (int)f.Arg1, live, heldAtStart)),
+            _ => true,
+        };
+
+    /// <summary>Whether the chunk at <paramref name="pfn"/> of <paramref name="order"/> is held now: allocated in the window, or held at its start and not freed since.</summary>
+    private static bool Holds(long pfn, int order, Dictionary<long, (int Handle, int Order)> live, HashSet<(long Pfn, int Order)>? heldAtStart) =>
+        live.TryGetValue(pfn, out var p) ? p.Order == order : heldAtStart?.Contains((pfn, order)) == true;
+
+    private static HashSet<(long Pfn, int Order)>? HeldAtStart(ZoneHoldings? holdings)
     {
-        AllocatorOp.Alloc => !unit.Op.Ended || unit.Op.Result < 0 || !live.ContainsKey(unit.Op.Result),
-        AllocatorOp.Free => live.TryGetValue(unit.Op.Arg0, out var p) && p.Order == unit.Op.Arg1,
-        AllocatorOp.FreeBatch => unit.Folios.All(f => live.TryGetValue(f.Arg0, out var p) && p.Order == f.Arg1),
-        _ => true,
-    };
+        if (holdings == null)
+        {
+            return null;
+        }
+
+        var held = new HashSet<(long Pfn, int Order)>();
+        foreach (var run in holdings.Held)
+        {
+            for (var i = 0; i < run.Count; i++)
+            {
+                held.Add((run.Pfn + ((long)i << run.Order), run.Order));
+            }
+        }
+
+        return held;
+    }
 
     private static ReproOp Convert(RecordedOp op, RecordedOp[] folios, int cpu, int seq, Dictionary<long, (int Handle, int Order)> live, List<ReproPage> pages, ref int handle)
     {
@@ -162,7 +213,7 @@ public static class ReproBuilder
 
                 return new ReproOp
                 {
-                    Seq = seq, Op = ReproOp.Alloc, Order = (int)op.Arg0, Gfp = (uint)op.Arg1, Page = h, Epoch = op.Epoch,
+                    Seq = seq, Op = ReproOp.Alloc, Order = (int)op.Arg0, Gfp = (uint)op.Arg1, Page = h, Epoch = op.Epoch, Pfn = op.Ended && op.Result >= 0 ? op.Result : null,
                     Failed = op.Ended && op.Result < 0 ? true : null, DidNotReturn = notReturned,
                 };
             case AllocatorOp.Free:

@@ -21,8 +21,11 @@ public sealed record ReproExploreOptions
 
     public string? TraceDirectory { get; init; }
 
-    /// <summary>Rebuild without the file's ballast (<see cref="ReproFile.Holdings"/>), as files written before it rebuild.</summary>
+    /// <summary>Rebuild a fresh zone, without the file's snapshot or ballast (<see cref="ReproFile.Holdings"/>), as files written before either rebuild.</summary>
     public bool NoBallast { get; init; }
+
+    /// <summary>Rebuild with the ballast, not the file's snapshot (<see cref="ReproFile.Snapshot"/>), as files written before it rebuild.</summary>
+    public bool NoSnapshot { get; init; }
 
     /// <summary>Called at each window size's start and as Coyote's progress comes.</summary>
     public Action<ReproExploreProgress>? Progress { get; init; }

@@ -16,12 +16,14 @@ public static class ReproExplorer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.IterationsPerWindow, 1, nameof(options));
         var file = ReproFile.Load(options.Path);
-        file = options.NoBallast ? file with { Holdings = null } : file;
+        file = options.NoBallast ? file with { Holdings = null, Snapshot = null } : file;
+        file = options.NoSnapshot ? file with { Snapshot = null } : file;
         var clock = Stopwatch.StartNew();
 
-        // The rebuilt state is not the run's (other pfns, other owners): the serial order alone may already break the same
-        // way, earlier than the recorded cut. Then the window ends at the first operation after which it does (a bisection
-        // over the global order; an audit's violation shows only at setup's end, so each probe runs a prefix whole).
+        // The rebuilt state is not the run's without the snapshot (other pfns, other owners), and the global order is inferred
+        // with it: the serial order alone may already break the same way, earlier than the recorded cut. Then the window ends
+        // at the first operation after which it does (a bisection over the global order; an audit's violation shows only at
+        // setup's end, so each probe runs a prefix whole).
         var tried = new List<ReproWindowResult>();
         var serial = SerialFails(file, options, clock);
         if (serial == true)

@@ -82,6 +82,17 @@ public sealed record ReproFile
     /// </summary>
     public ZoneHoldings? Holdings { get; init; }
 
+    /// <summary>
+    /// The allocator's exact state at the window's start (the last clean audit: <see cref="Model.Layout.AllocatorSnapshot"/>), as
+    /// base64 of <see cref="AllocatorSnapshotCodec"/>'s bytes, or null (a file written before it was recorded: the field is
+    /// optional, and such a file rebuilds with the ballast). With a complete window, explore --from-repro restores it instead of
+    /// the ballast (<see cref="SnapshotUnusable"/>).
+    /// </summary>
+    public string? Snapshot { get; init; }
+
+    /// <summary>The snapshot decoded, with the text it came from (decoded once: every scenario of a file restores the same).</summary>
+    private (string Text, AllocatorSnapshot Decoded)? _decoded;
+
     /// <summary>Per CPU, its operations in the window, oldest first.</summary>
     public required IReadOnlyList<IReadOnlyList<ReproOp>> Operations { get; init; }
 
@@ -92,6 +103,66 @@ public sealed record ReproFile
     {
         Operations = Operations.Select(ops => (IReadOnlyList<ReproOp>)ops.Where(o => o.Seq <= lastSeq).ToArray()).ToArray(),
     };
+
+    /// <summary>The snapshot decoded (once per text), or null when the file has none. A damaged one is a <see cref="FormatException"/>.</summary>
+    internal AllocatorSnapshot? DecodedSnapshot()
+    {
+        if (Snapshot == null)
+        {
+            return null;
+        }
+
+        if (_decoded is { } d && ReferenceEquals(d.Text, Snapshot))
+        {
+            return d.Decoded;
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(Snapshot);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"the snapshot is not base64: {e.Message}", e);
+        }
+
+        var decoded = AllocatorSnapshotCodec.Decode(bytes);
+        _decoded = (Snapshot, decoded);
+        return decoded;
+    }
+
+    /// <summary>
+    /// Why the rebuild cannot restore the snapshot, or null when it can: the file has one and the window is complete (no
+    /// operation between the checkpoint and the window's first was lost).
+    /// </summary>
+    public string? SnapshotUnusable() =>
+        Snapshot == null ? "the file has no snapshot"
+        : !WindowComplete ? $"the window is incomplete ({LostBeforeWindow.Sum():N0} ring entries lost since the checkpoint)"
+        : null;
+
+    /// <summary>
+    /// The pages the window frees from before it that the snapshot holds (allocated at their pfn and order): with the snapshot
+    /// restored, their handles name those chunks. The others the global order's approximation took for pages from before the
+    /// window (it put their free before another CPU's allocation of them); like a free of a handle not yet allocated, their
+    /// frees are skipped. So are those of a second page at a chunk's pfn (the same approximation put a later free of the chunk,
+    /// reallocated in the window, before its allocation): one handle per chunk, the first freed, or the rebuild frees it twice.
+    /// </summary>
+    internal IReadOnlyList<ReproPage> PagesInSnapshot()
+    {
+        var snapshot = DecodedSnapshot()!;
+        var startPfn = ZoneSpec.Parse(Zone).StartPfn;
+        return Pages.Where(page => page.Pfn - startPfn is { } rel && rel >= 0 && rel < snapshot.Zone.Pages.Length &&
+                                   snapshot.Zone.Pages[rel].State == PageState.Allocated && snapshot.Zone.Pages[rel].Order == page.Order)
+            .GroupBy(page => page.Pfn)
+            .Select(g => g.First())
+            .ToArray();
+    }
+
+    /// <summary>How explore --from-repro rebuilds the window's start from this file, in words.</summary>
+    public string Rebuild() => SnapshotUnusable() is { } why
+        ? $"{(Holdings is { } h ? $"a fresh zone with {h.HeldPages:N0} pages of ballast held at the window's start" : "a fresh zone, no ballast")} (no snapshot restored: {why})"
+        : $"the allocator's exact state at the window's start (its snapshot; {PagesInSnapshot().Count} of the {Pages.Count} pages from before the window held there, the others' frees skipped)";
 
     public void Save(string path)
     {
@@ -214,6 +285,7 @@ public sealed record ReproFile
         }
 
         CheckHoldings(path, spec);
+        CheckSnapshot(path, spec);
         var handles = new HashSet<int>();
         foreach (var p in Pages)
         {
@@ -246,6 +318,52 @@ public sealed record ReproFile
                     throw new ReproFormatException(path, $"CPU {cpu}'s operation {op.Seq} ({op.Op}) has missing or out-of-range fields");
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The snapshot, if any, decodes, is of this file's design, CPUs and zone, and, written into a fresh allocator of them, passes
+    /// the audit it passed at the checkpoint (damage the decoder cannot see field by field shows there).
+    /// </summary>
+    private void CheckSnapshot(string path, ZoneSpec spec)
+    {
+        if (Snapshot == null)
+        {
+            return;
+        }
+
+        AllocatorSnapshot snapshot;
+        try
+        {
+            snapshot = DecodedSnapshot()!;
+        }
+        catch (FormatException e)
+        {
+            throw new ReproFormatException(path, $"has a damaged snapshot: {e.Message}", e);
+        }
+
+        if (snapshot.Design != Design || snapshot.Cpus != Cpus || snapshot.Zone.Pages.Length != spec.PresentPages)
+        {
+            throw new ReproFormatException(path,
+                $"has a snapshot of {snapshot.Design} with {snapshot.Cpus} CPUs and {snapshot.Zone.Pages.Length} pages; expected {Design} with {Cpus} CPUs and the zone's {spec.PresentPages}");
+        }
+
+        Designs.Designs.TryParse(Design, out var design);
+        HighatomicVariants.TryParse(Highatomic, out var variant);
+        var allocator = AllocatorFactory.Create(design, ZoneBuilder.Build(spec), new AllocatorConfig { Cpus = Cpus, Highatomic = variant }, new Model.Sync.DirectExecution());
+        try
+        {
+            allocator.RestoreSnapshot(snapshot);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ReproFormatException(path, $"has a damaged snapshot: {e.Message}", e);
+        }
+
+        var report = allocator.Audit();
+        if (!report.IsClean)
+        {
+            throw new ReproFormatException(path, $"has a damaged snapshot: restored, it fails the audit it passed at the checkpoint: {report.Violations[0]}");
         }
     }
 

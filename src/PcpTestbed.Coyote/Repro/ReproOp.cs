@@ -21,6 +21,12 @@ public sealed record ReproOp
     /// <summary>alloc: the handle of the page it returned; free: the page it frees.</summary>
     public int? Page { get; init; }
 
+    /// <summary>
+    /// alloc: the absolute pfn the run got (null: it failed or did not return, or a file written before it was recorded). A
+    /// rebuild from the ballast may hand out another; one from the snapshot starts where the run did.
+    /// </summary>
+    public long? Pfn { get; init; }
+
     /// <summary>free-batch: the folios, in batch order.</summary>
     public IReadOnlyList<ReproFolio>? Folios { get; init; }
 

@@ -6,10 +6,13 @@ using PcpTestbed.Model.Sync;
 namespace PcpTestbed.Coyote.Repro;
 
 /// <summary>
-/// A reproduction file as a scenario. Setup rebuilds the state: a fresh zone of the run's spec, the ballast (what the zone
-/// held at the window's start, when the file has it: <see cref="ReproBallast"/>), the pages the window frees that were
-/// allocated before it (one like each, allocated on the CPU that frees it), then every operation except each
-/// CPU's last <see cref="Window"/>, one at a time in the file's global order. The scripts are those last operations, one
+/// A reproduction file as a scenario. Setup rebuilds the state: the allocator's exact state at the window's start when the
+/// file has its snapshot and the window is complete (<see cref="ReproFile.SnapshotUnusable"/>; the pages the window frees
+/// that were allocated before it are then the snapshot's chunks at their pfns, <see cref="ReproFile.PagesInSnapshot"/>, and
+/// the CPUs offline there are offline); else a fresh zone of the run's spec, the ballast (what the zone held at the window's
+/// start, when the file has it: <see cref="ReproBallast"/>) and the pages the window frees that were allocated before it (one
+/// like each, allocated on the CPU that frees it). Then every operation except each CPU's last <see cref="Window"/>, one at a
+/// time in the file's global order. The scripts are those last operations, one
 /// controlled thread per CPU, interleaved by the engine. Pages are handles: an operation on a page whose allocation failed
 /// or has not happened yet in this interleaving is skipped.
 /// </summary>
@@ -22,6 +25,8 @@ internal sealed class ReproScenario : Scenario
     private readonly Lazy<(IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails)> _split;
     private readonly Lazy<Dictionary<int, int>> _cpuOf;
     private readonly Lazy<int[]> _offlineAtStart;
+    private readonly Lazy<string?> _snapshotUnusable;
+    private readonly Lazy<IReadOnlyList<ReproPage>> _pagesInSnapshot;
 
     public ReproScenario(ReproFile file, int window)
     {
@@ -30,6 +35,8 @@ internal sealed class ReproScenario : Scenario
         _split = new(SplitOnce);
         _cpuOf = new(CpuOfOnce);
         _offlineAtStart = new(OfflineAtStartOnce);
+        _snapshotUnusable = new(file.SnapshotUnusable);
+        _pagesInSnapshot = new(file.PagesInSnapshot);
         PcpTestbed.Designs.Designs.TryParse(file.Design, out _design);
         Bugs = file.Bugs.Aggregate(InjectedBug.None, (b, n) => InjectedBugs.TryParse(n, out var x) ? b | x : b);
         HighatomicVariants.TryParse(file.Highatomic, out var variant);
@@ -64,6 +71,11 @@ internal sealed class ReproScenario : Scenario
 
     public InjectedBug Bugs { get; }
 
+    /// <summary>The pages from before the window the snapshot holds (worked out once per scenario).</summary>
+    private IReadOnlyList<ReproPage> PagesInSnapshot => _pagesInSnapshot.Value;
+
+    /// <summary>Whether setup restores the file's snapshot (decoded once per file; each iteration's restore is an array copy).</summary>
+    public bool RestoresSnapshot => _snapshotUnusable.Value == null;
 
     public DesignKind Design => _design;
 
@@ -185,6 +197,50 @@ internal sealed class ReproScenario : Scenario
 
         public override void Setup()
         {
+            if (_scenario.RestoresSnapshot)
+            {
+                RestoreSnapshot();
+            }
+            else
+            {
+                RebuildWithBallast();
+            }
+
+            foreach (var op in _serial)
+            {
+                Execute(_scenario.CpuOf[op.Seq], op);
+            }
+
+            // The scripts begin with the CPUs setup left dead parked.
+            for (var cpu = 0; cpu < _parked.Length; cpu++)
+            {
+                _parked[cpu] = !Run.Allocator.IsOnline(cpu);
+            }
+        }
+
+        /// <summary>
+        /// The run's state at the window's start, exactly: the allocator the iteration built fresh takes the snapshot (the CPUs
+        /// offline there come back offline), and each page the window frees from before it is the snapshot's chunk at its pfn.
+        /// </summary>
+        private void RestoreSnapshot()
+        {
+            Run.Allocator.RestoreSnapshot(_scenario.File.DecodedSnapshot()!);
+            foreach (var page in _scenario.PagesInSnapshot)
+            {
+                var pfn = page.Pfn!.Value;
+                ref var p = ref Run.Zone.Pages[Run.Zone.RelativePfn(pfn)];
+                if (p.State != PageState.Allocated || p.Order != page.Order)
+                {
+                    throw new InvalidOperationException($"the restored snapshot does not hold page {page.Page} at pfn {pfn:x}, order {page.Order}, as its decoded copy did");
+                }
+
+                _pfns[page.Page] = (pfn, page.Order);
+            }
+        }
+
+        /// <summary>A fresh zone, the ballast when the file has it, the pages from before the window allocated again, the CPUs offline at its start killed.</summary>
+        private void RebuildWithBallast()
+        {
             if (_scenario.File.Holdings is { } holdings)
             {
                 // Under zone->lock, on CPU 0 (every CPU is online until the offline ones die below). The pages the window
@@ -209,17 +265,6 @@ internal sealed class ReproScenario : Scenario
             foreach (var target in offline)
             {
                 Run.CpuDead(target, survivor);
-            }
-
-            foreach (var op in _serial)
-            {
-                Execute(_scenario.CpuOf[op.Seq], op);
-            }
-
-            // The scripts begin with the CPUs setup left dead parked.
-            for (var cpu = 0; cpu < _parked.Length; cpu++)
-            {
-                _parked[cpu] = !Run.Allocator.IsOnline(cpu);
             }
         }
 

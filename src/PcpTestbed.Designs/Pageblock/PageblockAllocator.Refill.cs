@@ -65,6 +65,8 @@ public sealed partial class PageblockAllocator<TExec>
             st.PagesByPhase[phase] += 1L << chunkOrder;
         }
 
+        // Empty between operations (a refill that threw may leave chunks: the clear at the start): an allocator snapshot holds none.
+        buffer.Clear();
         for (var phase = 0; phase < 4; phase++)
         {
             if (phaseUsed[phase])

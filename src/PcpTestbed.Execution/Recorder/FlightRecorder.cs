@@ -98,6 +98,9 @@ public sealed class FlightRecorder
     /// <summary>What the zone held at the last checkpoint (the coordinator's, written and read by it only).</summary>
     private ZoneHoldings? _holdings;
 
+    /// <summary>The allocator's whole state at the last checkpoint, or null (the coordinator's, written and read by it only; the caller does not write it again while held).</summary>
+    private AllocatorSnapshot? _snapshot;
+
     /// <param name="activity">The CPUs' activity records: the recorder reads each operation from its CPU's, and keeps its ring's position there.</param>
     /// <param name="entriesPerCpu">The ring's size per CPU: a power of two from 16.</param>
     public unsafe FlightRecorder(CpuActivityTable activity, int entriesPerCpu = DefaultEntriesPerCpu)
@@ -142,6 +145,9 @@ public sealed class FlightRecorder
     public CpuActivityTable Activity { get; }
 
     public int EntriesPerCpu { get; }
+
+    /// <summary>The snapshot the last checkpoint keeps, or null: a caller reusing snapshots takes the next one into another.</summary>
+    public AllocatorSnapshot? Snapshot => _snapshot;
 
     /// <summary>Whether the window has been cut (the first violation).</summary>
     public bool IsCut => Volatile.Read(ref _cutTaken) != 0;
@@ -235,9 +241,11 @@ public sealed class FlightRecorder
 
     /// <summary>
     /// At a clean audit, every CPU parked: the window of a later violation starts here, from the zone's
-    /// <paramref name="holdings"/> (what a rebuild from the window's operations cannot derive; null: not recorded).
+    /// <paramref name="holdings"/> (what a rebuild from the window's operations cannot derive; null: not recorded) and the
+    /// allocator's exact state, <paramref name="snapshot"/> (null: not taken). The recorder keeps both until the next
+    /// checkpoint: a caller that reuses a snapshot's arrays takes the next one into another (<see cref="Snapshot"/>).
     /// </summary>
-    public void Checkpoint(ZoneHoldings? holdings = null)
+    public void Checkpoint(ZoneHoldings? holdings = null, AllocatorSnapshot? snapshot = null)
     {
         if (IsCut)
         {
@@ -245,6 +253,7 @@ public sealed class FlightRecorder
         }
 
         _holdings = holdings;
+        _snapshot = snapshot;
         for (var cpu = 0; cpu < _records.Length; cpu++)
         {
             _checkpoint[cpu] = Volatile.Read(ref _records[cpu].RingPos);
@@ -351,8 +360,8 @@ public sealed class FlightRecorder
 
         // The cut's text and pfn, written pfn first; a racing first Cut whose text is not yet visible leaves this call's.
         return CutReason is { } cutReason
-            ? new FlightRecording(windows, lost, EntriesPerCpu, cutReason, CutPfn, _holdings)
-            : new FlightRecording(windows, lost, EntriesPerCpu, reason, pfn, _holdings);
+            ? new FlightRecording(windows, lost, EntriesPerCpu, cutReason, CutPfn, _holdings, _snapshot)
+            : new FlightRecording(windows, lost, EntriesPerCpu, reason, pfn, _holdings, _snapshot);
     }
 
     /// <summary>

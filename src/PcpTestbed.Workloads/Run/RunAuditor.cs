@@ -17,6 +17,25 @@ internal sealed class RunAuditor(IPageAllocator allocator, long background, Func
 
     public long Violations => Records.Sum(a => a.ViolationCount);
 
+    /// <summary>The two snapshots checkpoints take in turn: the one the recorder keeps is never written while it keeps it.</summary>
+    private readonly Model.Layout.AllocatorSnapshot?[] _snapshots = new Model.Layout.AllocatorSnapshot?[2];
+
+    /// <summary>
+    /// With the flight recorder on, every CPU parked: the start of a later violation's window, with what the zone holds and the
+    /// allocator's exact state (a copy of its page and block arrays and PCPs; README, "Reproduction files", for its cost).
+    /// </summary>
+    public void Checkpoint()
+    {
+        if (flight == null || flight.IsCut)
+        {
+            return;
+        }
+
+        var slot = ReferenceEquals(flight.Snapshot, _snapshots[0]) && _snapshots[0] != null ? 1 : 0;
+        _snapshots[slot] = allocator.SaveSnapshot(_snapshots[slot]);
+        flight.Checkpoint(Model.Layout.ZoneHoldings.Take(allocator.Zone), _snapshots[slot]);
+    }
+
     public AuditRecord Audit()
     {
         var report = allocator.Audit();
@@ -32,7 +51,7 @@ internal sealed class RunAuditor(IPageAllocator allocator, long background, Func
         // walk of the page array, as the audit's, only when the recorder runs); the first violation ends it.
         if (violations.Count == 0)
         {
-            flight?.Checkpoint(Model.Layout.ZoneHoldings.Take(allocator.Zone));
+            Checkpoint();
         }
         else
         {

@@ -177,7 +177,7 @@ public static class Runner
             var auditor = new RunAuditor(setup.Allocator, setup.Background, () => built!.Held(), () => TimeSpan.FromTicks(clock.ElapsedNs / 100), o.OnAudit, flight);
 
             // Before any CPU runs (the background allocated): the start of a window that no clean audit comes before.
-            flight?.Checkpoint(Model.Layout.ZoneHoldings.Take(zone));
+            auditor.Checkpoint();
             return setup.With(workload, work, faults, new FreePageSampler(zone, o.SampleInterval), auditor);
         });
         built = p;

@@ -75,7 +75,11 @@ public static class ExploreCommand
         };
         var noBallast = new Option<bool>("--no-ballast")
         {
-            Description = "--from-repro: rebuild without the file's ballast (the pages the run held at the window's start), as files written before it rebuild",
+            Description = "--from-repro: rebuild a fresh zone, without the file's snapshot or ballast (the pages the run held at the window's start), as files written before either rebuild",
+        };
+        var noSnapshot = new Option<bool>("--no-snapshot")
+        {
+            Description = "--from-repro: rebuild with the file's ballast, not its snapshot (the allocator's exact state at the window's start), as files written before it rebuild",
         };
         var shrink = new Option<string?>("--shrink") { Description = "Shrink a trace file (as the shrink verb does)", HelpName = "TRACE" };
         var json = CommonOptions.JsonFile();
@@ -85,7 +89,7 @@ public static class ExploreCommand
             "with --exhaustive, every schedule within a preemption bound under our own scheduler")
         {
             scenario, design, bugs, iterations, strategy, bound, seed, maxSteps, traceOut, json, quiet, elide, coverage, partialOrder,
-            exhaustive, preemptionBound, noReduction, timeBudget, fromRepro, noBallast, shrink,
+            exhaustive, preemptionBound, noReduction, timeBudget, fromRepro, noBallast, noSnapshot, shrink,
         };
         command.SetAction(r =>
         {
@@ -104,12 +108,17 @@ public static class ExploreCommand
 
                 return ReproExploreCommand.Run(io, new ReproExploreCommand.Request(reproPath, r.GetValue(iterations) ?? ReproExploreOptions.DefaultIterationsPerWindow,
                     r.GetValue(timeBudget) ?? ReproExploreCommand.DefaultTimeBudgetSeconds, (uint)(r.GetValue(seed) ?? 1), r.GetValue(strategy) ?? SchedulingStrategy.Portfolio,
-                    CheckedOut(r.GetValue(traceOut), "--trace-out"), CheckedOut(r.GetValue(json), "--json"), r.GetValue(quiet), r.GetValue(noBallast)));
+                    CheckedOut(r.GetValue(traceOut), "--trace-out"), CheckedOut(r.GetValue(json), "--json"), r.GetValue(quiet), r.GetValue(noBallast), r.GetValue(noSnapshot)));
             }
 
             if (r.GetValue(noBallast))
             {
                 throw new UsageException("--no-ballast goes with --from-repro only");
+            }
+
+            if (r.GetValue(noSnapshot))
+            {
+                throw new UsageException("--no-snapshot goes with --from-repro only");
             }
 
             if (r.GetValue(shrink) is { } shrinkPath)

@@ -17,7 +17,7 @@ public static class ReproExploreCommand
     public const long DefaultTimeBudgetSeconds = 120;
 
     public sealed record Request(string Path, int IterationsPerWindow, long TimeBudgetSeconds, uint Seed, SchedulingStrategy Strategy, string? TracePath, string? JsonPath, bool Quiet,
-        bool NoBallast = false);
+        bool NoBallast = false, bool NoSnapshot = false);
 
     public static int Run(StressConsole io, Request q)
     {
@@ -34,8 +34,9 @@ public static class ReproExploreCommand
         io.Out.WriteLine($"reproduction: {file.Design} · {file.Workload} · {file.Cpus} CPUs · zone {file.Zone} · seed {file.Seed}" +
                          $"{(file.Bugs.Count > 0 ? " · bugs " + string.Join("+", file.Bugs) : "")}: {file.OperationCount} operations " +
                          $"({string.Join(", ", file.Operations.Select((o, i) => $"CPU {i}: {o.Count}"))}), {file.Pages.Count} pages from before the window" +
-                         $"{(file.Holdings is { } h && !q.NoBallast ? $", {h.HeldPages:N0} pages of ballast held at the window's start" : ", no ballast")}" +
                          $"{(file.WindowComplete ? ", the window starts at a clean audit" : ", the window starts after the last clean audit (the ring had wrapped)")}");
+        var rebuilt = q.NoBallast ? file with { Holdings = null, Snapshot = null } : q.NoSnapshot ? file with { Snapshot = null } : file;
+        io.Out.WriteLine($"rebuild: {rebuilt.Rebuild()}");
         io.Out.WriteLine($"recorded violation: {file.Violation}");
         var label = $"explore --from-repro {System.IO.Path.GetFileName(q.Path)} · {SchedulingStrategies.Name(q.Strategy)}";
         var budget = q.TimeBudgetSeconds > 0 ? TimeSpan.FromSeconds(q.TimeBudgetSeconds) : TimeSpan.MaxValue;
@@ -50,6 +51,7 @@ public static class ReproExploreCommand
                 Seed = q.Seed,
                 Strategy = q.Strategy,
                 NoBallast = q.NoBallast,
+                NoSnapshot = q.NoSnapshot,
                 Progress = p => display.Update(0, q.TimeBudgetSeconds > 0 ? p.Elapsed / budget : 0,
                     $"window {p.Window} of {p.MaxWindow} operations per CPU: {Fmt.N(p.Iterations)} of {Fmt.N(p.IterationsPerWindow)} iterations",
                     q.TimeBudgetSeconds > 0 && budget > p.Elapsed ? budget - p.Elapsed : null),

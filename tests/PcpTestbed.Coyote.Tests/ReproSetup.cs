@@ -1,0 +1,63 @@
+using PcpTestbed.Coyote.Repro;
+using PcpTestbed.Designs;
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Coyote.Tests;
+
+/// <summary>A reproduction file's rebuilt state: its scenario's setup alone, run serially, no script run.</summary>
+internal static class ReproSetup
+{
+    /// <summary>Runs setup for <paramref name="window"/> operations per CPU left to the scripts (1 &lt;&lt; 20: all, so setup only rebuilds the window's start).</summary>
+    public static ScenarioRun Run(ReproFile file, int window)
+    {
+        var scenario = new Capture(new ReproScenario(file, window));
+        var design = scenario.Designs.Single();
+        var runner = new IterationRunner(scenario, design, scenario.Bugs, scenario.Configure(design));
+        runner.RunIteration(new SetupController());
+        return scenario.Run!;
+    }
+
+    /// <summary>The repro scenario, keeping the run it started.</summary>
+    private sealed class Capture(ReproScenario inner) : Scenario
+    {
+        public ScenarioRun? Run { get; private set; }
+
+        public InjectedBug Bugs => inner.Bugs;
+
+        public override string Name => inner.Name;
+
+        public override string Description => inner.Description;
+
+        public override IReadOnlyList<DesignKind> Designs => inner.Designs;
+
+        public override ScenarioConfig Configure(DesignKind design) => inner.Configure(design);
+
+        public override ScenarioIteration Start(ScenarioRun run)
+        {
+            Run = run;
+            return inner.Start(run);
+        }
+    }
+
+    /// <summary>Setup runs serially; the scripts are not run. A wait or a failure would be a bug of the rebuild: it throws.</summary>
+    private sealed class SetupController : IIterationController
+    {
+        public void Point(IterationState state, int cpu, in PendingStep step)
+        {
+        }
+
+        public void AwaitRelease(IterationState state, int cpu, ref EmuSpinLock l, LockSite site, ref int attempts) =>
+            throw new InvalidOperationException($"CPU {cpu} waits for a lock in setup");
+
+        public void Released(LockClass c, int instance)
+        {
+        }
+
+        [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+        public void Fail(string message) => throw new InvalidOperationException(message);
+
+        public void RunScripts(IterationState state, IReadOnlyList<CpuScript> scripts, Action<CpuScript> run)
+        {
+        }
+    }
+}

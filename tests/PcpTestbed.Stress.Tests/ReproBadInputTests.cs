@@ -36,6 +36,7 @@ public class ReproBadInputTests
             { ["explore", "--from-repro", trace, "--time-budget", "-3"], "--time-budget '-3'" },
             { ["explore", "--from-repro", trace, "--irq-site", "lock:no_such_function"], "--irq-site: 'lock:no_such_function' is not a scheduling-point site" },
             { ["explore", "--from-repro", trace, "--irq-steps", "0"], "--irq-steps '0'" },
+            { ["explore", "--from-repro", trace, "--no-irq", "--irq-site", "lock:free_unref_page:remote"], "--no-irq does not go with --irq-site or --irq-steps" },
             { ["explore", "--scenario", "remote-free-vs-drain", "--no-irq"], "--no-irq, --irq-site and --irq-steps go with --from-repro only" },
             { ["shrink", missing], $"trace file '{missing}': cannot be read" },
             { ["shrink", trace], "is missing the field 'scenario'" },

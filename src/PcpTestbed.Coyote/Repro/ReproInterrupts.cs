@@ -26,6 +26,7 @@ public sealed record ReproInterrupts(IReadOnlyList<string>? Sites, int Percent, 
     public const long NsPerStep = 100;
 
     /// <summary>Other CPUs' scheduling steps a stall lasts: <see cref="Steps"/>, or the delay over <see cref="NsPerStep"/> (at least 1).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int StallSteps => Steps ?? (int)Math.Clamp(DelayNs / NsPerStep, 1, int.MaxValue);
 
     /// <summary>The first name that is not a scheduling-point site, or null when all are.</summary>

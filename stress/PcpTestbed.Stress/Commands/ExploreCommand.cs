@@ -115,6 +115,11 @@ public static class ExploreCommand
                     throw new UsageException($"{clash} does not go with --from-repro: the reproduction file says what ran");
                 }
 
+                if (r.GetValue(noIrq) && (r.GetValue(irqSite) != null || r.GetValue(irqSteps) != null))
+                {
+                    throw new UsageException("--no-irq does not go with --irq-site or --irq-steps: it searches without interrupts");
+                }
+
                 var irqSites = r.GetValue(irqSite)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
                 if (irqSites != null && (irqSites.Length == 0 || ReproInterrupts.UnknownSite(irqSites) is not null))
                 {

@@ -26,7 +26,7 @@ public class ReproInterruptsTests
 
         Assert.NotNull(loaded);
         Assert.Equal(Irq.Sites, loaded.Sites);
-        Assert.Equal((100, 2_000_000L, 20_000), (loaded.Percent, loaded.DelayNs, loaded.StallSteps));
+        Assert.Equal((100, 2_000_000L, ReproInterrupts.MaxDerivedSteps), (loaded.Percent, loaded.DelayNs, loaded.StallSteps));
     }
 
     [Fact]
@@ -63,11 +63,20 @@ public class ReproInterruptsTests
         Assert.True(stall.Points[PointSites.Of(LockSite.CpuDead)]);
         Assert.True(stall.Points[PointSites.Of(LockSite.PcpRemoteFree)]);
         Assert.All(Enumerable.Range(0, PointSites.Count).Where(id => stall.Points[id]), id => Assert.Contains(PointSites.Name(id), Irq.Sites!));
-        Assert.Equal(20_000, stall.Steps);
+        Assert.Equal(ReproInterrupts.MaxDerivedSteps, stall.Steps);
 
         var without = new ReproExploreOptions { Path = "x", NoIrq = true }.WithInterrupts(file);
         Assert.Null(without.Interrupts);
         Assert.Null(new ReproScenario(without, 1).Configure(DesignKind.Mainline).Interrupts);
+    }
+
+    [Fact]
+    public void A_stall_is_the_delay_over_the_time_per_step_and_never_outlasts_the_deaths_wait_for_its_victim()
+    {
+        Assert.Equal(10, (Irq with { DelayNs = 1_000 }).StallSteps);
+        Assert.Equal(ReproInterrupts.MaxDerivedSteps, Irq.StallSteps);
+        Assert.True(ReproInterrupts.MaxDerivedSteps < ReproScenario.ParkWaitPoints);
+        Assert.Equal(5_000, (Irq with { Steps = 5_000 }).StallSteps);
     }
 
     [Fact]

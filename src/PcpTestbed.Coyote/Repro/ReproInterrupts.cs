@@ -20,14 +20,22 @@ public sealed record ReproInterrupts(IReadOnlyList<string>? Sites, int Percent, 
     /// <summary>
     /// The run's time per scheduling point, to turn the delay into other CPUs' steps: one shared access or lock attempt on an OS
     /// thread, with the recorder's and the probe's work, is of the order of 100 ns on this host (an estimate, not a measurement
-    /// of the recorded run, which the file does not time). At 2 ms that is 20,000 steps, more than a window of a few hundred
-    /// operations takes: the stalled CPU then waits until no other CPU can run, as on the run its 2 ms outlasted the race.
+    /// of the recorded run, which the file does not time). At 2 ms that is 20,000 steps, capped at <see cref="MaxDerivedSteps"/>.
     /// </summary>
     public const long NsPerStep = 100;
 
-    /// <summary>Other CPUs' scheduling steps a stall lasts: <see cref="Steps"/>, or the delay over <see cref="NsPerStep"/> (at least 1).</summary>
+    /// <summary>
+    /// The most a derived stall lasts: half the scenario's wait for a death's victim (<see cref="ReproScenario.ParkWaitPoints"/>).
+    /// On the run a death waits for its victim to park however long the victim's interrupt lasts; in the scripts it gives up after
+    /// that many of its own points, and a stall longer than that turned every death of a stalled victim into no death at all
+    /// (release-after-drain's files came back 0 of 5 with stalls of 20,000 steps, 4 of 5 with 512; 12-07 15:32-15:41). A stall of
+    /// 512 steps still outlasts an operation (tens of points) several times over, and one of any length ends when no other CPU can run.
+    /// </summary>
+    public const int MaxDerivedSteps = ReproScenario.ParkWaitPoints / 2;
+
+    /// <summary>Other CPUs' scheduling steps a stall lasts: <see cref="Steps"/>, or the delay over <see cref="NsPerStep"/> (1 to <see cref="MaxDerivedSteps"/>).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public int StallSteps => Steps ?? (int)Math.Clamp(DelayNs / NsPerStep, 1, int.MaxValue);
+    public int StallSteps => Steps ?? (int)Math.Clamp(DelayNs / NsPerStep, 1, MaxDerivedSteps);
 
     /// <summary>The first name that is not a scheduling-point site, or null when all are.</summary>
     public static string? UnknownSite(IEnumerable<string> names) =>
@@ -56,5 +64,5 @@ public sealed record ReproInterrupts(IReadOnlyList<string>? Sites, int Percent, 
     /// <summary>One line: "lock:x+lock:y, 100% of points, 2,000,000 ns: a stall of 20,000 steps".</summary>
     public string Describe() =>
         $"{(Sites == null ? "every site" : string.Join('+', Sites))}, {Percent}% of points, {DelayNs:N0} ns on the run: a stall until the other CPUs took {StallSteps:N0} scheduling steps" +
-        (Steps == null ? $" (the delay over {NsPerStep} ns a step)" : " (--irq-steps)") + " or none can run";
+        (Steps == null ? $" (the delay over {NsPerStep} ns a step, at most {MaxDerivedSteps})" : " (--irq-steps)") + " or none can run";
 }

@@ -54,6 +54,14 @@ internal sealed class ReproScenario : Scenario
 
     public ReproFile File { get; }
 
+    /// <summary>
+    /// Scheduling points a death waits for its victim to finish its operation (a bound, so that a schedule that never lets the
+    /// victim run ends; well below the engine's step budget for an operation, <see cref="IterationState.DefaultOpStepBudget"/>, which
+    /// the wait counts into, as it is inside the death's operation). An interrupt's stall is kept shorter
+    /// (<see cref="ReproInterrupts.MaxDerivedSteps"/>).
+    /// </summary>
+    internal const int ParkWaitPoints = 1024;
+
     /// <summary>The window, and the interrupts when the file has them (a trace's configuration names its stalls).</summary>
     private static SortedDictionary<string, string> Parameters(ReproFile file, int window)
     {
@@ -173,13 +181,6 @@ internal sealed class ReproScenario : Scenario
 
     private sealed class Iteration : ScenarioIteration
     {
-        /// <summary>
-        /// Scheduling points a death waits for its victim to finish its operation (a bound, so that a schedule that never lets the
-        /// victim run ends; well below the engine's step budget for an operation, <see cref="IterationState.DefaultOpStepBudget"/>, which
-        /// the wait counts into, as it is inside the death's operation).
-        /// </summary>
-        private const int ParkWaitPoints = 1024;
-
         private readonly ReproScenario _scenario;
 
         /// <summary>Per CPU: inside one of its script's operations. Written by its script, read by the hotplug events' scripts.</summary>

@@ -89,7 +89,7 @@ public static class ExploreCommand
             HelpName = "SITE,SITE,...",
         };
         var irqSteps = CommonOptions.Int("--irq-steps",
-            $"--from-repro: an interrupt stalls its CPU until the others took this many scheduling steps (default: the delay over {ReproInterrupts.NsPerStep} ns a step)", 1, int.MaxValue, "N");
+            $"--from-repro: an interrupt stalls its CPU until the others took this many scheduling steps (default: the delay over {ReproInterrupts.NsPerStep} ns a step, at most {ReproInterrupts.MaxDerivedSteps})", 1, int.MaxValue, "N");
         var shrink = new Option<string?>("--shrink") { Description = "Shrink a trace file (as the shrink verb does)", HelpName = "TRACE" };
         var json = CommonOptions.JsonFile();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress" };

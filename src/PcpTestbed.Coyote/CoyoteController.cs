@@ -15,6 +15,7 @@ namespace PcpTestbed.Coyote;
 /// replaying). A waiter yields twice, then parks on a controlled semaphore until a release: a waiter that stayed runnable
 /// would starve the holder under unfair strategies (PCT ignores Yield), a livelock of the test, not of the design. A
 /// failure is <c>Specification.Assert</c>: Coyote records it, interrupts every controlled thread and stops exploring.
+/// Injected interrupts (<see cref="IterationState.Interrupts"/>) stall their CPU here, the one place they land.
 /// </summary>
 internal sealed class CoyoteController : IIterationController
 {
@@ -25,11 +26,25 @@ internal sealed class CoyoteController : IIterationController
     private readonly bool[] _parked;
     private readonly (LockClass Class, int Instance)[] _parkedOn;
 
+    /// <summary>Per CPU: its script's thread runs (started, not ended).</summary>
+    private readonly bool[] _running;
+
+    /// <summary>Per CPU: stalled by an interrupt until <see cref="_steps"/> reaches this (0: not stalled).</summary>
+    private readonly long[] _stalledUntil;
+
+    private readonly System.Threading.SemaphoreSlim?[] _stall;
+
+    /// <summary>Scheduling points taken so far, by every CPU (a stalled CPU takes none).</summary>
+    private long _steps;
+
     public CoyoteController(int cpus)
     {
         _park = new System.Threading.SemaphoreSlim?[cpus];
         _parked = new bool[cpus];
         _parkedOn = new (LockClass, int)[cpus];
+        _running = new bool[cpus];
+        _stalledUntil = new long[cpus];
+        _stall = new System.Threading.SemaphoreSlim?[cpus];
     }
 
     public void Point(IterationState state, int cpu, in PendingStep step)
@@ -37,20 +52,102 @@ internal sealed class CoyoteController : IIterationController
         switch (step.Kind)
         {
             case PointKind.Read:
-                state.CountStep(cpu);
+                Step(state, cpu);
                 SchedulingPoint.Read(step.Location.Name);
                 break;
             case PointKind.Write or PointKind.CompareExchange or PointKind.Exchange:
-                state.CountStep(cpu);
+                Step(state, cpu);
                 SchedulingPoint.Write(step.Location.Name);
                 break;
             case PointKind.Lock or PointKind.TryLock or PointKind.LockElided or PointKind.AfterUnlock:
-                state.CountStep(cpu);
+                Step(state, cpu);
                 SchedulingPoint.Interleave();
                 break;
             default:
                 // Start, operation boundaries and the point before a release: not Coyote's points.
-                break;
+                return;
+        }
+
+        // An injected interrupt: before the access or the lock attempt, as on threads (a spin_lock()'s retries take none).
+        if (state.Interrupts is { } irq && irq.At(step) && !state.IsWaiting(cpu) && !state.HoldsZoneLock(cpu) &&
+            (irq.Percent >= 100 || Microsoft.Coyote.Random.Generator.Create().NextInteger(100) < irq.Percent))
+        {
+            Stall(cpu, irq.Steps);
+        }
+    }
+
+    /// <summary>A scheduling point of <paramref name="cpu"/>'s: counted, and the stalls it ends (the other CPUs took their steps) end.</summary>
+    private void Step(IterationState state, int cpu)
+    {
+        state.CountStep(cpu);
+        _steps++;
+        for (var other = 0; other < _stalledUntil.Length; other++)
+        {
+            if (_stalledUntil[other] != 0 && _steps >= _stalledUntil[other])
+            {
+                Unstall(other);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An interrupt's stall: <paramref name="cpu"/> parks on a controlled semaphore (so no strategy can run it meanwhile, PCT
+    /// included) until the other CPUs have taken <paramref name="steps"/> scheduling steps, or none of them can run. Parking
+    /// and its release are Coyote's scheduling decisions: a trace replays them.
+    /// </summary>
+    private void Stall(int cpu, int steps)
+    {
+        _stalledUntil[cpu] = _steps + steps;
+        if (!AnyRunnable())
+        {
+            _stalledUntil[cpu] = 0;
+            return;
+        }
+
+        _stall[cpu] ??= CSemaphoreSlim.Create(0);
+        CSemaphoreSlim.Wait(_stall[cpu]!);
+    }
+
+    private void Unstall(int cpu)
+    {
+        _stalledUntil[cpu] = 0;
+        CSemaphoreSlim.Release(_stall[cpu]!);
+    }
+
+    /// <summary>Whether a CPU's script can run: started, not ended, not waiting for a lock, not stalled.</summary>
+    private bool AnyRunnable()
+    {
+        for (var cpu = 0; cpu < _running.Length; cpu++)
+        {
+            if (_running[cpu] && !_parked[cpu] && _stalledUntil[cpu] == 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>When no CPU can run (the last runnable one parks or ends), the longest-stalled CPU's interrupt ends: a stall never deadlocks.</summary>
+    private void UnstallIfStuck()
+    {
+        if (AnyRunnable())
+        {
+            return;
+        }
+
+        var first = -1;
+        for (var cpu = 0; cpu < _stalledUntil.Length; cpu++)
+        {
+            if (_stalledUntil[cpu] != 0 && (first < 0 || _stalledUntil[cpu] < _stalledUntil[first]))
+            {
+                first = cpu;
+            }
+        }
+
+        if (first >= 0)
+        {
+            Unstall(first);
         }
     }
 
@@ -77,6 +174,7 @@ internal sealed class CoyoteController : IIterationController
             _park[cpu] ??= CSemaphoreSlim.Create(0);
             _parked[cpu] = true;
             _parkedOn[cpu] = (l.Class, l.Instance);
+            UnstallIfStuck();
             CSemaphoreSlim.Wait(_park[cpu]!);
         }
     }
@@ -107,7 +205,13 @@ internal sealed class CoyoteController : IIterationController
         for (var i = 0; i < scripts.Count; i++)
         {
             var script = scripts[i];
-            threads[i] = CThread.Create(() => run(script));
+            _running[script.Cpu] = true;
+            threads[i] = CThread.Create(() =>
+            {
+                run(script);
+                _running[script.Cpu] = false;
+                UnstallIfStuck();
+            });
         }
 
         foreach (var t in threads)

@@ -47,7 +47,7 @@ internal sealed class IterationRunner
     public void RunIteration(IIterationController controller)
     {
         Order.Iteration = Interlocked.Increment(ref _iteration);
-        var state = new IterationState(_config.Cpus, controller, Order, Coverage, _elision, _checkOrder) { Deadline = Deadline, OpStepBudget = _config.OpStepBudget };
+        var state = new IterationState(_config.Cpus, controller, Order, Coverage, _elision, _checkOrder) { Deadline = Deadline, OpStepBudget = _config.OpStepBudget, Interrupts = _config.Interrupts };
         Volatile.Write(ref _last, state);
         var run = new ScenarioRun(_config, _design, _bugs, state);
         var iteration = _scenario.Start(run);

@@ -32,6 +32,9 @@ internal sealed class IterationState
     /// <summary>Scheduling steps one operation of one CPU may take in this iteration.</summary>
     public int OpStepBudget { get; init; } = DefaultOpStepBudget;
 
+    /// <summary>Injected interrupts, landed by the controller as stalls (Coyote's: <see cref="CoyoteController"/>), or null.</summary>
+    public InterruptStall? Interrupts { get; init; }
+
     [ThreadStatic]
     private static int t_cpuPlusOne;
 
@@ -133,6 +136,9 @@ internal sealed class IterationState
 
         return mask;
     }
+
+    /// <summary>Whether <paramref name="cpu"/> holds zone->lock (really), where no interrupt lands (spin_lock_irqsave()).</summary>
+    public bool HoldsZoneLock(int cpu) => _held[cpu].Exists(h => h.Class == LockClass.Zone);
 
     /// <summary>Whether some CPU holds the lock instance (really: an elided acquisition holds nothing).</summary>
     public bool IsHeld(LockClass c, int instance) => HolderOf(c, instance) >= 0;

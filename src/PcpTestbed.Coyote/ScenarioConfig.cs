@@ -30,6 +30,12 @@ public sealed record ScenarioConfig
     /// </summary>
     public int OpStepBudget { get; init; } = IterationState.DefaultOpStepBudget;
 
+    /// <summary>
+    /// Injected interrupts landed as stalls under Coyote (<see cref="InterruptStall"/>), or null: none. A scenario that sets them
+    /// names them in <see cref="Parameters"/> too, so a trace's configuration says so.
+    /// </summary>
+    internal InterruptStall? Interrupts { get; init; }
+
     /// <summary>Anything else the scenario's scripts depend on, by name.</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 

@@ -17,7 +17,9 @@ namespace PcpTestbed.Coyote.Repro;
 public static class ReproBuilder
 {
     /// <summary>The file's fields other than the window, as the run knew them.</summary>
-    public sealed record RunFacts(string Design, IReadOnlyList<string> Bugs, string Workload, long Seed, int Cpus, string Zone, string Highatomic, bool Lockdep);
+    /// <param name="Interrupts">The run's injected interrupts, or null: the file's <see cref="ReproFile.Interrupts"/>.</param>
+    public sealed record RunFacts(string Design, IReadOnlyList<string> Bugs, string Workload, long Seed, int Cpus, string Zone, string Highatomic, bool Lockdep,
+        ReproInterrupts? Interrupts = null);
 
     /// <param name="violation">The first violation's text, as the recording names it.</param>
     /// <param name="violationPfn">The absolute pfn it was found at, as the audit or the bad page gave it (null: none); the window's last operation on it is <see cref="ReproFile.ViolationPageSeq"/>.</param>
@@ -128,6 +130,7 @@ public static class ReproBuilder
             ViolationPageSeq = violationPageSeq,
             Operations = ops,
             Holdings = holdings,
+            Interrupts = run.Interrupts,
             Snapshot = snapshot == null ? null : System.Convert.ToBase64String(AllocatorSnapshotCodec.Encode(snapshot)),
         };
     }

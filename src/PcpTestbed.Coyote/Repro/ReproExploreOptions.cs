@@ -27,6 +27,28 @@ public sealed record ReproExploreOptions
     /// <summary>Rebuild with the ballast, not the file's snapshot (<see cref="ReproFile.Snapshot"/>), as files written before it rebuild.</summary>
     public bool NoSnapshot { get; init; }
 
+    /// <summary>Search without the file's interrupts (<see cref="ReproFile.Interrupts"/>): no stalls.</summary>
+    public bool NoIrq { get; init; }
+
+    /// <summary>The sites interrupts land at instead of the file's (for a file without any: every point of them, <see cref="ReproInterrupts.DefaultDelayNs"/>), or null.</summary>
+    public IReadOnlyList<string>? IrqSites { get; init; }
+
+    /// <summary>A stall's length in other CPUs' scheduling steps instead of the one derived from the delay, or null.</summary>
+    public int? IrqSteps { get; init; }
+
+    /// <summary>The file with these options' interrupts: none with <see cref="NoIrq"/>, else the file's with <see cref="IrqSites"/> and <see cref="IrqSteps"/> applied.</summary>
+    public ReproFile WithInterrupts(ReproFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (NoIrq)
+        {
+            return file with { Interrupts = null };
+        }
+
+        var irq = IrqSites is { } sites ? (file.Interrupts ?? new ReproInterrupts(null, 100, ReproInterrupts.DefaultDelayNs)) with { Sites = sites } : file.Interrupts;
+        return file with { Interrupts = irq is not null && IrqSteps is { } steps ? irq with { Steps = steps } : irq };
+    }
+
     /// <summary>Called at each window size's start and as Coyote's progress comes.</summary>
     public Action<ReproExploreProgress>? Progress { get; init; }
 }

@@ -18,6 +18,7 @@ public static class ReproExplorer
         var file = ReproFile.Load(options.Path);
         file = options.NoBallast ? file with { Holdings = null, Snapshot = null } : file;
         file = options.NoSnapshot ? file with { Snapshot = null } : file;
+        file = options.WithInterrupts(file);
         var clock = Stopwatch.StartNew();
 
         // The rebuilt state is not the run's without the snapshot (other pfns, other owners), and the global order is inferred

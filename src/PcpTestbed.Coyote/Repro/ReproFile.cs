@@ -90,6 +90,12 @@ public sealed record ReproFile
     /// </summary>
     public string? Snapshot { get; init; }
 
+    /// <summary>
+    /// The interrupts the run injected (<see cref="ReproInterrupts"/>), or null (none, or a file written before they were
+    /// recorded: the field is optional). explore --from-repro lands them as stalls unless --no-irq.
+    /// </summary>
+    public ReproInterrupts? Interrupts { get; init; }
+
     /// <summary>The snapshot decoded, with the text it came from (decoded once: every scenario of a file restores the same).</summary>
     private (string Text, AllocatorSnapshot Decoded)? _decoded;
 
@@ -282,6 +288,11 @@ public sealed record ReproFile
         catch (FormatException e)
         {
             throw new ReproFormatException(path, $"was recorded on the zone '{Zone}', which cannot be rebuilt (a zone from /proc, or damage): {e.Message}", e);
+        }
+
+        if (Interrupts?.Problem() is { } irq)
+        {
+            throw new ReproFormatException(path, $"has bad interrupts: {irq}");
         }
 
         CheckHoldings(path, spec);

@@ -14,7 +14,8 @@ namespace PcpTestbed.Coyote.Repro;
 /// like each, allocated on the CPU that frees it). Then every operation except each CPU's last <see cref="Window"/>, one at a
 /// time in the file's global order. The scripts are those last operations, one
 /// controlled thread per CPU, interleaved by the engine. Pages are handles: an operation on a page whose allocation failed
-/// or has not happened yet in this interleaving is skipped.
+/// or has not happened yet in this interleaving is skipped. The run's injected interrupts, when the file has them, land as
+/// stalls at their sites (<see cref="ReproFile.Interrupts"/>, <see cref="InterruptStall"/>).
 /// </summary>
 internal sealed class ReproScenario : Scenario
 {
@@ -45,12 +46,34 @@ internal sealed class ReproScenario : Scenario
             Cpus = file.Cpus,
             Zone = file.Zone,
             Highatomic = variant,
-            Parameters = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["repro-window"] = window.ToString(CultureInfo.InvariantCulture) },
+            Parameters = Parameters(file, window),
             OpStepBudget = OpStepBudgetFor(file),
+            Interrupts = file.Interrupts?.Stall(),
         };
     }
 
     public ReproFile File { get; }
+
+    /// <summary>
+    /// Scheduling points a death waits for its victim to finish its operation (a bound, so that a schedule that never lets the
+    /// victim run ends; well below the engine's step budget for an operation, <see cref="IterationState.DefaultOpStepBudget"/>, which
+    /// the wait counts into, as it is inside the death's operation). An interrupt's stall is kept shorter
+    /// (<see cref="ReproInterrupts.MaxDerivedSteps"/>).
+    /// </summary>
+    internal const int ParkWaitPoints = 1024;
+
+    /// <summary>The window, and the interrupts when the file has them (a trace's configuration names its stalls).</summary>
+    private static SortedDictionary<string, string> Parameters(ReproFile file, int window)
+    {
+        var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["repro-window"] = window.ToString(CultureInfo.InvariantCulture) };
+        if (file.Interrupts is { } irq)
+        {
+            parameters["repro-irq"] = string.Create(CultureInfo.InvariantCulture,
+                $"{(irq.Sites == null ? "every-site" : string.Join('+', irq.Sites))}@{irq.Percent}%/{irq.StallSteps}-steps");
+        }
+
+        return parameters;
+    }
 
     /// <summary>Scheduling points an operation may make per page of the zone before it counts as not completing.</summary>
     private const int StepsPerZonePage = 16;
@@ -158,13 +181,6 @@ internal sealed class ReproScenario : Scenario
 
     private sealed class Iteration : ScenarioIteration
     {
-        /// <summary>
-        /// Scheduling points a death waits for its victim to finish its operation (a bound, so that a schedule that never lets the
-        /// victim run ends; well below the engine's step budget for an operation, <see cref="IterationState.DefaultOpStepBudget"/>, which
-        /// the wait counts into, as it is inside the death's operation).
-        /// </summary>
-        private const int ParkWaitPoints = 1024;
-
         private readonly ReproScenario _scenario;
 
         /// <summary>Per CPU: inside one of its script's operations. Written by its script, read by the hotplug events' scripts.</summary>

@@ -81,6 +81,15 @@ public static class ExploreCommand
         {
             Description = "--from-repro: rebuild with the file's ballast, not its snapshot (the allocator's exact state at the window's start), as files written before it rebuild",
         };
+        var noIrq = new Option<bool>("--no-irq") { Description = "--from-repro: search without the file's interrupts (the run's --irq-site stalls)" };
+        var irqSite = new Option<string?>("--irq-site")
+        {
+            Description = "--from-repro: land interrupts at these scheduling-point sites (comma-separated), as the run's --irq-site; for a file that has none, " +
+                          $"at every point of them, {ReproInterrupts.DefaultDelayNs:N0} ns",
+            HelpName = "SITE,SITE,...",
+        };
+        var irqSteps = CommonOptions.Int("--irq-steps",
+            $"--from-repro: an interrupt stalls its CPU until the others took this many scheduling steps (default: the delay over {ReproInterrupts.NsPerStep} ns a step, at most {ReproInterrupts.MaxDerivedSteps})", 1, int.MaxValue, "N");
         var shrink = new Option<string?>("--shrink") { Description = "Shrink a trace file (as the shrink verb does)", HelpName = "TRACE" };
         var json = CommonOptions.JsonFile();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress" };
@@ -89,7 +98,7 @@ public static class ExploreCommand
             "with --exhaustive, every schedule within a preemption bound under our own scheduler")
         {
             scenario, design, bugs, iterations, strategy, bound, seed, maxSteps, traceOut, json, quiet, elide, coverage, partialOrder,
-            exhaustive, preemptionBound, noReduction, timeBudget, fromRepro, noBallast, noSnapshot, shrink,
+            exhaustive, preemptionBound, noReduction, timeBudget, fromRepro, noBallast, noSnapshot, noIrq, irqSite, irqSteps, shrink,
         };
         command.SetAction(r =>
         {
@@ -106,9 +115,21 @@ public static class ExploreCommand
                     throw new UsageException($"{clash} does not go with --from-repro: the reproduction file says what ran");
                 }
 
+                if (r.GetValue(noIrq) && (r.GetValue(irqSite) != null || r.GetValue(irqSteps) != null))
+                {
+                    throw new UsageException("--no-irq does not go with --irq-site or --irq-steps: it searches without interrupts");
+                }
+
+                var irqSites = r.GetValue(irqSite)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                if (irqSites != null && (irqSites.Length == 0 || ReproInterrupts.UnknownSite(irqSites) is not null))
+                {
+                    throw new UsageException($"--irq-site: '{(irqSites.Length == 0 ? "" : ReproInterrupts.UnknownSite(irqSites))}' is not a scheduling-point site; expected names such as lock:free_unref_page:remote (the names coverage lists)");
+                }
+
                 return ReproExploreCommand.Run(io, new ReproExploreCommand.Request(reproPath, r.GetValue(iterations) ?? ReproExploreOptions.DefaultIterationsPerWindow,
                     r.GetValue(timeBudget) ?? ReproExploreCommand.DefaultTimeBudgetSeconds, (uint)(r.GetValue(seed) ?? 1), r.GetValue(strategy) ?? SchedulingStrategy.Portfolio,
-                    CheckedOut(r.GetValue(traceOut), "--trace-out"), CheckedOut(r.GetValue(json), "--json"), r.GetValue(quiet), r.GetValue(noBallast), r.GetValue(noSnapshot)));
+                    CheckedOut(r.GetValue(traceOut), "--trace-out"), CheckedOut(r.GetValue(json), "--json"), r.GetValue(quiet), r.GetValue(noBallast), r.GetValue(noSnapshot),
+                    r.GetValue(noIrq), irqSites, r.GetValue(irqSteps)));
             }
 
             if (r.GetValue(noBallast))
@@ -119,6 +140,11 @@ public static class ExploreCommand
             if (r.GetValue(noSnapshot))
             {
                 throw new UsageException("--no-snapshot goes with --from-repro only");
+            }
+
+            if (r.GetValue(noIrq) || r.GetValue(irqSite) != null || r.GetValue(irqSteps) != null)
+            {
+                throw new UsageException("--no-irq, --irq-site and --irq-steps go with --from-repro only");
             }
 
             if (r.GetValue(shrink) is { } shrinkPath)

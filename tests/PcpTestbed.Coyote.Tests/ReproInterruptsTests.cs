@@ -1,0 +1,94 @@
+using PcpTestbed.Coyote.Repro;
+using PcpTestbed.Designs;
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Coyote.Tests;
+
+/// <summary>A reproduction file's interrupts (<see cref="ReproFile.Interrupts"/>): recorded, optional, and what explore --from-repro lands.</summary>
+public class ReproInterruptsTests
+{
+    private static readonly ReproInterrupts Irq = new(["lock:page_alloc_cpu_dead", "lock:free_unref_page:remote"], 100, 2_000_000);
+
+    private static ReproFile Build(ReproInterrupts? irq)
+    {
+        var facts = new ReproBuilder.RunFacts("mainline", [], "mixed", 1, 2, "16M", "2026-05", false, irq);
+        RecordedOp[][] windows = [[new RecordedOp(AllocatorOp.Alloc, 0, 0xcc0, 0x10, 5, true, false)], []];
+        return ReproBuilder.Build(facts, windows, [0, 0], 16, "[lockdep] x", violationPfn: null);
+    }
+
+    [Fact]
+    public void The_runs_interrupts_round_trip_through_the_file()
+    {
+        var path = TempPath();
+        Build(Irq).Save(path);
+
+        var loaded = ReproFile.Load(path).Interrupts;
+
+        Assert.NotNull(loaded);
+        Assert.Equal(Irq.Sites, loaded.Sites);
+        Assert.Equal((100, 2_000_000L, ReproInterrupts.MaxDerivedSteps), (loaded.Percent, loaded.DelayNs, loaded.StallSteps));
+    }
+
+    [Fact]
+    public void A_file_written_before_the_field_loads_without_interrupts()
+    {
+        // Without interrupts the field is left out, as in every file written before it: such a file loads, with none.
+        var path = TempPath();
+        Build(null).Save(path);
+        using (var gzip = new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress))
+        using (var reader = new StreamReader(gzip))
+        {
+            Assert.DoesNotContain("interrupts", reader.ReadToEnd(), StringComparison.Ordinal);
+        }
+
+        Assert.Null(ReproFile.Load(path).Interrupts);
+    }
+
+    [Fact]
+    public void A_file_naming_an_unknown_interrupt_site_is_refused()
+    {
+        var path = TempPath();
+        Build(Irq with { Sites = ["lock:no_such_function"] }).Save(path);
+
+        var e = Assert.Throws<ReproFormatException>(() => ReproFile.Load(path));
+        Assert.Contains("lock:no_such_function", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_scenario_stalls_at_the_files_sites_and_with_no_irq_it_does_not()
+    {
+        var file = Build(Irq);
+        var stall = new ReproScenario(file, 1).Configure(DesignKind.Mainline).Interrupts;
+        Assert.NotNull(stall);
+        Assert.True(stall.Points[PointSites.Of(LockSite.CpuDead)]);
+        Assert.True(stall.Points[PointSites.Of(LockSite.PcpRemoteFree)]);
+        Assert.All(Enumerable.Range(0, PointSites.Count).Where(id => stall.Points[id]), id => Assert.Contains(PointSites.Name(id), Irq.Sites!));
+        Assert.Equal(ReproInterrupts.MaxDerivedSteps, stall.Steps);
+
+        var without = new ReproExploreOptions { Path = "x", NoIrq = true }.WithInterrupts(file);
+        Assert.Null(without.Interrupts);
+        Assert.Null(new ReproScenario(without, 1).Configure(DesignKind.Mainline).Interrupts);
+    }
+
+    [Fact]
+    public void A_stall_is_the_delay_over_the_time_per_step_and_never_outlasts_the_deaths_wait_for_its_victim()
+    {
+        Assert.Equal(10, (Irq with { DelayNs = 1_000 }).StallSteps);
+        Assert.Equal(ReproInterrupts.MaxDerivedSteps, Irq.StallSteps);
+        Assert.True(ReproInterrupts.MaxDerivedSteps < ReproScenario.ParkWaitPoints);
+        Assert.Equal(5_000, (Irq with { Steps = 5_000 }).StallSteps);
+    }
+
+    [Fact]
+    public void Irq_site_gives_a_file_without_interrupts_the_sites_at_every_point_and_irq_steps_sets_the_stall()
+    {
+        var file = new ReproExploreOptions { Path = "x", IrqSites = ["remote_free_push:read_head"], IrqSteps = 7 }.WithInterrupts(Build(null));
+
+        var irq = file.Interrupts!;
+        Assert.Equal(["remote_free_push:read_head"], irq.Sites);
+        Assert.Equal((100, ReproInterrupts.DefaultDelayNs), (irq.Percent, irq.DelayNs));
+        Assert.Equal(7, new ReproScenario(file, 1).Configure(DesignKind.Mainline).Interrupts!.Steps);
+    }
+
+    private static string TempPath() => Path.Combine(Path.GetTempPath(), $"pcptestbed-irq-{Guid.NewGuid():N}.repro.json.gz");
+}

@@ -39,6 +39,12 @@ public class ReproWorkflowTests
             "cma-phases-as-posted", "pageblock-cmafix", "cma", 2,
             ["--zone-size", "64M", "--faults", "drain-storm", "--debug-vm", "--audit-interval", "10", "--flight-recorder-entries", "65536"]
         },
+
+        // CPU hotplug with a 2 ms interrupt right after the free path reads a block's owner (HotplugRace, as the run-only rows
+        // below). explore --from-repro lands the file's interrupts as stalls (ReproInterrupts): its reproduction came back in 5
+        // of 5 files written before the field (with --irq-site, 2026-12-07 15:36-15:41) and in 10 of 10 new files with it (seeds
+        // 11-20, 15:52-15:54, 0.6-12.5 s each), every trace replaying.
+        { "missing-owner-recheck", "pageblock", "mixed", 4, [.. HotplugRace, "--irq-site", "lock:free_unref_page:remote"] },
     };
 
     /// <summary>
@@ -70,9 +76,9 @@ public class ReproWorkflowTests
         // interrupts (within MAX_SOFTIRQ_TIME) at every point of the sites named with --irq-site: points of the correct code
         // right after the free path reads a block's owner (the remote trylock, the lock-free push's first write), where a
         // death must fall, and for release-after-drain also page_alloc_cpu_dead()'s lock attempts. Kernel work per operation
-        // (--work-scale 4) keeps the 50 ms between audits to a few hundred operations per CPU. Their reproductions come back in
-        // 1-3 of 5 (the README's table).
-        { "missing-owner-recheck", "pageblock", "mixed", 4, [.. HotplugRace, "--irq-site", "lock:free_unref_page:remote"] },
+        // (--work-scale 4) keeps the 50 ms between audits to a few hundred operations per CPU. With the run's interrupts landed
+        // as stalls in the search, their reproductions come back in 0-5 of 5 (the README's table); missing-owner-recheck's came
+        // back in every file tried, so it runs the whole workflow (Bugs).
         { "release-after-drain", "pageblock", "mixed", 4, [.. HotplugRace, "--irq-site", "lock:page_alloc_cpu_dead,lock:free_unref_page:remote"] },
         { "remote-list-not-closed", "pageblock-lockfree", "mixed", 4, [.. HotplugRace, "--irq-site", "remote_free_push:publish_state"] },
         { "absorb-without-owner-check", "pageblock-lockfree", "mixed", 4, [.. HotplugRace, "--irq-site", "remote_free_push:publish_state"] },

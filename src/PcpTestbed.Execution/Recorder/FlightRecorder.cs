@@ -308,10 +308,12 @@ public sealed class FlightRecorder
 
             // The epoch first: a CPU publishes a mark's epoch before the position past it.
             var lastEpoch = Volatile.Read(ref a.RingEpoch);
-            var now = Math.Min(Volatile.Read(ref a.RingPos), Volatile.Read(ref a.RingFreeze));
+            var written = Volatile.Read(ref a.RingPos);
+            var now = Math.Min(written, Volatile.Read(ref a.RingFreeze));
 
-            // Entries up to now - ring size have been overwritten.
-            var oldest = Math.Max(0, now - EntriesPerCpu);
+            // Only the ring's last EntriesPerCpu positions survive: a CPU's fast path may write past its freeze between the
+            // cut's read of its position and the cut's Lower of its limit, overwriting entries below the freeze.
+            var oldest = Math.Max(0, written - EntriesPerCpu);
             var start = Math.Max(_checkpoint[cpu], oldest);
             lost[cpu] = start - _checkpoint[cpu];
             var epoch = EpochAt(cpu, start, now, lastEpoch);

@@ -205,7 +205,7 @@ public sealed class FlightRecorder
     /// OpEnd on <paramref name="cpu"/>'s own thread: its operation's entry (<see cref="Record"/>), and the activity record's
     /// end (its operation cleared, as <see cref="CpuActivity.End"/> does).
     /// </summary>
-    public void End(int cpu, long result)
+    internal void End(int cpu, long result)
     {
         ref var a = ref _records[cpu];
         Record(ref a, result);

@@ -186,13 +186,13 @@ public sealed class FlightRecorder
 
     /// <summary>A folio of the batched free in progress on <paramref name="cpu"/> (its own thread), as an entry of its own.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public unsafe void Folio(int cpu, long pfn, int order)
+    public void Folio(int cpu, long pfn, int order)
     {
         ref var a = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_records), cpu);
         var pos = a.RingPos;
         if (pos < a.RingLimit)
         {
-            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = OpWord.Pack(FolioCode, pfn, order);
+            Store(ref a, pos, OpWord.Pack(FolioCode, pfn, order));
             a.RingPos = pos + 1;
         }
         else
@@ -224,13 +224,13 @@ public sealed class FlightRecorder
     /// construction (the constructor sizes it).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal unsafe void Record(ref CpuActivity a, long result)
+    internal void Record(ref CpuActivity a, long result)
     {
         Debug.Assert(result == 0 || OpWord.Code(a.Call) == OpWord.AllocCode, "only an allocation has a result");
         var pos = a.RingPos;
         if (pos < a.RingLimit)
         {
-            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = a.Call | (result << OpWord.ResultShift);
+            Store(ref a, pos, a.Call | (result << OpWord.ResultShift));
             a.RingPos = pos + 1;
         }
         else
@@ -378,7 +378,7 @@ public sealed class FlightRecorder
     /// position (the coordinator stores sentinels, the cut lowers it), so it is still below <paramref name="pos"/>.
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private unsafe void EndSlow(ref CpuActivity a, long pos, long result)
+    private void EndSlow(ref CpuActivity a, long pos, long result)
     {
         var limit = Volatile.Read(ref a.RingLimit);
         var freeze = Volatile.Read(ref a.RingFreeze);
@@ -394,13 +394,13 @@ public sealed class FlightRecorder
         var epoch = Volatile.Read(ref _epoch);
         if (epoch != a.RingEpoch)
         {
-            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = MarkCode | ((long)a.RingEpoch << OpWord.CodeBits) | ((long)epoch << OpWord.ResultShift);
+            Store(ref a, pos, MarkCode | ((long)a.RingEpoch << OpWord.CodeBits) | ((long)epoch << OpWord.ResultShift));
             pos++;
         }
 
         if (pos < freeze)
         {
-            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = a.Call | (result << OpWord.ResultShift);
+            Store(ref a, pos, a.Call | (result << OpWord.ResultShift));
             pos++;
         }
 
@@ -417,14 +417,21 @@ public sealed class FlightRecorder
     /// End to mark; the folio goes in unless the ring is frozen.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe void FolioSlow(ref CpuActivity a, long pos, long entry)
+    private static void FolioSlow(ref CpuActivity a, long pos, long entry)
     {
         if (pos < Volatile.Read(ref a.RingFreeze))
         {
-            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = entry;
+            Store(ref a, pos, entry);
             Volatile.Write(ref a.RingPos, pos + 1);
         }
     }
+
+    /// <summary>
+    /// The ring store: <paramref name="entry"/> at <paramref name="pos"/> of the CPU's ring, through its address in the record
+    /// (the offset masked to the ring: inside the CPU's part by construction, <see cref="Record"/>'s remarks).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store(ref CpuActivity a, long pos, long entry) => *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = entry;
 
     /// <summary>
     /// The CPU, having marked the epoch of <paramref name="sentinel"/>, puts its limit back to the freeze it read: a CAS from

@@ -143,17 +143,52 @@ public class FlightRecorderSlowPathTests
     }
 
     [Fact]
+    public void Entries_a_CPU_overwrote_writing_past_its_freeze_before_the_cut_lowered_its_limit_are_left_out()
+    {
+        var r = NewRecorder(1);
+        ref var a = ref r.Activity.Records[0];
+        for (var i = 0; i < 8; i++)
+        {
+            Free(r, i);
+        }
+
+        r.Cut("[test] cut at 8"); // the freeze at 16
+
+        // The CPU's fast path ran between the cut's read of its position and the cut's Lower of its limit: the limit it
+        // compared against was still long.MaxValue. It wrote positions 8..19, past the freeze, over positions 0..3.
+        a.RingLimit = long.MaxValue;
+        for (var i = 8; i < 20; i++)
+        {
+            Free(r, i);
+        }
+
+        Assert.Equal(20, a.RingPos);
+        var recording = r.Read("[test]");
+        Assert.Equal([4L, 5L, 6L, 7L], recording.Windows[0].Select(o => o.Arg0));
+        Assert.Equal(4L, recording.Lost[0]);
+    }
+
+    [Fact]
     public void Every_CPU_gets_the_sentinel_before_the_epoch_is_published()
     {
         var r = NewRecorder(3);
         var next = r.AnnounceEpoch();
 
         Assert.All(Enumerable.Range(0, 3), cpu => Assert.Equal(FlightRecorder.Sentinel(next), Limit(r, cpu)));
-        Assert.All(Enumerable.Range(0, 3), cpu => Assert.True(Limit(r, cpu) < 0, "a sentinel is below every position"));
+
+        // Each CPU ends an operation between the announce and the publish: it is sent to the slow path, and takes the old epoch.
+        for (var cpu = 0; cpu < 3; cpu++)
+        {
+            r.Activity.Records[cpu].Begin(AllocatorOp.Free, cpu, 0);
+            r.End(cpu, 0);
+        }
+
+        r.PublishEpoch(next);
+        Assert.All(r.Read("[test]").Windows, w => Assert.Equal([0], w.Select(o => o.Epoch)));
     }
 
     [Fact]
-    public void On_real_threads_no_CPU_writes_past_its_freeze_while_the_epochs_advance_around_the_cut()
+    public void On_real_threads_the_window_is_each_CPU_consecutive_operations_while_the_epochs_advance_around_the_cut()
     {
         const int cpus = 2;
         var r = NewRecorder(cpus);
@@ -174,7 +209,8 @@ public class FlightRecorderSlowPathTests
         }
 
         // The coordinator advances epochs as fast as it can while the CPUs run, their CAS back from each sentinel racing the
-        // next, and cuts halfway. Whatever the interleaving, no ring may grow past its freeze.
+        // next, and cuts halfway. Whatever the interleaving, each window is the CPU's consecutive operations, none read from
+        // a slot the CPU overwrote (it may pass its freeze for an instant, before the cut's Lower of its limit lands).
         start.SignalAndWait();
         for (var advances = 0; advances < 20_000; advances++)
         {
@@ -182,13 +218,17 @@ public class FlightRecorderSlowPathTests
             if (advances == 10_000)
             {
                 // The cut finds every CPU on its fast path (its limit put back since the last epoch).
-                SpinWait.SpinUntil(() => Enumerable.Range(0, cpus).All(cpu => Volatile.Read(ref r.Activity.Records[cpu].RingLimit) == long.MaxValue));
+                Assert.True(
+                    SpinWait.SpinUntil(() => Enumerable.Range(0, cpus).All(cpu => Volatile.Read(ref r.Activity.Records[cpu].RingLimit) == long.MaxValue), SpinTimeout),
+                    "a CPU's limit was never put back from the last epoch's sentinel");
                 r.Cut("[test] cut among the epochs");
 
                 // Every CPU runs on past its freeze's distance (half a ring) with no new epoch to send it to the slow path:
                 // the cut's own limit must stop it.
                 var seqs = Enumerable.Range(0, cpus).Select(r.Activity.OpSeq).ToArray();
-                SpinWait.SpinUntil(() => Enumerable.Range(0, cpus).All(cpu => r.Activity.OpSeq(cpu) >= seqs[cpu] + 100));
+                Assert.True(
+                    SpinWait.SpinUntil(() => Enumerable.Range(0, cpus).All(cpu => r.Activity.OpSeq(cpu) >= seqs[cpu] + 100), SpinTimeout),
+                    "a CPU stopped running after the cut");
             }
         }
 
@@ -198,13 +238,22 @@ public class FlightRecorderSlowPathTests
             t.Join();
         }
 
+        var recording = r.Read("[test]");
         for (var cpu = 0; cpu < cpus; cpu++)
         {
             var a = r.Activity.Records[cpu];
-            Assert.True(a.RingPos <= a.RingFreeze, $"CPU {cpu} wrote up to {a.RingPos}, past its freeze at {a.RingFreeze}");
             Assert.True(a.RingLimit <= a.RingFreeze, $"CPU {cpu}'s limit {a.RingLimit} is above its freeze {a.RingFreeze}");
+            var pfns = recording.Windows[cpu].Select(o => o.Arg0).ToArray();
+            Assert.All(recording.Windows[cpu], o => Assert.Equal(AllocatorOp.Free, o.Op));
+            for (var i = 1; i < pfns.Length; i++)
+            {
+                Assert.True(pfns[i] == pfns[i - 1] + 1, $"CPU {cpu}'s window is not its consecutive operations: [{string.Join(", ", pfns)}]");
+            }
         }
     }
+
+    /// <summary>A bound on the real-thread test's waits, so that a CPU that stops (a broken Reopen) fails it instead of hanging it.</summary>
+    private static readonly TimeSpan SpinTimeout = TimeSpan.FromMinutes(1);
 
     private static FlightRecorder NewRecorder(int cpus) => new(new CpuActivityTable(cpus), 16);
 

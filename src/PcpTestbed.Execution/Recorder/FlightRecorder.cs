@@ -186,13 +186,13 @@ public sealed class FlightRecorder
 
     /// <summary>A folio of the batched free in progress on <paramref name="cpu"/> (its own thread), as an entry of its own.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public unsafe void Folio(int cpu, long pfn, int order)
+    public void Folio(int cpu, long pfn, int order)
     {
         ref var a = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_records), cpu);
         var pos = a.RingPos;
         if (pos < a.RingLimit)
         {
-            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = OpWord.Pack(FolioCode, pfn, order);
+            Store(ref a, pos, OpWord.Pack(FolioCode, pfn, order));
             a.RingPos = pos + 1;
         }
         else
@@ -205,7 +205,7 @@ public sealed class FlightRecorder
     /// OpEnd on <paramref name="cpu"/>'s own thread: its operation's entry (<see cref="Record"/>), and the activity record's
     /// end (its operation cleared, as <see cref="CpuActivity.End"/> does).
     /// </summary>
-    public void End(int cpu, long result)
+    internal void End(int cpu, long result)
     {
         ref var a = ref _records[cpu];
         Record(ref a, result);
@@ -224,13 +224,13 @@ public sealed class FlightRecorder
     /// construction (the constructor sizes it).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal unsafe void Record(ref CpuActivity a, long result)
+    internal void Record(ref CpuActivity a, long result)
     {
         Debug.Assert(result == 0 || OpWord.Code(a.Call) == OpWord.AllocCode, "only an allocation has a result");
         var pos = a.RingPos;
         if (pos < a.RingLimit)
         {
-            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = a.Call | (result << OpWord.ResultShift);
+            Store(ref a, pos, a.Call | (result << OpWord.ResultShift));
             a.RingPos = pos + 1;
         }
         else
@@ -308,10 +308,12 @@ public sealed class FlightRecorder
 
             // The epoch first: a CPU publishes a mark's epoch before the position past it.
             var lastEpoch = Volatile.Read(ref a.RingEpoch);
-            var now = Math.Min(Volatile.Read(ref a.RingPos), Volatile.Read(ref a.RingFreeze));
+            var written = Volatile.Read(ref a.RingPos);
+            var now = Math.Min(written, Volatile.Read(ref a.RingFreeze));
 
-            // Entries up to now - ring size have been overwritten.
-            var oldest = Math.Max(0, now - EntriesPerCpu);
+            // Only the ring's last EntriesPerCpu positions survive: a CPU's fast path may write past its freeze between the
+            // cut's read of its position and the cut's Lower of its limit, overwriting entries below the freeze.
+            var oldest = Math.Max(0, written - EntriesPerCpu);
             var start = Math.Max(_checkpoint[cpu], oldest);
             lost[cpu] = start - _checkpoint[cpu];
             var epoch = EpochAt(cpu, start, now, lastEpoch);
@@ -376,13 +378,15 @@ public sealed class FlightRecorder
     /// position (the coordinator stores sentinels, the cut lowers it), so it is still below <paramref name="pos"/>.
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private unsafe void EndSlow(ref CpuActivity a, long pos, long result)
+    private void EndSlow(ref CpuActivity a, long pos, long result)
     {
         var limit = Volatile.Read(ref a.RingLimit);
         var freeze = Volatile.Read(ref a.RingFreeze);
-        if (limit >= 0 || pos >= freeze)
+
+        // A limit that is no sentinel is the freeze, at or below pos (the fast path sent the CPU here): pos >= freeze decides alone.
+        Debug.Assert(limit < 0 || limit == freeze, "a limit that is no sentinel is the freeze");
+        if (pos >= freeze)
         {
-            Debug.Assert(limit < 0 || limit == freeze, "a limit that is no sentinel is the freeze");
             return;
         }
 
@@ -390,13 +394,13 @@ public sealed class FlightRecorder
         var epoch = Volatile.Read(ref _epoch);
         if (epoch != a.RingEpoch)
         {
-            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = MarkCode | ((long)a.RingEpoch << OpWord.CodeBits) | ((long)epoch << OpWord.ResultShift);
+            Store(ref a, pos, MarkCode | ((long)a.RingEpoch << OpWord.CodeBits) | ((long)epoch << OpWord.ResultShift));
             pos++;
         }
 
         if (pos < freeze)
         {
-            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = a.Call | (result << OpWord.ResultShift);
+            Store(ref a, pos, a.Call | (result << OpWord.ResultShift));
             pos++;
         }
 
@@ -413,14 +417,21 @@ public sealed class FlightRecorder
     /// End to mark; the folio goes in unless the ring is frozen.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe void FolioSlow(ref CpuActivity a, long pos, long entry)
+    private static void FolioSlow(ref CpuActivity a, long pos, long entry)
     {
         if (pos < Volatile.Read(ref a.RingFreeze))
         {
-            *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = entry;
+            Store(ref a, pos, entry);
             Volatile.Write(ref a.RingPos, pos + 1);
         }
     }
+
+    /// <summary>
+    /// The ring store: <paramref name="entry"/> at <paramref name="pos"/> of the CPU's ring, through its address in the record
+    /// (the offset masked to the ring: inside the CPU's part by construction, <see cref="Record"/>'s remarks).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store(ref CpuActivity a, long pos, long entry) => *(long*)(a.RingStart + (nint)((pos & a.RingMask) * sizeof(long))) = entry;
 
     /// <summary>
     /// The CPU, having marked the epoch of <paramref name="sentinel"/>, puts its limit back to the freeze it read: a CAS from

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -74,7 +75,7 @@ public static class AllocatorSnapshotCodec
         var presentPages = r.ReadInt32();
         var perCpuStateSize = r.ReadInt32();
         if (design.Length == 0 || cpus is < 1 or > 1024 || presentPages <= 0 || presentPages % PageAlloc.PageblockNrPages != 0 ||
-            perCpuStateSize is < 1 or > 1 << 16 || (long)presentPages * 32 > bytes.Length + (long)presentPages * 16)
+            perCpuStateSize is < 1 or > 1 << 16 || (long)presentPages * Unsafe.SizeOf<Page>() > bytes.Length)
         {
             throw new FormatException($"the snapshot's shape is out of range: design '{design}', {cpus} CPUs, {presentPages} pages, {perCpuStateSize}-byte PCP states");
         }

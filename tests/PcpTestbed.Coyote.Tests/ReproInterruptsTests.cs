@@ -108,5 +108,16 @@ public class ReproInterruptsTests
         Assert.Equal(config.Parameters, replayed.Parameters);
     }
 
+    [Fact]
+    public void Shrink_searches_a_reproduction_without_its_interrupts_so_the_shrunk_trace_names_no_stalls()
+    {
+        // Shrink runs under our scheduler, which does not stall: the scenario it searches (and annotates its output with) has none.
+        var shrunk = (ReproScenario)Shrink.TraceShrinker.WithoutInterrupts(new ReproScenario(Build(Irq), 1));
+
+        Assert.Null(shrunk.File.Interrupts);
+        Assert.Null(shrunk.Configure(DesignKind.Mainline).Interrupts);
+        Assert.DoesNotContain("repro-irq", shrunk.Configure(DesignKind.Mainline).Parameters.Keys);
+    }
+
     private static string TempPath() => Path.Combine(Path.GetTempPath(), $"pcptestbed-irq-{Guid.NewGuid():N}.repro.json.gz");
 }

@@ -34,8 +34,17 @@ internal sealed class CoyoteController : IIterationController
 
     private readonly System.Threading.SemaphoreSlim?[] _stall;
 
-    /// <summary>Scheduling points taken so far, by every CPU (a stalled CPU takes none).</summary>
+    /// <summary>Scheduling points taken so far, by every CPU (a stalled CPU takes none); counted only in an iteration with interrupts.</summary>
     private long _steps;
+
+    /// <summary>
+    /// At most the smallest pending <see cref="_stalledUntil"/> (long.MaxValue: none pending): <see cref="Step"/> scans the CPUs only
+    /// once <see cref="_steps"/> reaches it. A stall ended early (<see cref="UnstallIfStuck"/>) may leave it low: the next scan recomputes it.
+    /// </summary>
+    private long _nextUnstall = long.MaxValue;
+
+    /// <summary>The iteration's draws for interrupts at under 100% of points (Coyote's controlled randomness: a trace replays them).</summary>
+    private Microsoft.Coyote.Random.Generator? _random;
 
     public CoyoteController(int cpus)
     {
@@ -70,22 +79,46 @@ internal sealed class CoyoteController : IIterationController
 
         // An injected interrupt: before the access or the lock attempt, as on threads (a spin_lock()'s retries take none).
         if (state.Interrupts is { } irq && irq.At(step) && !state.IsWaiting(cpu) && !state.HoldsZoneLock(cpu) &&
-            (irq.Percent >= 100 || Microsoft.Coyote.Random.Generator.Create().NextInteger(100) < irq.Percent))
+            (irq.Percent >= 100 || (_random ??= Microsoft.Coyote.Random.Generator.Create()).NextInteger(100) < irq.Percent))
         {
             Stall(cpu, irq.Steps);
         }
     }
 
-    /// <summary>A scheduling point of <paramref name="cpu"/>'s: counted, and the stalls it ends (the other CPUs took their steps) end.</summary>
+    /// <summary>
+    /// A scheduling point of <paramref name="cpu"/>'s: counted, and the stalls it ends (the other CPUs took their steps) end. Without
+    /// interrupts (the catalogue's scenarios) there is nothing more to do; with them the CPUs are scanned only once the earliest
+    /// pending stall is due (<see cref="_nextUnstall"/>).
+    /// </summary>
     private void Step(IterationState state, int cpu)
     {
         state.CountStep(cpu);
+        if (state.Interrupts is null)
+        {
+            return;
+        }
+
         _steps++;
+        if (_steps < _nextUnstall)
+        {
+            return;
+        }
+
+        _nextUnstall = long.MaxValue;
         for (var other = 0; other < _stalledUntil.Length; other++)
         {
-            if (_stalledUntil[other] != 0 && _steps >= _stalledUntil[other])
+            if (_stalledUntil[other] == 0)
+            {
+                continue;
+            }
+
+            if (_steps >= _stalledUntil[other])
             {
                 Unstall(other);
+            }
+            else
+            {
+                _nextUnstall = Math.Min(_nextUnstall, _stalledUntil[other]);
             }
         }
     }
@@ -104,6 +137,7 @@ internal sealed class CoyoteController : IIterationController
             return;
         }
 
+        _nextUnstall = Math.Min(_nextUnstall, _stalledUntil[cpu]);
         _stall[cpu] ??= CSemaphoreSlim.Create(0);
         CSemaphoreSlim.Wait(_stall[cpu]!);
     }

@@ -41,6 +41,20 @@ public class InterruptStallTests
         Assert.False(result.BugFound, result.Violation);
     }
 
+    [Fact]
+    public void At_50_percent_of_points_some_iterations_stall_the_cpu_and_some_run_it_past_the_site_early()
+    {
+        // The draw is Coyote's controlled randomness (one generator per iteration's controller): over the iterations CPU 0 passes
+        // its site both early (no interrupt drawn: fewer than Steps - 1 of CPU 1's reads) and late (stalled, or scheduled late).
+        var gaps = new List<int>();
+        var result = Explore(new Stalling(Steps * 3, interrupts: true, percent: 50, gaps: gaps), iterations: 100);
+
+        Assert.False(result.BugFound, result.Violation);
+        Assert.Equal(100, gaps.Count);
+        Assert.Contains(gaps, gap => gap < Steps - 1);
+        Assert.Contains(gaps, gap => gap >= Steps - 1);
+    }
+
     private static ExploreResult Explore(Stalling scenario, int iterations) =>
         Explorer.Explore(scenario, new ExploreOptions { Scenario = scenario.Name, Design = DesignKind.Mainline, Iterations = iterations, Seed = 1 });
 
@@ -49,7 +63,8 @@ public class InterruptStallTests
     /// another (a scenario location), counting each read after it returns. At the end, CPU 0 must have passed its site after at
     /// least Steps - 1 of CPU 1's reads since it reached it, or after all of them (CPU 1 ended: nobody else could run).
     /// </summary>
-    private sealed class Stalling(int reads, bool interrupts, int stallSteps = Steps) : Scenario
+    /// <remarks>With <c>gaps</c>, each iteration's count of CPU 1's reads while CPU 0 was at its site is recorded there instead of checked.</remarks>
+    private sealed class Stalling(int reads, bool interrupts, int stallSteps = Steps, int percent = 100, List<int>? gaps = null) : Scenario
     {
         public override string Name => "interrupt-stall";
 
@@ -61,12 +76,12 @@ public class InterruptStallTests
         {
             var points = new bool[PointSites.Count];
             points[PointSites.Of(AccessSite.RemotePushReadHead)] = interrupts;
-            return new ScenarioConfig { Cpus = 2, Zone = "8M", Interrupts = new InterruptStall(points, 100, stallSteps) };
+            return new ScenarioConfig { Cpus = 2, Zone = "8M", Interrupts = new InterruptStall(points, percent, stallSteps) };
         }
 
-        public override ScenarioIteration Start(ScenarioRun run) => new Iteration(run, reads, stallSteps);
+        public override ScenarioIteration Start(ScenarioRun run) => new Iteration(run, reads, stallSteps, gaps);
 
-        private sealed class Iteration(ScenarioRun run, int reads, int stallSteps) : ScenarioIteration(run)
+        private sealed class Iteration(ScenarioRun run, int reads, int stallSteps, List<int>? gaps) : ScenarioIteration(run)
         {
             private int _read; // CPU 1's reads so far: written by CPU 1, read by CPU 0, no point between (one thread runs at a time)
             private int _before = -1;
@@ -95,8 +110,15 @@ public class InterruptStallTests
             ];
 
             public override string? CheckFinal() =>
-                _after - _before >= stallSteps - 1 || _after == reads ? null
+                gaps != null ? Record(gaps, _after - _before)
+                : _after - _before >= stallSteps - 1 || _after == reads ? null
                 : $"[scenario] CPU 0 passed the interrupt's site after {_after - _before} of CPU 1's reads, expected at least {stallSteps - 1} or all {reads}";
+
+            private static string? Record(List<int> into, int gap)
+            {
+                into.Add(gap);
+                return null;
+            }
         }
     }
 }

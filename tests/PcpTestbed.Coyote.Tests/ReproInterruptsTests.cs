@@ -75,7 +75,6 @@ public class ReproInterruptsTests
     {
         Assert.Equal(10, (Irq with { DelayNs = 1_000 }).StallSteps);
         Assert.Equal(ReproInterrupts.MaxDerivedSteps, Irq.StallSteps);
-        Assert.True(ReproInterrupts.MaxDerivedSteps < ReproScenario.ParkWaitPoints);
         Assert.Equal(5_000, (Irq with { Steps = 5_000 }).StallSteps);
     }
 
@@ -88,6 +87,36 @@ public class ReproInterruptsTests
         Assert.Equal(["remote_free_push:read_head"], irq.Sites);
         Assert.Equal((100, ReproInterrupts.DefaultDelayNs), (irq.Percent, irq.DelayNs));
         Assert.Equal(7, new ReproScenario(file, 1).Configure(DesignKind.Mainline).Interrupts!.Steps);
+    }
+
+    [Fact]
+    public void A_trace_carries_the_stall_length_it_was_found_with_so_a_changed_derivation_still_replays()
+    {
+        var scenario = new ReproScenario(Build(Irq), 1);
+        var config = scenario.Configure(DesignKind.Mainline);
+        var trace = FailureTrace.Of(TraceFile.CoyoteEngine, scenario, config, "mainline", [], 100, "[lockdep] x", [], null, null);
+
+        var annotated = scenario.Annotate(trace).Repro!;
+
+        // The stall used (derived from the delay) is written as the file's steps; the scenario's own file is unchanged.
+        Assert.Equal(ReproInterrupts.MaxDerivedSteps, annotated.Interrupts!.Steps);
+        Assert.Null(scenario.File.Interrupts!.Steps);
+
+        // A derivation that would now differ (another delay) does not change the replayed stall or configuration.
+        var replayed = new ReproScenario(annotated with { Interrupts = annotated.Interrupts with { DelayNs = 1_000 } }, 1).Configure(DesignKind.Mainline);
+        Assert.Equal(ReproInterrupts.MaxDerivedSteps, replayed.Interrupts!.Steps);
+        Assert.Equal(config.Parameters, replayed.Parameters);
+    }
+
+    [Fact]
+    public void Shrink_searches_a_reproduction_without_its_interrupts_so_the_shrunk_trace_names_no_stalls()
+    {
+        // Shrink runs under our scheduler, which does not stall: the scenario it searches (and annotates its output with) has none.
+        var shrunk = (ReproScenario)Shrink.TraceShrinker.WithoutInterrupts(new ReproScenario(Build(Irq), 1));
+
+        Assert.Null(shrunk.File.Interrupts);
+        Assert.Null(shrunk.Configure(DesignKind.Mainline).Interrupts);
+        Assert.DoesNotContain("repro-irq", shrunk.Configure(DesignKind.Mainline).Parameters.Keys);
     }
 
     private static string TempPath() => Path.Combine(Path.GetTempPath(), $"pcptestbed-irq-{Guid.NewGuid():N}.repro.json.gz");

@@ -9,6 +9,9 @@ public sealed record ReproExploreOptions
 
     public required string Path { get; init; }
 
+    /// <summary>The file at <see cref="Path"/> when the caller has loaded it already (loading restores the snapshot and audits it), or null: Explore loads it.</summary>
+    public ReproFile? File { get; init; }
+
     /// <summary>Coyote iterations at each window size (1, 2, 4, ... operations per CPU interleaved).</summary>
     public int IterationsPerWindow { get; init; } = DefaultIterationsPerWindow;
 

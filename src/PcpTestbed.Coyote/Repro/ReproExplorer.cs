@@ -15,7 +15,7 @@ public static class ReproExplorer
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.IterationsPerWindow, 1, nameof(options));
-        var file = ReproFile.Load(options.Path);
+        var file = options.File ?? ReproFile.Load(options.Path);
         file = options.NoBallast ? file with { Holdings = null, Snapshot = null } : file;
         file = options.NoSnapshot ? file with { Snapshot = null } : file;
         file = options.WithInterrupts(file);

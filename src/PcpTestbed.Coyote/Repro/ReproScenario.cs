@@ -114,7 +114,13 @@ internal sealed class ReproScenario : Scenario
 
     public override ScenarioIteration Start(ScenarioRun run) => new Iteration(run, this);
 
-    internal override TraceFile Annotate(TraceFile trace) => trace with { Repro = File, ReproWindow = Window };
+    /// <summary>
+    /// The trace carries the file with the stall length actually used (<see cref="ReproInterrupts.StallSteps"/> as
+    /// <see cref="ReproInterrupts.Steps"/>), so a replay does not re-derive it from the delay: a changed derivation would change the
+    /// configuration and the replay would be refused. The parameter string is the same either way (it names StallSteps).
+    /// </summary>
+    internal override TraceFile Annotate(TraceFile trace) =>
+        trace with { Repro = File.Interrupts is { } irq ? File with { Interrupts = irq with { Steps = irq.StallSteps } } : File, ReproWindow = Window };
 
     /// <summary>Each CPU's operations the scripts interleave, and the rest in the global order for setup (worked out once per scenario, not per iteration).</summary>
     public (IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails) Split() => _split.Value;

@@ -31,7 +31,7 @@ public static class TraceShrinker
         var invariant = Violations.InvariantOf(trace.Violation);
         var setup = trace.SetupSteps ?? 0;
         var before = StepCounts.Of(replay.Steps, setup);
-        var baseScenario = scenario is SkippingScenario sk ? sk.Inner : scenario;
+        var baseScenario = WithoutInterrupts(scenario is SkippingScenario sk ? sk.Inner : scenario);
         var skip = scenario is SkippingScenario s0 ? new HashSet<ScriptOp>(s0.Skipped) : [];
         var tempDir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "pcptestbed-shrink", Guid.NewGuid().ToString("n"));
         var candidates = 0;
@@ -168,6 +168,13 @@ public static class TraceShrinker
             : name.EndsWith(".json", StringComparison.Ordinal) ? name[..^".json".Length] : name;
         return System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".", stem + ".shrunk.trace.json");
     }
+
+    /// <summary>
+    /// A reproduction's scenario without its interrupts: shrink searches under our scheduler (<c>DfsController</c>), which does not
+    /// stall, so the shrunk trace's embedded file and configuration leave them out rather than name stalls it never took.
+    /// </summary>
+    internal static Scenario WithoutInterrupts(Scenario scenario) =>
+        scenario is Repro.ReproScenario { File.Interrupts: not null } r ? new Repro.ReproScenario(r.File with { Interrupts = null }, r.Window) : scenario;
 
     private static Scenario Wrap(Scenario scenario, HashSet<ScriptOp> skip) => skip.Count == 0 ? scenario : new SkippingScenario(scenario, skip);
 

@@ -37,26 +37,30 @@ public static class ReproExploreCommand
                          $"{(file.WindowComplete ? ", the window starts at a clean audit" : ", the window starts after the last clean audit (the ring had wrapped)")}");
         var rebuilt = q.NoBallast ? file with { Holdings = null, Snapshot = null } : q.NoSnapshot ? file with { Snapshot = null } : file;
         io.Out.WriteLine($"rebuild: {rebuilt.Rebuild()}");
-        var interrupts = new ReproExploreOptions { Path = q.Path, NoIrq = q.NoIrq, IrqSites = q.IrqSites, IrqSteps = q.IrqSteps }.WithInterrupts(file).Interrupts;
+        var budget = q.TimeBudgetSeconds > 0 ? TimeSpan.FromSeconds(q.TimeBudgetSeconds) : TimeSpan.MaxValue;
+        var options = new ReproExploreOptions
+        {
+            Path = q.Path,
+            File = file,
+            IterationsPerWindow = q.IterationsPerWindow,
+            TimeBudget = budget,
+            Seed = q.Seed,
+            Strategy = q.Strategy,
+            NoBallast = q.NoBallast,
+            NoSnapshot = q.NoSnapshot,
+            NoIrq = q.NoIrq,
+            IrqSites = q.IrqSites,
+            IrqSteps = q.IrqSteps,
+        };
+        var interrupts = options.WithInterrupts(file).Interrupts;
         io.Out.WriteLine($"interrupts: {interrupts?.Describe() ?? (q.NoIrq && file.Interrupts != null ? "none (--no-irq)" : "none")}");
         io.Out.WriteLine($"recorded violation: {file.Violation}");
         var label = $"explore --from-repro {System.IO.Path.GetFileName(q.Path)} · {SchedulingStrategies.Name(q.Strategy)}";
-        var budget = q.TimeBudgetSeconds > 0 ? TimeSpan.FromSeconds(q.TimeBudgetSeconds) : TimeSpan.MaxValue;
         ReproExploreResult result;
         try
         {
-            result = ProgressDisplay.Run(io, q.Quiet, [label], display => ReproExplorer.Explore(new ReproExploreOptions
+            result = ProgressDisplay.Run(io, q.Quiet, [label], display => ReproExplorer.Explore(options with
             {
-                Path = q.Path,
-                IterationsPerWindow = q.IterationsPerWindow,
-                TimeBudget = budget,
-                Seed = q.Seed,
-                Strategy = q.Strategy,
-                NoBallast = q.NoBallast,
-                NoSnapshot = q.NoSnapshot,
-                NoIrq = q.NoIrq,
-                IrqSites = q.IrqSites,
-                IrqSteps = q.IrqSteps,
                 Progress = p => display.Update(0, q.TimeBudgetSeconds > 0 ? p.Elapsed / budget : 0,
                     $"window {p.Window} of {p.MaxWindow} operations per CPU: {Fmt.N(p.Iterations)} of {Fmt.N(p.IterationsPerWindow)} iterations",
                     q.TimeBudgetSeconds > 0 && budget > p.Elapsed ? budget - p.Elapsed : null),

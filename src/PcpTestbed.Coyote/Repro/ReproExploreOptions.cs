@@ -39,6 +39,19 @@ public sealed record ReproExploreOptions
     /// <summary>A stall's length in other CPUs' scheduling steps instead of the one derived from the delay, or null.</summary>
     public int? IrqSteps { get; init; }
 
+    /// <summary>
+    /// The file as the search rebuilds it: without the ballast and snapshot (<see cref="NoBallast"/>) or the snapshot
+    /// (<see cref="NoSnapshot"/>), with the interrupts <see cref="WithInterrupts"/> gives it. The one place both the search
+    /// and the command's description read it from.
+    /// </summary>
+    public ReproFile Rebuilt(ReproFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        file = NoBallast ? file with { Holdings = null, Snapshot = null } : file;
+        file = NoSnapshot ? file with { Snapshot = null } : file;
+        return WithInterrupts(file);
+    }
+
     /// <summary>The file with these options' interrupts: none with <see cref="NoIrq"/>, else the file's with <see cref="IrqSites"/> and <see cref="IrqSteps"/> applied.</summary>
     public ReproFile WithInterrupts(ReproFile file)
     {

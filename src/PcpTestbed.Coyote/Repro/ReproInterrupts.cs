@@ -46,7 +46,7 @@ public sealed record ReproInterrupts(IReadOnlyList<string>? Sites, int Percent, 
         Percent is < 1 or > 100 ? $"percent {Percent}, expected 1-100"
         : DelayNs < 1 ? $"delay {DelayNs} ns, expected above 0"
         : Steps is < 1 ? $"steps {Steps}, expected at least 1"
-        : Sites is { } s && (s.Count == 0 || UnknownSite(s) is not null) ? $"site '{(s.Count == 0 ? "" : UnknownSite(s))}', expected scheduling-point site names"
+        : Sites is { } s && (s.Count == 0 ? "" : UnknownSite(s)) is { } bad ? $"site '{bad}', expected scheduling-point site names"
         : null;
 
     /// <summary>The stall under Coyote: the sites as point numbers.</summary>
@@ -61,7 +61,7 @@ public sealed record ReproInterrupts(IReadOnlyList<string>? Sites, int Percent, 
         return new InterruptStall(points, Percent, StallSteps);
     }
 
-    /// <summary>One line: "lock:x+lock:y, 100% of points, 2,000,000 ns: a stall of 20,000 steps".</summary>
+    /// <summary>One line: "lock:x+lock:y, 100% of points, 2,000,000 ns on the run: a stall until the other CPUs took 512 scheduling steps ...".</summary>
     public string Describe() =>
         $"{(Sites == null ? "every site" : string.Join('+', Sites))}, {Percent}% of points, {DelayNs:N0} ns on the run: a stall until the other CPUs took {StallSteps:N0} scheduling steps" +
         (Steps == null ? $" (the delay over {NsPerStep} ns a step, at most {MaxDerivedSteps})" : " (--irq-steps)") + " or none can run";

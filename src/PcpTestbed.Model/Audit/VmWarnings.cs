@@ -35,7 +35,11 @@ public sealed class VmWarnings
     }
 
     /// <summary>Records a report of <paramref name="invariant"/>: the text becomes "[invariant] text".</summary>
-    /// <remarks>The caller may hold zone->lock: once the kept texts are full, a report is one atomic increment.</remarks>
+    /// <remarks>
+    /// The caller may hold zone->lock: once the kept texts are full, this adds one atomic increment, no lock. The callers build
+    /// <paramref name="text"/> before the call, under zone->lock, but only when the rule was broken (a DEBUG_VM run with
+    /// an injected bug), never on a take that follows it.
+    /// </remarks>
     public void Report(string invariant, string text)
     {
         var first = Interlocked.Increment(ref _reports) == 1;

@@ -486,11 +486,6 @@ public sealed class RunOptionSet
         }
     }
 
-    /// <summary>
-    /// Options the virtual engine has nothing to apply to are refused, not ignored: a virtual run that dropped an interrupt
-    /// fault or a hold sampling would report a run it never had. What the virtual engine does honour (every --faults kind,
-    /// --hotplug-interval-ms, --drain-storm-percent, --zone-hold-delay-ns, --pcp-hold-delay-ns) is in VirtualRunner.
-    /// </summary>
     /// <summary>A CPU count option that would leave no CPU for the workload's other role at the smallest CPU count above 1 is clamped by the workload: say so.</summary>
     private static void NoteLeavingNoCpu(List<string> notes, string option, int? value, IReadOnlyList<int> cpus, string role, string rest)
     {
@@ -500,6 +495,11 @@ public sealed class RunOptionSet
         }
     }
 
+    /// <summary>
+    /// Options the virtual engine has nothing to apply to are refused, not ignored: a virtual run that dropped an interrupt
+    /// fault or a hold sampling would report a run it never had. What the virtual engine does honour (every --faults kind,
+    /// --hotplug-interval-ms, --drain-storm-percent, --zone-hold-delay-ns, --pcp-hold-delay-ns) is in VirtualRunner.
+    /// </summary>
     private void RefuseThreadsOnly(ParseResult r, RunEngine engine)
     {
         if (engine != RunEngine.Virtual)
@@ -508,7 +508,7 @@ public sealed class RunOptionSet
         }
 
         const string noPoints = "the virtual engine runs each allocator call whole, with no scheduling point inside it for an interrupt to land at";
-        const string NoRecorder = "the virtual engine has no flight recorder: a virtual run is deterministic, and the same seed runs it again";
+        const string noRecorder = "the virtual engine has no flight recorder: a virtual run is deterministic, and the same seed runs it again";
         (bool Given, string Option, string Why)[] threadsOnly =
         [
             (r.GetValue(_irqDelay) != null, "--irq-delay-ns", noPoints),
@@ -516,9 +516,9 @@ public sealed class RunOptionSet
             (r.GetValue(_irqSites) != null, "--irq-site", noPoints),
             (r.GetValue(_holdSample) != null, "--hold-sample", "the virtual engine times every hold: timing is free in virtual time"),
             (r.GetValue(_pin), "--pin", "the virtual engine runs every emulated CPU on one host thread, in virtual time"),
-            (r.GetValue(_reproDir) != null, "--repro-dir", NoRecorder),
-            (r.GetValue(_recorderEntries) != null, "--flight-recorder-entries", NoRecorder),
-            (r.GetValue(_noFlightRecorder), "--no-flight-recorder", NoRecorder),
+            (r.GetValue(_reproDir) != null, "--repro-dir", noRecorder),
+            (r.GetValue(_recorderEntries) != null, "--flight-recorder-entries", noRecorder),
+            (r.GetValue(_noFlightRecorder), "--no-flight-recorder", noRecorder),
         ];
         foreach (var (given, option, why) in threadsOnly)
         {

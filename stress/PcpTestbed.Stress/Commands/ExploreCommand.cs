@@ -121,9 +121,9 @@ public static class ExploreCommand
                 }
 
                 var irqSites = r.GetValue(irqSite)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-                if (irqSites != null && (irqSites.Length == 0 || ReproInterrupts.UnknownSite(irqSites) is not null))
+                if (irqSites != null && (irqSites.Length == 0 ? "" : ReproInterrupts.UnknownSite(irqSites)) is { } bad)
                 {
-                    throw new UsageException($"--irq-site: '{(irqSites.Length == 0 ? "" : ReproInterrupts.UnknownSite(irqSites))}' is not a scheduling-point site; expected names such as lock:free_unref_page:remote (the names coverage lists)");
+                    throw new UsageException($"--irq-site: '{bad}' is not a scheduling-point site; expected names such as lock:free_unref_page:remote (the names coverage lists)");
                 }
 
                 return ReproExploreCommand.Run(io, new ReproExploreCommand.Request(reproPath, r.GetValue(iterations) ?? ReproExploreOptions.DefaultIterationsPerWindow,

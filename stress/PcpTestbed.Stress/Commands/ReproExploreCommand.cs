@@ -35,8 +35,6 @@ public static class ReproExploreCommand
                          $"{(file.Bugs.Count > 0 ? " · bugs " + string.Join("+", file.Bugs) : "")}: {file.OperationCount} operations " +
                          $"({string.Join(", ", file.Operations.Select((o, i) => $"CPU {i}: {o.Count}"))}), {file.Pages.Count} pages from before the window" +
                          $"{(file.WindowComplete ? ", the window starts at a clean audit" : ", the window starts after the last clean audit (the ring had wrapped)")}");
-        var rebuilt = q.NoBallast ? file with { Holdings = null, Snapshot = null } : q.NoSnapshot ? file with { Snapshot = null } : file;
-        io.Out.WriteLine($"rebuild: {rebuilt.Rebuild()}");
         var budget = q.TimeBudgetSeconds > 0 ? TimeSpan.FromSeconds(q.TimeBudgetSeconds) : TimeSpan.MaxValue;
         var options = new ReproExploreOptions
         {
@@ -52,8 +50,9 @@ public static class ReproExploreCommand
             IrqSites = q.IrqSites,
             IrqSteps = q.IrqSteps,
         };
-        var interrupts = options.WithInterrupts(file).Interrupts;
-        io.Out.WriteLine($"interrupts: {interrupts?.Describe() ?? (q.NoIrq && file.Interrupts != null ? "none (--no-irq)" : "none")}");
+        var rebuilt = options.Rebuilt(file);
+        io.Out.WriteLine($"rebuild: {rebuilt.Rebuild()}");
+        io.Out.WriteLine($"interrupts: {rebuilt.Interrupts?.Describe() ?? (q.NoIrq && file.Interrupts != null ? "none (--no-irq)" : "none")}");
         io.Out.WriteLine($"recorded violation: {file.Violation}");
         var label = $"explore --from-repro {System.IO.Path.GetFileName(q.Path)} · {SchedulingStrategies.Name(q.Strategy)}";
         ReproExploreResult result;

@@ -35,7 +35,11 @@ public sealed class ScenarioRun
         var debugVm = new VmWarnings { FirstReport = state.Fail };
         Allocator = AllocatorFactory.Create(design, Zone,
             new AllocatorConfig { Cpus = config.Cpus, Highatomic = config.Highatomic, Bugs = bugs, DebugVm = debugVm }, Execution);
-        state.OnQuiescent = CheckInvariants;
+        if (config.AuditsScripts)
+        {
+            state.OnQuiescent = CheckInvariants;
+        }
+
         _scriptOps = new int[config.Cpus];
         _inScript = new bool[config.Cpus];
     }
@@ -110,7 +114,10 @@ public sealed class ScenarioRun
             var more = report.ViolationCount > 1
                 ? $"; {report.ViolationCount - 1} more violation(s)"
                 : "";
-            _state.Fail($"{report.Violations[0]} ({where}{more})");
+            var first = Config.AuditReportsFirst is { } wanted && report.Violations.FirstOrDefault(v => Violations.InvariantOf(v.ToString()) == wanted) is { } w
+                ? w
+                : report.Violations[0];
+            _state.Fail($"{first} ({where}{more})");
         }
 
         if (Iteration?.CheckQuiescent() is { } violation)

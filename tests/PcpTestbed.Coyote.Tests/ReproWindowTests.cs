@@ -38,7 +38,7 @@ public class ReproWindowTests
     /// A 2-CPU file whose violation's page is CPU 0's operation <paramref name="pageIndex"/> of <paramref name="pageCpuOps"/>
     /// (all in epoch 2); CPU 1 made <paramref name="otherSameEpoch"/> operations in epoch 2, then <paramref name="otherLaterEpoch"/> in epoch 3.
     /// </summary>
-    private static ReproFile File(int pageCpuOps, int pageIndex, int otherSameEpoch, int otherLaterEpoch)
+    internal static ReproFile File(int pageCpuOps, int pageIndex, int otherSameEpoch, int otherLaterEpoch)
     {
         var seq = 0;
         var cpu0 = Enumerable.Range(0, pageCpuOps).Select(i => new ReproOp { Seq = seq++, Op = ReproOp.DecayPcpHigh, Epoch = 2 }).ToArray();

@@ -46,6 +46,26 @@ public class ReproWorkflowTests
         // 11-20, 15:52-15:54, 0.6-12.5 s each), every trace replaying.
         { "missing-owner-recheck", "pageblock", "mixed", 4, [.. HotplugRace, "--irq-site", "lock:free_unref_page:remote"] },
 
+        // The same settings, with page_alloc_cpu_dead()'s lock attempts aimed at too (the gap between its drain and its
+        // release held open): its reproduction came back in 10 of 10 new files (seeds 201-210, written 2026-12-07 17:42;
+        // explore 17:52-17:54 at load 22-26, 1.5-18.8 s each, the last 2 to 64 operations per CPU, every trace replaying),
+        // with the search's first window from the epochs (then the smaller ones), the death's wait as long as the others
+        // progress and the audit's report of the run's class first (before them, 4 of 5 older files, 17:16).
+        { "release-after-drain", "pageblock", "mixed", 4, [.. HotplugRace, "--irq-site", "lock:page_alloc_cpu_dead,lock:free_unref_page:remote"] },
+
+        // A 500 µs interrupt (softirq work on an interrupt's exit) right after the lock-free push reads the owner's list head,
+        // where the injected bug has published the page as a PCP buddy but not yet tagged it pending: the owner's merge meets
+        // it in between. The same race shows as §7.1 or §7.2 at the next audit, or at an access later (a bulk free spinning on
+        // an emptied list, a bad page, an exception on a broken list), whichever comes first. Its reproduction came back in 9
+        // of 10 new files (seeds 201-207, 209-211, written 2026-12-07 17:27-17:48; explore 17:48-17:52 at load 14-25, 2.6-46.6
+        // s each, every trace replaying); the tenth, a census naming no page, met a bad page first at every window size. Seed
+        // 208's run did not end (14 min, no output; killed).
+        {
+            "remote-push-state-before-tag", "pageblock-lockfree", "mixed", 2,
+            ["--remote-free-percent", "50", "--faults", "hold-delay", "--irq-delay-ns", "500000", "--irq-percent", "100",
+                "--irq-site", "remote_free_push:read_head", "--flight-recorder-entries", "65536"]
+        },
+
         // An interrupt aimed at the owner's take of its remote list, between its read of the head and the exchange (the
         // correct code's point, remote_free_take:xchg_head), 500 µs as softirq work on an interrupt's exit may take: a push
         // lands there. The ring holds every operation since the last clean audit, and the search starts from the last
@@ -81,9 +101,8 @@ public class ReproWorkflowTests
         // right after the free path reads a block's owner (the remote trylock, the lock-free push's first write), where a
         // death must fall, and for release-after-drain also page_alloc_cpu_dead()'s lock attempts. Kernel work per operation
         // (--work-scale 4) keeps the 50 ms between audits to a few hundred operations per CPU. With the run's interrupts landed
-        // as stalls in the search, their reproductions come back in 0-5 of 5 (the README's table); missing-owner-recheck's came
-        // back in every file tried, so it runs the whole workflow (Bugs).
-        { "release-after-drain", "pageblock", "mixed", 4, [.. HotplugRace, "--irq-site", "lock:page_alloc_cpu_dead,lock:free_unref_page:remote"] },
+        // as stalls in the search, their reproductions come back in 0-5 of 5 (the README's table); missing-owner-recheck's and
+        // release-after-drain's came back in every file tried, so they run the whole workflow (Bugs).
         { "remote-list-not-closed", "pageblock-lockfree", "mixed", 4, [.. HotplugRace, "--irq-site", "remote_free_push:publish_state"] },
         { "absorb-without-owner-check", "pageblock-lockfree", "mixed", 4, [.. HotplugRace, "--irq-site", "remote_free_push:publish_state"] },
 

@@ -6,7 +6,8 @@ namespace PcpTestbed.Coyote.Repro;
 /// <summary>
 /// explore --from-repro: rebuilds a broken run's state from its reproduction file and searches interleavings of exactly its
 /// recorded operations under Coyote, interleaving the last K operations of every CPU (K = 1, 2, 4, ... up to the whole
-/// window; the earlier ones run serially in setup), until the recorded violation's class comes back. The trace it writes
+/// window, or from <see cref="FirstWindow"/> up and then the smaller ones: <see cref="Windows"/>; the earlier ones run
+/// serially in setup), until the recorded violation's class comes back. The trace it writes
 /// carries the reproduction, so it replays without the file.
 /// </summary>
 public static class ReproExplorer

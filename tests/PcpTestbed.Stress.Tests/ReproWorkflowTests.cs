@@ -92,6 +92,8 @@ public class ReproWorkflowTests
         // victim, which the search lets the short driver script run early (the victim dies holding few pages, its blocks drain
         // whole, no entry goes stale); and 2 of 42 runs of these settings recorded the aftermath, a liveness spin, before any
         // audit saw the entry (seeds 2 and 7, 17:14-17:15), which the search, auditing at its quiescent points, never reaches.
+        // At 2d8d6c6 (seeds 11-20 again, 18:25-18:27, load 6-10) 7 of 10: two met the search's step budget counting waits
+        // between operations (a false liveness), one run recorded an exception, the stale entry's aftermath.
         { "owner-tag-cleared-before-unlink", "pageblock", "mixed", 2, ["--faults", "cpu-hotplug", "--hotplug-interval-ms", "1", "--work-scale", "1"] },
 
         // The CPU-hotplug family: mixed on 4 CPUs, CPU deaths as fast as they come (--hotplug-interval-ms 1: a workload CPU

@@ -198,6 +198,9 @@ internal sealed class ReproScenario : Scenario
         /// <summary>Per CPU: page_alloc_cpu_online() for it is running (a second online of it in the scripts waits for nothing: it is skipped).</summary>
         private readonly bool[] _onlining;
 
+        /// <summary>Per CPU: onlines of it the scripts have not reached yet (a parked CPU waits for one only while one is to come).</summary>
+        private readonly int[] _pendingOnlines;
+
         /// <summary>
         /// Handle to page. No C# lock: the engines run one script at a time and no scheduling point falls inside a lookup or
         /// an update. With one (a Monitor, which Coyote's rewriting also controls), explore --from-repro hung in the workflow
@@ -215,6 +218,11 @@ internal sealed class ReproScenario : Scenario
             _parked = new bool[scenario.File.Cpus];
             _onlining = new bool[scenario.File.Cpus];
             (_serial, _tails) = scenario.Split();
+            _pendingOnlines = new int[scenario.File.Cpus];
+            foreach (var op in _tails.SelectMany(t => t).Where(o => o.Op == ReproOp.CpuOnline))
+            {
+                _pendingOnlines[op.Target!.Value]++;
+            }
         }
 
         public override void Setup()
@@ -314,10 +322,15 @@ internal sealed class ReproScenario : Scenario
             if (op.Op is ReproOp.CpuDead or ReproOp.CpuOnline)
             {
                 Hotplug(cpu, op);
+                if (op.Op == ReproOp.CpuOnline)
+                {
+                    _pendingOnlines[op.Target!.Value]--; // done (or skipped): its target's waiter sees it parked no more, or gives up
+                }
+
                 return;
             }
 
-            if (_parked[cpu])
+            if (_parked[cpu] && !AwaitOnline(cpu))
             {
                 return;
             }
@@ -325,6 +338,29 @@ internal sealed class ReproScenario : Scenario
             _busy[cpu] = true;
             Execute(cpu, op);
             _busy[cpu] = false;
+        }
+
+        /// <summary>
+        /// A parked CPU's next operation waits for its page_alloc_cpu_online(), as the run's CPU ran nothing until it came back
+        /// (its operations after the online are the run's, not lost): at scheduling points on a scenario location, while an
+        /// online of it is still to come in some script, at most <see cref="ParkWaitPoints"/> (a schedule that starves the online
+        /// ends). Whether it is back online; if not, the operation is skipped, as before.
+        /// </summary>
+        private bool AwaitOnline(int cpu)
+        {
+            if (_pendingOnlines[cpu] == 0)
+            {
+                return false;
+            }
+
+            Run.Do(cpu, $"parked: CPU {cpu} waits for page_alloc_cpu_online(CPU {cpu})", () =>
+            {
+                for (var i = 0; i < ParkWaitPoints && _parked[cpu] && _pendingOnlines[cpu] > 0; i++)
+                {
+                    Run.Execution.SharedRead(SharedLocation.Scenario(cpu), AccessSite.Scenario);
+                }
+            });
+            return !_parked[cpu];
         }
 
         /// <summary>

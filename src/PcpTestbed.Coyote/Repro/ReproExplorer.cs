@@ -106,12 +106,8 @@ public static class ReproExplorer
 
     /// <summary>
     /// The first window: 1, or, when the file names the violation's page, the smallest power of two whose window holds the
-    /// last operation on that page and one more of its CPU (the race that left the page so is that operation's or comes after
-    /// it; a smaller window runs the operation serially in setup, where no iteration can interleave it). Counted on that
-    /// operation's own CPU, whose order is exact: the other CPUs' operations after it in the global order are the merge's guess
-    /// within an epoch (one per CPU in turn), and on hotplug runs with interrupts a CPU stalled at every routed free made a
-    /// tenth of another's operations, so counting theirs started at windows of 256 that the budget ran out in (an
-    /// absorb-without-owner-check file of 2026-12-07 whose free, death and online were each within their CPU's last 32).
+    /// last operation on that page and one more of every CPU (the race that left the page so is that operation's or comes after
+    /// it; a smaller window runs the operation serially in setup, where no iteration can interleave it).
     /// </summary>
     private static int FirstWindow(ReproFile file, int longest)
     {
@@ -120,7 +116,7 @@ public static class ReproExplorer
             return 1;
         }
 
-        var need = file.Operations.Where(ops => ops.Any(o => o.Seq == seq)).Max(ops => ops.Count(o => o.Seq >= seq)) + 1;
+        var need = file.Operations.Max(ops => ops.Count(o => o.Seq >= seq)) + 1;
         return Math.Min((int)BitOperations.RoundUpToPowerOf2((uint)need), longest);
     }
 

@@ -265,6 +265,9 @@ internal sealed class ReproScenario : Scenario
         /// <summary>Per CPU: page_alloc_cpu_dead() for it is running (an online of it waits for its end).</summary>
         private readonly bool[] _dying;
 
+        /// <summary>Per CPU: its wait for an online gave up in its current park (set by its own script, cleared by the online).</summary>
+        private readonly bool[] _onlineWaitGaveUp;
+
         /// <summary>Per CPU: onlines of it the scripts have not reached yet (a parked CPU waits for one only while one is to come).</summary>
         private readonly int[] _pendingOnlines;
 
@@ -293,6 +296,7 @@ internal sealed class ReproScenario : Scenario
             _dying = new bool[scenario.File.Cpus];
             (_serial, _tails) = scenario.Split();
             _pendingOnlines = new int[scenario.File.Cpus];
+            _onlineWaitGaveUp = new bool[scenario.File.Cpus];
             foreach (var op in _tails.SelectMany(t => t).Where(o => o.Op == ReproOp.CpuOnline))
             {
                 _pendingOnlines[op.Target!.Value]++;
@@ -455,7 +459,7 @@ internal sealed class ReproScenario : Scenario
         /// </summary>
         private bool AwaitOnline(int cpu)
         {
-            if (_pendingOnlines[cpu] == 0)
+            if (_pendingOnlines[cpu] == 0 || _onlineWaitGaveUp[cpu])
             {
                 return false;
             }
@@ -465,6 +469,8 @@ internal sealed class ReproScenario : Scenario
                 Run.Execution.SharedRead(SharedLocation.Scenario(cpu), AccessSite.Scenario);
             }
 
+            // Given up once, the CPU's later operations in this park are skipped without waiting again (each would burn the bound).
+            _onlineWaitGaveUp[cpu] = _parked[cpu];
             return !_parked[cpu];
         }
 
@@ -509,6 +515,7 @@ internal sealed class ReproScenario : Scenario
                     Run.CpuOnline(target, cpu);
                     _onlining[target] = false;
                     _parked[target] = false;
+                    _onlineWaitGaveUp[target] = false;
                 }
 
                 _busy[cpu] = false;

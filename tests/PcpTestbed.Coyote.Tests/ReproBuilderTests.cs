@@ -12,6 +12,32 @@ public class ReproBuilderTests
 
     private static RecordedOp Free(long pfn, int epoch) => new(AllocatorOp.Free, pfn, 0, 0, epoch, true, false);
 
+    private static RecordedOp Hotplug(AllocatorOp op, int target, int epoch) => new(op, target, 0, 0, epoch, true, false);
+
+    [Fact]
+    public void A_cpus_operations_are_not_merged_between_its_death_and_its_online()
+    {
+        // One epoch: the round-robin merge took CPU 0's second allocation right after CPU 1's death of CPU 0, where CPU 0
+        // (parked) ran nothing; the rebuild then skipped it as an operation of a dead CPU.
+        RecordedOp[][] windows =
+            [[Alloc(0x10, 5), Alloc(0x11, 5), Alloc(0x12, 5)], [Hotplug(AllocatorOp.CpuDead, 0, 5), Hotplug(AllocatorOp.CpuOnline, 0, 5)]];
+        var file = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[lockdep] x", violationPfn: null);
+
+        var (dead, online) = (file.Operations[1][0].Seq, file.Operations[1][1].Seq);
+        Assert.All(file.Operations[0], op => Assert.False(op.Seq > dead && op.Seq < online, $"CPU 0's operation at {op.Seq} is between its death at {dead} and its online at {online}"));
+        Assert.Equal(online + 1, file.Operations[0][1].Seq);
+    }
+
+    [Fact]
+    public void A_death_waits_for_its_victims_operations_that_ended_in_an_earlier_epoch_than_any_online_of_it()
+    {
+        // CPU 0's allocations ended in epoch 5, the online that would let them follow the death in epoch 6: they ran before it.
+        RecordedOp[][] windows = [[Alloc(0x10, 5), Alloc(0x11, 5)], [Hotplug(AllocatorOp.CpuDead, 0, 5), Hotplug(AllocatorOp.CpuOnline, 0, 6)]];
+        var file = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[lockdep] x", violationPfn: null);
+
+        Assert.All(file.Operations[0], op => Assert.True(op.Seq < file.Operations[1][0].Seq));
+    }
+
     [Fact]
     public void A_page_freed_on_another_cpu_keeps_the_handle_its_allocation_gave_even_when_the_free_is_listed_first_in_its_epoch()
     {

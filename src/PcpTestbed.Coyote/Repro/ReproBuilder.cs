@@ -63,6 +63,7 @@ public static class ReproBuilder
         }
 
         var next = new int[cpus];
+        var dead = DeadAtStart(units, snapshot);
         var handle = 0;
         var seq = 0;
         int? violationPageSeq = null;
@@ -70,6 +71,7 @@ public static class ReproBuilder
         {
             var pick = -1;
             var fallback = -1;
+            var deadFallback = -1;
             var minEpoch = int.MaxValue;
             for (var cpu = 0; cpu < cpus; cpu++)
             {
@@ -92,6 +94,12 @@ public static class ReproBuilder
                     continue;
                 }
 
+                if (!HotplugConsistent(units, next, dead, cpu))
+                {
+                    deadFallback = deadFallback < 0 ? cpu : deadFallback;
+                    continue;
+                }
+
                 fallback = fallback < 0 ? cpu : fallback;
                 if (Consistent(units[cpu][next[cpu]], live, heldAtStart))
                 {
@@ -100,8 +108,13 @@ public static class ReproBuilder
                 }
             }
 
-            pick = pick < 0 ? fallback : pick;
+            pick = pick < 0 ? (fallback < 0 ? deadFallback : fallback) : pick;
             var (op, folios) = units[pick][next[pick]++];
+            if (op.Op is AllocatorOp.CpuDead or AllocatorOp.CpuOnline && op.Arg0 >= 0 && op.Arg0 < cpus)
+            {
+                dead[op.Arg0] = op.Op == AllocatorOp.CpuDead;
+            }
+
             if (violationPfn is { } v && Touches(op, folios, v))
             {
                 violationPageSeq = seq;
@@ -133,6 +146,91 @@ public static class ReproBuilder
             Interrupts = run.Interrupts,
             Snapshot = snapshot == null ? null : System.Convert.ToBase64String(AllocatorSnapshotCodec.Encode(snapshot)),
         };
+    }
+
+    /// <summary>
+    /// Whether <paramref name="cpu"/>'s next operation may come next as far as CPU hotplug goes: a dead CPU runs nothing until
+    /// it is back online; a death is of a live CPU, and not while that CPU still has an operation that ended in an earlier epoch
+    /// than any online of it still to come (that operation ran before the death); an online is of a dead CPU.
+    /// </summary>
+    private static bool HotplugConsistent(List<(RecordedOp Op, RecordedOp[] Folios)>[] units, int[] next, bool[] dead, int cpu)
+    {
+        if (dead[cpu])
+        {
+            return false;
+        }
+
+        var op = units[cpu][next[cpu]].Op;
+        if (op.Op is not (AllocatorOp.CpuDead or AllocatorOp.CpuOnline) || op.Arg0 < 0 || op.Arg0 >= units.Length)
+        {
+            return true;
+        }
+
+        var target = (int)op.Arg0;
+        if (op.Op == AllocatorOp.CpuOnline)
+        {
+            return dead[target];
+        }
+
+        if (dead[target] || next[target] >= units[target].Count)
+        {
+            return !dead[target];
+        }
+
+        var nextOnline = int.MaxValue;
+        for (var other = 0; other < units.Length; other++)
+        {
+            for (var i = next[other]; i < units[other].Count; i++)
+            {
+                if (units[other][i].Op is { Op: AllocatorOp.CpuOnline } online && online.Arg0 == target)
+                {
+                    nextOnline = Math.Min(nextOnline, EpochOf(online));
+                    break;
+                }
+            }
+        }
+
+        return EpochOf(units[target][next[target]].Op) >= nextOnline;
+    }
+
+    /// <summary>
+    /// The CPUs offline at the window's start: those offline in the checkpoint's snapshot, or, without one, those whose first
+    /// hotplug event (by epoch, then by its place in its CPU's window) is an online. The merge keeps each CPU's operations out of
+    /// the stretches between its death and its online: on the run the victim parked at a quiescent point before a surviving CPU
+    /// ran page_alloc_cpu_dead() for it, and ran nothing until page_alloc_cpu_online() (FaultInjector.TakeOneOffline,
+    /// BringBackDue). Without this the merge put a CPU's operations inside its own dead stretch, where the rebuild skips them
+    /// (absorb-without-owner-check files, 2026-12-07: the victim's allocation of the page the violation names among them).
+    /// </summary>
+    private static bool[] DeadAtStart(List<(RecordedOp Op, RecordedOp[] Folios)>[] units, AllocatorSnapshot? snapshot)
+    {
+        var cpus = units.Length;
+        var dead = new bool[cpus];
+        if (snapshot != null && snapshot.Cpus == cpus)
+        {
+            for (var cpu = 0; cpu < cpus; cpu++)
+            {
+                dead[cpu] = snapshot.Online[cpu] == 0;
+            }
+
+            return dead;
+        }
+
+        var first = Enumerable.Range(0, cpus)
+            .SelectMany(cpu => units[cpu].Select((u, i) => (u.Op, Place: (double)i / units[cpu].Count)))
+            .Where(e => e.Op.Op is AllocatorOp.CpuDead or AllocatorOp.CpuOnline && e.Op.Arg0 >= 0 && e.Op.Arg0 < cpus)
+            .OrderBy(e => EpochOf(e.Op)).ThenBy(e => e.Place)
+            .GroupBy(e => (int)e.Op.Arg0);
+        foreach (var g in first)
+        {
+            dead[g.Key] = g.First().Op.Op == AllocatorOp.CpuOnline;
+        }
+
+        if (dead.All(d => d))
+        {
+            dead[0] = false; // the run kept a CPU online
+        }
+
+        return dead;
     }
 
     /// <summary>A chunk held at the checkpoint that the window frees is held no more (a later free of its pfn is of a later allocation).</summary>

@@ -30,6 +30,13 @@ public sealed record ReproInterrupts(IReadOnlyList<string>? Sites, int Percent, 
     /// that many of its own points, and a stall longer than that turned every death of a stalled victim into no death at all
     /// (release-after-drain's files came back 0 of 5 with stalls of 20,000 steps, 4 of 5 with 512; 12-07 15:32-15:41). A stall of
     /// 512 steps still outlasts an operation (tens of points) several times over, and one of any length ends when no other CPU can run.
+    /// It does not outlast a death: in the scripts page_alloc_cpu_dead() takes about 950 of its own CPU's points (waiting for its
+    /// victim, then draining the PCP page by page: the median over 13 deaths in a replayed absorb-without-owner-check trace, 12-07), where on
+    /// the run one 2 ms interrupt covered a death, 59 operations and the online on the driving CPU (that row's seed-101 file). Points
+    /// are not time: the run's operations are dominated by kernel work (--work-scale) and a drain's points are cheap, so a stall
+    /// counted in the other CPUs' operations would be closer; the file carries no time to derive their count from (the epochs
+    /// advance only at the coordinator's wake-ups, two per window on hotplug runs), and a longer stall needs the death's wait to
+    /// not give up on a stalled victim first (see the README's absorb-without-owner-check row).
     /// </summary>
     public const int MaxDerivedSteps = ReproScenario.ParkWaitPoints / 2;
 

@@ -43,6 +43,7 @@ internal sealed class IterationState
     private readonly List<string> _ops = [];
     private readonly int[] _currentOp; // per CPU: index into _ops, -1 between operations
     private readonly int[] _opSteps; // per CPU: scheduling steps inside the current operation
+    private readonly bool[] _scenarioWaiting; // per CPU: at a scenario's wait point (ScenarioWaitPoint), not counted in _opSteps
     private readonly int[] _waitFor; // per CPU: the CPU holding the lock it waits for, -1
     private readonly (LockClass Class, int Instance, LockSite Site)[] _waitLock;
     private readonly bool[] _finished;
@@ -67,6 +68,7 @@ internal sealed class IterationState
         coverage.BeginIteration();
         _currentOp = new int[cpus];
         _opSteps = new int[cpus];
+        _scenarioWaiting = new bool[cpus];
         _waitFor = new int[cpus];
         _waitLock = new (LockClass, int, LockSite)[cpus];
         _finished = new bool[cpus];
@@ -608,10 +610,26 @@ internal sealed class IterationState
     /// <summary>The scheduling steps <paramref name="cpu"/> has taken in its current operation (a waiter's progress test).</summary>
     public int OpSteps(int cpu) => _opSteps[cpu];
 
-    /// <summary>A scheduling point of <paramref name="cpu"/>'s, counted against its operation's step budget.</summary>
+    /// <summary>
+    /// A point at which scenario code waits for what the run guaranteed (a death for its victim, a free for its page's
+    /// allocation, an online for its death): a read of <paramref name="location"/> the engine schedules like any other, but
+    /// not counted against the waiting CPU's operation step budget, which bounds the design's work, not the scenario's waits
+    /// (each has its own bound). Counted, a reproduction's waits between operations piled onto the budget of the operation
+    /// before them, and a driver's death that waited long failed as "[liveness] ... 65536 scheduling steps in
+    /// page_alloc_cpu_dead" (2026-12-07, owner-tag-cleared-before-unlink files).
+    /// </summary>
+    public void ScenarioWaitPoint(SharedLocation location)
+    {
+        var cpu = CurrentCpu;
+        _scenarioWaiting[cpu] = true;
+        SharedRead(location, AccessSite.Scenario);
+        _scenarioWaiting[cpu] = false;
+    }
+
+    /// <summary>A scheduling point of <paramref name="cpu"/>'s, counted against its operation's step budget (not at a <see cref="ScenarioWaitPoint"/>).</summary>
     public void CountStep(int cpu)
     {
-        if (cpu >= 0 && cpu < Cpus && ++_opSteps[cpu] > OpStepBudget)
+        if (cpu >= 0 && cpu < Cpus && !_scenarioWaiting[cpu] && ++_opSteps[cpu] > OpStepBudget)
         {
             Fail($"[liveness] operation never completes: CPU {cpu} took {OpStepBudget} scheduling steps in {OperationOf(cpu)}");
         }

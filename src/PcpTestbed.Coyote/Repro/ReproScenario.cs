@@ -66,13 +66,11 @@ internal sealed class ReproScenario : Scenario
     /// after the dying CPU went through stop_machine, which waits for it to leave what it is doing, interrupts included: a
     /// death is delayed, never dropped. So the death waits as long as the other CPUs make progress; only a schedule that keeps the
     /// victim from running (a priority strategy that keeps picking the waiting death) reaches this bound, and then the death
-    /// does not happen in that schedule. The wait counts into the death's operation's step budget
-    /// (<see cref="OpStepBudgetFor"/>).
+    /// does not happen in that schedule. The same rule bounds a free's wait for its page's allocation. The waits' points are
+    /// the scenario's (<see cref="ScenarioRun.WaitPoint"/>): outside the operation step budget (<see cref="OpStepBudgetFor"/>).
     /// </summary>
     internal const int ParkWaitPoints = 1024;
 
-    /// <summary>Scheduling points a free waits for its page's allocation by another CPU's script (<see cref="Iteration"/>'s AwaitAllocations): a bound, as <see cref="ParkWaitPoints"/> is.</summary>
-    internal const int AllocationWaitPoints = 1024;
 
     /// <summary>The window, and the interrupts when the file has them (a trace's configuration names its stalls).</summary>
     private static SortedDictionary<string, string> Parameters(ReproFile file, int window)
@@ -452,9 +450,9 @@ internal sealed class ReproScenario : Scenario
         /// allocates waits, between its CPU's operations (a death may take the CPU meanwhile, as on the run), at scheduling
         /// points on that CPU's scenario location (the engine runs the others meanwhile), until that allocation has run. Without
         /// the wait such a free was skipped in every interleaving that put it first: the page stayed allocated and the race on it
-        /// never formed. Bounded (<see cref="AllocationWaitPoints"/>) as the death's wait is: a schedule that starves the
-        /// allocating CPU gives up, and the free is skipped as before. No cycle: a free's page is always allocated by an
-        /// operation earlier in the file's global order.
+        /// never formed. As long as the run goes on, as the death's wait (<see cref="WaitWhileOthersProgress"/>): a schedule
+        /// that starves the others gives up, and the free is skipped as before. No cycle: a free's page is always allocated by
+        /// an operation earlier in the file's global order.
         /// </summary>
         private void AwaitAllocations(int cpu, ReproOp op)
         {
@@ -465,12 +463,33 @@ internal sealed class ReproScenario : Scenario
                     continue;
                 }
 
-                for (var i = 0; i < AllocationWaitPoints && !_allocationsDone.Contains(page); i++)
+                WaitWhileOthersProgress(cpu, SharedLocation.Scenario(allocator), () => !_allocationsDone.Contains(page));
+            }
+        }
+
+        /// <summary>
+        /// Waits at scenario wait points on <paramref name="location"/> (outside the operation step budget: <see cref="ScenarioRun.WaitPoint"/>)
+        /// while <paramref name="waiting"/> holds and the run goes on: it gives up only after <see cref="ParkWaitPoints"/> of its
+        /// points, beyond an interrupt's stall, in which no other CPU took a step (a schedule that runs the waiter alone and
+        /// starves the rest, which no run does). Whether the wait ended because its condition did.
+        /// </summary>
+        private bool WaitWhileOthersProgress(int cpu, SharedLocation location, Func<bool> waiting)
+        {
+            var patience = ParkWaitPoints + (Run.Config.Interrupts?.Steps ?? 0);
+            for (long idle = 0, seen = -1; waiting();)
+            {
+                if (idle >= patience)
                 {
-                    Run.Execution.SharedRead(SharedLocation.Scenario(allocator), AccessSite.Scenario);
+                    return false;
                 }
+
+                Run.WaitPoint(location);
+                var progress = OthersProgress(cpu);
+                idle = progress == seen ? idle + 1 : 0;
+                seen = progress;
             }
 
+            return true;
         }
 
         /// <summary>
@@ -488,7 +507,7 @@ internal sealed class ReproScenario : Scenario
 
             for (var i = 0; i < ParkWaitPoints && _parked[cpu] && _pendingOnlines[cpu] > 0; i++)
             {
-                Run.Execution.SharedRead(SharedLocation.Scenario(cpu), AccessSite.Scenario);
+                Run.WaitPoint(SharedLocation.Scenario(cpu));
             }
 
             // Given up once, the CPU's later operations in this park are skipped without waiting again (each would burn the bound).
@@ -528,7 +547,7 @@ internal sealed class ReproScenario : Scenario
                     {
                         for (var i = 0; i < ParkWaitPoints && _dying[target]; i++)
                         {
-                            Run.Execution.SharedRead(SharedLocation.Scenario(target), AccessSite.Scenario);
+                            Run.WaitPoint(SharedLocation.Scenario(target));
                         }
                     });
                 }
@@ -546,17 +565,9 @@ internal sealed class ReproScenario : Scenario
                 return;
             }
 
-            var patience = ParkWaitPoints + (Run.Config.Interrupts?.Steps ?? 0);
             Run.Do(cpu, $"page_alloc_cpu_dead(CPU {target})", () =>
             {
-                for (long idle = 0, seen = -1; idle < patience && _busy[target]; )
-                {
-                    Run.Execution.SharedRead(SharedLocation.Scenario(target), AccessSite.Scenario);
-                    var progress = OthersProgress(cpu);
-                    idle = progress == seen ? idle + 1 : 0;
-                    seen = progress;
-                }
-
+                WaitWhileOthersProgress(cpu, SharedLocation.Scenario(target), () => _busy[target]);
                 if (_busy[target] || _parked[target] || !a.IsOnline(target))
                 {
                     return;

@@ -1,0 +1,73 @@
+using PcpTestbed.Model.Sync;
+
+namespace PcpTestbed.Coyote.Tests;
+
+/// <summary>
+/// A scenario's wait points (a reproduction's death waiting for its victim, a free for its page's allocation, a parked CPU for
+/// its online) are scheduled like reads but are not the design's work: they do not count against the operation step budget,
+/// which reports a design that never completes an operation as liveness. The design's own points still do.
+/// </summary>
+public class ScenarioWaitPointTests
+{
+    [Fact]
+    public void Wait_points_do_not_count_against_the_operation_step_budget()
+    {
+        var state = State(budget: 10);
+        state.BeginOp(0, "page_alloc_cpu_dead(CPU 1)");
+
+        for (var i = 0; i < 100; i++)
+        {
+            state.ScenarioWaitPoint(SharedLocation.Scenario(1));
+        }
+
+        Assert.Null(state.Violation);
+        Assert.Equal(0, state.OpSteps(0));
+    }
+
+    [Fact]
+    public void The_designs_own_points_still_count_and_fail_past_the_budget()
+    {
+        var state = State(budget: 10);
+        state.BeginOp(0, "free(pfn 0x10, order 0)");
+        state.ScenarioWaitPoint(SharedLocation.Scenario(1));
+
+        var failure = Assert.Throws<InvalidOperationException>(() =>
+        {
+            for (var i = 0; i < 11; i++)
+            {
+                state.SharedRead(SharedLocation.Scenario(1), AccessSite.Scenario);
+            }
+        });
+
+        Assert.StartsWith("[liveness] operation never completes: CPU 0 took 10 scheduling steps in free(pfn 0x10, order 0)", failure.Message);
+    }
+
+    /// <summary>One CPU's iteration state, scheduling, whose controller counts each point as the Coyote controller does and throws on a failure.</summary>
+    private static IterationState State(int budget)
+    {
+        IterationState.EnterCpu(0);
+        return new IterationState(2, new CountingController(), new LockOrderGraph(), new CoverageRecorder(), null, checkOrder: false)
+        {
+            OpStepBudget = budget, Scheduling = true,
+        };
+    }
+
+    private sealed class CountingController : IIterationController
+    {
+        public void Point(IterationState state, int cpu, in PendingStep step) => state.CountStep(cpu);
+
+        public void AwaitRelease(IterationState state, int cpu, ref EmuSpinLock l, LockSite site, ref int attempts) =>
+            throw new InvalidOperationException("no lock is taken here");
+
+        public void Released(LockClass c, int instance)
+        {
+        }
+
+        [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+        public void Fail(string message) => throw new InvalidOperationException(message);
+
+        public void RunScripts(IterationState state, IReadOnlyList<CpuScript> scripts, Action<CpuScript> run)
+        {
+        }
+    }
+}

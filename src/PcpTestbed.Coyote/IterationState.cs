@@ -484,6 +484,35 @@ internal sealed class IterationState
         }
     }
 
+    /// <summary>A copy of the steps and operations recorded so far (setup's, at its end).</summary>
+    public StepLog SaveLog()
+    {
+        lock (_logGate)
+        {
+            return new StepLog([.. _steps], [.. _ops]);
+        }
+    }
+
+    /// <summary>
+    /// The log <paramref name="log"/> (<see cref="SaveLog"/> of an earlier iteration's setup) as this fresh iteration's first
+    /// steps, for a setup restored instead of run: the steps and operations setup would have recorded, at the same indices.
+    /// Coverage is not noted again (setup's steps were noted once, by the iteration that ran it).
+    /// </summary>
+    public void RestoreLog(StepLog log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        lock (_logGate)
+        {
+            if (_steps.Count != 0 || _ops.Count != 0 || Scheduling)
+            {
+                throw new InvalidOperationException("a setup log is restored into a fresh iteration only, before its scripts run");
+            }
+
+            _steps.AddRange(log.Steps);
+            _ops.AddRange(log.Ops);
+        }
+    }
+
     private void Record(in StepRecord step)
     {
         lock (_logGate)

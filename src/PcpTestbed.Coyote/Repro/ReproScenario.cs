@@ -15,7 +15,8 @@ namespace PcpTestbed.Coyote.Repro;
 /// time in the file's global order. The scripts are those last operations, one
 /// controlled thread per CPU, interleaved by the engine. Pages are handles: an operation on a page whose allocation failed
 /// or has not happened yet in this interleaving is skipped. The run's injected interrupts, when the file has them, land as
-/// stalls at their sites (<see cref="ReproFile.Interrupts"/>, <see cref="InterruptStall"/>).
+/// stalls at their sites (<see cref="ReproFile.Interrupts"/>, <see cref="InterruptStall"/>). Setup runs once per window: the
+/// iterations after the first restore what it left (<see cref="ReproSetupState"/>).
 /// </summary>
 internal sealed class ReproScenario : Scenario
 {
@@ -28,6 +29,14 @@ internal sealed class ReproScenario : Scenario
     private readonly Lazy<int[]> _offlineAtStart;
     private readonly Lazy<string?> _snapshotUnusable;
     private readonly Lazy<IReadOnlyList<ReproPage>> _pagesInSnapshot;
+
+    /// <summary>
+    /// What setup left in the first iteration whose setup ended, or null: setup is the same in every iteration of a window
+    /// (one thread, no scheduling point, the same operations in the same order from the same rebuilt state: nothing in it
+    /// depends on the schedule), so the later iterations restore it (an array copy) instead of rebuilding the zone and
+    /// replaying every operation before the window again. Written and read by the iterations, which run one at a time.
+    /// </summary>
+    private ReproSetupState? _setupDone;
 
     public ReproScenario(ReproFile file, int window)
     {
@@ -219,6 +228,41 @@ internal sealed class ReproScenario : Scenario
 
         public override void Setup()
         {
+            if (_scenario._setupDone is { } done)
+            {
+                RestoreSetup(done);
+            }
+            else
+            {
+                RunSetup();
+                _scenario._setupDone = new ReproSetupState(Run.Allocator.SaveSnapshot(), new Dictionary<int, (long Pfn, int Order)>(_pfns), Run.State.SaveLog());
+            }
+
+            // The scripts begin with the CPUs setup left dead parked.
+            for (var cpu = 0; cpu < _parked.Length; cpu++)
+            {
+                _parked[cpu] = !Run.Allocator.IsOnline(cpu);
+            }
+        }
+
+        /// <summary>
+        /// An earlier iteration's setup, restored: the allocator's state, the handles' pages and setup's step log (so this
+        /// iteration's trace holds the steps a replay's setup records). The allocator is fresh, as setup finds it.
+        /// </summary>
+        private void RestoreSetup(ReproSetupState done)
+        {
+            Run.Allocator.RestoreSnapshot(done.Snapshot);
+            foreach (var (handle, page) in done.Pfns)
+            {
+                _pfns[handle] = page;
+            }
+
+            Run.State.RestoreLog(done.Log);
+        }
+
+        /// <summary>The rebuild (the snapshot or the ballast), then every operation before the window, one at a time in the global order.</summary>
+        private void RunSetup()
+        {
             if (_scenario.RestoresSnapshot)
             {
                 RestoreSnapshot();
@@ -231,12 +275,6 @@ internal sealed class ReproScenario : Scenario
             foreach (var op in _serial)
             {
                 Execute(_scenario.CpuOf[op.Seq], op);
-            }
-
-            // The scripts begin with the CPUs setup left dead parked.
-            for (var cpu = 0; cpu < _parked.Length; cpu++)
-            {
-                _parked[cpu] = !Run.Allocator.IsOnline(cpu);
             }
         }
 

@@ -53,6 +53,14 @@ public sealed record ReproOp
 
     public static readonly IReadOnlyList<string> Names = [Alloc, Free, FreeBatch, DrainAllPages, DecayPcpHigh, ClearBoost, CpuDead, CpuOnline];
 
+    /// <summary>The pages a free or a batched free gives back (none for the other operations).</summary>
+    public IEnumerable<int> FreedPages() => Op switch
+    {
+        Free => [Page!.Value],
+        FreeBatch => (Folios ?? []).Select(f => f.Page),
+        _ => [],
+    };
+
     /// <summary>How a step log and the story name it, e.g. "free(page h3, order 0)".</summary>
     public string Describe() => Op switch
     {

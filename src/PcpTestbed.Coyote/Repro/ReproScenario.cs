@@ -13,8 +13,10 @@ namespace PcpTestbed.Coyote.Repro;
 /// start, when the file has it: <see cref="ReproBallast"/>) and the pages the window frees that were allocated before it (one
 /// like each, allocated on the CPU that frees it). Then every operation except each CPU's last <see cref="Window"/>, one at a
 /// time in the file's global order. The scripts are those last operations, one
-/// controlled thread per CPU, interleaved by the engine. Pages are handles: an operation on a page whose allocation failed
-/// or has not happened yet in this interleaving is skipped. The run's injected interrupts, when the file has them, land as
+/// controlled thread per CPU, interleaved by the engine (a CPU's script may start earlier, so that setup never frees a page a
+/// script allocates: <see cref="Split"/>). Pages are handles: a free of a page another CPU's script allocates waits for that
+/// allocation, as the run's did (<see cref="Iteration"/>'s AwaitAllocations); an operation on a page whose allocation failed
+/// in this interleaving is skipped. The run's injected interrupts, when the file has them, land as
 /// stalls at their sites (<see cref="ReproFile.Interrupts"/>, <see cref="InterruptStall"/>). Setup runs once per window: the
 /// iterations after the first restore what it left (<see cref="ReproSetupState"/>).
 /// </summary>
@@ -26,6 +28,7 @@ internal sealed class ReproScenario : Scenario
 
     private readonly Lazy<(IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails)> _split;
     private readonly Lazy<Dictionary<int, int>> _cpuOf;
+    private readonly Lazy<Dictionary<int, int>> _scriptAllocations;
     private readonly Lazy<int[]> _offlineAtStart;
     private readonly Lazy<string?> _snapshotUnusable;
     private readonly Lazy<IReadOnlyList<ReproPage>> _pagesInSnapshot;
@@ -44,6 +47,7 @@ internal sealed class ReproScenario : Scenario
         Window = window;
         _split = new(SplitOnce);
         _cpuOf = new(CpuOfOnce);
+        _scriptAllocations = new(ScriptAllocationsOnce);
         _offlineAtStart = new(OfflineAtStartOnce);
         _snapshotUnusable = new(file.SnapshotUnusable);
         _pagesInSnapshot = new(file.PagesInSnapshot);
@@ -70,6 +74,9 @@ internal sealed class ReproScenario : Scenario
     /// (<see cref="ReproInterrupts.MaxDerivedSteps"/>).
     /// </summary>
     internal const int ParkWaitPoints = 1024;
+
+    /// <summary>Scheduling points a free waits for its page's allocation by another CPU's script (<see cref="Iteration"/>'s AwaitAllocations): a bound, as <see cref="ParkWaitPoints"/> is.</summary>
+    internal const int AllocationWaitPoints = 1024;
 
     /// <summary>The window, and the interrupts when the file has them (a trace's configuration names its stalls).</summary>
     private static SortedDictionary<string, string> Parameters(ReproFile file, int window)
@@ -98,7 +105,7 @@ internal sealed class ReproScenario : Scenario
     private static int OpStepBudgetFor(ReproFile file) =>
         (int)Math.Min((long)Model.Layout.ZoneSpec.Parse(file.Zone).PresentPages * StepsPerZonePage, int.MaxValue / 2);
 
-    /// <summary>Operations per CPU the engine interleaves (the last ones of each CPU); the rest run serially in setup.</summary>
+    /// <summary>Operations per CPU the engine interleaves (the last ones of each CPU, more where the cut must move: <see cref="Split"/>); the rest run serially in setup.</summary>
     public int Window { get; }
 
     public InjectedBug Bugs { get; }
@@ -134,6 +141,9 @@ internal sealed class ReproScenario : Scenario
     /// <summary>Each CPU's operations the scripts interleave, and the rest in the global order for setup (worked out once per scenario, not per iteration).</summary>
     public (IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails) Split() => _split.Value;
 
+    /// <summary>The pages the scripts allocate (the windows' allocations), each with its CPU (worked out once per scenario).</summary>
+    internal IReadOnlyDictionary<int, int> ScriptAllocations => _scriptAllocations.Value;
+
     /// <summary>The CPU of each operation, by its sequence number.</summary>
     private IReadOnlyDictionary<int, int> CpuOf => _cpuOf.Value;
 
@@ -146,16 +156,55 @@ internal sealed class ReproScenario : Scenario
     /// </summary>
     private IReadOnlyList<int> OfflineAtStart => _offlineAtStart.Value;
 
+    /// <summary>
+    /// Each CPU's last <see cref="Window"/> operations for the scripts, and the rest for setup, as a consistent cut: setup never
+    /// frees a page that a script allocates (the file's global order put that free after the allocation, and setup would skip
+    /// it, leaving the page allocated for good). A CPU whose earlier operation frees such a page gives its script everything
+    /// from that operation on; that may put another CPU's free in the same case, so the cut moves until no such free is left
+    /// (it only ever moves earlier, so it ends).
+    /// </summary>
     private (IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails) SplitOnce()
     {
+        var cuts = new int[File.Cpus];
+        var allocatedAt = new Dictionary<int, (int Cpu, int Index)>();
+        for (var cpu = 0; cpu < File.Cpus; cpu++)
+        {
+            var ops = File.Operations[cpu];
+            cuts[cpu] = Window >= ops.Count ? 0 : ops.Count - Window;
+            for (var i = 0; i < ops.Count; i++)
+            {
+                if (ops[i].Op == ReproOp.Alloc)
+                {
+                    allocatedAt[ops[i].Page!.Value] = (cpu, i);
+                }
+            }
+        }
+
+        for (var moved = true; moved;)
+        {
+            moved = false;
+            for (var cpu = 0; cpu < File.Cpus; cpu++)
+            {
+                var ops = File.Operations[cpu];
+                for (var i = 0; i < cuts[cpu]; i++)
+                {
+                    if (ops[i].FreedPages().Any(p => allocatedAt.TryGetValue(p, out var at) && at.Index >= cuts[at.Cpu]))
+                    {
+                        cuts[cpu] = i;
+                        moved = true;
+                        break;
+                    }
+                }
+            }
+        }
+
         var tails = new IReadOnlyList<ReproOp>[File.Cpus];
         var serial = new List<ReproOp>();
         for (var cpu = 0; cpu < File.Cpus; cpu++)
         {
             var ops = File.Operations[cpu];
-            var cut = Window >= ops.Count ? 0 : ops.Count - Window;
-            serial.AddRange(ops.Take(cut));
-            tails[cpu] = ops.Skip(cut).ToArray();
+            serial.AddRange(ops.Take(cuts[cpu]));
+            tails[cpu] = ops.Skip(cuts[cpu]).ToArray();
         }
 
         serial.Sort((a, b) => a.Seq.CompareTo(b.Seq));
@@ -174,6 +223,21 @@ internal sealed class ReproScenario : Scenario
         }
 
         return cpuOf;
+    }
+
+    private Dictionary<int, int> ScriptAllocationsOnce()
+    {
+        var tails = Split().Tails;
+        var allocations = new Dictionary<int, int>();
+        for (var cpu = 0; cpu < tails.Length; cpu++)
+        {
+            foreach (var op in tails[cpu].Where(o => o.Op == ReproOp.Alloc))
+            {
+                allocations[op.Page!.Value] = cpu;
+            }
+        }
+
+        return allocations;
     }
 
     private int[] OfflineAtStartOnce()
@@ -213,6 +277,12 @@ internal sealed class ReproScenario : Scenario
         /// tests: a script's thread spun for good in Monitor.Enter with no other script inside the lock (dotnet-stack).
         /// </summary>
         private readonly Dictionary<int, (long Pfn, int Order)> _pfns = [];
+
+        /// <summary>Handle to the CPU whose script allocates it (worked out once per scenario: <see cref="ReproScenario.ScriptAllocations"/>).</summary>
+        private readonly IReadOnlyDictionary<int, int> _scriptAllocations;
+
+        /// <summary>The script allocations that ran (or were skipped: their CPU offline): a free of their page waits for nothing more. Same no-lock rule as <see cref="_pfns"/>.</summary>
+        private readonly HashSet<int> _allocationsDone = [];
         private readonly IReadOnlyList<ReproOp> _serial;
         private readonly IReadOnlyList<ReproOp>[] _tails;
 
@@ -224,6 +294,7 @@ internal sealed class ReproScenario : Scenario
             _parked = new bool[scenario.File.Cpus];
             _onlining = new bool[scenario.File.Cpus];
             (_serial, _tails) = scenario.Split();
+            _scriptAllocations = scenario.ScriptAllocations;
         }
 
         public override void Setup()
@@ -355,14 +426,45 @@ internal sealed class ReproScenario : Scenario
                 return;
             }
 
-            if (_parked[cpu])
+            AwaitAllocations(cpu, op);
+            if (!_parked[cpu])
             {
-                return;
+                _busy[cpu] = true;
+                Execute(cpu, op);
+                _busy[cpu] = false;
             }
 
-            _busy[cpu] = true;
-            Execute(cpu, op);
-            _busy[cpu] = false;
+            if (op.Op == ReproOp.Alloc)
+            {
+                _allocationsDone.Add(op.Page!.Value);
+            }
+        }
+
+        /// <summary>
+        /// The run's causality for a page that travels between CPUs: on the run a free of a page another CPU allocated came after
+        /// that allocation returned (the page reached the freeing CPU through the workload), so a free of a page another script
+        /// allocates waits, between its CPU's operations (a death may take the CPU meanwhile, as on the run), at scheduling
+        /// points on that CPU's scenario location (the engine runs the others meanwhile), until that allocation has run. Without
+        /// the wait such a free was skipped in every interleaving that put it first: the page stayed allocated and the race on it
+        /// never formed. Bounded (<see cref="AllocationWaitPoints"/>) as the death's wait is: a schedule that starves the
+        /// allocating CPU gives up, and the free is skipped as before. No cycle: a free's page is always allocated by an
+        /// operation earlier in the file's global order.
+        /// </summary>
+        private void AwaitAllocations(int cpu, ReproOp op)
+        {
+            foreach (var page in op.FreedPages())
+            {
+                if (!_scriptAllocations.TryGetValue(page, out var allocator) || allocator == cpu)
+                {
+                    continue;
+                }
+
+                for (var i = 0; i < AllocationWaitPoints && !_allocationsDone.Contains(page); i++)
+                {
+                    Run.Execution.SharedRead(SharedLocation.Scenario(allocator), AccessSite.Scenario);
+                }
+            }
+
         }
 
         /// <summary>

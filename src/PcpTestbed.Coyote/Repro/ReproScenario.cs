@@ -116,6 +116,9 @@ internal sealed class ReproScenario : Scenario
     /// <summary>Whether setup restores the file's snapshot (decoded once per file; each iteration's restore is an array copy).</summary>
     public bool RestoresSnapshot => _snapshotUnusable.Value == null;
 
+    /// <summary>Whether an iteration's setup has ended and the later ones restore what it left (<see cref="ReproSetupState"/>).</summary>
+    internal bool KeepsSetup => _setupDone != null;
+
     public DesignKind Design => _design;
 
     private ScenarioConfig Config { get; }

@@ -61,6 +61,7 @@ internal sealed class ReproScenario : Scenario
             Highatomic = variant,
             Parameters = Parameters(file, window),
             OpStepBudget = OpStepBudgetFor(file),
+            DeadlockTimeout = SetupDeadlockTimeout,
             Interrupts = file.Interrupts?.Stall(),
         };
     }
@@ -90,6 +91,15 @@ internal sealed class ReproScenario : Scenario
 
         return parameters;
     }
+
+    /// <summary>
+    /// Coyote's deadlock timeout for a reproduction: setup replays every operation before the window with no scheduling point,
+    /// and on files of 90,000-116,000 operations (256M highatomic runs with a 65,536-entry ring, 2026-12-07 17:51-17:56, load
+    /// 16-25) that took past Coyote's default, which reported a potential deadlock in the first iteration of the windows of
+    /// the last 1 to 4 operations, so those windows were never searched. The time budget still ends a long setup (it is
+    /// checked at every operation's start) and a script's spin meets its step budget first.
+    /// </summary>
+    internal static readonly TimeSpan SetupDeadlockTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Scheduling points an operation may make per page of the zone before it counts as not completing.</summary>
     private const int StepsPerZonePage = 16;

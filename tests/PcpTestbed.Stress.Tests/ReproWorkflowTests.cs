@@ -99,15 +99,17 @@ public class ReproWorkflowTests
         // (udp's default: ALLOC_HIGHATOMIC is the slow path's, and a page-cache allocation's failed reclaim unreserves a block,
         // so the reserve leaves its cap of 2 blocks at 256M). The audit checks the reserve's peak since the start, so a reserve
         // over the cap and back under it before the next audit is caught too: 10 of 10 broke without any interrupt (2026-12-07
-        // 12:38-12:40, seeds 1-10, 0.2-1.8 s; the same without the bug, seeds 1-3, 10 s: 0 violations). Its reproductions came
-        // back 0 of 5: the rebuilt zone holds only the window's pages, not the page cache, so it is not under pressure and the
-        // slow path is never taken.
+        // 12:38-12:40, seeds 1-10, 0.2-1.8 s; the same without the bug, seeds 1-3, 10 s: 0 violations). Before the ballast its
+        // reproductions came back 0 of 5: the rebuilt zone held only the window's pages, not the page cache, so it was not
+        // under pressure and the slow path was never taken.
         //
         // Without interrupts the break came after 1.1-15.5 s on this host (2026-12-07 15:13-15:14, seeds 1-5, load 3-7), and
         // after more than 20 s in two whole-solution test runs (the Coyote tests beside it); a 2 ms interrupt at every
         // lock:highatomic_pageblock point (a CPU that passed the racy cap check waits there before zone->lock, as the
         // kernel's CPU would if an interrupt landed between the check and the lock) gave 1.1-8.1 s over seeds 1-10
-        // (15:13-15:15, load 7-9), so the test takes it: the same code path, a wider window.
+        // (15:13-15:15, load 7-9), so the test takes it: the same code path, a wider window. Its reproductions came back in 1
+        // of 3 new files with the default ring and 0 of 3 with 65,536 entries (2026-12-07 17:49-18:06, load 13-41; the
+        // README's table says which windows were searched and why the others ran out of the budget).
         {
             "highatomic-cap-not-rechecked", "mainline", "udp", 4,
             ["--highatomic", "pre-2026-03", "--zone-size", "256M", "--faults", "hold-delay", "--irq-delay-ns", "2000000",

@@ -58,12 +58,12 @@ public class ReproWorkflowTests
         // A failed pcp trylock on free (the other CPU's drain_all_pages() holds this CPU's pcp->lock; drain storms make it
         // frequent) puts the page on the other CPU's PCP; an audit finds it there if no drain took it first. The search needs
         // every operation since the last clean audit, so the row audits as often as the host parks both CPUs
-        // (--audit-interval 0.002; an audit came every 37-97 ms at load 15-23, against 78-82 ms at 0.05): the runs broke
-        // sooner (0.1-11.7 s, 8 of 10 under 1.6 s, against 3.8-5.4 s), before failed allocations in the exhausted zone fill
+        // (--audit-interval 0.002; an audit came every 20-142 ms at load 15-40, against 78-82 ms at 0.05): the runs broke
+        // sooner (0.1-11.7 s, 13 of 15 under 1.6 s, against 3.8-5.4 s), before failed allocations in the exhausted zone fill
         // the rings (at 0.05, seeds 1-2, each CPU's ring had lost 33,000-136,000 entries, and 78 % of what seed 1's held were
-        // failed allocations, 16 % drains; at 0.002, 0-194,000, median about 5,400). The reproduction came back in 8 of 10
-        // files (2026-12-07 17:38-17:49, seeds 1 and 4-12, 2.3-28.4 s each, every trace replaying; seeds 11 and 12 ran out of
-        // explore's 120 s), so the run's half only.
+        // failed allocations, 16 % drains; at 0.002, 0-194,000). The reproduction came back in 12 of 15
+        // files (2026-12-07 17:38-18:22, seeds 1 and 4-17, load 15-40, 2.3-101.4 s each, every trace replaying; seeds 11-13
+        // ran out of explore's 120 s), so the run's half only.
         { "free-to-foreign-pcp", "mainline", "mixed", 2, ["--faults", "drain-storm", "--drain-storm-percent", "20", "--audit-interval", "0.002"] },
 
         // CPU hotplug only: on 2 CPUs, deaths as fast as they come, the stale owned_blocks entry shows at the next audit. Its

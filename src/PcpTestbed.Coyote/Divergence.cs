@@ -30,6 +30,18 @@ public sealed record Divergence(int Step, string Expected, string Found)
         return null;
     }
 
+    /// <summary>What a divergence names as found when the replay ended clean before the recorded steps did (<see cref="AtCleanEnd"/>).</summary>
+    public const string CleanEnd = "none: the replay ended clean there";
+
+    /// <summary>
+    /// A replay that met every recorded point as far as it went but ended clean, short of the recording, diverged where it
+    /// ended: its schedule stopped fitting (Coyote gives up a replay whose next recorded decision names a thread that cannot
+    /// run, without a report), as when setup changed and the scripts began elsewhere. A replay that broke, or ran as long as
+    /// the recording, is no divergence by this rule; null then.
+    /// </summary>
+    public static Divergence? AtCleanEnd(IReadOnlyList<TraceStep> recorded, IReadOnlyList<TraceStep> replayed, bool violated) =>
+        violated || replayed.Count >= recorded.Count ? null : new Divergence(replayed.Count + 1, recorded[replayed.Count].Label, CleanEnd);
+
     /// <summary>A point as a divergence names it: its site, then its kind and CPU in brackets.</summary>
     public static string Label(string site, string kind, int cpu) =>
         site.Length == 0 ? $"({kind}, CPU {cpu})" : $"{site} ({kind}, CPU {cpu})";

@@ -639,6 +639,9 @@ internal sealed class IterationState
         return null;
     }
 
+    /// <summary>The scheduling steps <paramref name="cpu"/> has taken in its current operation (a waiter's progress test).</summary>
+    public int OpSteps(int cpu) => _opSteps[cpu];
+
     /// <summary>A scheduling point of <paramref name="cpu"/>'s, counted against its operation's step budget.</summary>
     public void CountStep(int cpu)
     {

@@ -201,6 +201,8 @@ public static class Replayer
                 violation = runner.Last?.Violation ?? engine.TestReport.BugReports.FirstOrDefault();
             }
 
+            divergence ??= Divergence.AtCleanEnd(trace.Steps, steps, violation != null);
+
             return new ReplayResult
             {
                 Path = path,

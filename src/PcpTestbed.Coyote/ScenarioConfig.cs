@@ -42,6 +42,21 @@ public sealed record ScenarioConfig
     /// </summary>
     internal InterruptStall? Interrupts { get; init; }
 
+    /// <summary>
+    /// Whether the auditor runs during the scripts (at every quiescent point, every CPU between operations) and at their end;
+    /// it always runs after setup. A reproduction whose run broke at an access, not at an audit, turns it off: that run
+    /// audited nowhere inside its window (<see cref="Repro.ReproScenario"/>). A scenario that turns it off names it in
+    /// <see cref="Parameters"/>.
+    /// </summary>
+    public bool AuditsScripts { get; init; } = true;
+
+    /// <summary>
+    /// The invariant an audit that finds several reports first when it is among them (null: the auditor's own order). A
+    /// reproduction names the class its run's audit recorded: the audit found the same set of broken rules, and which one it
+    /// prints first is the auditor's order, not the race (<see cref="Repro.ReproScenario"/>).
+    /// </summary>
+    public string? AuditReportsFirst { get; init; }
+
     /// <summary>Anything else the scenario's scripts depend on, by name.</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 

@@ -63,8 +63,13 @@ public sealed partial class Zone
     {
         long freeCma = _nrFreeCmaPages, free = _nrFreePages;
         var pfn = RmqueueLocked(order, mt, allocFlags, ref mode);
-        if (pfn >= 0 && (allocFlags & AllocFlags.Cma) != 0 && CmaOverHalf(freeCma, free) && Blocks[pfn >> PageAlloc.PageblockOrder].MigrateType != MigrateType.Cma &&
-            LowestFreeCmaOrderLocked(order, PageAlloc.MaxPageOrder) is var cmaOrder and >= 0)
+        if (pfn < 0 || (allocFlags & AllocFlags.Cma) == 0 || !CmaOverHalf(freeCma, free))
+        {
+            return pfn;
+        }
+
+        DebugVm!.Checked();
+        if (Blocks[pfn >> PageAlloc.PageblockOrder].MigrateType != MigrateType.Cma && LowestFreeCmaOrderLocked(order, PageAlloc.MaxPageOrder) is var cmaOrder and >= 0)
         {
             WarnCmaFirst("__rmqueue()", pfn, order, freeCma, free, cmaOrder);
         }

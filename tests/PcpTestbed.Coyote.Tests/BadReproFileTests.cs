@@ -31,7 +31,8 @@ public class BadReproFileTests
     [MemberData(nameof(Damaged))]
     public void A_damaged_file_is_refused_naming_the_problem(string text, string problem)
     {
-        var path = Write(Encoding.UTF8.GetBytes(text));
+        using var temp = new TempDirectory();
+        var path = Write(temp, Encoding.UTF8.GetBytes(text));
         var e = Assert.Throws<ReproFormatException>(() => ReproFile.Load(path));
         Assert.Contains(problem, e.Message);
         Assert.Contains(path, e.Message);
@@ -47,8 +48,9 @@ public class BadReproFileTests
         }
 
         var bytes = buffer.ToArray();
-        Assert.Equal("lockdep", ReproFile.Load(Write(bytes)).Invariant);
-        var e = Assert.Throws<ReproFormatException>(() => ReproFile.Load(Write(bytes[..(bytes.Length / 2)])));
+        using var temp = new TempDirectory();
+        Assert.Equal("lockdep", ReproFile.Load(Write(temp, bytes)).Invariant);
+        var e = Assert.Throws<ReproFormatException>(() => ReproFile.Load(Write(temp, bytes[..(bytes.Length / 2)])));
         Assert.Contains("damaged gzip", e.Message);
     }
 
@@ -59,11 +61,9 @@ public class BadReproFileTests
         Assert.Contains("cannot be read", e.Message);
     }
 
-    private static string Write(byte[] bytes)
+    private static string Write(TempDirectory temp, byte[] bytes)
     {
-        var dir = Path.Combine(Path.GetTempPath(), "pcptestbed-repro-tests");
-        Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, Guid.NewGuid().ToString("n") + ".repro.json.gz");
+        var path = temp.NewFile(".repro.json.gz");
         File.WriteAllBytes(path, bytes);
         return path;
     }

@@ -29,8 +29,8 @@ public abstract class ControlledTest
         }
     }
 
-    /// <summary>Where this test run's trace files go.</summary>
-    protected static string TraceDirectory { get; } = Path.Combine(Path.GetTempPath(), "pcptestbed-coyote-tests", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    /// <summary>Where this test run's trace files go: the test process's folder, deleted when it exits.</summary>
+    protected static string TraceDirectory { get; } = TempDirectory.ForThisProcess().Path;
 
     /// <summary>Strategies cheap enough to run the same test body under each.</summary>
     public static TheoryData<SchedulingStrategy> Strategies => new(

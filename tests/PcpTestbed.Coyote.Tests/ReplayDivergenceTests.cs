@@ -123,6 +123,31 @@ public sealed class ReplayDivergenceTests : ControlledTest
     }
 
     /// <summary>The index of a step in the middle of the list with a non-empty site.</summary>
+    [Fact]
+    public void A_replay_that_ends_clean_short_of_its_recording_diverged_where_it_ended()
+    {
+        // A repro trace whose setup changed (the cut between setup and the scripts moved) met every recorded point of the new,
+        // shorter setup, then Coyote gave up its schedule at the scripts' first decision: 1,542 of 10,213 steps, clean.
+        var recorded = new[] { Step(1, 0, "begin", ""), Step(2, 0, "lock pcp->lock#0", "rmqueue_pcplist"), Step(3, 1, "read zone.flags", "free_frozen_page_commit:zone_below_high") };
+
+        var divergence = Divergence.AtCleanEnd(recorded, recorded[..2], violated: false);
+
+        Assert.Equal(
+            $"the code changed since this trace: diverged at step 3 (expected site free_frozen_page_commit:zone_below_high (read, CPU 1), found site {Divergence.CleanEnd})",
+            divergence!.Message);
+    }
+
+    [Fact]
+    public void A_replay_that_breaks_early_or_runs_the_whole_recording_is_no_divergence_by_its_end()
+    {
+        var recorded = new[] { Step(1, 0, "begin", ""), Step(2, 0, "lock pcp->lock#0", "rmqueue_pcplist") };
+
+        Assert.Null(Divergence.AtCleanEnd(recorded, recorded[..1], violated: true));
+        Assert.Null(Divergence.AtCleanEnd(recorded, recorded, violated: false));
+    }
+
+    private static TraceStep Step(int step, int cpu, string @event, string site) => new(step, cpu, "alloc(order 0)", @event, site);
+
     private static int IndexOfSite(JsonArray list, string field)
     {
         for (var i = list.Count / 2; i < list.Count; i++)

@@ -65,44 +65,26 @@ public class ReproBallastTests
     public void Holdings_survive_the_file_and_a_file_without_them_still_loads()
     {
         var (holdings, standIn) = RunZoneHoldings();
-        var path = Path.Combine(Path.GetTempPath(), $"pcptestbed-repro-ballast-{Guid.NewGuid():N}.repro.json.gz");
-        try
-        {
-            Build(holdings, standIn).Save(path);
-            var loaded = ReproFile.Load(path);
-            Assert.Equal(holdings.Held, loaded.Holdings!.Held);
-            Assert.Equal(holdings.BlockTypes, loaded.Holdings.BlockTypes);
-            Assert.Equal(holdings.NrReservedHighatomic, loaded.Holdings.NrReservedHighatomic);
-            Assert.Equal(standIn, loaded.Pages.Single().Pfn);
+        var loaded = TestReproFiles.RoundTrip(Build(holdings, standIn));
+        Assert.Equal(holdings.Held, loaded.Holdings!.Held);
+        Assert.Equal(holdings.BlockTypes, loaded.Holdings.BlockTypes);
+        Assert.Equal(holdings.NrReservedHighatomic, loaded.Holdings.NrReservedHighatomic);
+        Assert.Equal(standIn, loaded.Pages.Single().Pfn);
 
-            (Build(holdings, standIn) with { Holdings = null, Pages = [new ReproPage(0, 0, 3)] }).Save(path);
-            loaded = ReproFile.Load(path);
-            Assert.Null(loaded.Holdings);
-            Assert.Null(loaded.Pages.Single().Pfn);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        loaded = TestReproFiles.RoundTrip(Build(holdings, standIn) with { Holdings = null, Pages = [new ReproPage(0, 0, 3)] });
+        Assert.Null(loaded.Holdings);
+        Assert.Null(loaded.Pages.Single().Pfn);
     }
 
     [Fact]
     public void Holdings_that_do_not_fit_the_zone_are_refused()
     {
         var (holdings, standIn) = RunZoneHoldings();
-        var path = Path.Combine(Path.GetTempPath(), $"pcptestbed-repro-ballast-{Guid.NewGuid():N}.repro.json.gz");
-        try
-        {
-            Build(holdings with { BlockTypes = [.. holdings.BlockTypes.Skip(1)] }, standIn).Save(path);
-            Assert.Contains("block types for a zone of 128 blocks", Assert.Throws<ReproFormatException>(() => ReproFile.Load(path)).Message);
+        var fewBlocks = Build(holdings with { BlockTypes = [.. holdings.BlockTypes.Skip(1)] }, standIn);
+        Assert.Contains("block types for a zone of 128 blocks", Assert.Throws<ReproFormatException>(() => TestReproFiles.RoundTrip(fewBlocks)).Message);
 
-            Build(holdings with { Held = [new HeldChunks(1 << 20, 0, 1, 1)] }, standIn).Save(path);
-            Assert.Contains("bad held-chunk entry", Assert.Throws<ReproFormatException>(() => ReproFile.Load(path)).Message);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var outside = Build(holdings with { Held = [new HeldChunks(1 << 20, 0, 1, 1)] }, standIn);
+        Assert.Contains("bad held-chunk entry", Assert.Throws<ReproFormatException>(() => TestReproFiles.RoundTrip(outside)).Message);
     }
 
     /// <summary>
@@ -145,16 +127,7 @@ public class ReproBallastTests
     }
 
     /// <summary>A mainline file whose window, on CPU 0, frees the order-3 stand-in and allocates a page.</summary>
-    private static ReproFile Build(ZoneHoldings holdings, long standIn)
-    {
-        var facts = new ReproBuilder.RunFacts("mainline", [], "mixed", 1, 2, "256M", "2026-05", false);
-        RecordedOp[][] windows =
-        [
-            [new RecordedOp(AllocatorOp.Free, standIn, 3, 0, 1, true, false), new RecordedOp(AllocatorOp.Alloc, 0, (long)Gfp.Kernel, 77, 1, true, false)],
-            [],
-        ];
-        return ReproBuilder.Build(facts, windows, [0, 0], 16, "[lockdep] x", null, holdings);
-    }
+    private static ReproFile Build(ZoneHoldings holdings, long standIn) => TestReproFiles.TwoCpus("mainline", "256M", TestReproFiles.FreeThenAllocate(standIn, 3), holdings);
 
     private static IEnumerable<(long Pfn, int Order, int Migratetype)> Chunks(ZoneHoldings h) =>
         h.Held.SelectMany(r => Enumerable.Range(0, r.Count).Select(i => (r.Pfn + ((long)i << r.Order), r.Order, r.Migratetype)));

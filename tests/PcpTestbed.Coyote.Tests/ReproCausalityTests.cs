@@ -127,17 +127,13 @@ public class ReproCausalityTests
         Operations = operations,
     };
 
+    /// <summary>explore --from-repro on <paramref name="file"/>, saved for the call with the trace it writes, both deleted after.</summary>
     private static ReproExploreResult Explore(ReproFile file, int iterations, uint seed)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"pcptestbed-repro-causality-{Guid.NewGuid():N}.repro.json.gz");
-        file.Save(path);
-        try
+        using var temp = new TempDirectory();
+        return ReproExplorer.Explore(new ReproExploreOptions
         {
-            return ReproExplorer.Explore(new ReproExploreOptions { Path = path, IterationsPerWindow = iterations, TimeBudget = TimeSpan.FromSeconds(60), Seed = seed });
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+            Path = temp.Save(file), IterationsPerWindow = iterations, TimeBudget = TimeSpan.FromSeconds(60), Seed = seed, TraceDirectory = temp.Path,
+        });
     }
 }

@@ -86,15 +86,7 @@ public class ReproHotplugTests
     /// <summary>explore --from-repro on <paramref name="file"/>, saved for the call.</summary>
     private static ReproExploreResult Explore(ReproFile file, int iterations)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"pcptestbed-repro-hotplug-{Guid.NewGuid():N}.repro.json.gz");
-        file.Save(path);
-        try
-        {
-            return ReproExplorer.Explore(new ReproExploreOptions { Path = path, IterationsPerWindow = iterations, TimeBudget = TimeSpan.FromSeconds(60), Seed = 1 });
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        using var temp = new TempDirectory();
+        return ReproExplorer.Explore(new ReproExploreOptions { Path = temp.Save(file), IterationsPerWindow = iterations, TimeBudget = TimeSpan.FromSeconds(60), Seed = 1 });
     }
 }

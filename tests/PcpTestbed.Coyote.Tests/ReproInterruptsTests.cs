@@ -9,20 +9,13 @@ public class ReproInterruptsTests
 {
     private static readonly ReproInterrupts Irq = new(["lock:page_alloc_cpu_dead", "lock:free_unref_page:remote"], 100, 2_000_000);
 
-    private static ReproFile Build(ReproInterrupts? irq)
-    {
-        var facts = new ReproBuilder.RunFacts("mainline", [], "mixed", 1, 2, "16M", "2026-05", false, irq);
-        RecordedOp[][] windows = [[new RecordedOp(AllocatorOp.Alloc, 0, 0xcc0, 0x10, 5, true, false)], []];
-        return ReproBuilder.Build(facts, windows, [0, 0], 16, "[lockdep] x", violationPfn: null);
-    }
+    private static ReproFile Build(ReproInterrupts? irq) =>
+        TestReproFiles.TwoCpus("mainline", "16M", [new RecordedOp(AllocatorOp.Alloc, 0, 0xcc0, 0x10, 5, true, false)], interrupts: irq);
 
     [Fact]
     public void The_runs_interrupts_round_trip_through_the_file()
     {
-        var path = TempPath();
-        Build(Irq).Save(path);
-
-        var loaded = ReproFile.Load(path).Interrupts;
+        var loaded = TestReproFiles.RoundTrip(Build(Irq)).Interrupts;
 
         Assert.NotNull(loaded);
         Assert.Equal(Irq.Sites, loaded.Sites);
@@ -33,8 +26,8 @@ public class ReproInterruptsTests
     public void A_file_written_before_the_field_loads_without_interrupts()
     {
         // Without interrupts the field is left out, as in every file written before it: such a file loads, with none.
-        var path = TempPath();
-        Build(null).Save(path);
+        using var temp = new TempDirectory();
+        var path = temp.Save(Build(null));
         using (var gzip = new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress))
         using (var reader = new StreamReader(gzip))
         {
@@ -47,10 +40,7 @@ public class ReproInterruptsTests
     [Fact]
     public void A_file_naming_an_unknown_interrupt_site_is_refused()
     {
-        var path = TempPath();
-        Build(Irq with { Sites = ["lock:no_such_function"] }).Save(path);
-
-        var e = Assert.Throws<ReproFormatException>(() => ReproFile.Load(path));
+        var e = Assert.Throws<ReproFormatException>(() => TestReproFiles.RoundTrip(Build(Irq with { Sites = ["lock:no_such_function"] })));
         Assert.Contains("lock:no_such_function", e.Message, StringComparison.Ordinal);
     }
 
@@ -118,6 +108,4 @@ public class ReproInterruptsTests
         Assert.Null(shrunk.Configure(DesignKind.Mainline).Interrupts);
         Assert.DoesNotContain("repro-irq", shrunk.Configure(DesignKind.Mainline).Parameters.Keys);
     }
-
-    private static string TempPath() => Path.Combine(Path.GetTempPath(), $"pcptestbed-irq-{Guid.NewGuid():N}.repro.json.gz");
 }

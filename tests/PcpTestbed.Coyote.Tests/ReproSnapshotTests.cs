@@ -20,7 +20,7 @@ public class ReproSnapshotTests
     {
         var (allocator, preWindow) = RunAllocator();
         var snapshot = allocator.SaveSnapshot();
-        var file = RoundTrip(Build(allocator, snapshot, preWindow));
+        var file = TestReproFiles.RoundTrip(Build(allocator, snapshot, preWindow));
 
         var run = ReproSetup.Run(file, window: 1 << 20);
 
@@ -56,7 +56,7 @@ public class ReproSnapshotTests
         var file = Build(allocator, allocator.SaveSnapshot(), preWindow);
         Assert.True(new ReproScenario(file, 1).RestoresSnapshot);
 
-        var without = RoundTrip(file with { Snapshot = null });
+        var without = TestReproFiles.RoundTrip(file with { Snapshot = null });
         Assert.False(new ReproScenario(without, 1).RestoresSnapshot);
         Assert.Contains("ballast", without.Rebuild());
         var run = ReproSetup.Run(without, window: 1 << 20);
@@ -139,18 +139,9 @@ public class ReproSnapshotTests
             _ => file with { Design = "mainline" },
         };
 
-        var path = Path.Combine(Path.GetTempPath(), $"pcptestbed-repro-snapshot-{Guid.NewGuid():N}.repro.json.gz");
-        try
-        {
-            file.Save(path);
-            var e = Assert.Throws<ReproFormatException>(() => ReproFile.Load(path));
-            Assert.Contains(problem, e.Message);
-            Assert.DoesNotContain('\n', e.Message);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        var e = Assert.Throws<ReproFormatException>(() => TestReproFiles.RoundTrip(file));
+        Assert.Contains(problem, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
     }
 
     private delegate void PageEdit(ref Page page);
@@ -184,28 +175,6 @@ public class ReproSnapshotTests
     }
 
     /// <summary>A file whose window, on CPU 0, frees the page from before it and allocates one (or is <paramref name="cpu0"/>).</summary>
-    private static ReproFile Build(PageAllocator<DirectExecution> allocator, AllocatorSnapshot snapshot, long preWindow, RecordedOp[]? cpu0 = null)
-    {
-        var facts = new ReproBuilder.RunFacts(PcpTestbed.Designs.Designs.Name(allocator.Design), [], "mixed", 1, 2, Spec, HighatomicVariants.Name(HighatomicVariants.Default), false);
-        RecordedOp[][] windows =
-        [
-            cpu0 ?? [new RecordedOp(AllocatorOp.Free, preWindow, 0, 0, 1, true, false), new RecordedOp(AllocatorOp.Alloc, 0, (long)Gfp.Kernel, 77, 1, true, false)],
-            [],
-        ];
-        return ReproBuilder.Build(facts, windows, [0, 0], 16, "[lockdep] x", null, ZoneHoldings.Take(allocator.Zone), snapshot);
-    }
-
-    private static ReproFile RoundTrip(ReproFile file)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"pcptestbed-repro-snapshot-{Guid.NewGuid():N}.repro.json.gz");
-        try
-        {
-            file.Save(path);
-            return ReproFile.Load(path);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+    private static ReproFile Build(PageAllocator<DirectExecution> allocator, AllocatorSnapshot snapshot, long preWindow, RecordedOp[]? cpu0 = null) =>
+        TestReproFiles.TwoCpus(PcpTestbed.Designs.Designs.Name(allocator.Design), Spec, cpu0 ?? TestReproFiles.FreeThenAllocate(preWindow, 0), ZoneHoldings.Take(allocator.Zone), snapshot);
 }

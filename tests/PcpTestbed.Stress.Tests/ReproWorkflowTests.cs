@@ -45,13 +45,44 @@ public class ReproWorkflowTests
         // of 5 files written before the field (with --irq-site, 2026-12-07 15:36-15:41) and in 10 of 10 new files with it (seeds
         // 11-20, 15:52-15:54, 0.6-12.5 s each), every trace replaying.
         { "missing-owner-recheck", "pageblock", "mixed", 4, [.. HotplugRace, "--irq-site", "lock:free_unref_page:remote"] },
+
+        // The same settings, with page_alloc_cpu_dead()'s lock attempts aimed at too (the gap between its drain and its
+        // release held open): its reproduction came back in 10 of 10 new files (seeds 201-210, written 2026-12-07 17:42;
+        // explore 17:52-17:54 at load 22-26, 1.5-18.8 s each, the last 2 to 64 operations per CPU, every trace replaying),
+        // with the search's first window from the epochs (then the smaller ones), the death's wait as long as the others
+        // progress and the audit's report of the run's class first (before them, 4 of 5 older files, 17:16).
+        { "release-after-drain", "pageblock", "mixed", 4, [.. HotplugRace, "--irq-site", "lock:page_alloc_cpu_dead,lock:free_unref_page:remote"] },
+
+        // A 500 µs interrupt (softirq work on an interrupt's exit) right after the lock-free push reads the owner's list head,
+        // where the injected bug has published the page as a PCP buddy but not yet tagged it pending: the owner's merge meets
+        // it in between. The same race shows as §7.1 or §7.2 at the next audit, or at an access later (a bulk free spinning on
+        // an emptied list, a bad page, an exception on a broken list), whichever comes first. Its reproduction came back in 9
+        // of 10 new files (seeds 201-207, 209-211, written 2026-12-07 17:27-17:48; explore 17:48-17:52 at load 14-25, 2.6-46.6
+        // s each, every trace replaying); the tenth, a census naming no page, met a bad page first at every window size. Seed
+        // 208's run did not end (14 min, no output; killed).
+        {
+            "remote-push-state-before-tag", "pageblock-lockfree", "mixed", 2,
+            ["--remote-free-percent", "50", "--faults", "hold-delay", "--irq-delay-ns", "500000", "--irq-percent", "100",
+                "--irq-site", "remote_free_push:read_head", "--flight-recorder-entries", "65536"]
+        },
+
+        // An interrupt aimed at the owner's take of its remote list, between its read of the head and the exchange (the
+        // correct code's point, remote_free_take:xchg_head), 500 µs as softirq work on an interrupt's exit may take: a push
+        // lands there. The ring holds every operation since the last clean audit, and the search starts from the last
+        // operation on the page the audit names. Since a free waits for its page's allocation in the search (0fd8ee9), its
+        // reproduction came back in 10 of 10 new files (seeds 11-20, 2026-12-07 17:45-17:47, load 20-23, 1,736-33,788
+        // operations, each at its first window's first iteration, explore 2.2-9.4 s), every trace replaying.
+        {
+            "remote-list-take-not-atomic", "pageblock-lockfree", "mixed", 2,
+            ["--remote-free-percent", "50", "--faults", "hold-delay", "--irq-delay-ns", "500000", "--irq-percent", "100",
+                "--irq-site", "remote_free_take:xchg_head", "--flight-recorder-entries", "65536"]
+        },
     };
 
     /// <summary>
     /// bug, design, workload, CPUs and options of the runs that break every time but whose reproduction does not come back
     /// every time in a test's time: these state the run's half of the workflow (the reproduction file written and naming the
-    /// bug and its class). remote-list-take-not-atomic came back in 16 of 16 (2026-12-07 09:41-10:11) until a run whose ring
-    /// held 80,895 operations since its last clean audit, where one iteration of the search did not end in 300 s (10:41).
+    /// bug and its class).
     /// </summary>
     public static TheoryData<string, string, string, int, string[]> RunOnlyBugs => new()
     {
@@ -67,19 +98,12 @@ public class ReproWorkflowTests
         { "free-to-foreign-pcp", "mainline", "mixed", 2, ["--faults", "drain-storm", "--drain-storm-percent", "20", "--audit-interval", "0.002"] },
 
         // CPU hotplug only: on 2 CPUs, deaths as fast as they come, the stale owned_blocks entry shows at the next audit. Its
-        // reproduction came back 5 of 5 and in 3 workflow runs, then failed 1 of 3 (2026-12-07 11:27: not found within explore's
-        // default budget), so the run's half only.
+        // reproduction came back in 17 of 20 new files (seeds 11-30, 2026-12-07 17:45-17:52, load 14-23, at 005dc2a):
+        // the three missed are runs whose killing death is the driver's last operation, an epoch after every operation of its
+        // victim, which the search lets the short driver script run early (the victim dies holding few pages, its blocks drain
+        // whole, no entry goes stale); and 2 of 42 runs of these settings recorded the aftermath, a liveness spin, before any
+        // audit saw the entry (seeds 2 and 7, 17:14-17:15), which the search, auditing at its quiescent points, never reaches.
         { "owner-tag-cleared-before-unlink", "pageblock", "mixed", 2, ["--faults", "cpu-hotplug", "--hotplug-interval-ms", "1", "--work-scale", "1"] },
-
-        // An interrupt aimed at the owner's take of its remote list, between its read of the head and the exchange (the
-        // correct code's point, remote_free_take:xchg_head), 500 µs as softirq work on an interrupt's exit may take: a push
-        // lands there. The ring holds every operation since the last clean audit, and the search starts from the last
-        // operation on the page the audit names (the lost one's push).
-        {
-            "remote-list-take-not-atomic", "pageblock-lockfree", "mixed", 2,
-            ["--remote-free-percent", "50", "--faults", "hold-delay", "--irq-delay-ns", "500000", "--irq-percent", "100",
-                "--irq-site", "remote_free_take:xchg_head", "--flight-recorder-entries", "65536"]
-        },
 
         // The CPU-hotplug family: mixed on 4 CPUs, CPU deaths as fast as they come (--hotplug-interval-ms 1: a workload CPU
         // takes another offline between its operations and runs page_alloc_cpu_dead() for it; the CPU comes back about a
@@ -88,9 +112,8 @@ public class ReproWorkflowTests
         // right after the free path reads a block's owner (the remote trylock, the lock-free push's first write), where a
         // death must fall, and for release-after-drain also page_alloc_cpu_dead()'s lock attempts. Kernel work per operation
         // (--work-scale 4) keeps the 50 ms between audits to a few hundred operations per CPU. With the run's interrupts landed
-        // as stalls in the search, their reproductions come back in 0-5 of 5 (the README's table); missing-owner-recheck's came
-        // back in every file tried, so it runs the whole workflow (Bugs).
-        { "release-after-drain", "pageblock", "mixed", 4, [.. HotplugRace, "--irq-site", "lock:page_alloc_cpu_dead,lock:free_unref_page:remote"] },
+        // as stalls in the search, their reproductions come back in 0-5 of 5 (the README's table); missing-owner-recheck's and
+        // release-after-drain's came back in every file tried, so they run the whole workflow (Bugs).
         { "remote-list-not-closed", "pageblock-lockfree", "mixed", 4, [.. HotplugRace, "--irq-site", "remote_free_push:publish_state"] },
         { "absorb-without-owner-check", "pageblock-lockfree", "mixed", 4, [.. HotplugRace, "--irq-site", "remote_free_push:publish_state"] },
 

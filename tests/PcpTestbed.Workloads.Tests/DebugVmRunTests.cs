@@ -26,6 +26,7 @@ public class DebugVmRunTests(ITestOutputHelper output)
 
         Runs.AssertClean(run);
         Assert.True(run.Result.Cma!.MovableAllocationsWhileCmaOverHalf > 0, "free CMA never exceeded half of the free pages: the rule never applied");
+        Assert.True(run.Result.DebugVmChecks > 0, "the CMA-first rule applied but DEBUG_VM checked no take: the check did not run");
     }
 
     [Fact]

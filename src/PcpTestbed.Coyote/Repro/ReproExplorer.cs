@@ -6,7 +6,8 @@ namespace PcpTestbed.Coyote.Repro;
 /// <summary>
 /// explore --from-repro: rebuilds a broken run's state from its reproduction file and searches interleavings of exactly its
 /// recorded operations under Coyote, interleaving the last K operations of every CPU (K = 1, 2, 4, ... up to the whole
-/// window; the earlier ones run serially in setup), until the recorded violation's class comes back. The trace it writes
+/// window, or from <see cref="FirstWindow"/> up and then the smaller ones: <see cref="Windows"/>; the earlier ones run
+/// serially in setup), until the recorded violation's class comes back. The trace it writes
 /// carries the reproduction, so it replays without the file.
 /// </summary>
 public static class ReproExplorer
@@ -47,7 +48,7 @@ public static class ReproExplorer
 
         var exhausted = serial == null;
         var longest = Math.Max(1, file.Operations.Max(o => o.Count));
-        for (var window = FirstWindow(file, longest); !exhausted; window = Math.Min(window * 2, longest))
+        foreach (var window in exhausted ? Enumerable.Empty<int>() : Windows(FirstWindow(file, longest), longest))
         {
             if (clock.Elapsed >= options.TimeBudget)
             {
@@ -90,11 +91,6 @@ public static class ReproExplorer
 
             // Another violation than the recorded one, or one in setup (no interleaving to replay): its trace is not kept.
             DeleteTrace(result.TracePath);
-
-            if (window >= longest)
-            {
-                break;
-            }
         }
 
         return new ReproExploreResult
@@ -105,19 +101,79 @@ public static class ReproExplorer
     }
 
     /// <summary>
-    /// The first window: 1, or, when the file names the violation's page, the smallest power of two whose window holds the
-    /// last operation on that page and one more of every CPU (the race that left the page so is that operation's or comes after
-    /// it; a smaller window runs the operation serially in setup, where no iteration can interleave it).
+    /// The windows in the order tried: <paramref name="first"/>, doubling up to the whole window, then the smaller ones the first
+    /// skipped (1, 2, 4, ...). The violation's page bounds where the race began, not where it ended: the race is the page's last
+    /// operation or comes after it, so a window without that operation may still hold it (release-after-drain, 2026-12-07
+    /// 17:16: the page's last operation was a routed free at the window's start, the death and the routed free that raced
+    /// with it each CPU's last two; the whole window, 200 iterations, did not find it in 11 s, and the search stopped there
+    /// with 109 s of its budget left).
     /// </summary>
-    private static int FirstWindow(ReproFile file, int longest)
+    internal static IEnumerable<int> Windows(int first, int longest)
     {
-        if (file.ViolationPageSeq is not { } seq || !file.Operations.Any(ops => ops.Any(o => o.Seq == seq)))
+        for (var window = first; ; window = Math.Min(window * 2, longest))
+        {
+            yield return window;
+            if (window >= longest)
+            {
+                break;
+            }
+        }
+
+        for (var window = 1; window < first; window *= 2)
+        {
+            yield return window;
+        }
+    }
+
+    /// <summary>
+    /// The first window: 1, or, when the file names the violation's page, the smallest power of two whose window holds the
+    /// last operation on that page, every operation of the other CPUs that the epochs put after it, and one more of every CPU
+    /// (the race that left the page so is that operation's or comes after it; a smaller window runs the operation serially in
+    /// setup, where no iteration can interleave it). Only the epochs order operations of different CPUs: the recorder's
+    /// guarantee is that an entry of epoch e ended before an entry of a later epoch on any CPU ended, and within an epoch the
+    /// file's global order is a merge (<see cref="ReproBuilder"/>: round-robin over the CPUs), not a time order. So the other
+    /// CPUs' operations of the page operation's own epoch are not known to follow it: counting them (as the global order
+    /// would) put a 2-CPU file whose window is one epoch, where one CPU made 40 operations and the other 15,133, straight at
+    /// the whole window (remote-push-state-before-tag, 2026-12-07 17:16).
+    /// </summary>
+    internal static int FirstWindow(ReproFile file, int longest)
+    {
+        if (file.ViolationPageSeq is not { } seq)
         {
             return 1;
         }
 
-        var need = file.Operations.Max(ops => ops.Count(o => o.Seq >= seq)) + 1;
-        return Math.Min((int)BitOperations.RoundUpToPowerOf2((uint)need), longest);
+        var pageCpu = -1;
+        var index = -1;
+        for (var cpu = 0; cpu < file.Cpus && pageCpu < 0; cpu++)
+        {
+            var ops = file.Operations[cpu];
+            for (var i = 0; i < ops.Count; i++)
+            {
+                if (ops[i].Seq == seq)
+                {
+                    (pageCpu, index) = (cpu, i);
+                    break;
+                }
+            }
+        }
+
+        if (pageCpu < 0)
+        {
+            return 1;
+        }
+
+        var epoch = file.Operations[pageCpu][index].Epoch;
+        var need = file.Operations[pageCpu].Count - index;
+        for (var cpu = 0; cpu < file.Cpus; cpu++)
+        {
+            if (cpu != pageCpu)
+            {
+                need = Math.Max(need, file.Operations[cpu].Count(o => o.Epoch > epoch || o.DidNotReturn == true));
+            }
+        }
+
+        return Math.Min((int)BitOperations.RoundUpToPowerOf2((uint)need + 1), longest);
     }
 
     /// <summary>Steps an operation may take on average before a window's iteration counts as not ending (a batch of 31 folios takes hundreds).</summary>

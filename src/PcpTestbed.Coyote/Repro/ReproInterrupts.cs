@@ -38,8 +38,7 @@ public sealed record ReproInterrupts(IReadOnlyList<string>? Sites, int Percent, 
     public int StallSteps => Steps ?? (int)Math.Clamp(DelayNs / NsPerStep, 1, MaxDerivedSteps);
 
     /// <summary>The first name that is not a scheduling-point site, or null when all are.</summary>
-    public static string? UnknownSite(IEnumerable<string> names) =>
-        names.FirstOrDefault(name => !Enumerable.Range(0, PointSites.Count).Any(id => string.Equals(PointSites.Name(id), name, StringComparison.Ordinal)));
+    public static string? UnknownSite(IEnumerable<string> names) => PointSites.Named(names, out var unknown) == null ? unknown : null;
 
     /// <summary>What is wrong with the fields, or null.</summary>
     internal string? Problem() =>

@@ -63,16 +63,21 @@ internal sealed class ReproScenario : Scenario
             OpStepBudget = OpStepBudgetFor(file),
             DeadlockTimeout = SetupDeadlockTimeout,
             Interrupts = file.Interrupts?.Stall(),
+            AuditsScripts = RecordedByAudit(file),
+            AuditReportsFirst = RecordedByAudit(file) ? file.Invariant : null,
         };
     }
 
     public ReproFile File { get; }
 
     /// <summary>
-    /// Scheduling points a death waits for its victim to finish its operation (a bound, so that a schedule that never lets the
-    /// victim run ends; well below the engine's step budget for an operation, <see cref="IterationState.DefaultOpStepBudget"/>, which
-    /// the wait counts into, as it is inside the death's operation). An interrupt's stall is kept shorter
-    /// (<see cref="ReproInterrupts.MaxDerivedSteps"/>).
+    /// Scheduling points a death waits for its victim to leave its operation, beyond the stall of an interrupt
+    /// (<see cref="ScenarioConfig.Interrupts"/>), while no other CPU takes a step (<see cref="Iteration"/>'s Hotplug). On the kernel page_alloc_cpu_dead() runs
+    /// after the dying CPU went through stop_machine, which waits for it to leave what it is doing, interrupts included: a
+    /// death is delayed, never dropped. So the death waits as long as the other CPUs make progress; only a schedule that keeps the
+    /// victim from running (a priority strategy that keeps picking the waiting death) reaches this bound, and then the death
+    /// does not happen in that schedule. The wait counts into the death's operation's step budget
+    /// (<see cref="OpStepBudgetFor"/>).
     /// </summary>
     internal const int ParkWaitPoints = 1024;
 
@@ -83,6 +88,11 @@ internal sealed class ReproScenario : Scenario
     private static SortedDictionary<string, string> Parameters(ReproFile file, int window)
     {
         var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["repro-window"] = window.ToString(CultureInfo.InvariantCulture) };
+        if (!RecordedByAudit(file))
+        {
+            parameters["repro-audits"] = "at-the-end";
+        }
+
         if (file.Interrupts is { } irq)
         {
             parameters["repro-irq"] = string.Create(CultureInfo.InvariantCulture,
@@ -100,6 +110,18 @@ internal sealed class ReproScenario : Scenario
     /// checked at every operation's start) and a script's spin meets its step budget first.
     /// </summary>
     internal static readonly TimeSpan SetupDeadlockTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Whether the run's violation was an audit's (an invariant of KERNEL.md §7, found with every CPU parked at the cut), not
+    /// one found at the access (liveness, bad-page, lockdep, CONFIG_DEBUG_VM's warnings, an exception). The window runs from
+    /// the last clean audit to the violation, so when the violation was found at an access the run audited nowhere inside
+    /// its window nor at its end: the scripts do not audit either (setup still is), since an audit reports the race's state
+    /// as another class and ends the search of that window after an iteration or two, before the recorded symptom could
+    /// happen (remote-push-state-before-tag, 2026-12-07 17:45: the run's liveness, a bulk free spinning on an emptied list,
+    /// found as §7.1 at a quiescent point or at the end at every window size from 16 to the whole 103). An audit class keeps
+    /// the audits: the run's audit found it at the window's end.
+    /// </summary>
+    private static bool RecordedByAudit(ReproFile file) => file.Invariant.StartsWith('§');
 
     /// <summary>Scheduling points an operation may make per page of the zone before it counts as not completing.</summary>
     private const int StepsPerZonePage = 16;
@@ -484,9 +506,11 @@ internal sealed class ReproScenario : Scenario
         /// A death or online of the op's target as <paramref name="cpu"/>'s operation. A death waits, at scheduling points on a
         /// scenario location (the engine runs the other CPUs meanwhile), until its victim is between operations and not parked
         /// for another death, then marks it parked: the check and the mark have no point between them, so they are atomic under
-        /// the controlled scheduler. An online runs once the death it follows is done (the target offline). If the victim is
-        /// still inside an operation after <see cref="ParkWaitPoints"/> points (a schedule that starves it), the death does not
-        /// happen in this schedule, as an event whose CPU is dead, or whose target is already dead or online, does not.
+        /// the controlled scheduler. An online runs once the death it follows is done (the target offline). The death waits as
+        /// long as the run goes on: it gives up only when no other CPU took a step (the victim, or a CPU the victim waits for) in
+        /// <see cref="ParkWaitPoints"/> of the death's points beyond an interrupt's stall (a stalled victim takes none until the
+        /// other CPUs, the waiting death among them, have taken the stall's steps). Then the schedule runs the death alone and
+        /// starves the rest, which no run does, and the death does not happen in it, as an event whose CPU is dead, or whose target is already dead or online, does not.
         /// </summary>
         private void Hotplug(int cpu, ReproOp op)
         {
@@ -513,11 +537,15 @@ internal sealed class ReproScenario : Scenario
                 return;
             }
 
+            var patience = ParkWaitPoints + (Run.Config.Interrupts?.Steps ?? 0);
             Run.Do(cpu, $"page_alloc_cpu_dead(CPU {target})", () =>
             {
-                for (var i = 0; i < ParkWaitPoints && _busy[target]; i++)
+                for (long idle = 0, seen = -1; idle < patience && _busy[target]; )
                 {
                     Run.Execution.SharedRead(SharedLocation.Scenario(target), AccessSite.Scenario);
+                    var progress = OthersProgress(cpu);
+                    idle = progress == seen ? idle + 1 : 0;
+                    seen = progress;
                 }
 
                 if (_busy[target] || _parked[target] || !a.IsOnline(target))
@@ -529,6 +557,24 @@ internal sealed class ReproScenario : Scenario
                 a.CpuDead(target, cpu);
             });
             _busy[cpu] = false;
+        }
+
+        /// <summary>
+        /// What the CPUs other than <paramref name="cpu"/> have done so far: operations begun and steps in the current one, a
+        /// number that grows with each of their scheduling steps (a step of the victim, or of a CPU it waits for).
+        /// </summary>
+        private long OthersProgress(int cpu)
+        {
+            long progress = 0;
+            for (var other = 0; other < _busy.Length; other++)
+            {
+                if (other != cpu)
+                {
+                    progress += ((long)Run.ScriptOperations[other] << 32) + Run.OpSteps(other);
+                }
+            }
+
+            return progress;
         }
 
         private void Execute(int cpu, ReproOp op)

@@ -29,7 +29,13 @@ public sealed partial class PageblockAllocator<TExec>
     /// </summary>
     private void CheckRecoverCmaFirst(int cpu, int block, in CmaPhaseDecision decision, long roomLeft)
     {
-        if (!decision.CmaFirst || _zone.Blocks[block].MigrateType == MigrateType.Cma)
+        if (!decision.CmaFirst)
+        {
+            return;
+        }
+
+        _zone.DebugVm!.Checked();
+        if (_zone.Blocks[block].MigrateType == MigrateType.Cma)
         {
             return;
         }
@@ -57,7 +63,13 @@ public sealed partial class PageblockAllocator<TExec>
     /// </summary>
     private void CheckChunkCmaFirst(int pfn, int o, MigrateType type, in CmaPhaseDecision decision, int order, int topOrder)
     {
-        if (!decision.CmaFirst || type == MigrateType.Cma)
+        if (!decision.CmaFirst)
+        {
+            return;
+        }
+
+        _zone.DebugVm!.Checked();
+        if (type == MigrateType.Cma)
         {
             return;
         }

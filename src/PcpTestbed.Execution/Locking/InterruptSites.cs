@@ -28,33 +28,10 @@ public sealed class InterruptSites
     /// <summary>The sites named, or false with the first unknown name in <paramref name="unknown"/>.</summary>
     public static bool TryParse(IEnumerable<string> names, out InterruptSites? sites, out string? unknown)
     {
-        var points = new bool[PointSites.Count];
-        var given = new List<string>();
-        foreach (var name in names)
-        {
-            var found = false;
-            for (var id = 0; id < PointSites.Count; id++)
-            {
-                if (string.Equals(PointSites.Name(id), name, StringComparison.Ordinal))
-                {
-                    points[id] = true;
-                    found = true;
-                }
-            }
-
-            if (!found)
-            {
-                sites = null;
-                unknown = name;
-                return false;
-            }
-
-            given.Add(name);
-        }
-
-        sites = new InterruptSites(points, given);
-        unknown = null;
-        return true;
+        var given = names.ToList();
+        var points = PointSites.Named(given, out unknown);
+        sites = points == null ? null : new InterruptSites(points, given);
+        return points != null;
     }
 
     /// <summary>Every site name an interrupt can be limited to, for the usage error.</summary>

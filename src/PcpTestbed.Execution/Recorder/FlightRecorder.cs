@@ -95,8 +95,11 @@ public sealed class FlightRecorder
     private int _epoch;
     private int _cutTaken;
 
-    /// <summary>What the zone held at the last checkpoint (the coordinator's, written and read by it only).</summary>
+    /// <summary>What the zone held at the last checkpoint, when given (the coordinator's, written and read by it only).</summary>
     private ZoneHoldings? _holdings;
+
+    /// <summary>The zone's first pfn, to derive the holdings from <see cref="_snapshot"/>, or null: not derived (the coordinator's).</summary>
+    private int? _zoneStartPfn;
 
     /// <summary>The allocator's whole state at the last checkpoint, or null (the coordinator's, written and read by it only; the caller does not write it again while held).</summary>
     private AllocatorSnapshot? _snapshot;
@@ -245,7 +248,21 @@ public sealed class FlightRecorder
     /// allocator's exact state, <paramref name="snapshot"/> (null: not taken). The recorder keeps both until the next
     /// checkpoint: a caller that reuses a snapshot's arrays takes the next one into another (<see cref="Snapshot"/>).
     /// </summary>
-    public void Checkpoint(ZoneHoldings? holdings = null, AllocatorSnapshot? snapshot = null)
+    public void Checkpoint(ZoneHoldings? holdings = null, AllocatorSnapshot? snapshot = null) => Checkpoint(holdings, snapshot, null);
+
+    /// <summary>
+    /// At a clean audit, every CPU parked: the window of a later violation starts at the allocator's exact state,
+    /// <paramref name="snapshot"/>, of a zone whose first pfn is <paramref name="zoneStartPfn"/>. The zone's holdings are not
+    /// read now (a second walk of the page array at every clean audit): <see cref="Read"/> derives them from the snapshot
+    /// (<see cref="ZoneHoldings.Of"/>), once, when a run broke.
+    /// </summary>
+    public void Checkpoint(AllocatorSnapshot snapshot, int zoneStartPfn)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        Checkpoint(null, snapshot, zoneStartPfn);
+    }
+
+    private void Checkpoint(ZoneHoldings? holdings, AllocatorSnapshot? snapshot, int? zoneStartPfn)
     {
         if (IsCut)
         {
@@ -254,6 +271,7 @@ public sealed class FlightRecorder
 
         _holdings = holdings;
         _snapshot = snapshot;
+        _zoneStartPfn = zoneStartPfn;
         for (var cpu = 0; cpu < _records.Length; cpu++)
         {
             _checkpoint[cpu] = Volatile.Read(ref _records[cpu].RingPos);
@@ -361,9 +379,10 @@ public sealed class FlightRecorder
         }
 
         // The cut's text and pfn, written pfn first; a racing first Cut whose text is not yet visible leaves this call's.
+        var holdings = _holdings ?? (_snapshot is { } snapshot && _zoneStartPfn is { } startPfn ? ZoneHoldings.Of(snapshot.Zone, startPfn) : null);
         return CutReason is { } cutReason
-            ? new FlightRecording(windows, lost, EntriesPerCpu, cutReason, CutPfn, _holdings, _snapshot)
-            : new FlightRecording(windows, lost, EntriesPerCpu, reason, pfn, _holdings, _snapshot);
+            ? new FlightRecording(windows, lost, EntriesPerCpu, cutReason, CutPfn, holdings, _snapshot)
+            : new FlightRecording(windows, lost, EntriesPerCpu, reason, pfn, holdings, _snapshot);
     }
 
     /// <summary>

@@ -15,12 +15,22 @@ public sealed class VmWarnings
     private readonly object _gate = new();
     private readonly List<string> _messages = []; // guarded by _gate
     private long _reports; // Interlocked
+    private long _checks; // Interlocked
     private int _kept; // written under _gate, read without it: _messages.Count
 
     /// <summary>Called on the reporting CPU's thread at the first report: a run's flight recorder cuts there, Coyote fails the iteration.</summary>
     public Action<string>? FirstReport { get; set; }
 
     public long Reports => Volatile.Read(ref _reports);
+
+    /// <summary>Checks made: takes a rule applied to and was tested on, broken or not (<see cref="Checked"/>). Zero over a run whose rules applied means the checks did not run.</summary>
+    public long Checks => Volatile.Read(ref _checks);
+
+    /// <summary>
+    /// Counts a check made. The caller holds zone->lock, and pays one atomic increment, only in a configuration that holds
+    /// warnings (CONFIG_DEBUG_VM, <c>--debug-vm</c>): tests read the count to tell a clean run from one that checked nothing.
+    /// </summary>
+    public void Checked() => Interlocked.Increment(ref _checks);
 
     /// <summary>The report texts kept so far, in the order they came.</summary>
     public IReadOnlyList<string> Messages

@@ -6,9 +6,10 @@ namespace PcpTestbed.Model.Layout;
 /// What a zone holds at a quiescent point that a rebuild from the operations after it cannot derive: every allocated chunk
 /// (pfn, order and the migratetype it was requested with, as runs of neighbours), every pageblock's migratetype (a block a
 /// fallback claimed, a highatomic reserve), nr_reserved_highatomic and watermark_boost; and, to compare a rebuild against,
-/// NR_FREE_PAGES and the pages on PCP lists. Taken by the run's coordinator at each clean audit (every CPU parked), read
-/// without locks (<see cref="Take"/>), and carried through the flight recording into the reproduction file, where
-/// <c>explore --from-repro</c> allocates it again as ballast before the window.
+/// NR_FREE_PAGES and the pages on PCP lists. A run's flight recorder derives it (<see cref="Of"/>) from the allocator
+/// snapshot its last clean audit took (every CPU parked), when the run broke, and carries it into the reproduction file,
+/// where <c>explore --from-repro</c> allocates it again as ballast before the window; <see cref="Take"/> reads a live zone
+/// at a quiescent point, without locks.
 /// </summary>
 /// <remarks>
 /// Not recorded, because a rebuild restores it from elsewhere or cannot restore it at all: the pages on each CPU's PCP
@@ -48,16 +49,31 @@ public sealed record ZoneHoldings
     public static ZoneHoldings Take(Zone zone)
     {
         ArgumentNullException.ThrowIfNull(zone);
+        return Of(zone.Pages, zone.Blocks, zone.StartPfn, zone.NrReservedHighatomic, zone.WatermarkBoost, zone.NrFreePages);
+    }
+
+    /// <summary>
+    /// The holdings <see cref="Take"/> would have read from the zone when <paramref name="snapshot"/> was taken of it, from the
+    /// snapshot's copy (a snapshot holds zone-relative pfns: <paramref name="startPfn"/> is the zone's first). A run's clean
+    /// audits take the snapshot alone; a reproduction file's holdings are derived from it when the file is written.
+    /// </summary>
+    public static ZoneHoldings Of(ZoneSnapshot snapshot, int startPfn)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return Of(snapshot.Pages, snapshot.Blocks, startPfn, snapshot.NrReservedHighatomic, snapshot.WatermarkBoost, snapshot.NrFreePages);
+    }
+
+    private static ZoneHoldings Of(ReadOnlySpan<Page> pages, ReadOnlySpan<Pageblock> blocks, int startPfn, long nrReservedHighatomic, long watermarkBoost, long nrFreePages)
+    {
         var held = new List<HeldChunks>();
-        var pages = zone.Pages;
         long pcp = 0;
 
         // The run of neighbours being gathered: its first pfn, order, migratetype and chunks (0: none).
         long runPfn = 0;
         int runOrder = 0, runMt = 0, runCount = 0;
-        for (var p = 0; p < zone.PresentPages;)
+        for (var p = 0; p < pages.Length;)
         {
-            ref var page = ref pages[p];
+            ref readonly var page = ref pages[p];
             var size = page.State == PageState.Tail || page.Order > PageAlloc.MaxPageOrder ? 1 : 1 << page.Order;
             if (page.State is PageState.Pcp or PageState.PcpBuddy)
             {
@@ -65,7 +81,7 @@ public sealed record ZoneHoldings
             }
             else if (page.State == PageState.Allocated)
             {
-                var pfn = zone.AbsolutePfn(p);
+                var pfn = (long)startPfn + p;
                 if (runCount > 0 && runOrder == page.Order && runMt == page.Tag && runPfn + ((long)runCount << runOrder) == pfn)
                 {
                     runCount++;
@@ -89,13 +105,19 @@ public sealed record ZoneHoldings
             held.Add(new HeldChunks(runPfn, runOrder, runMt, runCount));
         }
 
+        var types = new int[blocks.Length];
+        for (var b = 0; b < blocks.Length; b++)
+        {
+            types[b] = (int)blocks[b].MigrateType;
+        }
+
         return new ZoneHoldings
         {
             Held = held,
-            BlockTypes = Enumerable.Range(0, zone.NrPageblocks).Select(b => (int)zone.GetPageblockMigratetype(b << PageAlloc.PageblockOrder)).ToArray(),
-            NrReservedHighatomic = zone.NrReservedHighatomic,
-            WatermarkBoost = zone.WatermarkBoost,
-            NrFreePages = zone.NrFreePages,
+            BlockTypes = types,
+            NrReservedHighatomic = nrReservedHighatomic,
+            WatermarkBoost = watermarkBoost,
+            NrFreePages = nrFreePages,
             PcpPages = pcp,
         };
     }

@@ -21,8 +21,9 @@ internal sealed class RunAuditor(IPageAllocator allocator, long background, Func
     private readonly Model.Layout.AllocatorSnapshot?[] _snapshots = new Model.Layout.AllocatorSnapshot?[2];
 
     /// <summary>
-    /// With the flight recorder on, every CPU parked: the start of a later violation's window, with what the zone holds and the
-    /// allocator's exact state (a copy of its page and block arrays and PCPs; README, "Reproduction files", for its cost).
+    /// With the flight recorder on, every CPU parked: the start of a later violation's window, with the allocator's exact state
+    /// (a copy of its page and block arrays and PCPs; README, "Reproduction files", for its cost), from which the recorder
+    /// derives what the zone held when a run breaks (no walk of the page array here).
     /// </summary>
     public void Checkpoint()
     {
@@ -33,7 +34,7 @@ internal sealed class RunAuditor(IPageAllocator allocator, long background, Func
 
         var slot = ReferenceEquals(flight.Snapshot, _snapshots[0]) && _snapshots[0] != null ? 1 : 0;
         _snapshots[slot] = allocator.SaveSnapshot(_snapshots[slot]);
-        flight.Checkpoint(Model.Layout.ZoneHoldings.Take(allocator.Zone), _snapshots[slot]);
+        flight.Checkpoint(_snapshots[slot]!, allocator.Zone.StartPfn);
     }
 
     public AuditRecord Audit()
@@ -47,8 +48,8 @@ internal sealed class RunAuditor(IPageAllocator allocator, long background, Func
             violations.Insert(0, $"[§7.1 single-state] {lost} pages allocated but held by nobody (lost) or counted twice");
         }
 
-        // A clean audit, every CPU parked, is the start of a later violation's window, with what the zone holds (one more
-        // walk of the page array, as the audit's, only when the recorder runs); the first violation ends it.
+        // A clean audit, every CPU parked, is the start of a later violation's window, with the allocator's snapshot (a copy
+        // of its arrays, only when the recorder runs); the first violation ends it.
         if (violations.Count == 0)
         {
             Checkpoint();

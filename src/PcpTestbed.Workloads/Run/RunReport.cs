@@ -52,7 +52,7 @@ internal static class RunReport
             FreePages = p.FreePages.Report(),
             Cma = CmaReport.From(p.FreePages.Samples, stats),
         };
-        result = allocator.Config.DebugVm is { } debugVm ? WithReports(result, debugVm.Reports, debugVm.Messages) : result;
+        result = allocator.Config.DebugVm is { } debugVm ? WithReports(result, debugVm.Reports, debugVm.Messages) with { DebugVmChecks = debugVm.Checks } : result;
         if (p.Lockdep == null)
         {
             return result;

@@ -114,6 +114,9 @@ public sealed record RunResult
     /// <summary>Lockdep mode only: its reports (counted in <see cref="InvariantViolations"/>) and the lock-order graph; else null.</summary>
     public LockdepReport? Lockdep { get; init; }
 
+    /// <summary>CONFIG_DEBUG_VM mode only: the checks its rules made (<see cref="Model.Audit.VmWarnings.Checks"/>; its reports are counted in <see cref="InvariantViolations"/>); else null.</summary>
+    public long? DebugVmChecks { get; init; }
+
     /// <summary>The reproduction file written from the flight recorder when the run broke (by the command line), or null.</summary>
     public string? ReproFile { get; init; }
 

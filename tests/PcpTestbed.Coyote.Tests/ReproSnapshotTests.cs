@@ -94,7 +94,7 @@ public class ReproSnapshotTests
         // allocator state, the same handles' pages, the same step log (a trace's steps are compared on replay).
         var (allocator, preWindow) = RunAllocator();
         var file = Build(allocator, allocator.SaveSnapshot(), preWindow);
-        file = snapshot ? file : RoundTrip(file with { Snapshot = null });
+        file = snapshot ? file : TestReproFiles.RoundTrip(file with { Snapshot = null });
         var scenario = new ReproScenario(file, 0);
 
         var first = ReproSetup.Run(scenario);

@@ -126,7 +126,12 @@ public sealed record TraceFile
             Directory.CreateDirectory(dir);
         }
 
-        File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
+        // Written beside the target, then moved over it: a reader never sees a half-written trace, and two explorations that
+        // name the same trace (the name is the scenario, design, bugs, strategy, seed and iteration: the same schedule, the
+        // same file) replace it whole. (Two test classes exploring the same seed at once read an empty file before.)
+        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, JsonOptions));
+        File.Move(temp, path, overwrite: true);
     }
 
     /// <summary>Reads and checks a trace file. Anything wrong with it is a <see cref="TraceFormatException"/> naming the file.</summary>

@@ -46,6 +46,12 @@ public static class MigrateTypes
     /// <summary>The name /proc/pagetypeinfo prints (migratetype_names[]).</summary>
     public static string KernelName(MigrateType mt) => KernelNames[(int)mt];
 
+    /// <summary>
+    /// The name of the migratetype a page's tag byte claims, for reports about pages that may be corrupt: the kernel name, or
+    /// "an unknown type (N)" for a byte no migratetype has (a broken list's page; the auditor must report it, not throw).
+    /// </summary>
+    public static string TagName(byte tag) => tag < Count ? KernelNames[tag] : $"an unknown type ({tag})";
+
     /// <summary>Parses a /proc/pagetypeinfo column name or a user-facing name, case-insensitively.</summary>
     public static bool TryParse(string name, out MigrateType mt)
     {

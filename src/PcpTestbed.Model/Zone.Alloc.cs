@@ -59,7 +59,7 @@ public sealed partial class Zone
         return page.State switch
         {
             PageState.Tail => "a tail page inside another chunk",
-            PageState.Buddy => $"an order-{page.Order} chunk on the {MigrateTypes.KernelName((MigrateType)page.Tag)} zone free list",
+            PageState.Buddy => $"an order-{page.Order} chunk on the {MigrateTypes.TagName(page.Tag)} zone free list",
             PageState.Allocated => $"allocated (order {page.Order})",
             PageState.Pcp or PageState.PcpBuddy => $"an order-{page.Order} chunk on CPU {page.Cpu}'s PCP ({page.State})",
             PageState.InFlight => "in flight (off every list, not handed out)",

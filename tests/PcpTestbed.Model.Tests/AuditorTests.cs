@@ -46,6 +46,20 @@ public class AuditorTests
     }
 
     [Fact]
+    public void A_free_list_page_whose_tag_names_no_migratetype_is_reported_not_thrown()
+    {
+        // A broken list's page (found by a reproduction's search, 2026-12-07: the report's type name indexed past the names).
+        var zone = Zone1();
+        zone.FreePages(10, 1);
+        var head = zone.FreeList(0, MigrateType.Movable).First;
+        zone.Pages[head].Tag = 200;
+
+        var v = Reported(zone, AuditRule.Counters, "type an unknown type (200)");
+
+        Assert.Equal(Start + head, v.Pfn);
+    }
+
+    [Fact]
     public void A_page_on_two_free_lists_breaks_single_state_at_its_pfn()
     {
         var zone = Zone1();

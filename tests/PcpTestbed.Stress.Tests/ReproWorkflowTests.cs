@@ -103,6 +103,8 @@ public class ReproWorkflowTests
         // victim, which the search lets the short driver script run early (the victim dies holding few pages, its blocks drain
         // whole, no entry goes stale); and 2 of 42 runs of these settings recorded the aftermath, a liveness spin, before any
         // audit saw the entry (seeds 2 and 7, 17:14-17:15), which the search, auditing at its quiescent points, never reaches.
+        // At 2d8d6c6 (seeds 11-20 again, 18:25-18:27, load 6-10) 7 of 10: two met the search's step budget counting waits
+        // between operations (a false liveness), one run recorded an exception, the stale entry's aftermath.
         { "owner-tag-cleared-before-unlink", "pageblock", "mixed", 2, ["--faults", "cpu-hotplug", "--hotplug-interval-ms", "1", "--work-scale", "1"] },
 
         // The CPU-hotplug family: mixed on 4 CPUs, CPU deaths as fast as they come (--hotplug-interval-ms 1: a workload CPU
@@ -161,6 +163,8 @@ public class ReproWorkflowTests
     public void A_real_thread_run_with_the_bug_writes_a_reproduction_file(string bug, string design, string workload, int cpus, string[] options) =>
         RunUntilBroken(bug, ["--design", design, "--workload", workload, "--cpus", $"{cpus}", .. options]);
 
+    private static readonly TimeSpan RunBound = TimeSpan.FromMinutes(10);
+
     /// <summary>Runs with the bug until it breaks; returns the reproduction file and the invariant it names.</summary>
     private static (string Repro, string Invariant) RunUntilBroken(string bug, string[] options)
     {
@@ -171,7 +175,12 @@ public class ReproWorkflowTests
         // every 50 ms, no kernel work.
         string[] defaults = ["--seconds", "60", "--zone-size", "16M", "--audit-interval", "0.05", "--work-scale", "0"];
         var kept = defaults.Chunk(2).Where(d => !options.Contains(d[0])).SelectMany(d => d);
-        var run = Shell.Run(["run", "--bug", bug, .. options, .. kept, "--lockdep", "--no-lock-stat", "--repro-dir", dir, "--json", json, "--quiet"]);
+        // A bound on the whole run, far above --seconds: one run of remote-push-state-before-tag's settings printed nothing for
+        // 14 minutes (2026-12-07 ~17:40, seed 208, load ~25; the same seed ended in seconds when run again). A run that never
+        // ends fails the test with its options instead of holding the suite (the stuck run's threads are left behind).
+        var started = Task.Run(() => Shell.Run(["run", "--bug", bug, .. options, .. kept, "--lockdep", "--no-lock-stat", "--repro-dir", dir, "--json", json, "--quiet"]));
+        Assert.True(started.Wait(RunBound), $"the run did not end within {RunBound.TotalMinutes} minutes: run --bug {bug} {string.Join(' ', options)}");
+        var run = started.Result;
         Assert.True(run.Exit == 3, run.ToString());
         var repro = Assert.Single(Directory.GetFiles(dir));
         Assert.Contains($"repro: {repro}", run.Out);

@@ -148,7 +148,7 @@ public static class ZoneAuditor
                     else if (page.Order != order || page.Tag != (byte)mt)
                     {
                         ctx.Report(AuditRule.Counters, p,
-                            $"{where}: page says order {page.Order} type {MigrateTypes.KernelName((MigrateType)page.Tag)}");
+                            $"{where}: page says order {page.Order} type {MigrateTypes.TagName(page.Tag)}");
                     }
 
                     if (listed[p])
@@ -223,14 +223,15 @@ public static class ZoneAuditor
             int order = page.Order;
             if (page.State == PageState.Buddy)
             {
-                CheckFreeChunk(zone, ctx, listed, p, order, (MigrateType)page.Tag);
+                CheckFreeChunk(zone, ctx, listed, p, order, page.Tag);
             }
 
             p += 1 << order;
         }
     }
 
-    private static void CheckFreeChunk(Zone zone, AuditContext ctx, bool[] listed, int p, int order, MigrateType listMt)
+    /// <param name="listTag">The page's tag: the list it claims to be on (any byte: a corrupt page's is reported, never indexed with).</param>
+    private static void CheckFreeChunk(Zone zone, AuditContext ctx, bool[] listed, int p, int order, byte listTag)
     {
         if (!listed[p])
         {
@@ -241,10 +242,10 @@ public static class ZoneAuditor
         for (var b = 0; b < blocks; b++)
         {
             var blockMt = zone.GetPageblockMigratetype(p + b * PageAlloc.PageblockNrPages);
-            if (blockMt != listMt)
+            if ((byte)blockMt != listTag)
             {
                 ctx.Report(AuditRule.FreeShape, p,
-                    $"free chunk of order {order} on the {MigrateTypes.KernelName(listMt)} list, but its block is {MigrateTypes.KernelName(blockMt)}");
+                    $"free chunk of order {order} on the {MigrateTypes.TagName(listTag)} list, but its block is {MigrateTypes.KernelName(blockMt)}");
                 break;
             }
         }

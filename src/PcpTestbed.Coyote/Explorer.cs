@@ -33,7 +33,7 @@ public static class Explorer
         {
             Deadline = options.TimeLimit is { } limit ? Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency) : 0,
         };
-        var cfg = Configure(Configuration.Create(), options.MaxSteps, options.PartialOrderSampling)
+        var cfg = Configure(Configuration.Create(), options.MaxSteps, options.PartialOrderSampling, config.DeadlockTimeout)
             .WithTestingIterations((uint)options.Iterations)
             .WithRandomGeneratorSeed(options.Seed);
         cfg = SchedulingStrategies.Apply(cfg, options.Strategy, options.StrategyBound);
@@ -115,12 +115,15 @@ public static class Explorer
     /// bounds whose overrun is a failure (an operation that never completes; the bound has to be set again on
     /// replay, Coyote's trace does not carry it).
     /// </summary>
-    internal static Configuration Configure(Configuration cfg, uint maxSteps, bool partialOrderSampling) =>
-        cfg.WithTelemetryEnabled(false)
+    internal static Configuration Configure(Configuration cfg, uint maxSteps, bool partialOrderSampling, TimeSpan? deadlockTimeout = null)
+    {
+        cfg = cfg.WithTelemetryEnabled(false)
            .WithMaxSchedulingSteps(maxSteps, maxSteps * 10)
            .WithFailureOnMaxStepsBoundEnabled(true)
            .WithPotentialDeadlocksReportedAsBugs(true)
            .WithPartialOrderSamplingEnabled(partialOrderSampling);
+        return deadlockTimeout is { } t ? cfg.WithDeadlockTimeout((uint)Math.Min(t.TotalMilliseconds, uint.MaxValue)) : cfg;
+    }
 
     /// <summary>TestingEngine.Create always installs a console logger; this replaces it with a silent one.</summary>
     internal static void Silence(TestingEngine engine) =>

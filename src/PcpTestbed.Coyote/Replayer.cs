@@ -162,7 +162,7 @@ public static class Replayer
         TestingEngine engine;
         try
         {
-            var cfg = Explorer.Configure(Configuration.Create(), trace.MaxSteps, trace.PartialOrderSampling).WithReproducibleTrace(trace.CoyoteTrace!);
+            var cfg = Explorer.Configure(Configuration.Create(), trace.MaxSteps, trace.PartialOrderSampling, config.DeadlockTimeout).WithReproducibleTrace(trace.CoyoteTrace!);
             engine = TestingEngine.Create(cfg, () => runner.RunIteration(new CoyoteController(config.Cpus)));
         }
         catch (Exception e) when (e is not OutOfMemoryException)

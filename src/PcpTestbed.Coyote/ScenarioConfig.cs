@@ -31,6 +31,12 @@ public sealed record ScenarioConfig
     public int OpStepBudget { get; init; } = IterationState.DefaultOpStepBudget;
 
     /// <summary>
+    /// How long Coyote may see no scheduling decision before it reports a potential deadlock (its deadlock timeout), or null:
+    /// Coyote's default. A scenario whose setup runs for seconds without a scheduling point (it has none to offer) raises it.
+    /// </summary>
+    public TimeSpan? DeadlockTimeout { get; init; }
+
+    /// <summary>
     /// Injected interrupts landed as stalls under Coyote (<see cref="InterruptStall"/>), or null: none. A scenario that sets them
     /// names them in <see cref="Parameters"/> too, so a trace's configuration says so.
     /// </summary>

@@ -67,6 +67,9 @@ public sealed class ScenarioRun
 
     internal ScenarioIteration? Iteration { get; set; }
 
+    /// <summary>The iteration's state: its step log, for a setup that restores an earlier iteration's (<see cref="IterationState.RestoreLog"/>).</summary>
+    internal IterationState State => _state;
+
     /// <summary>alloc_pages() on <paramref name="cpu"/>: the absolute pfn, or -1.</summary>
     public long Alloc(int cpu, Gfp gfp, int order) =>
         Op(cpu, $"alloc(order {order}, {GfpName(gfp)})", () => Allocator.Allocate(cpu, gfp, order).Pfn, pfn => pfn, -1L);

@@ -8,9 +8,12 @@ namespace PcpTestbed.Coyote.Tests;
 internal static class ReproSetup
 {
     /// <summary>Runs setup for <paramref name="window"/> operations per CPU left to the scripts (1 &lt;&lt; 20: all, so setup only rebuilds the window's start).</summary>
-    public static ScenarioRun Run(ReproFile file, int window)
+    public static ScenarioRun Run(ReproFile file, int window) => Run(new ReproScenario(file, window));
+
+    /// <summary>Runs one iteration's setup of <paramref name="repro"/> (a scenario keeps what its first iteration's setup left).</summary>
+    public static ScenarioRun Run(ReproScenario repro)
     {
-        var scenario = new Capture(new ReproScenario(file, window));
+        var scenario = new Capture(repro);
         var design = scenario.Designs.Single();
         var runner = new IterationRunner(scenario, design, scenario.Bugs, scenario.Configure(design));
         runner.RunIteration(new SetupController());

@@ -84,6 +84,33 @@ public class ReproSnapshotTests
         Assert.NotEqual(PageState.Allocated, run.Zone.Pages[run.Zone.RelativePfn(preWindow)].State);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_later_iteration_restores_what_the_first_iterations_setup_left(bool snapshot)
+    {
+        // Both operations before the window (window 0): setup frees the page from before it and allocates, from the snapshot or
+        // with the ballast. The second iteration restores what the first left instead of running setup again: the same
+        // allocator state, the same handles' pages, the same step log (a trace's steps are compared on replay).
+        var (allocator, preWindow) = RunAllocator();
+        var file = Build(allocator, allocator.SaveSnapshot(), preWindow);
+        file = snapshot ? file : TestReproFiles.RoundTrip(file with { Snapshot = null });
+        var scenario = new ReproScenario(file, 0);
+
+        var first = ReproSetup.Run(scenario);
+        Assert.True(scenario.KeepsSetup);
+        var second = ReproSetup.Run(scenario);
+
+        var (a, b) = (first.Allocator.SaveSnapshot(), second.Allocator.SaveSnapshot());
+        Assert.Equal(a.Zone.Pages, b.Zone.Pages);
+        Assert.Equal(a.Zone.Blocks, b.Zone.Blocks);
+        Assert.Equal(a.PerCpu, b.PerCpu);
+        Assert.Equal(a.Online, b.Online);
+        Assert.Equal(first.State.ReadableSteps(), second.State.ReadableSteps());
+        Assert.NotEmpty(second.State.ReadableSteps());
+        Assert.Equal(first.Allocator.IsOnline(1), second.Allocator.IsOnline(1));
+    }
+
     public static TheoryData<string, string> Damage => new()
     {
         { "not-base64", "has a damaged snapshot: the snapshot is not base64" },

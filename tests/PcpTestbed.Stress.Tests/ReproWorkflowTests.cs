@@ -86,6 +86,17 @@ public class ReproWorkflowTests
     /// </summary>
     public static TheoryData<string, string, string, int, string[]> RunOnlyBugs => new()
     {
+        // A failed pcp trylock on free (the other CPU's drain_all_pages() holds this CPU's pcp->lock; drain storms make it
+        // frequent) puts the page on the other CPU's PCP; an audit finds it there if no drain took it first. The search needs
+        // every operation since the last clean audit, so the row audits as often as the host parks both CPUs
+        // (--audit-interval 0.002; an audit came every 20-142 ms at load 15-40, against 78-82 ms at 0.05): the runs broke
+        // sooner (0.1-11.7 s, 13 of 15 under 1.6 s, against 3.8-5.4 s), before failed allocations in the exhausted zone fill
+        // the rings (at 0.05, seeds 1-2, each CPU's ring had lost 33,000-136,000 entries, and 78 % of what seed 1's held were
+        // failed allocations, 16 % drains; at 0.002, 0-194,000). The reproduction came back in 12 of 15
+        // files (2026-12-07 17:38-18:22, seeds 1 and 4-17, load 15-40, 2.3-101.4 s each, every trace replaying; seeds 11-13
+        // ran out of explore's 120 s), so the run's half only.
+        { "free-to-foreign-pcp", "mainline", "mixed", 2, ["--faults", "drain-storm", "--drain-storm-percent", "20", "--audit-interval", "0.002"] },
+
         // CPU hotplug only: on 2 CPUs, deaths as fast as they come, the stale owned_blocks entry shows at the next audit. Its
         // reproduction came back in 17 of 20 new files (seeds 11-30, 2026-12-07 17:45-17:52, load 14-23, at 005dc2a):
         // the three missed are runs whose killing death is the driver's last operation, an epoch after every operation of its
@@ -113,15 +124,17 @@ public class ReproWorkflowTests
         // (udp's default: ALLOC_HIGHATOMIC is the slow path's, and a page-cache allocation's failed reclaim unreserves a block,
         // so the reserve leaves its cap of 2 blocks at 256M). The audit checks the reserve's peak since the start, so a reserve
         // over the cap and back under it before the next audit is caught too: 10 of 10 broke without any interrupt (2026-12-07
-        // 12:38-12:40, seeds 1-10, 0.2-1.8 s; the same without the bug, seeds 1-3, 10 s: 0 violations). Its reproductions came
-        // back 0 of 5: the rebuilt zone holds only the window's pages, not the page cache, so it is not under pressure and the
-        // slow path is never taken.
+        // 12:38-12:40, seeds 1-10, 0.2-1.8 s; the same without the bug, seeds 1-3, 10 s: 0 violations). Before the ballast its
+        // reproductions came back 0 of 5: the rebuilt zone held only the window's pages, not the page cache, so it was not
+        // under pressure and the slow path was never taken.
         //
         // Without interrupts the break came after 1.1-15.5 s on this host (2026-12-07 15:13-15:14, seeds 1-5, load 3-7), and
         // after more than 20 s in two whole-solution test runs (the Coyote tests beside it); a 2 ms interrupt at every
         // lock:highatomic_pageblock point (a CPU that passed the racy cap check waits there before zone->lock, as the
         // kernel's CPU would if an interrupt landed between the check and the lock) gave 1.1-8.1 s over seeds 1-10
-        // (15:13-15:15, load 7-9), so the test takes it: the same code path, a wider window.
+        // (15:13-15:15, load 7-9), so the test takes it: the same code path, a wider window. Its reproductions came back in 1
+        // of 3 new files with the default ring and 0 of 3 with 65,536 entries (2026-12-07 17:49-18:06, load 13-41; the
+        // README's table says which windows were searched and why the others ran out of the budget).
         {
             "highatomic-cap-not-rechecked", "mainline", "udp", 4,
             ["--highatomic", "pre-2026-03", "--zone-size", "256M", "--faults", "hold-delay", "--irq-delay-ns", "2000000",

@@ -17,7 +17,8 @@ namespace PcpTestbed.Coyote.Repro;
 /// script allocates: <see cref="Split"/>). Pages are handles: a free of a page another CPU's script allocates waits for that
 /// allocation, as the run's did (<see cref="Iteration"/>'s AwaitAllocations); an operation on a page whose allocation failed
 /// in this interleaving is skipped. The run's injected interrupts, when the file has them, land as
-/// stalls at their sites (<see cref="ReproFile.Interrupts"/>, <see cref="InterruptStall"/>).
+/// stalls at their sites (<see cref="ReproFile.Interrupts"/>, <see cref="InterruptStall"/>). Setup runs once per window: the
+/// iterations after the first restore what it left (<see cref="ReproSetupState"/>).
 /// </summary>
 internal sealed class ReproScenario : Scenario
 {
@@ -31,6 +32,14 @@ internal sealed class ReproScenario : Scenario
     private readonly Lazy<int[]> _offlineAtStart;
     private readonly Lazy<string?> _snapshotUnusable;
     private readonly Lazy<IReadOnlyList<ReproPage>> _pagesInSnapshot;
+
+    /// <summary>
+    /// What setup left in the first iteration whose setup ended, or null: setup is the same in every iteration of a window
+    /// (one thread, no scheduling point, the same operations in the same order from the same rebuilt state: nothing in it
+    /// depends on the schedule), so the later iterations restore it (an array copy) instead of rebuilding the zone and
+    /// replaying every operation before the window again. Written and read by the iterations, which run one at a time.
+    /// </summary>
+    private ReproSetupState? _setupDone;
 
     public ReproScenario(ReproFile file, int window)
     {
@@ -52,6 +61,7 @@ internal sealed class ReproScenario : Scenario
             Highatomic = variant,
             Parameters = Parameters(file, window),
             OpStepBudget = OpStepBudgetFor(file),
+            DeadlockTimeout = SetupDeadlockTimeout,
             Interrupts = file.Interrupts?.Stall(),
             AuditsScripts = RecordedByAudit(file),
             AuditReportsFirst = RecordedByAudit(file) ? file.Invariant : null,
@@ -91,6 +101,15 @@ internal sealed class ReproScenario : Scenario
     }
 
     /// <summary>
+    /// Coyote's deadlock timeout for a reproduction: setup replays every operation before the window with no scheduling point,
+    /// and on files of 90,000-116,000 operations (256M highatomic runs with a 65,536-entry ring, 2026-12-07 17:51-17:56, load
+    /// 16-25) that took past Coyote's default, which reported a potential deadlock in the first iteration of the windows of
+    /// the last 1 to 4 operations, so those windows were never searched. The time budget still ends a long setup (it is
+    /// checked at every operation's start) and a script's spin meets its step budget first.
+    /// </summary>
+    internal static readonly TimeSpan SetupDeadlockTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
     /// Whether the run's violation was an audit's (an invariant of KERNEL.md §7, found with every CPU parked at the cut), not
     /// one found at the access (liveness, bad-page, lockdep, CONFIG_DEBUG_VM's warnings, an exception). The window runs from
     /// the last clean audit to the violation, so when the violation was found at an access the run audited nowhere inside
@@ -126,6 +145,9 @@ internal sealed class ReproScenario : Scenario
 
     /// <summary>Whether setup restores the file's snapshot (decoded once per file; each iteration's restore is an array copy).</summary>
     public bool RestoresSnapshot => _snapshotUnusable.Value == null;
+
+    /// <summary>Whether an iteration's setup has ended and the later ones restore what it left (<see cref="ReproSetupState"/>).</summary>
+    internal bool KeepsSetup => _setupDone != null;
 
     public DesignKind Design => _design;
 
@@ -327,6 +349,41 @@ internal sealed class ReproScenario : Scenario
 
         public override void Setup()
         {
+            if (_scenario._setupDone is { } done)
+            {
+                RestoreSetup(done);
+            }
+            else
+            {
+                RunSetup();
+                _scenario._setupDone = new ReproSetupState(Run.Allocator.SaveSnapshot(), new Dictionary<int, (long Pfn, int Order)>(_pfns), Run.State.SaveLog());
+            }
+
+            // The scripts begin with the CPUs setup left dead parked.
+            for (var cpu = 0; cpu < _parked.Length; cpu++)
+            {
+                _parked[cpu] = !Run.Allocator.IsOnline(cpu);
+            }
+        }
+
+        /// <summary>
+        /// An earlier iteration's setup, restored: the allocator's state, the handles' pages and setup's step log (so this
+        /// iteration's trace holds the steps a replay's setup records). The allocator is fresh, as setup finds it.
+        /// </summary>
+        private void RestoreSetup(ReproSetupState done)
+        {
+            Run.Allocator.RestoreSnapshot(done.Snapshot);
+            foreach (var (handle, page) in done.Pfns)
+            {
+                _pfns[handle] = page;
+            }
+
+            Run.State.RestoreLog(done.Log);
+        }
+
+        /// <summary>The rebuild (the snapshot or the ballast), then every operation before the window, one at a time in the global order.</summary>
+        private void RunSetup()
+        {
             if (_scenario.RestoresSnapshot)
             {
                 RestoreSnapshot();
@@ -339,12 +396,6 @@ internal sealed class ReproScenario : Scenario
             foreach (var op in _serial)
             {
                 Execute(_scenario.CpuOf[op.Seq], op);
-            }
-
-            // The scripts begin with the CPUs setup left dead parked.
-            for (var cpu = 0; cpu < _parked.Length; cpu++)
-            {
-                _parked[cpu] = !Run.Allocator.IsOnline(cpu);
             }
         }
 

@@ -162,7 +162,7 @@ public sealed class RunOptionSet
     private readonly Option<int?> _zoneDelay = CommonOptions.Int("--zone-hold-delay-ns", "hold-delay: busy-wait inside every zone->lock hold (default 200)", 0, 10_000_000, "NS");
     private readonly Option<int?> _pcpDelay = CommonOptions.Int("--pcp-hold-delay-ns", "hold-delay: busy-wait inside every pcp->lock hold (default 50)", 0, 10_000_000, "NS");
     private readonly Option<double?> _auditInterval = CommonOptions.Number("--audit-interval",
-        "Seconds between full audits with every CPU parked at a quiescent point (default 1)", 0.05, 3600, "SECONDS");
+        "Seconds between full audits with every CPU parked at a quiescent point (default 1)", 0.001, 3600, "SECONDS");
 
     private readonly Option<double?> _sampleInterval = CommonOptions.Number("--sample-interval",
         $"Seconds between samples of the zone's free pages by migratetype and order, taken without zone->lock (default {RunOptions.DefaultSampleInterval.TotalSeconds})",

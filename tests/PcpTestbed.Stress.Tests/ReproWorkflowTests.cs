@@ -7,7 +7,7 @@ namespace PcpTestbed.Stress.Tests;
 /// Issue 15's workflow on real threads: a catalogued bug injected into a run breaks it, the flight recorder's reproduction file
 /// names the violation, explore --from-repro turns it into a trace, and replay reproduces that trace. Each case states the
 /// workload, faults and CPU count that make its bug happen within a couple of seconds on 2 cores (--work-scale 0, lockdep
-/// on, a 16M zone and audits every 50 ms unless the case says otherwise; a run ends at its first violation, 20 s at most).
+/// on, a 16M zone and audits every 50 ms unless the case says otherwise; a run ends at its first violation, 60 s at most).
 /// </summary>
 public class ReproWorkflowTests
 {
@@ -154,8 +154,16 @@ public class ReproWorkflowTests
     public void A_real_thread_run_with_the_bug_writes_a_reproduction_file_that_explore_turns_into_a_trace_that_replays(
         string bug, string design, string workload, int cpus, string[] faults)
     {
-        var (repro, invariant) = RunUntilBroken(bug, ["--design", design, "--workload", workload, "--cpus", $"{cpus}", .. faults]);
-        ExploreAndReplay(repro, invariant);
+        // A second run when the first file's reproduction did not come back within explore's budget: the rows' per-file rates are
+        // 9 or 10 of 10 (each row's comment and the README's table), not 1, so one file alone would fail a CI run about one time
+        // in ten. Whatever file is explored, its trace must replay, and the explore must name the recorded class and keep the file.
+        string[] options = ["--design", design, "--workload", workload, "--cpus", $"{cpus}", .. faults];
+        var (repro, invariant) = RunUntilBroken(bug, options);
+        if (ExploreAndReplay(repro, invariant) is { } missed)
+        {
+            (repro, invariant) = RunUntilBroken(bug, options);
+            Assert.True(ExploreAndReplay(repro, invariant) == null, $"two reproduction files in a row did not come back: {missed}");
+        }
     }
 
     [Theory]
@@ -205,20 +213,28 @@ public class ReproWorkflowTests
         return (repro, invariant);
     }
 
-    /// <summary>explore --from-repro finds the recorded class, and the trace it writes replays without the file.</summary>
-    private static void ExploreAndReplay(string repro, string invariant)
+    /// <summary>
+    /// explore --from-repro finds the recorded class, and the trace it writes replays without the file; or, when the search did
+    /// not find it, what explore printed (null when found).
+    /// </summary>
+    private static string? ExploreAndReplay(string repro, string invariant)
     {
         var trace = TempFiles.New(".trace.json");
         var (explored, found) = Shell.RunJson(3, "explore", "--from-repro", repro, "--trace-out", trace, "--quiet");
         Assert.Equal(invariant, found.GetProperty("invariant").GetString());
-        Assert.True(found.GetProperty("found").GetBoolean(), explored.ToString());
-        Assert.Equal(trace, found.GetProperty("trace").GetString());
         Assert.True(File.Exists(repro), "explore --from-repro removed the reproduction file");
+        if (!found.GetProperty("found").GetBoolean())
+        {
+            return explored.ToString();
+        }
+
+        Assert.Equal(trace, found.GetProperty("trace").GetString());
 
         // The trace carries the reproduction: it replays without the file.
         File.Delete(repro);
         var (replayed, replay) = Shell.RunJson(0, "replay", trace);
         Assert.True(replay.GetProperty("reproduced").GetBoolean(), replayed.ToString());
         Assert.Contains("the story:", replayed.Out);
+        return null;
     }
 }

@@ -115,7 +115,7 @@ public static class Explorer
     /// bounds whose overrun is a failure (an operation that never completes; the bound has to be set again on
     /// replay, Coyote's trace does not carry it).
     /// </summary>
-    internal static Configuration Configure(Configuration cfg, uint maxSteps, bool partialOrderSampling, TimeSpan? deadlockTimeout = null)
+    internal static Configuration Configure(Configuration cfg, uint maxSteps, bool partialOrderSampling, TimeSpan? deadlockTimeout)
     {
         cfg = cfg.WithTelemetryEnabled(false)
            .WithMaxSchedulingSteps(maxSteps, maxSteps * 10)

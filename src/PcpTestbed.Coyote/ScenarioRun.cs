@@ -105,12 +105,6 @@ public sealed class ScenarioRun
     /// <summary>Fails the iteration with a scenario invariant's text.</summary>
     public void Fail(string message) => _state.Fail(message);
 
-    /// <summary>The scheduling steps <paramref name="cpu"/> has taken in its current operation (so far: a waiter sees whether it progresses).</summary>
-    internal int OpSteps(int cpu) => _state.OpSteps(cpu);
-
-    /// <summary>A scenario's wait point on <paramref name="location"/>, outside the operation's step budget (<see cref="IterationState.ScenarioWaitPoint"/>).</summary>
-    internal void WaitPoint(Model.Sync.SharedLocation location) => _state.ScenarioWaitPoint(location);
-
     /// <summary>Runs the auditor and the scenario's invariant now. Only at quiescent points.</summary>
     internal void CheckInvariants(string where)
     {

@@ -32,7 +32,17 @@ internal sealed class TempDirectory : IDisposable
     public static TempDirectory ForThisProcess()
     {
         var directory = new TempDirectory(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => directory.Dispose();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                directory.Dispose();
+            }
+            catch (IOException)
+            {
+                // A file still open at exit: it stays, and the next run's folder is another (as the stress tests' TempFiles).
+            }
+        };
         return directory;
     }
 

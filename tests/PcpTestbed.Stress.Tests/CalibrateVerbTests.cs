@@ -44,8 +44,6 @@ public class CalibrateVerbTests
     [Fact]
     public void Calibrate_refuses_a_folder_as_its_output_before_measuring_anything()
     {
-        Directory.CreateDirectory(TempFiles.Folder);
-
         var outcome = Shell.Run("calibrate", "--out", TempFiles.Folder);
 
         Assert.True(outcome.Exit == 2, outcome.ToString());

@@ -103,8 +103,8 @@ public static class ReproExplorer
     /// <summary>
     /// The windows in the order tried: <paramref name="first"/>, doubling up to the whole window, then the smaller ones the first
     /// skipped (1, 2, 4, ...). The violation's page bounds where the race began, not where it ended: the race is the page's last
-    /// operation or comes after it, so a window without that operation may still hold it (release-after-drain, 2026-12-07
-    /// 17:16: the page's last operation was a routed free at the window's start, the death and the routed free that raced
+    /// operation or comes after it, so a window without that operation may still hold it (`explore --from-repro FILE
+    /// --time-budget 120` on release-after-drain's seed-101 file, 2026-12-07 17:16: the page's last operation was a routed free at the window's start, the death and the routed free that raced
     /// with it each CPU's last two; the whole window, 200 iterations, did not find it in 11 s, and the search stopped there
     /// with 109 s of its budget left).
     /// </summary>

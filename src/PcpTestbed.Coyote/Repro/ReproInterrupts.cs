@@ -25,18 +25,18 @@ public sealed record ReproInterrupts(IReadOnlyList<string>? Sites, int Percent, 
     public const long NsPerStep = 100;
 
     /// <summary>
-    /// The most a derived stall lasts: half the scenario's wait for a death's victim (<see cref="ReproScenario.ParkWaitPoints"/>).
-    /// On the run a death waits for its victim to park however long the victim's interrupt lasts; in the scripts it gives up after
-    /// that many of its own points, and a stall longer than that turned every death of a stalled victim into no death at all
-    /// (release-after-drain's files came back 0 of 5 with stalls of 20,000 steps, 4 of 5 with 512; 12-07 15:32-15:41). A stall of
-    /// 512 steps still outlasts an operation (tens of points) several times over, and one of any length ends when no other CPU can run.
-    /// It does not outlast a death: in the scripts page_alloc_cpu_dead() takes about 950 of its own CPU's points (waiting for its
-    /// victim, then draining the PCP page by page: the median over 13 deaths in a replayed absorb-without-owner-check trace, 12-07), where on
-    /// the run one 2 ms interrupt covered a death, 59 operations and the online on the driving CPU (that row's seed-101 file). Points
-    /// are not time: the run's operations are dominated by kernel work (--work-scale) and a drain's points are cheap, so a stall
+    /// The most a derived stall lasts: half the scenario's wait bound (<see cref="ReproScenario.ParkWaitPoints"/>). Until
+    /// 2026-12-07 17:20 a death in the scripts gave up after that many of its own points, and a stall longer than that turned
+    /// every death of a stalled victim into no death at all (release-after-drain's files came back 0 of 5 with stalls of 20,000
+    /// steps, 4 of 5 with 512; 12-07 15:32-15:41). The death now waits while the others progress, and with it five new files of
+    /// that row came back 3 of 5 with `--irq-steps 20000` against 5 of 5 with 512 (12-07 17:56-18:02: longer stalls make
+    /// longer iterations), so the cap stays. A stall of 512 steps still outlasts an operation (tens of points) several times
+    /// over, and one of any length ends when no other CPU can run. It does not outlast a death, which in the scripts waits for
+    /// its victim and then drains the PCP page by page, hundreds of its own points, where on the run one 2 ms interrupt covered
+    /// a death, 59 operations and the online on the driving CPU (absorb-without-owner-check's seed-101 file, 12-07). Points are
+    /// not time: the run's operations are dominated by kernel work (--work-scale) and a drain's points are cheap, so a stall
     /// counted in the other CPUs' operations would be closer; the file carries no time to derive their count from (the epochs
-    /// advance only at the coordinator's wake-ups, two per window on hotplug runs), and a longer stall needs the death's wait to
-    /// not give up on a stalled victim first (see the README's absorb-without-owner-check row).
+    /// advance only at the coordinator's wake-ups, two per window on hotplug runs).
     /// </summary>
     public const int MaxDerivedSteps = ReproScenario.ParkWaitPoints / 2;
 
@@ -44,15 +44,16 @@ public sealed record ReproInterrupts(IReadOnlyList<string>? Sites, int Percent, 
     [System.Text.Json.Serialization.JsonIgnore]
     public int StallSteps => Steps ?? (int)Math.Clamp(DelayNs / NsPerStep, 1, MaxDerivedSteps);
 
-    /// <summary>The first name that is not a scheduling-point site, or null when all are.</summary>
-    public static string? UnknownSite(IEnumerable<string> names) => PointSites.Named(names, out var unknown) == null ? unknown : null;
+    /// <summary>The first name that is not a scheduling-point site ("" for no names at all), or null when all are.</summary>
+    public static string? UnknownSite(IReadOnlyCollection<string> names) =>
+        names.Count == 0 ? "" : PointSites.Named(names, out var unknown) == null ? unknown : null;
 
     /// <summary>What is wrong with the fields, or null.</summary>
     internal string? Problem() =>
         Percent is < 1 or > 100 ? $"percent {Percent}, expected 1-100"
         : DelayNs < 1 ? $"delay {DelayNs} ns, expected above 0"
         : Steps is < 1 ? $"steps {Steps}, expected at least 1"
-        : Sites is { } s && (s.Count == 0 ? "" : UnknownSite(s)) is { } bad ? $"site '{bad}', expected scheduling-point site names"
+        : Sites is { } s && UnknownSite(s) is { } bad ? $"site '{bad}', expected scheduling-point site names"
         : null;
 
     /// <summary>The stall under Coyote: the sites as point numbers.</summary>

@@ -26,9 +26,8 @@ internal sealed class ReproScenario : Scenario
 
     private readonly DesignKind _design;
 
-    private readonly Lazy<(IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails)> _split;
+    private readonly Lazy<(IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails, Dictionary<int, int> ScriptAllocations, int[] PendingOnlines)> _split;
     private readonly Lazy<Dictionary<int, int>> _cpuOf;
-    private readonly Lazy<Dictionary<int, int>> _scriptAllocations;
     private readonly Lazy<int[]> _offlineAtStart;
     private readonly Lazy<string?> _snapshotUnusable;
     private readonly Lazy<IReadOnlyList<ReproPage>> _pagesInSnapshot;
@@ -47,24 +46,24 @@ internal sealed class ReproScenario : Scenario
         Window = window;
         _split = new(SplitOnce);
         _cpuOf = new(CpuOfOnce);
-        _scriptAllocations = new(ScriptAllocationsOnce);
         _offlineAtStart = new(OfflineAtStartOnce);
         _snapshotUnusable = new(file.SnapshotUnusable);
         _pagesInSnapshot = new(file.PagesInSnapshot);
         PcpTestbed.Designs.Designs.TryParse(file.Design, out _design);
         Bugs = file.Bugs.Aggregate(InjectedBug.None, (b, n) => InjectedBugs.TryParse(n, out var x) ? b | x : b);
         HighatomicVariants.TryParse(file.Highatomic, out var variant);
+        var audited = RecordedByAudit(file);
         Config = new ScenarioConfig
         {
             Cpus = file.Cpus,
             Zone = file.Zone,
             Highatomic = variant,
-            Parameters = Parameters(file, window),
+            Parameters = Parameters(file, window, audited),
             OpStepBudget = OpStepBudgetFor(file),
             DeadlockTimeout = SetupDeadlockTimeout,
             Interrupts = file.Interrupts?.Stall(),
-            AuditsScripts = RecordedByAudit(file),
-            AuditReportsFirst = RecordedByAudit(file) ? file.Invariant : null,
+            AuditsScripts = audited,
+            AuditReportsFirst = audited ? file.Invariant : null,
         };
     }
 
@@ -77,16 +76,15 @@ internal sealed class ReproScenario : Scenario
     /// death is delayed, never dropped. So the death waits as long as the other CPUs make progress; only a schedule that keeps the
     /// victim from running (a priority strategy that keeps picking the waiting death) reaches this bound, and then the death
     /// does not happen in that schedule. The same rule bounds a free's wait for its page's allocation. The waits' points are
-    /// the scenario's (<see cref="ScenarioRun.WaitPoint"/>): outside the operation step budget (<see cref="OpStepBudgetFor"/>).
+    /// the scenario's (<see cref="IterationState.ScenarioWaitPoint"/>): outside the operation step budget (<see cref="OpStepBudgetFor"/>).
     /// </summary>
     internal const int ParkWaitPoints = 1024;
 
-
     /// <summary>The window, and the interrupts when the file has them (a trace's configuration names its stalls).</summary>
-    private static SortedDictionary<string, string> Parameters(ReproFile file, int window)
+    private static SortedDictionary<string, string> Parameters(ReproFile file, int window, bool audited)
     {
         var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["repro-window"] = window.ToString(CultureInfo.InvariantCulture) };
-        if (!RecordedByAudit(file))
+        if (!audited)
         {
             parameters["repro-audits"] = "at-the-end";
         }
@@ -102,7 +100,8 @@ internal sealed class ReproScenario : Scenario
 
     /// <summary>
     /// Coyote's deadlock timeout for a reproduction: setup replays every operation before the window with no scheduling point,
-    /// and on files of 90,000-116,000 operations (256M highatomic runs with a 65,536-entry ring, 2026-12-07 17:51-17:56, load
+    /// and on files of 90,000-116,000 operations (`explore --from-repro FILE --time-budget 120` on files of `run` with
+    /// highatomic-cap-not-rechecked's row options and `--flight-recorder-entries 65536`, 256M, 2026-12-07 17:51-17:56, load
     /// 16-25) that took past Coyote's default, which reported a potential deadlock in the first iteration of the windows of
     /// the last 1 to 4 operations, so those windows were never searched. The time budget still ends a long setup (it is
     /// checked at every operation's start) and a script's spin meets its step budget first.
@@ -172,10 +171,13 @@ internal sealed class ReproScenario : Scenario
         trace with { Repro = File.Interrupts is { } irq ? File with { Interrupts = irq with { Steps = irq.StallSteps } } : File, ReproWindow = Window };
 
     /// <summary>Each CPU's operations the scripts interleave, and the rest in the global order for setup (worked out once per scenario, not per iteration).</summary>
-    public (IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails) Split() => _split.Value;
+    public (IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails) Split() => (_split.Value.Serial, _split.Value.Tails);
 
     /// <summary>The pages the scripts allocate (the windows' allocations), each with its CPU (worked out once per scenario).</summary>
-    internal IReadOnlyDictionary<int, int> ScriptAllocations => _scriptAllocations.Value;
+    internal IReadOnlyDictionary<int, int> ScriptAllocations => _split.Value.ScriptAllocations;
+
+    /// <summary>Per CPU: the onlines of it in the scripts (each iteration counts them down as they run; worked out once per scenario).</summary>
+    internal IReadOnlyList<int> PendingOnlines => _split.Value.PendingOnlines;
 
     /// <summary>The CPU of each operation, by its sequence number.</summary>
     private IReadOnlyDictionary<int, int> CpuOf => _cpuOf.Value;
@@ -196,7 +198,7 @@ internal sealed class ReproScenario : Scenario
     /// from that operation on; that may put another CPU's free in the same case, so the cut moves until no such free is left
     /// (it only ever moves earlier, so it ends).
     /// </summary>
-    private (IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails) SplitOnce()
+    private (IReadOnlyList<ReproOp> Serial, IReadOnlyList<ReproOp>[] Tails, Dictionary<int, int> ScriptAllocations, int[] PendingOnlines) SplitOnce()
     {
         var cuts = new int[File.Cpus];
         var allocatedAt = new Dictionary<int, (int Cpu, int Index)>();
@@ -241,7 +243,14 @@ internal sealed class ReproScenario : Scenario
         }
 
         serial.Sort((a, b) => a.Seq.CompareTo(b.Seq));
-        return (serial, tails);
+        var scriptAllocations = allocatedAt.Where(a => a.Value.Index >= cuts[a.Value.Cpu]).ToDictionary(a => a.Key, a => a.Value.Cpu);
+        var pendingOnlines = new int[File.Cpus];
+        foreach (var op in tails.SelectMany(t => t).Where(o => o.Op == ReproOp.CpuOnline))
+        {
+            pendingOnlines[op.Target!.Value]++;
+        }
+
+        return (serial, tails, scriptAllocations, pendingOnlines);
     }
 
     private Dictionary<int, int> CpuOfOnce()
@@ -256,21 +265,6 @@ internal sealed class ReproScenario : Scenario
         }
 
         return cpuOf;
-    }
-
-    private Dictionary<int, int> ScriptAllocationsOnce()
-    {
-        var tails = Split().Tails;
-        var allocations = new Dictionary<int, int>();
-        for (var cpu = 0; cpu < tails.Length; cpu++)
-        {
-            foreach (var op in tails[cpu].Where(o => o.Op == ReproOp.Alloc))
-            {
-                allocations[op.Page!.Value] = cpu;
-            }
-        }
-
-        return allocations;
     }
 
     private int[] OfflineAtStartOnce()
@@ -320,8 +314,6 @@ internal sealed class ReproScenario : Scenario
         /// </summary>
         private readonly Dictionary<int, (long Pfn, int Order)> _pfns = [];
 
-        /// <summary>Handle to the CPU whose script allocates it (worked out once per scenario: <see cref="ReproScenario.ScriptAllocations"/>).</summary>
-        private readonly IReadOnlyDictionary<int, int> _scriptAllocations;
 
         /// <summary>The script allocations that ran (or were skipped: their CPU offline): a free of their page waits for nothing more. Same no-lock rule as <see cref="_pfns"/>.</summary>
         private readonly HashSet<int> _allocationsDone = [];
@@ -337,14 +329,8 @@ internal sealed class ReproScenario : Scenario
             _onlining = new bool[scenario.File.Cpus];
             _dying = new bool[scenario.File.Cpus];
             (_serial, _tails) = scenario.Split();
-            _pendingOnlines = new int[scenario.File.Cpus];
+            _pendingOnlines = [.. scenario.PendingOnlines];
             _onlineWaitGaveUp = new bool[scenario.File.Cpus];
-            foreach (var op in _tails.SelectMany(t => t).Where(o => o.Op == ReproOp.CpuOnline))
-            {
-                _pendingOnlines[op.Target!.Value]++;
-            }
-
-            _scriptAllocations = scenario.ScriptAllocations;
         }
 
         public override void Setup()
@@ -464,9 +450,9 @@ internal sealed class ReproScenario : Scenario
         /// <summary>
         /// An operation of a script with the run's hotplug causality: on the run a dying CPU parks at a quiescent point, between its
         /// operations, before a surviving CPU runs page_alloc_cpu_dead() for it, and runs nothing until it is back online. So an
-        /// operation of CPU X begins only while X is not parked (else it is skipped: waiting for the online instead would hold X's
-        /// script for as long as the online's script takes to reach it, past the engine's step budget), and a death of X, inside
-        /// its operation, waits until X is between operations (<see cref="Hotplug"/>).
+        /// operation of CPU X begins only while X is not parked (else it waits for X's online while one is still to come in the
+        /// scripts, <see cref="AwaitOnline"/>, and is skipped when none is or the wait gives up), and a death of X, inside its
+        /// operation, waits until X is between operations (<see cref="Hotplug"/>).
         /// </summary>
         private void Park(int cpu, ReproOp op)
         {
@@ -509,7 +495,7 @@ internal sealed class ReproScenario : Scenario
         {
             foreach (var page in op.FreedPages())
             {
-                if (!_scriptAllocations.TryGetValue(page, out var allocator) || allocator == cpu)
+                if (!_scenario.ScriptAllocations.TryGetValue(page, out var allocator) || allocator == cpu)
                 {
                     continue;
                 }
@@ -519,11 +505,23 @@ internal sealed class ReproScenario : Scenario
         }
 
         /// <summary>
-        /// Waits at scenario wait points on <paramref name="location"/> (outside the operation step budget: <see cref="ScenarioRun.WaitPoint"/>)
+        /// Waits at scenario wait points on <paramref name="location"/> (outside the operation step budget: <see cref="IterationState.ScenarioWaitPoint"/>)
         /// while <paramref name="waiting"/> holds and the run goes on: it gives up only after <see cref="ParkWaitPoints"/> of its
         /// points, beyond an interrupt's stall, in which no other CPU took a step (a schedule that runs the waiter alone and
         /// starves the rest, which no run does). Whether the wait ended because its condition did.
         /// </summary>
+        /// <summary>
+        /// Waits at scenario wait points on <paramref name="location"/> while <paramref name="waiting"/> holds, at most
+        /// <see cref="ParkWaitPoints"/> of them (a schedule that starves what is waited for ends).
+        /// </summary>
+        private void WaitAtMost(SharedLocation location, Func<bool> waiting)
+        {
+            for (var i = 0; i < ParkWaitPoints && waiting(); i++)
+            {
+                Run.State.ScenarioWaitPoint(location);
+            }
+        }
+
         private bool WaitWhileOthersProgress(int cpu, SharedLocation location, Func<bool> waiting)
         {
             var patience = ParkWaitPoints + (Run.Config.Interrupts?.Steps ?? 0);
@@ -534,7 +532,7 @@ internal sealed class ReproScenario : Scenario
                     return false;
                 }
 
-                Run.WaitPoint(location);
+                Run.State.ScenarioWaitPoint(location);
                 var progress = OthersProgress(cpu);
                 idle = progress == seen ? idle + 1 : 0;
                 seen = progress;
@@ -556,10 +554,7 @@ internal sealed class ReproScenario : Scenario
                 return false;
             }
 
-            for (var i = 0; i < ParkWaitPoints && _parked[cpu] && _pendingOnlines[cpu] > 0; i++)
-            {
-                Run.WaitPoint(SharedLocation.Scenario(cpu));
-            }
+            WaitAtMost(SharedLocation.Scenario(cpu), () => _parked[cpu] && _pendingOnlines[cpu] > 0);
 
             // Given up once, the CPU's later operations in this park are skipped without waiting again (each would burn the bound).
             _onlineWaitGaveUp[cpu] = _parked[cpu];
@@ -594,13 +589,8 @@ internal sealed class ReproScenario : Scenario
                 // CPU with its list closed (a §7.4 violation of no design's making, found in absorb-without-owner-check's files).
                 if (_dying[target])
                 {
-                    Run.Do(cpu, $"page_alloc_cpu_online(CPU {target}) waits for page_alloc_cpu_dead(CPU {target})", () =>
-                    {
-                        for (var i = 0; i < ParkWaitPoints && _dying[target]; i++)
-                        {
-                            Run.WaitPoint(SharedLocation.Scenario(target));
-                        }
-                    });
+                    Run.Do(cpu, $"page_alloc_cpu_online(CPU {target}) waits for page_alloc_cpu_dead(CPU {target})",
+                        () => WaitAtMost(SharedLocation.Scenario(target), () => _dying[target]));
                 }
 
                 if (_parked[target] && !a.IsOnline(target) && !_onlining[target] && !_dying[target])
@@ -643,7 +633,7 @@ internal sealed class ReproScenario : Scenario
             {
                 if (other != cpu)
                 {
-                    progress += ((long)Run.ScriptOperations[other] << 32) + Run.OpSteps(other);
+                    progress += ((long)Run.ScriptOperations[other] << 32) + Run.State.OpSteps(other);
                 }
             }
 

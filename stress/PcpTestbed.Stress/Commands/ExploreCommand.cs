@@ -121,7 +121,7 @@ public static class ExploreCommand
                 }
 
                 var irqSites = r.GetValue(irqSite)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-                if (irqSites != null && (irqSites.Length == 0 ? "" : ReproInterrupts.UnknownSite(irqSites)) is { } bad)
+                if (irqSites != null && ReproInterrupts.UnknownSite(irqSites) is { } bad)
                 {
                     throw new UsageException($"--irq-site: '{bad}' is not a scheduling-point site; expected names such as lock:free_unref_page:remote (the names coverage lists)");
                 }

@@ -16,11 +16,7 @@ public static class TempFiles
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Delete();
     }
 
-    public static string New(string extension)
-    {
-        Directory.CreateDirectory(Folder);
-        return Path.Combine(Folder, $"{Guid.NewGuid():N}{extension}");
-    }
+    public static string New(string extension) => Path.Combine(Folder, $"{Guid.NewGuid():N}{extension}");
 
     private static void Delete()
     {

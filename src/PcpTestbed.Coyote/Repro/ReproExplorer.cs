@@ -16,7 +16,7 @@ public static class ReproExplorer
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.IterationsPerWindow, 1, nameof(options));
-        var file = options.Rebuilt(options.File ?? ReproFile.Load(options.Path));
+        var file = options.File ?? options.Rebuilt(ReproFile.Load(options.Path));
         var clock = Stopwatch.StartNew();
 
         // The rebuilt state is not the run's without the snapshot (other pfns, other owners), and the global order is inferred

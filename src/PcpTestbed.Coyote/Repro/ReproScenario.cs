@@ -63,7 +63,6 @@ internal sealed class ReproScenario : Scenario
             DeadlockTimeout = SetupDeadlockTimeout,
             Interrupts = file.Interrupts?.Stall(),
             AuditsScripts = audited,
-            AuditReportsFirst = audited ? file.Invariant : null,
         };
     }
 

@@ -73,7 +73,7 @@ public static class ReproExploreCommand
         foreach (var w in result.Windows)
         {
             io.Out.WriteLine($"  last {w.Window,5} operations per CPU interleaved: {Fmt.N(w.Iterations)} iterations: " +
-                             (w.Violation == null ? "nothing" : Violations.InvariantOf(w.Violation) == result.Invariant ? "the same violation class" : $"another violation ({Values.OneLine(w.Violation)})"));
+                             (w.Violation == null ? "nothing" : Violations.Names(w.Violation, result.Invariant) ? "the same violation class" : $"another violation ({Values.OneLine(w.Violation)})"));
         }
 
         var trace = result.TracePath;

@@ -194,43 +194,25 @@ public static class ReproBuilder
     }
 
     /// <summary>
-    /// The CPUs offline at the window's start: those offline in the checkpoint's snapshot, or, without one, those whose first
-    /// hotplug event (by epoch, then by its place in its CPU's window) is an online. The merge keeps each CPU's operations out of
-    /// the stretches between its death and its online: on the run the victim parked at a quiescent point before a surviving CPU
-    /// ran page_alloc_cpu_dead() for it, and ran nothing until page_alloc_cpu_online() (FaultInjector.TakeOneOffline,
+    /// The CPUs offline at the window's start: those offline in the checkpoint's snapshot, or, without one, by the rule the
+    /// rebuild shares (<see cref="ReproHotplugStart.Offline"/>). The merge keeps each CPU's operations out of the stretches
+    /// between its death and its online: on the run the victim parked at a quiescent point before a surviving CPU ran
+    /// page_alloc_cpu_dead() for it, and ran nothing until page_alloc_cpu_online() (FaultInjector.TakeOneOffline,
     /// BringBackDue). Without this the merge put a CPU's operations inside its own dead stretch, where the rebuild skips them
     /// (absorb-without-owner-check files, 2026-12-07: the victim's allocation of the page the violation names among them).
     /// </summary>
     private static bool[] DeadAtStart(List<(RecordedOp Op, RecordedOp[] Folios)>[] units, AllocatorSnapshot? snapshot)
     {
         var cpus = units.Length;
-        var dead = new bool[cpus];
         if (snapshot != null && snapshot.Cpus == cpus)
         {
-            for (var cpu = 0; cpu < cpus; cpu++)
-            {
-                dead[cpu] = snapshot.Online[cpu] == 0;
-            }
-
-            return dead;
+            return [.. snapshot.Online.Select(o => o == 0)];
         }
 
-        var first = Enumerable.Range(0, cpus)
-            .SelectMany(cpu => units[cpu].Select((u, i) => (u.Op, Place: (double)i / units[cpu].Count)))
-            .Where(e => e.Op.Op is AllocatorOp.CpuDead or AllocatorOp.CpuOnline && e.Op.Arg0 >= 0 && e.Op.Arg0 < cpus)
-            .OrderBy(e => EpochOf(e.Op)).ThenBy(e => e.Place)
-            .GroupBy(e => (int)e.Op.Arg0);
-        foreach (var g in first)
-        {
-            dead[g.Key] = g.First().Op.Op == AllocatorOp.CpuOnline;
-        }
-
-        if (dead.All(d => d))
-        {
-            dead[0] = false; // the run kept a CPU online
-        }
-
-        return dead;
+        return ReproHotplugStart.Offline(cpus, Enumerable.Range(0, cpus).SelectMany(cpu => units[cpu]
+            .Select((u, i) => (u.Op, Place: (double)i / units[cpu].Count))
+            .Where(e => e.Op.Op is AllocatorOp.CpuDead or AllocatorOp.CpuOnline)
+            .Select(e => new ReproHotplugStart.Event(cpu, (int)Math.Clamp(e.Op.Arg0, -1, int.MaxValue), e.Op.Op == AllocatorOp.CpuOnline, EpochOf(e.Op), e.Place))));
     }
 
     /// <summary>A chunk held at the checkpoint that the window frees is held no more (a later free of its pfn is of a later allocation).</summary>
@@ -264,8 +246,7 @@ public static class ReproBuilder
     private static bool Holds(long head, int order, long pfn) =>
         PageAlloc.IsValidOrder(order) && pfn >= head && pfn < head + (1L << order);
 
-    /// <summary>An operation that did not return has no epoch of its end: it sorts after everything of its CPU's epoch.</summary>
-    private static int EpochOf(RecordedOp op) => op.Ended ? op.Epoch : int.MaxValue - 1;
+    private static int EpochOf(RecordedOp op) => ReproHotplugStart.EndEpoch(op.Epoch, op.Ended);
 
     private static bool Consistent((RecordedOp Op, RecordedOp[] Folios) unit, Dictionary<long, (int Handle, int Order)> live, HashSet<(long Pfn, int Order)>? heldAtStart) =>
         unit.Op.Op switch

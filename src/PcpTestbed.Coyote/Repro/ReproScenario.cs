@@ -490,12 +490,6 @@ internal sealed class ReproScenario : Scenario
         }
 
         /// <summary>
-        /// Waits at scenario wait points on <paramref name="location"/> (outside the operation step budget: <see cref="IterationState.ScenarioWaitPoint"/>)
-        /// while <paramref name="waiting"/> holds and the run goes on: it gives up only after <see cref="ParkWaitPoints"/> of its
-        /// points, beyond an interrupt's stall, in which no other CPU took a step (a schedule that runs the waiter alone and
-        /// starves the rest, which no run does). Whether the wait ended because its condition did.
-        /// </summary>
-        /// <summary>
         /// Waits at scenario wait points on <paramref name="location"/> while <paramref name="waiting"/> holds, at most
         /// <see cref="ParkWaitPoints"/> of them (a schedule that starves what is waited for ends).
         /// </summary>
@@ -507,6 +501,12 @@ internal sealed class ReproScenario : Scenario
             }
         }
 
+        /// <summary>
+        /// Waits at scenario wait points on <paramref name="location"/> (outside the operation step budget: <see cref="IterationState.ScenarioWaitPoint"/>)
+        /// while <paramref name="waiting"/> holds and the run goes on: it gives up only after <see cref="ParkWaitPoints"/> of its
+        /// points, beyond an interrupt's stall, in which no other CPU took a step (a schedule that runs the waiter alone and
+        /// starves the rest, which no run does). Whether the wait ended because its condition did.
+        /// </summary>
         private bool WaitWhileOthersProgress(int cpu, SharedLocation location, Func<bool> waiting)
         {
             var patience = ParkWaitPoints + (Run.Config.Interrupts?.Steps ?? 0);

@@ -6,7 +6,7 @@ namespace PcpTestbed.Coyote.Tests;
 /// <summary>
 /// The run's hotplug order, kept by the scripts' bounded waits: a parked CPU's next operation waits for its online (the run's
 /// CPU ran nothing until it came back), and an online waits for the death it follows (the run's came after it). Each file is
-/// a pageblock run with remote-count-outside-lock: CPU 1 allocates a page in setup (its refill claims the block: CPU 1 owns
+/// a pageblock run with remote-count-outside-lock (<see cref="ReproCausalityTests.RoutedFree"/>): CPU 1 allocates a page in setup (its refill claims the block: CPU 1 owns
 /// it), and CPU 0's script frees it after its online, a free routed to CPU 1's PCP that fails lockdep at once. So the
 /// violation comes back exactly when that free runs, and it runs only when the online did and came first. Each runs one
 /// iteration under our scheduler, one step per CPU in turn (a fair schedule, which no wait gives up on).
@@ -18,7 +18,7 @@ public class ReproHotplugWaitTests
     {
         // CPU 0 is offline at the window's start (its first hotplug event is its online) and runs first: its free meets it
         // parked, with CPU 1's online of it still to come.
-        var file = RoutedFree(
+        var file = ReproCausalityTests.RoutedFree(
         [
             [new ReproOp { Seq = 2, Op = ReproOp.Free, Order = 0, Page = 0, Epoch = 3 }],
             [
@@ -39,7 +39,7 @@ public class ReproHotplugWaitTests
         // CPU 0 is online at the window's start (its first hotplug event, by the epochs, is its death). CPU 1's death of CPU 0
         // runs alone until it is inside page_alloc_cpu_dead(); then CPU 2's online of CPU 0 finds it dying, and CPU 0's free
         // finds itself parked.
-        var file = RoutedFree(
+        var file = ReproCausalityTests.RoutedFree(
         [
             [new ReproOp { Seq = 3, Op = ReproOp.Free, Order = 0, Page = 0, Epoch = 4 }],
             [
@@ -54,25 +54,6 @@ public class ReproHotplugWaitTests
         Assert.True(run.Allocator.IsOnline(0));
         Assert.StartsWith("[lockdep]", violation);
     }
-
-    /// <summary>A pageblock run (one CPU per list of operations) with remote-count-outside-lock that broke with lockdep.</summary>
-    private static ReproFile RoutedFree(IReadOnlyList<IReadOnlyList<ReproOp>> operations) => new()
-    {
-        Design = "pageblock",
-        Bugs = ["remote-count-outside-lock"],
-        Workload = "mixed",
-        Seed = 1,
-        Cpus = operations.Count,
-        Zone = "16M",
-        Highatomic = "2026-05",
-        Violation = "[lockdep] test",
-        Invariant = Violations.Lockdep,
-        WindowComplete = true,
-        LostBeforeWindow = [.. operations.Select(_ => 0L)],
-        RingEntries = 16,
-        Pages = [],
-        Operations = operations,
-    };
 
     /// <summary>
     /// One step per CPU in turn, from CPU 0, over those that can run; <paramref name="lead"/> (-1: none) first runs alone until it

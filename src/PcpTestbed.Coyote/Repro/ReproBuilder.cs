@@ -63,6 +63,7 @@ public static class ReproBuilder
         }
 
         var next = new int[cpus];
+        var onlines = OnlineEpochs(units);
         var dead = DeadAtStart(units, snapshot);
         var handle = 0;
         var seq = 0;
@@ -94,7 +95,7 @@ public static class ReproBuilder
                     continue;
                 }
 
-                if (!HotplugConsistent(units, next, dead, cpu))
+                if (!HotplugConsistent(units, next, dead, onlines, cpu))
                 {
                     deadFallback = deadFallback < 0 ? cpu : deadFallback;
                     continue;
@@ -110,6 +111,11 @@ public static class ReproBuilder
 
             pick = pick < 0 ? (fallback < 0 ? deadFallback : fallback) : pick;
             var (op, folios) = units[pick][next[pick]++];
+            if (op.Op == AllocatorOp.CpuOnline && op.Arg0 >= 0 && op.Arg0 < cpus)
+            {
+                onlines[pick, op.Arg0].Dequeue();
+            }
+
             if (op.Op is AllocatorOp.CpuDead or AllocatorOp.CpuOnline && op.Arg0 >= 0 && op.Arg0 < cpus)
             {
                 dead[op.Arg0] = op.Op == AllocatorOp.CpuDead;
@@ -153,7 +159,8 @@ public static class ReproBuilder
     /// it is back online; a death is of a live CPU, and not while that CPU still has an operation that ended in an earlier epoch
     /// than any online of it still to come (that operation ran before the death); an online is of a dead CPU.
     /// </summary>
-    private static bool HotplugConsistent(List<(RecordedOp Op, RecordedOp[] Folios)>[] units, int[] next, bool[] dead, int cpu)
+    /// <param name="onlines">The epochs of the onlines still to come, by the CPU that runs them and their target (<see cref="OnlineEpochs"/>).</param>
+    private static bool HotplugConsistent(List<(RecordedOp Op, RecordedOp[] Folios)>[] units, int[] next, bool[] dead, Queue<int>[,] onlines, int cpu)
     {
         if (dead[cpu])
         {
@@ -180,17 +187,41 @@ public static class ReproBuilder
         var nextOnline = int.MaxValue;
         for (var other = 0; other < units.Length; other++)
         {
-            for (var i = next[other]; i < units[other].Count; i++)
+            if (onlines[other, target].TryPeek(out var epoch))
             {
-                if (units[other][i].Op is { Op: AllocatorOp.CpuOnline } online && online.Arg0 == target)
-                {
-                    nextOnline = Math.Min(nextOnline, EpochOf(online));
-                    break;
-                }
+                nextOnline = Math.Min(nextOnline, epoch);
             }
         }
 
         return EpochOf(units[target][next[target]].Op) >= nextOnline;
+    }
+
+    /// <summary>
+    /// Per CPU and target, the epochs of the CPU's onlines of that target in its window's order: the merge takes each from its
+    /// queue as it takes the online, so the next online of a target still to come on each CPU is its queue's head (the death's
+    /// check read it by scanning every CPU's operations still to come, at every death).
+    /// </summary>
+    private static Queue<int>[,] OnlineEpochs(List<(RecordedOp Op, RecordedOp[] Folios)>[] units)
+    {
+        var cpus = units.Length;
+        var onlines = new Queue<int>[cpus, cpus];
+        for (var cpu = 0; cpu < cpus; cpu++)
+        {
+            for (var target = 0; target < cpus; target++)
+            {
+                onlines[cpu, target] = new Queue<int>();
+            }
+
+            foreach (var (op, _) in units[cpu])
+            {
+                if (op.Op == AllocatorOp.CpuOnline && op.Arg0 >= 0 && op.Arg0 < cpus)
+                {
+                    onlines[cpu, op.Arg0].Enqueue(EpochOf(op));
+                }
+            }
+        }
+
+        return onlines;
     }
 
     /// <summary>

@@ -52,6 +52,34 @@ public class ReproAuditTests
     }
 
     [Fact]
+    public void The_search_recognises_the_recorded_class_where_the_audit_reports_another_first()
+    {
+        // A snapshot damaged so that the rebuilt state breaks several rules at once (an allocated page marked free): setup's
+        // audit fails with all of them. For a run whose audit recorded one the auditor lists after the first, the serial probe
+        // still finds the recorded class (every operation run serially breaks it), so the search cuts the file after the
+        // first operation after which the serial order does: its first.
+        var (allocator, preWindow) = ReproSnapshotTests.RunAllocator();
+        var snapshot = allocator.SaveSnapshot();
+        var damaged = ReproSnapshotTests.Build(allocator, snapshot, preWindow) with
+        {
+            Snapshot = Convert.ToBase64String(ReproSnapshotTests.Damaged(snapshot, (ref PcpTestbed.Model.Page p) => p.State = PcpTestbed.Model.PageState.Buddy)),
+        };
+        var failure = Assert.Throws<InvalidOperationException>(() => ReproSetup.Run(damaged, window: 1 << 20)).Message;
+        var later = Enum.GetValues<PcpTestbed.Model.Audit.AuditRule>().Select(PcpTestbed.Model.Audit.AuditRules.Describe)
+            .First(c => c != Violations.InvariantOf(failure) && Violations.Names(failure, c));
+
+        using var temp = new TempDirectory();
+        var result = ReproExplorer.Explore(new ReproExploreOptions
+        {
+            Path = temp.NewFile(".repro.json.gz"), File = damaged with { Invariant = later, Violation = $"[{later}] test" }, IterationsPerWindow = 1,
+            TimeBudget = TimeSpan.FromSeconds(60), TraceDirectory = temp.Path,
+        });
+
+        Assert.Equal(2, damaged.OperationCount);
+        Assert.Equal(1, result.Operations);
+    }
+
+    [Fact]
     public void A_failure_that_is_not_an_audits_names_its_own_class_only()
     {
         Assert.Equal("[§7.4 ownership] x (at the end)", Violations.OfAudit(["[§7.4 ownership] x"], 1, "at the end"));

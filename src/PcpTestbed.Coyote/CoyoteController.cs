@@ -37,12 +37,6 @@ internal sealed class CoyoteController : IIterationController
     /// <summary>Scheduling points taken so far, by every CPU (a stalled CPU takes none); counted only in an iteration with interrupts.</summary>
     private long _steps;
 
-    /// <summary>
-    /// At most the smallest pending <see cref="_stalledUntil"/> (long.MaxValue: none pending): <see cref="Step"/> scans the CPUs only
-    /// once <see cref="_steps"/> reaches it. A stall ended early (<see cref="UnstallIfStuck"/>) may leave it low: the next scan recomputes it.
-    /// </summary>
-    private long _nextUnstall = long.MaxValue;
-
     /// <summary>The iteration's draws for interrupts at under 100% of points (Coyote's controlled randomness: a trace replays them).</summary>
     private Microsoft.Coyote.Random.Generator? _random;
 
@@ -87,8 +81,8 @@ internal sealed class CoyoteController : IIterationController
 
     /// <summary>
     /// A scheduling point of <paramref name="cpu"/>'s: counted, and the stalls it ends (the other CPUs took their steps) end. Without
-    /// interrupts (the catalogue's scenarios) there is nothing more to do; with them the CPUs are scanned only once the earliest
-    /// pending stall is due (<see cref="_nextUnstall"/>).
+    /// interrupts (the catalogue's scenarios) there is nothing more to do; with them every CPU's stall is compared with the count
+    /// (a few CPUs: no cached earliest stall to keep in step with <see cref="Stall"/> and <see cref="UnstallIfStuck"/>).
     /// </summary>
     private void Step(IterationState state, int cpu)
     {
@@ -99,26 +93,11 @@ internal sealed class CoyoteController : IIterationController
         }
 
         _steps++;
-        if (_steps < _nextUnstall)
-        {
-            return;
-        }
-
-        _nextUnstall = long.MaxValue;
         for (var other = 0; other < _stalledUntil.Length; other++)
         {
-            if (_stalledUntil[other] == 0)
-            {
-                continue;
-            }
-
-            if (_steps >= _stalledUntil[other])
+            if (_stalledUntil[other] != 0 && _steps >= _stalledUntil[other])
             {
                 Unstall(other);
-            }
-            else
-            {
-                _nextUnstall = Math.Min(_nextUnstall, _stalledUntil[other]);
             }
         }
     }
@@ -137,7 +116,6 @@ internal sealed class CoyoteController : IIterationController
             return;
         }
 
-        _nextUnstall = Math.Min(_nextUnstall, _stalledUntil[cpu]);
         _stall[cpu] ??= CSemaphoreSlim.Create(0);
         CSemaphoreSlim.Wait(_stall[cpu]!);
     }

@@ -50,13 +50,6 @@ public sealed record ScenarioConfig
     /// </summary>
     public bool AuditsScripts { get; init; } = true;
 
-    /// <summary>
-    /// The invariant an audit that finds several reports first when it is among them (null: the auditor's own order). A
-    /// reproduction names the class its run's audit recorded: the audit found the same set of broken rules, and which one it
-    /// prints first is the auditor's order, not the race (<see cref="Repro.ReproScenario"/>).
-    /// </summary>
-    public string? AuditReportsFirst { get; init; }
-
     /// <summary>Anything else the scenario's scripts depend on, by name.</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 

@@ -111,13 +111,7 @@ public sealed class ScenarioRun
         var report = Allocator.Audit();
         if (!report.IsClean)
         {
-            var more = report.ViolationCount > 1
-                ? $"; {report.ViolationCount - 1} more violation(s)"
-                : "";
-            var first = Config.AuditReportsFirst is { } wanted && report.Violations.FirstOrDefault(v => Violations.InvariantOf(v.ToString()) == wanted) is { } w
-                ? w
-                : report.Violations[0];
-            _state.Fail($"{first} ({where}{more})");
+            _state.Fail(Violations.OfAudit([.. report.Violations.Select(v => v.ToString())], report.ViolationCount, where));
         }
 
         if (Iteration?.CheckQuiescent() is { } violation)

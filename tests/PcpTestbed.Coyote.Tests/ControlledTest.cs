@@ -30,7 +30,7 @@ public abstract class ControlledTest
     }
 
     /// <summary>Where this test run's trace files go: the test process's folder, deleted when it exits.</summary>
-    protected static string TraceDirectory { get; } = TempDirectory.ForThisProcess().Path;
+    protected static string TraceDirectory { get; } = TempDirectory.Process.Path;
 
     /// <summary>Strategies cheap enough to run the same test body under each.</summary>
     public static TheoryData<SchedulingStrategy> Strategies => new(

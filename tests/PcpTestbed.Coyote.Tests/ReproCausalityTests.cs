@@ -109,7 +109,7 @@ public class ReproCausalityTests
     }
 
     /// <summary>A pageblock run (one CPU per list of operations) with remote-count-outside-lock that broke with lockdep.</summary>
-    private static ReproFile RoutedFree(IReadOnlyList<IReadOnlyList<ReproOp>> operations) => new()
+    internal static ReproFile RoutedFree(IReadOnlyList<IReadOnlyList<ReproOp>> operations) => new()
     {
         Design = "pageblock",
         Bugs = ["remote-count-outside-lock"],

@@ -1,12 +1,19 @@
+using PcpTestbed.Coyote.Dfs;
 using PcpTestbed.Coyote.Repro;
 using PcpTestbed.Designs;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Coyote.Tests;
 
-/// <summary>A reproduction file's rebuilt state: its scenario's setup alone, run serially, no script run.</summary>
+/// <summary>
+/// A reproduction file's rebuilt state: its scenario's setup alone, run serially, no script run; or one whole iteration, its
+/// scripts under our scheduler with a chosen schedule (<see cref="RunUnder"/>).
+/// </summary>
 internal static class ReproSetup
 {
+    /// <summary>Steps an iteration under <see cref="RunUnder"/> may take: far above what the small files of these tests take.</summary>
+    private const int MaxSteps = 100_000;
+
     /// <summary>Runs setup for <paramref name="window"/> operations per CPU left to the scripts (1 &lt;&lt; 20: all, so setup only rebuilds the window's start).</summary>
     public static ScenarioRun Run(ReproFile file, int window) => Run(new ReproScenario(file, window));
 
@@ -18,6 +25,21 @@ internal static class ReproSetup
         var runner = new IterationRunner(scenario, design, scenario.Bugs, scenario.Configure(design));
         runner.RunIteration(new SetupController());
         return scenario.Run!;
+    }
+
+    /// <summary>
+    /// One iteration of <paramref name="repro"/>, setup and scripts, under our scheduler with <paramref name="chooser"/> picking
+    /// every step: the run (the allocator as the iteration left it) and the iteration's violation, or null.
+    /// </summary>
+    public static (ScenarioRun Run, string? Violation) RunUnder(ReproScenario repro, IScheduleChooser chooser)
+    {
+        var scenario = new Capture(repro);
+        var design = scenario.Designs.Single();
+        var config = scenario.Configure(design);
+        var runner = new IterationRunner(scenario, design, scenario.Bugs, config);
+        using var controller = new DfsController(config.Cpus, MaxSteps);
+        var state = controller.RunIteration(runner, chooser);
+        return (scenario.Run!, state.Violation);
     }
 
     /// <summary>The repro scenario, keeping the run it started.</summary>

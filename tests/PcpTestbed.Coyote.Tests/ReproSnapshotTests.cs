@@ -144,10 +144,10 @@ public class ReproSnapshotTests
         Assert.DoesNotContain('\n', e.Message);
     }
 
-    private delegate void PageEdit(ref Page page);
+    internal delegate void PageEdit(ref Page page);
 
     /// <summary>The snapshot's bytes with <paramref name="edit"/> applied to its first allocated page (the original is left alone).</summary>
-    private static byte[] Damaged(AllocatorSnapshot snapshot, PageEdit edit)
+    internal static byte[] Damaged(AllocatorSnapshot snapshot, PageEdit edit)
     {
         var copy = AllocatorSnapshotCodec.Decode(AllocatorSnapshotCodec.Encode(snapshot));
         var first = Array.FindIndex(copy.Zone.Pages, p => p.State == PageState.Allocated);
@@ -160,7 +160,7 @@ public class ReproSnapshotTests
     /// CPU 1 freed some of them remotely and then went offline. Returns it and the absolute pfn of a page CPU 0 still holds,
     /// which the window frees.
     /// </summary>
-    private static (PageAllocator<DirectExecution> Allocator, long PreWindow) RunAllocator()
+    internal static (PageAllocator<DirectExecution> Allocator, long PreWindow) RunAllocator()
     {
         var allocator = AllocatorFactory.Create(DesignKind.PageblockLockFree, ZoneBuilder.Build(ZoneSpec.Parse(Spec)),
             new AllocatorConfig { Cpus = 2, Highatomic = HighatomicVariants.Default }, new DirectExecution());
@@ -175,6 +175,6 @@ public class ReproSnapshotTests
     }
 
     /// <summary>A file whose window, on CPU 0, frees the page from before it and allocates one (or is <paramref name="cpu0"/>).</summary>
-    private static ReproFile Build(PageAllocator<DirectExecution> allocator, AllocatorSnapshot snapshot, long preWindow, RecordedOp[]? cpu0 = null) =>
+    internal static ReproFile Build(PageAllocator<DirectExecution> allocator, AllocatorSnapshot snapshot, long preWindow, RecordedOp[]? cpu0 = null) =>
         TestReproFiles.TwoCpus(PcpTestbed.Designs.Designs.Name(allocator.Design), Spec, cpu0 ?? TestReproFiles.FreeThenAllocate(preWindow, 0), ZoneHoldings.Take(allocator.Zone), snapshot);
 }

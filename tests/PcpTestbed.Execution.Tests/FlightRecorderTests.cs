@@ -131,36 +131,25 @@ public class FlightRecorderTests
     }
 
     [Fact]
-    public void The_recording_carries_the_last_checkpoint_holdings_from_before_the_cut()
-    {
-        var r = NewRecorder(1);
-        var first = new ZoneHoldings { Held = [new HeldChunks(0x40, 2, 1, 3)], BlockTypes = [1], NrFreePages = 500 };
-        var second = first with { Held = [new HeldChunks(0x80, 0, 0, 1)], NrFreePages = 511 };
-        r.Checkpoint(first);
-        Free(r, 1);
-        r.Checkpoint(second);
-        r.Cut("[test] first");
-        r.Checkpoint(first with { NrFreePages = 1 }); // after the cut: ignored
-
-        Assert.Same(second, r.Read("[test] later").Holdings);
-        Assert.Null(NewRecorder(1).Read("[test] no checkpoint").Holdings);
-    }
-
-    [Fact]
-    public void The_recording_carries_the_last_checkpoint_snapshot_from_before_the_cut()
+    public void The_recording_carries_the_last_checkpoint_snapshot_from_before_the_cut_and_the_holdings_derived_from_it()
     {
         var r = NewRecorder(1);
         var first = new AllocatorSnapshot("mainline", 1, PcpTestbed.Model.PageAlloc.PageblockNrPages, 4);
         var second = new AllocatorSnapshot("mainline", 1, PcpTestbed.Model.PageAlloc.PageblockNrPages, 4);
-        r.Checkpoint(null, first);
+        first.Zone.NrFreePages = 500;
+        second.Zone.NrFreePages = 511;
+        r.Checkpoint(first, 0);
         Assert.Same(first, r.Snapshot);
         Free(r, 1);
-        r.Checkpoint(null, second);
+        r.Checkpoint(second, 0);
         r.Cut("[test] first");
-        r.Checkpoint(null, first); // after the cut: ignored
+        r.Checkpoint(first, 0); // after the cut: ignored
 
-        Assert.Same(second, r.Read("[test] later").Snapshot);
+        var recording = r.Read("[test] later");
+        Assert.Same(second, recording.Snapshot);
+        Assert.Equal(511, recording.Holdings!.NrFreePages);
         Assert.Null(NewRecorder(1).Read("[test] no checkpoint").Snapshot);
+        Assert.Null(NewRecorder(1).Read("[test] no checkpoint").Holdings);
     }
 
     [Fact]

@@ -5,14 +5,14 @@ namespace PcpTestbed.Stress.Tests;
 /// <summary>Bad input ends in exit code 2 and one line "error: ..." naming what is wrong; never a stack trace.</summary>
 public class BadInputTests
 {
-    private static readonly string EmptyFolder = Directory.CreateDirectory(Path.Combine(TempFiles.Folder, "empty-proc")).FullName;
+    private static readonly string EmptyFolder = Directory.CreateDirectory(Path.Combine(TempDirectory.Process.Path, "empty-proc")).FullName;
 
     public static TheoryData<string[], string> Cases()
     {
         var unwritable = Path.Combine("/proc", "pcptestbed-cannot-write-here.json");
-        var damaged = TempFiles.New(".trace.json");
+        var damaged = TempDirectory.Process.NewFile(".trace.json");
         File.WriteAllText(damaged, "{\"formatVersion\": 1, \"scenario\": \"trylock-fail");
-        var foreign = TempFiles.New(".trace.json");
+        var foreign = TempDirectory.Process.NewFile(".trace.json");
         File.WriteAllText(foreign, "{\"formatVersion\": 99}");
         return new TheoryData<string[], string>
         {
@@ -49,7 +49,7 @@ public class BadInputTests
             { ["run", "--zone-from-proc", EmptyFolder, "--ops", "10"], "zoneinfo" },
             { ["run", "--zone-from-proc", "/no/such/folder"], "no such folder" },
             { ["run", "--ops", "10", "--json", unwritable], "--json" },
-            { ["run", "--ops", "10", "--json", TempFiles.Folder], "is a folder" },
+            { ["run", "--ops", "10", "--json", TempDirectory.Process.Path], "is a folder" },
             { ["run", "--ops", "10", "--plot", "out.jpg"], "--plot out.jpg: expected a file name ending in .png or .svg" },
             { ["run", "--pressure", "--no-pressure"], "not both" },
             { ["run", "--sample-interval", "0"], "--sample-interval '0': expected a number from 0.001 to 3600" },
@@ -58,7 +58,7 @@ public class BadInputTests
             { ["compare", "--sample-interval", "1e9"], "--sample-interval '1e9'" },
             { ["run", "--sample-interval"], "--sample-interval" },
             { ["run", "--ops", "10", "--plot-free", "free.jpg"], "--plot-free free.jpg: expected a file name ending in .png or .svg" },
-            { ["compare", "--ops", "10", "--plot-free", TempFiles.Folder], "--plot-free" },
+            { ["compare", "--ops", "10", "--plot-free", TempDirectory.Process.Path], "--plot-free" },
             { ["run", "--cpus"], "--cpus" },
             { ["run", "--frobnicate"], "Unrecognized command or argument '--frobnicate'" },
             { ["compare", "--unchunked-pcp-free", "maybe"], "Unrecognized command or argument 'maybe'" },
@@ -120,7 +120,7 @@ public class BadInputTests
     /// <summary>A cost-model file holding <paramref name="text"/>.</summary>
     private static string BadCostModel(string text)
     {
-        var path = TempFiles.New(".cost.json");
+        var path = TempDirectory.Process.NewFile(".cost.json");
         File.WriteAllText(path, text);
         return path;
     }

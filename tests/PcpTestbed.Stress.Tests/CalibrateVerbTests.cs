@@ -9,7 +9,7 @@ public class CalibrateVerbTests
     [Fact]
     public void Calibrate_writes_a_cost_model_the_loader_reads_and_reports_what_it_measured()
     {
-        var model = TempFiles.New(".json");
+        var model = TempDirectory.Process.NewFile(".json");
 
         var (outcome, json) = Shell.RunJson(0, "calibrate", "--rounds", "2", "--out", model);
 
@@ -44,7 +44,7 @@ public class CalibrateVerbTests
     [Fact]
     public void Calibrate_refuses_a_folder_as_its_output_before_measuring_anything()
     {
-        var outcome = Shell.Run("calibrate", "--out", TempFiles.Folder);
+        var outcome = Shell.Run("calibrate", "--out", TempDirectory.Process.Path);
 
         Assert.True(outcome.Exit == 2, outcome.ToString());
         Assert.Contains("is a folder", Assert.Single(outcome.ErrLines));

@@ -9,7 +9,7 @@ public class CoyoteVerbTests
     [Fact]
     public void Explore_finds_a_catalogued_bug_writes_its_trace_and_replay_reproduces_it()
     {
-        var trace = TempFiles.New(".trace.json");
+        var trace = TempDirectory.Process.NewFile(".trace.json");
         var (outcome, doc) = Shell.RunJson(3, "explore", "--scenario", "trylock-failures", "--design", "mainline", "--bug", "free-to-foreign-pcp",
             "--iterations", "300", "--seed", "1", "--trace-out", trace, "--quiet");
         foreach (var f in (string[])["scenario", "design", "bug", "strategy", "iterations", "bugFound", "firstBugIteration", "violation", "trace"])
@@ -84,7 +84,7 @@ public class CoyoteVerbTests
     [Fact]
     public void Explore_with_an_elided_lock_finds_the_missing_lock_and_replay_reproduces_it()
     {
-        var trace = TempFiles.New(".trace.json");
+        var trace = TempDirectory.Process.NewFile(".trace.json");
         var (_, doc) = Shell.RunJson(3, "explore", "--scenario", "remote-free-vs-drain", "--design", "pageblock", "--elide", "pcp->lock@free_unref_page:remote",
             "--iterations", "300", "--trace-out", trace, "--quiet");
 
@@ -97,7 +97,7 @@ public class CoyoteVerbTests
     [Fact]
     public void A_trace_whose_violation_is_not_reproduced_exits_3()
     {
-        var trace = TempFiles.New(".trace.json");
+        var trace = TempDirectory.Process.NewFile(".trace.json");
         Shell.RunJson(3, "explore", "--bug", "owner-tag-cleared-before-unlink", "--iterations", "50", "--trace-out", trace, "--quiet");
         var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(trace))!;
         node["violation"] = "[§7.1 single-state] a violation this schedule never produces";
@@ -111,7 +111,7 @@ public class CoyoteVerbTests
     [Fact]
     public void Explore_exhaustively_finds_the_canary_writes_our_schedule_and_replay_reproduces_it()
     {
-        var trace = TempFiles.New(".trace.json");
+        var trace = TempDirectory.Process.NewFile(".trace.json");
         var (outcome, doc) = Shell.RunJson(3, "explore", "--exhaustive", "--scenario", "canary-lost-update", "--design", "mainline", "--trace-out", trace, "--quiet");
 
         Assert.Equal("dfs", doc.GetProperty("engine").GetString());
@@ -170,7 +170,7 @@ public class CoyoteVerbTests
     [InlineData(true)]
     public void A_trace_whose_recorded_site_no_longer_comes_back_says_the_code_changed_and_exits_3(bool exhaustive)
     {
-        var trace = TempFiles.New(".trace.json");
+        var trace = TempDirectory.Process.NewFile(".trace.json");
         string[] explore = exhaustive
             ? ["explore", "--exhaustive", "--bug", "missing-owner-recheck", "--trace-out", trace, "--quiet"]
             : ["explore", "--bug", "missing-owner-recheck", "--iterations", "300", "--trace-out", trace, "--quiet"];
@@ -193,7 +193,7 @@ public class CoyoteVerbTests
     [Fact]
     public void A_trace_from_another_site_table_that_still_fits_replays_with_a_note()
     {
-        var trace = TempFiles.New(".trace.json");
+        var trace = TempDirectory.Process.NewFile(".trace.json");
         Shell.RunJson(3, "explore", "--exhaustive", "--bug", "missing-owner-recheck", "--trace-out", trace, "--quiet");
         var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(trace))!;
         node["siteTable"]!["fingerprint"] = "0123456789abcdef";

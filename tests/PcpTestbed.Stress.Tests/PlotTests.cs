@@ -12,7 +12,7 @@ public class PlotTests
     [Fact]
     public void Compare_plot_is_a_png_with_drawn_histograms()
     {
-        var path = TempFiles.New(".png");
+        var path = TempDirectory.Process.NewFile(".png");
         var outcome = Shell.Run("compare", "--ops", "3000", "--cpus", "3", "--zone-size", "64M", "--hold-sample", "1", "--plot", path, "--quiet");
         Assert.True(outcome.Exit == 0, outcome.ToString());
         AssertDrawnPng(path, minWidth: 1000, minHeight: 800);
@@ -21,7 +21,7 @@ public class PlotTests
     [Fact]
     public void Sweep_plot_is_a_png_of_three_panels_side_by_side()
     {
-        var path = TempFiles.New(".png");
+        var path = TempDirectory.Process.NewFile(".png");
         var outcome = Shell.Run("sweep", "--cpus", "1,2", "--ops", "2000", "--zone-size", "64M", "--plot", path, "--quiet");
         Assert.True(outcome.Exit == 0, outcome.ToString());
         var (width, height) = AssertDrawnPng(path, minWidth: 1500, minHeight: 400);
@@ -33,7 +33,7 @@ public class PlotTests
     [InlineData("sweep")]
     public void An_svg_plot_is_an_svg_document_with_text_and_paths(string verb)
     {
-        var path = TempFiles.New(".svg");
+        var path = TempDirectory.Process.NewFile(".svg");
         string[] args = verb == "sweep"
             ? ["sweep", "--cpus", "1,2", "--ops", "1000", "--zone-size", "64M", "--plot", path, "--quiet"]
             : ["run", "--ops", "2000", "--zone-size", "64M", "--plot", path, "--quiet"];
@@ -49,7 +49,7 @@ public class PlotTests
     [Fact]
     public void Compare_plot_free_is_a_png_with_a_panel_per_design()
     {
-        var path = TempFiles.New(".png");
+        var path = TempDirectory.Process.NewFile(".png");
         var outcome = Shell.Run("compare", "--designs", "mainline,pageblock", "--workload", "cma", "--ops", "3000", "--cpus", "2", "--zone-size", "64M",
             "--sample-interval", "0.005", "--plot-free", path, "--quiet");
         Assert.True(outcome.Exit == 0, outcome.ToString());
@@ -60,7 +60,7 @@ public class PlotTests
     [Fact]
     public void Run_plot_free_as_svg_is_an_svg_document_with_text_and_paths()
     {
-        var path = TempFiles.New(".svg");
+        var path = TempDirectory.Process.NewFile(".svg");
         var outcome = Shell.Run("run", "--ops", "2000", "--zone-size", "64M", "--plot-free", path, "--quiet");
         Assert.True(outcome.Exit == 0, outcome.ToString());
         var doc = XDocument.Load(path);

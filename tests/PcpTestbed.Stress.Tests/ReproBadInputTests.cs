@@ -7,19 +7,19 @@ public class ReproBadInputTests
 {
     public static TheoryData<string[], string> Cases()
     {
-        var damaged = TempFiles.New(".repro.json.gz");
+        var damaged = TempDirectory.Process.NewFile(".repro.json.gz");
         File.WriteAllBytes(damaged, [0x1f, 0x8b, 8, 0, 0, 0]);
-        var trace = TempFiles.New(".trace.json");
+        var trace = TempDirectory.Process.NewFile(".trace.json");
         File.WriteAllText(trace, "{\"formatVersion\": 3, \"engine\": \"dfs\"}");
-        var notRepro = TempFiles.New(".json");
+        var notRepro = TempDirectory.Process.NewFile(".json");
         File.WriteAllText(notRepro, "{\"formatVersion\": 3, \"engine\": \"dfs\"}");
-        var badSnapshot = TempFiles.New(".repro.json");
+        var badSnapshot = TempDirectory.Process.NewFile(".repro.json");
         File.WriteAllText(badSnapshot,
             "{\"format\":\"pcptestbed-repro\",\"formatVersion\":1,\"design\":\"mainline\",\"bugs\":[],\"workload\":\"mixed\",\"seed\":1,\"cpus\":1," +
             "\"zone\":\"16M\",\"highatomic\":\"2026-05\",\"violation\":\"[lockdep] x\",\"invariant\":\"lockdep\",\"windowComplete\":true," +
             "\"lostBeforeWindow\":[0],\"ringEntries\":16,\"pages\":[],\"snapshot\":\"UENQU05BUDE=\",\"operations\":[[]]}");
-        var missing = Path.Combine(TempFiles.Folder, "no-such-file.repro.json.gz");
-        var dirAsFile = TempFiles.New(".txt");
+        var missing = Path.Combine(TempDirectory.Process.Path, "no-such-file.repro.json.gz");
+        var dirAsFile = TempDirectory.Process.NewFile(".txt");
         File.WriteAllText(dirAsFile, "a file");
         return new TheoryData<string[], string>
         {
@@ -60,9 +60,9 @@ public class ReproBadInputTests
     public void A_shrunk_trace_whose_schedule_no_longer_fits_the_code_says_where_it_diverged_and_exits_3()
     {
         // A catalogued bug's trace of our scheduler, shrunk, with one schedule step's site renamed as a code change would.
-        var found = TempFiles.New(".trace.json");
+        var found = TempDirectory.Process.NewFile(".trace.json");
         Assert.Equal(3, Shell.Run("explore", "--bug", "remote-count-outside-lock", "--exhaustive", "--preemption-bound", "1", "--trace-out", found, "--quiet").Exit);
-        var shrunk = TempFiles.New(".trace.json");
+        var shrunk = TempDirectory.Process.NewFile(".trace.json");
         var shrink = Shell.Run("shrink", found, "--trace-out", shrunk, "--quiet");
         Assert.True(shrink.Exit == 0, shrink.ToString());
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(shrunk))!.AsObject();

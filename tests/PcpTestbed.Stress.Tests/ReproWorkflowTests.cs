@@ -178,8 +178,8 @@ public class ReproWorkflowTests
     /// <summary>Runs with the bug until it breaks; returns the reproduction file and the invariant it names.</summary>
     private static (string Repro, string Invariant) RunUntilBroken(string bug, string[] options)
     {
-        var dir = TempFiles.New("");
-        var json = TempFiles.New(".json");
+        var dir = TempDirectory.Process.NewFile("");
+        var json = TempDirectory.Process.NewFile(".json");
         // A row's own options replace these defaults: a generous --seconds (a run with a bug ends at its first violation, so
         // only a run that never breaks takes it all: a loaded CI host stretches the time to the race), a small zone, audits
         // every 50 ms, no kernel work.
@@ -221,7 +221,7 @@ public class ReproWorkflowTests
     /// </summary>
     private static string? ExploreAndReplay(string repro, string invariant)
     {
-        var trace = TempFiles.New(".trace.json");
+        var trace = TempDirectory.Process.NewFile(".trace.json");
         var (explored, found) = Shell.RunJson(3, "explore", "--from-repro", repro, "--trace-out", trace, "--quiet");
         Assert.Equal(invariant, found.GetProperty("invariant").GetString());
         Assert.True(File.Exists(repro), "explore --from-repro removed the reproduction file");

@@ -56,7 +56,7 @@ public class TraceFuzzTests
             var valid = ValidTraces.Value[random.Next(ValidTraces.Value.Length)];
             var damage = (Damage)random.Next(Enum.GetValues<Damage>().Length);
             var bytes = Apply(random, damage, valid);
-            var path = TempFiles.New(".trace.json");
+            var path = TempDirectory.Process.NewFile(".trace.json");
             File.WriteAllBytes(path, bytes);
 
             Shell.Outcome outcome;
@@ -96,7 +96,7 @@ public class TraceFuzzTests
 
     private static string Explore(params string[] args)
     {
-        var trace = TempFiles.New(".trace.json");
+        var trace = TempDirectory.Process.NewFile(".trace.json");
         var outcome = Shell.Run([.. args, "--trace-out", trace, "--quiet"]);
         Assert.True(outcome.Exit == 3 && File.Exists(trace), outcome.ToString());
         return File.ReadAllText(trace);

@@ -30,8 +30,8 @@ public class VirtualEngineVerbTests
     public void Two_virtual_runs_with_the_same_options_write_identical_json(string design, string workload, string faults)
     {
         var args = Virtual(design, workload, faults, "0.6");
-        var first = TempFiles.New(".json");
-        var second = TempFiles.New(".json");
+        var first = TempDirectory.Process.NewFile(".json");
+        var second = TempDirectory.Process.NewFile(".json");
 
         var a = Shell.Run([.. args, "--json", first]);
         var b = Shell.Run([.. args, "--json", second]);
@@ -118,7 +118,7 @@ public class VirtualEngineVerbTests
     [Fact]
     public void Calibrate_out_then_cost_model_charges_the_calibrated_constants()
     {
-        var model = TempFiles.New(".json");
+        var model = TempDirectory.Process.NewFile(".json");
         var calibrated = Shell.Run("calibrate", "--rounds", "1", "--out", model);
         Assert.True(calibrated.Exit == 0, calibrated.ToString());
         var loaded = CostModelFile.Load(model);

@@ -63,6 +63,7 @@ public static class ReproBuilder
         }
 
         var next = new int[cpus];
+        var onlines = OnlineEpochs(units);
         var dead = DeadAtStart(units, snapshot);
         var handle = 0;
         var seq = 0;
@@ -94,7 +95,7 @@ public static class ReproBuilder
                     continue;
                 }
 
-                if (!HotplugConsistent(units, next, dead, cpu))
+                if (!HotplugConsistent(units, next, dead, onlines, cpu))
                 {
                     deadFallback = deadFallback < 0 ? cpu : deadFallback;
                     continue;
@@ -110,6 +111,11 @@ public static class ReproBuilder
 
             pick = pick < 0 ? (fallback < 0 ? deadFallback : fallback) : pick;
             var (op, folios) = units[pick][next[pick]++];
+            if (op.Op == AllocatorOp.CpuOnline && op.Arg0 >= 0 && op.Arg0 < cpus)
+            {
+                onlines[pick, op.Arg0].Dequeue();
+            }
+
             if (op.Op is AllocatorOp.CpuDead or AllocatorOp.CpuOnline && op.Arg0 >= 0 && op.Arg0 < cpus)
             {
                 dead[op.Arg0] = op.Op == AllocatorOp.CpuDead;
@@ -153,7 +159,8 @@ public static class ReproBuilder
     /// it is back online; a death is of a live CPU, and not while that CPU still has an operation that ended in an earlier epoch
     /// than any online of it still to come (that operation ran before the death); an online is of a dead CPU.
     /// </summary>
-    private static bool HotplugConsistent(List<(RecordedOp Op, RecordedOp[] Folios)>[] units, int[] next, bool[] dead, int cpu)
+    /// <param name="onlines">The epochs of the onlines still to come, by the CPU that runs them and their target (<see cref="OnlineEpochs"/>).</param>
+    private static bool HotplugConsistent(List<(RecordedOp Op, RecordedOp[] Folios)>[] units, int[] next, bool[] dead, Queue<int>[,] onlines, int cpu)
     {
         if (dead[cpu])
         {
@@ -180,13 +187,9 @@ public static class ReproBuilder
         var nextOnline = int.MaxValue;
         for (var other = 0; other < units.Length; other++)
         {
-            for (var i = next[other]; i < units[other].Count; i++)
+            if (onlines[other, target].TryPeek(out var epoch))
             {
-                if (units[other][i].Op is { Op: AllocatorOp.CpuOnline } online && online.Arg0 == target)
-                {
-                    nextOnline = Math.Min(nextOnline, EpochOf(online));
-                    break;
-                }
+                nextOnline = Math.Min(nextOnline, epoch);
             }
         }
 
@@ -194,43 +197,53 @@ public static class ReproBuilder
     }
 
     /// <summary>
-    /// The CPUs offline at the window's start: those offline in the checkpoint's snapshot, or, without one, those whose first
-    /// hotplug event (by epoch, then by its place in its CPU's window) is an online. The merge keeps each CPU's operations out of
-    /// the stretches between its death and its online: on the run the victim parked at a quiescent point before a surviving CPU
-    /// ran page_alloc_cpu_dead() for it, and ran nothing until page_alloc_cpu_online() (FaultInjector.TakeOneOffline,
+    /// Per CPU and target, the epochs of the CPU's onlines of that target in its window's order: the merge takes each from its
+    /// queue as it takes the online, so the next online of a target still to come on each CPU is its queue's head (the death's
+    /// check read it by scanning every CPU's operations still to come, at every death).
+    /// </summary>
+    private static Queue<int>[,] OnlineEpochs(List<(RecordedOp Op, RecordedOp[] Folios)>[] units)
+    {
+        var cpus = units.Length;
+        var onlines = new Queue<int>[cpus, cpus];
+        for (var cpu = 0; cpu < cpus; cpu++)
+        {
+            for (var target = 0; target < cpus; target++)
+            {
+                onlines[cpu, target] = new Queue<int>();
+            }
+
+            foreach (var (op, _) in units[cpu])
+            {
+                if (op.Op == AllocatorOp.CpuOnline && op.Arg0 >= 0 && op.Arg0 < cpus)
+                {
+                    onlines[cpu, op.Arg0].Enqueue(EpochOf(op));
+                }
+            }
+        }
+
+        return onlines;
+    }
+
+    /// <summary>
+    /// The CPUs offline at the window's start: those offline in the checkpoint's snapshot, or, without one, by the rule the
+    /// rebuild shares (<see cref="ReproHotplugStart.Offline"/>). The merge keeps each CPU's operations out of the stretches
+    /// between its death and its online: on the run the victim parked at a quiescent point before a surviving CPU ran
+    /// page_alloc_cpu_dead() for it, and ran nothing until page_alloc_cpu_online() (FaultInjector.TakeOneOffline,
     /// BringBackDue). Without this the merge put a CPU's operations inside its own dead stretch, where the rebuild skips them
     /// (absorb-without-owner-check files, 2026-12-07: the victim's allocation of the page the violation names among them).
     /// </summary>
     private static bool[] DeadAtStart(List<(RecordedOp Op, RecordedOp[] Folios)>[] units, AllocatorSnapshot? snapshot)
     {
         var cpus = units.Length;
-        var dead = new bool[cpus];
         if (snapshot != null && snapshot.Cpus == cpus)
         {
-            for (var cpu = 0; cpu < cpus; cpu++)
-            {
-                dead[cpu] = snapshot.Online[cpu] == 0;
-            }
-
-            return dead;
+            return [.. snapshot.Online.Select(o => o == 0)];
         }
 
-        var first = Enumerable.Range(0, cpus)
-            .SelectMany(cpu => units[cpu].Select((u, i) => (u.Op, Place: (double)i / units[cpu].Count)))
-            .Where(e => e.Op.Op is AllocatorOp.CpuDead or AllocatorOp.CpuOnline && e.Op.Arg0 >= 0 && e.Op.Arg0 < cpus)
-            .OrderBy(e => EpochOf(e.Op)).ThenBy(e => e.Place)
-            .GroupBy(e => (int)e.Op.Arg0);
-        foreach (var g in first)
-        {
-            dead[g.Key] = g.First().Op.Op == AllocatorOp.CpuOnline;
-        }
-
-        if (dead.All(d => d))
-        {
-            dead[0] = false; // the run kept a CPU online
-        }
-
-        return dead;
+        return ReproHotplugStart.Offline(cpus, Enumerable.Range(0, cpus).SelectMany(cpu => units[cpu]
+            .Select((u, i) => (u.Op, Place: (double)i / units[cpu].Count))
+            .Where(e => e.Op.Op is AllocatorOp.CpuDead or AllocatorOp.CpuOnline)
+            .Select(e => new ReproHotplugStart.Event(cpu, (int)Math.Clamp(e.Op.Arg0, -1, int.MaxValue), e.Op.Op == AllocatorOp.CpuOnline, EpochOf(e.Op), e.Place))));
     }
 
     /// <summary>A chunk held at the checkpoint that the window frees is held no more (a later free of its pfn is of a later allocation).</summary>
@@ -264,8 +277,7 @@ public static class ReproBuilder
     private static bool Holds(long head, int order, long pfn) =>
         PageAlloc.IsValidOrder(order) && pfn >= head && pfn < head + (1L << order);
 
-    /// <summary>An operation that did not return has no epoch of its end: it sorts after everything of its CPU's epoch.</summary>
-    private static int EpochOf(RecordedOp op) => op.Ended ? op.Epoch : int.MaxValue - 1;
+    private static int EpochOf(RecordedOp op) => ReproHotplugStart.EndEpoch(op.Epoch, op.Ended);
 
     private static bool Consistent((RecordedOp Op, RecordedOp[] Folios) unit, Dictionary<long, (int Handle, int Order)> live, HashSet<(long Pfn, int Order)>? heldAtStart) =>
         unit.Op.Op switch

@@ -9,7 +9,11 @@ public sealed record ReproExploreOptions
 
     public required string Path { get; init; }
 
-    /// <summary>The file at <see cref="Path"/> when the caller has loaded it already (loading restores the snapshot and audits it), or null: Explore loads it.</summary>
+    /// <summary>
+    /// The file at <see cref="Path"/> as the search rebuilds it (<see cref="Rebuilt"/> applied) when the caller has it already
+    /// (loading restores the snapshot and audits it; the command describes the rebuild before the search), or null: Explore
+    /// loads it and applies <see cref="Rebuilt"/>.
+    /// </summary>
     public ReproFile? File { get; init; }
 
     /// <summary>Coyote iterations at each window size (1, 2, 4, ... operations per CPU interleaved).</summary>
@@ -41,8 +45,8 @@ public sealed record ReproExploreOptions
 
     /// <summary>
     /// The file as the search rebuilds it: without the ballast and snapshot (<see cref="NoBallast"/>) or the snapshot
-    /// (<see cref="NoSnapshot"/>), with the interrupts <see cref="WithInterrupts"/> gives it. The one place both the search
-    /// and the command's description read it from.
+    /// (<see cref="NoSnapshot"/>), with the interrupts <see cref="WithInterrupts"/> gives it: applied once, by the caller that
+    /// sets <see cref="File"/> or by the search.
     /// </summary>
     public ReproFile Rebuilt(ReproFile file)
     {

@@ -7,7 +7,8 @@ namespace PcpTestbed.Coyote.Repro;
 /// explore --from-repro: rebuilds a broken run's state from its reproduction file and searches interleavings of exactly its
 /// recorded operations under Coyote, interleaving the last K operations of every CPU (K = 1, 2, 4, ... up to the whole
 /// window, or from <see cref="FirstWindow"/> up and then the smaller ones: <see cref="Windows"/>; the earlier ones run
-/// serially in setup), until the recorded violation's class comes back. The trace it writes
+/// serially in setup), until the recorded violation's class comes back (an audit's failure names every class the audit
+/// found: <see cref="Violations.Names"/>). The trace it writes
 /// carries the reproduction, so it replays without the file.
 /// </summary>
 public static class ReproExplorer
@@ -16,7 +17,7 @@ public static class ReproExplorer
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.IterationsPerWindow, 1, nameof(options));
-        var file = options.Rebuilt(options.File ?? ReproFile.Load(options.Path));
+        var file = options.File ?? options.Rebuilt(ReproFile.Load(options.Path));
         var clock = Stopwatch.StartNew();
 
         // The rebuilt state is not the run's without the snapshot (other pfns, other owners), and the global order is inferred
@@ -79,7 +80,7 @@ public static class ReproExplorer
                 break;
             }
 
-            if (result.BugFound && Violations.InvariantOf(result.Violation!) == file.Invariant && Replayable(result.TracePath!))
+            if (result.BugFound && Violations.Names(result.Violation!, file.Invariant) && Replayable(result.TracePath!))
             {
                 var path = Rename(result.TracePath!, options.Path, window);
                 return new ReproExploreResult
@@ -199,7 +200,7 @@ public static class ReproExplorer
             TraceDirectory = options.TraceDirectory, TimeLimit = options.TimeBudget - clock.Elapsed,
         });
         DeleteTrace(serial.TracePath);
-        return serial.OutOfTime ? null : serial.BugFound && Violations.InvariantOf(serial.Violation!) == file.Invariant;
+        return serial.OutOfTime ? null : serial.BugFound && Violations.Names(serial.Violation!, file.Invariant);
     }
 
     private static void DeleteTrace(string? path)

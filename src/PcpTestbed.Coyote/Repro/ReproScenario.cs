@@ -63,7 +63,6 @@ internal sealed class ReproScenario : Scenario
             DeadlockTimeout = SetupDeadlockTimeout,
             Interrupts = file.Interrupts?.Stall(),
             AuditsScripts = audited,
-            AuditReportsFirst = audited ? file.Invariant : null,
         };
     }
 
@@ -182,14 +181,8 @@ internal sealed class ReproScenario : Scenario
     /// <summary>The CPU of each operation, by its sequence number.</summary>
     private IReadOnlyDictionary<int, int> CpuOf => _cpuOf.Value;
 
-    /// <summary>
-    /// The CPUs offline when the window began: those whose first hotplug event in the window is coming online (their death is
-    /// older than the window). The run always kept a CPU online (the one driving hotplug), but the order across CPUs is
-    /// approximate and the rings' windows start at different moments (a busier CPU's ring wraps later), so every CPU may look
-    /// offline at the start; then the one whose online the merge put first stays online: it was offline for the shortest
-    /// stretch of the window.
-    /// </summary>
-    private IReadOnlyList<int> OfflineAtStart => _offlineAtStart.Value;
+    /// <summary>The CPUs offline when the window began, by the rule the builder's merge assumed (<see cref="ReproHotplugStart.Offline"/>).</summary>
+    internal IReadOnlyList<int> OfflineAtStart => _offlineAtStart.Value;
 
     /// <summary>
     /// Each CPU's last <see cref="Window"/> operations for the scripts, and the rest for setup, as a consistent cut: setup never
@@ -269,20 +262,12 @@ internal sealed class ReproScenario : Scenario
 
     private int[] OfflineAtStartOnce()
     {
-        // In the order of each CPU's first hotplug event (GroupBy keeps the order of first appearance).
-        var firstOnline = File.Operations.SelectMany(o => o)
-            .Where(o => o.Op is ReproOp.CpuDead or ReproOp.CpuOnline)
-            .OrderBy(o => o.Seq)
-            .GroupBy(o => o.Target!.Value)
-            .Where(g => g.First().Op == ReproOp.CpuOnline)
-            .Select(g => g.Key)
-            .ToList();
-        if (firstOnline.Count == File.Cpus)
-        {
-            firstOnline.RemoveAt(0);
-        }
-
-        return [.. firstOnline.Order()];
+        var offline = ReproHotplugStart.Offline(File.Cpus, Enumerable.Range(0, File.Cpus).SelectMany(cpu => File.Operations[cpu]
+            .Select((op, i) => (op, Place: (double)i / File.Operations[cpu].Count))
+            .Where(e => e.op.Op is ReproOp.CpuDead or ReproOp.CpuOnline)
+            .Select(e => new ReproHotplugStart.Event(cpu, e.op.Target!.Value, e.op.Op == ReproOp.CpuOnline,
+                ReproHotplugStart.EndEpoch(e.op.Epoch, e.op.DidNotReturn != true), e.Place))));
+        return [.. Enumerable.Range(0, File.Cpus).Where(cpu => offline[cpu])];
     }
 
     private sealed class Iteration : ScenarioIteration
@@ -505,12 +490,6 @@ internal sealed class ReproScenario : Scenario
         }
 
         /// <summary>
-        /// Waits at scenario wait points on <paramref name="location"/> (outside the operation step budget: <see cref="IterationState.ScenarioWaitPoint"/>)
-        /// while <paramref name="waiting"/> holds and the run goes on: it gives up only after <see cref="ParkWaitPoints"/> of its
-        /// points, beyond an interrupt's stall, in which no other CPU took a step (a schedule that runs the waiter alone and
-        /// starves the rest, which no run does). Whether the wait ended because its condition did.
-        /// </summary>
-        /// <summary>
         /// Waits at scenario wait points on <paramref name="location"/> while <paramref name="waiting"/> holds, at most
         /// <see cref="ParkWaitPoints"/> of them (a schedule that starves what is waited for ends).
         /// </summary>
@@ -522,6 +501,12 @@ internal sealed class ReproScenario : Scenario
             }
         }
 
+        /// <summary>
+        /// Waits at scenario wait points on <paramref name="location"/> (outside the operation step budget: <see cref="IterationState.ScenarioWaitPoint"/>)
+        /// while <paramref name="waiting"/> holds and the run goes on: it gives up only after <see cref="ParkWaitPoints"/> of its
+        /// points, beyond an interrupt's stall, in which no other CPU took a step (a schedule that runs the waiter alone and
+        /// starves the rest, which no run does). Whether the wait ended because its condition did.
+        /// </summary>
         private bool WaitWhileOthersProgress(int cpu, SharedLocation location, Func<bool> waiting)
         {
             var patience = ParkWaitPoints + (Run.Config.Interrupts?.Steps ?? 0);

@@ -95,11 +95,8 @@ public sealed class FlightRecorder
     private int _epoch;
     private int _cutTaken;
 
-    /// <summary>What the zone held at the last checkpoint, when given (the coordinator's, written and read by it only).</summary>
-    private ZoneHoldings? _holdings;
-
-    /// <summary>The zone's first pfn, to derive the holdings from <see cref="_snapshot"/>, or null: not derived (the coordinator's).</summary>
-    private int? _zoneStartPfn;
+    /// <summary>The zone's first pfn, to derive the holdings from <see cref="_snapshot"/> (the coordinator's).</summary>
+    private int _zoneStartPfn;
 
     /// <summary>The allocator's whole state at the last checkpoint, or null (the coordinator's, written and read by it only; the caller does not write it again while held).</summary>
     private AllocatorSnapshot? _snapshot;
@@ -242,34 +239,29 @@ public sealed class FlightRecorder
         }
     }
 
-    /// <summary>
-    /// At a clean audit, every CPU parked: the window of a later violation starts here, from the zone's
-    /// <paramref name="holdings"/> (what a rebuild from the window's operations cannot derive; null: not recorded) and the
-    /// allocator's exact state, <paramref name="snapshot"/> (null: not taken). The recorder keeps both until the next
-    /// checkpoint: a caller that reuses a snapshot's arrays takes the next one into another (<see cref="Snapshot"/>).
-    /// </summary>
-    public void Checkpoint(ZoneHoldings? holdings = null, AllocatorSnapshot? snapshot = null) => Checkpoint(holdings, snapshot, null);
+    /// <summary>At a clean audit, every CPU parked: the window of a later violation starts here, with no state recorded (no holdings, no snapshot).</summary>
+    public void Checkpoint() => StartWindow(null, 0);
 
     /// <summary>
     /// At a clean audit, every CPU parked: the window of a later violation starts at the allocator's exact state,
-    /// <paramref name="snapshot"/>, of a zone whose first pfn is <paramref name="zoneStartPfn"/>. The zone's holdings are not
-    /// read now (a second walk of the page array at every clean audit): <see cref="Read"/> derives them from the snapshot
-    /// (<see cref="ZoneHoldings.Of"/>), once, when a run broke.
+    /// <paramref name="snapshot"/>, of a zone whose first pfn is <paramref name="zoneStartPfn"/>. The recorder keeps it until
+    /// the next checkpoint: a caller that reuses a snapshot's arrays takes the next one into another (<see cref="Snapshot"/>).
+    /// The zone's holdings are not read now (a second walk of the page array at every clean audit): <see cref="Read"/> derives
+    /// them from the snapshot (<see cref="ZoneHoldings.Of"/>), once, when a run broke; the one way a recording gets them.
     /// </summary>
     public void Checkpoint(AllocatorSnapshot snapshot, int zoneStartPfn)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        Checkpoint(null, snapshot, zoneStartPfn);
+        StartWindow(snapshot, zoneStartPfn);
     }
 
-    private void Checkpoint(ZoneHoldings? holdings, AllocatorSnapshot? snapshot, int? zoneStartPfn)
+    private void StartWindow(AllocatorSnapshot? snapshot, int zoneStartPfn)
     {
         if (IsCut)
         {
             return;
         }
 
-        _holdings = holdings;
         _snapshot = snapshot;
         _zoneStartPfn = zoneStartPfn;
         for (var cpu = 0; cpu < _records.Length; cpu++)
@@ -379,7 +371,7 @@ public sealed class FlightRecorder
         }
 
         // The cut's text and pfn, written pfn first; a racing first Cut whose text is not yet visible leaves this call's.
-        var holdings = _holdings ?? (_snapshot is { } snapshot && _zoneStartPfn is { } startPfn ? ZoneHoldings.Of(snapshot.Zone, startPfn) : null);
+        var holdings = _snapshot is { } snapshot ? ZoneHoldings.Of(snapshot.Zone, _zoneStartPfn) : null;
         return CutReason is { } cutReason
             ? new FlightRecording(windows, lost, EntriesPerCpu, cutReason, CutPfn, holdings, _snapshot)
             : new FlightRecording(windows, lost, EntriesPerCpu, reason, pfn, holdings, _snapshot);

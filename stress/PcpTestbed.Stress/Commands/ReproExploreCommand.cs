@@ -39,7 +39,6 @@ public static class ReproExploreCommand
         var options = new ReproExploreOptions
         {
             Path = q.Path,
-            File = file,
             IterationsPerWindow = q.IterationsPerWindow,
             TimeBudget = budget,
             Seed = q.Seed,
@@ -51,6 +50,7 @@ public static class ReproExploreCommand
             IrqSteps = q.IrqSteps,
         };
         var rebuilt = options.Rebuilt(file);
+        options = options with { File = rebuilt };
         io.Out.WriteLine($"rebuild: {rebuilt.Rebuild()}");
         io.Out.WriteLine($"interrupts: {rebuilt.Interrupts?.Describe() ?? (q.NoIrq && file.Interrupts != null ? "none (--no-irq)" : "none")}");
         io.Out.WriteLine($"recorded violation: {file.Violation}");
@@ -73,7 +73,7 @@ public static class ReproExploreCommand
         foreach (var w in result.Windows)
         {
             io.Out.WriteLine($"  last {w.Window,5} operations per CPU interleaved: {Fmt.N(w.Iterations)} iterations: " +
-                             (w.Violation == null ? "nothing" : Violations.InvariantOf(w.Violation) == result.Invariant ? "the same violation class" : $"another violation ({Values.OneLine(w.Violation)})"));
+                             (w.Violation == null ? "nothing" : Violations.Names(w.Violation, result.Invariant) ? "the same violation class" : $"another violation ({Values.OneLine(w.Violation)})"));
         }
 
         var trace = result.TracePath;

@@ -23,7 +23,7 @@ public static class Shell
     /// <summary>Runs, asserts the exit code, and returns the JSON the command wrote to a fresh file.</summary>
     public static (Outcome Outcome, JsonElement Json) RunJson(int expectedExit, params string[] args)
     {
-        var path = TempFiles.New(".json");
+        var path = TempDirectory.Process.NewFile(".json");
         var outcome = Run([.. args, "--json", path]);
         Assert.True(outcome.Exit == expectedExit, outcome.ToString());
         using var doc = JsonDocument.Parse(File.ReadAllText(path));

@@ -118,6 +118,14 @@ public class ReproWorkflowTests
         // (--work-scale 4) keeps the 50 ms between audits to a few hundred operations per CPU. With the run's interrupts landed
         // as stalls in the search, their reproductions come back in 0-5 of 5 (the README's table); missing-owner-recheck's and
         // release-after-drain's came back in every file tried, so they run the whole workflow (Bugs).
+        //
+        // remote-list-not-closed: 8 of 10 new files at 81e65a3 (seeds 31-40, 2026-12-07 18:49-18:53, load 2-5), and 8 of 10
+        // again with a window going on past another class at 63433c4 (seeds 51-60, /work/tools/row.sh, 21:17-21:25, load
+        // 30-45; 0.6-71.6 s, every trace replaying): two of the four §7.1 files found came back after iterations that met
+        // the race's §7.4 (seed 55 at the last 32's 59th iteration, seed 56 at the last 64's 27th), and the two missed ran
+        // out of the budget in one window (seed 51 the last 128, 73 iterations, 5 of them §7.4; seed 53 the last 256, 40
+        // iterations, none), at 1.6-3 s an iteration at that load. Seed 51's file, explored again at load 25-27 (21:33-21:35),
+        // came back at the last 128's 159th iteration (82 s).
         { "remote-list-not-closed", "pageblock-lockfree", "mixed", 4, [.. HotplugRace, "--irq-site", "remote_free_push:publish_state"] },
         { "absorb-without-owner-check", "pageblock-lockfree", "mixed", 4, [.. HotplugRace, "--irq-site", "remote_free_push:publish_state"] },
 

@@ -65,6 +65,33 @@ public sealed class SoughtInvariantTests : ControlledTest
         Assert.Null(r.FirstOtherViolation);
     }
 
+    [Fact]
+    public void A_catalogued_race_sought_as_its_other_class_is_found_past_the_first_and_its_trace_replays()
+    {
+        // The catalogue lists lockdep and liveness for a drain without pcp->lock; the exploration that stops at the first bug
+        // names one, so the other is sought: the first bug is gone past (the same iteration, the same violation), and the
+        // trace of the one found after it replays (Coyote's trace is that iteration's schedule, not the first bug's or the
+        // last one's). missing-owner-recheck's and release-after-drain's §7.1 did not come within their budgets (300).
+        var bug = Catalog.FindBug(InjectedBug.DrainWithoutPcpLock)!;
+        var first = Explore(bug.Scenario, bug.DesignKind, bug.Bug, bug.Iterations);
+        Assert.True(first.BugFound, Describe(first));
+        var sought = Assert.Single(bug.Invariants, i => i != first.Invariant);
+
+        var r = Explorer.Explore(new ExploreOptions
+        {
+            Scenario = bug.Scenario, Design = bug.DesignKind, Bugs = bug.Bug, Iterations = bug.Iterations, Seed = TestBudgets.Seed,
+            TraceDirectory = TraceDirectory, SoughtInvariant = sought,
+        });
+
+        Assert.True(r.BugFound, Describe(r));
+        Assert.Equal(sought, r.Invariant);
+        Assert.Equal(first.FirstBugIteration, r.FirstOtherIteration);
+        Assert.Equal(first.Violation, r.FirstOtherViolation);
+        var replay = Replayer.Replay(r.TracePath!);
+        Assert.True(replay.Reproduced, $"expected '{r.Violation}', got '{replay.Violation ?? "no bug"}'");
+        Assert.Equal(r.Steps, replay.Steps);
+    }
+
     private static ExploreResult ExploreOwn(Scenario scenario, SchedulingStrategy strategy, string? sought) =>
         Explorer.Explore(scenario, new ExploreOptions
         {

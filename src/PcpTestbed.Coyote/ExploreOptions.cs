@@ -62,9 +62,10 @@ public sealed record ExploreOptions
     /// and the next iteration runs: the same engine goes on, so the iterations after it are the ones that would have come next
     /// had it passed. A second engine seeded past it would not run them: Coyote adds one to the seed per iteration, but its
     /// portfolio picks an iteration's strategy by the iteration's index, and PCT and delay bounding place their changes among
-    /// as many choice points as the most an earlier iteration met (Coyote 1.7.11's InitializeNextIteration). A violation in setup (it runs alone, the same in every iteration), one
-    /// Coyote reports itself (a step bound, a deadlock it detects, an unhandled exception: its class is known only from its
-    /// report) or the time limit still end the exploration, as any violation does without this.
+    /// as many choice points as the most an earlier iteration met (Coyote 1.7.11's InitializeNextIteration). A violation in
+    /// setup (it runs alone, the same in every iteration), one Coyote reports itself (a step bound, a deadlock it detects, an
+    /// unhandled exception: its class is known only from its report) or the time limit still end the exploration, as any
+    /// violation does without this.
     /// </summary>
     public string? SoughtInvariant { get; init; }
 

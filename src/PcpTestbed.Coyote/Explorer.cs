@@ -8,8 +8,8 @@ namespace PcpTestbed.Coyote;
 
 /// <summary>
 /// Runs a scenario under Coyote for many iterations and returns a clean bill or the first bug (the first of the class sought,
-/// <see cref="ExploreOptions.SoughtInvariant"/>, the others counted), with a trace file that <see cref="Replayer"/> replays. Engines are independent per calling thread (Coyote keeps its
-/// runtime per thread), so explorations may run in parallel.
+/// <see cref="ExploreOptions.SoughtInvariant"/>, the others counted), with a trace file that <see cref="Replayer"/> replays.
+/// Engines are independent per calling thread (Coyote keeps its runtime per thread), so explorations may run in parallel.
 /// </summary>
 public static class Explorer
 {

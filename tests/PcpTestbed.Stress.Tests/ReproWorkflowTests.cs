@@ -59,7 +59,10 @@ public class ReproWorkflowTests
         // an emptied list, a bad page, an exception on a broken list), whichever comes first. Its reproduction came back in 9
         // of 10 new files (seeds 201-207, 209-211, written 2026-12-07 17:27-17:48; explore 17:48-17:52 at load 14-25, 2.6-46.6
         // s each, every trace replaying); the tenth, a census naming no page, met a bad page first at every window size. Seed
-        // 208's run did not end (14 min, no output; killed).
+        // 208's run did not end (14 min, no output; killed). With a window going on past another class, 4 of 5 new files at
+        // 63433c4 (seeds 301-305, /work/tools/row.sh, 21:25-21:30, load 33-46; 3.9-86.1 s, every trace replaying): seed 302's
+        // bad page came back at the last 2,048's 86th iteration, after 81 exceptions (1be4f8a, stopping each window at its
+        // first violation, missed it); seed 303's, an exception naming no page, ran out of the budget at the last 4,096.
         {
             "remote-push-state-before-tag", "pageblock-lockfree", "mixed", 2,
             ["--remote-free-percent", "50", "--faults", "hold-delay", "--irq-delay-ns", "500000", "--irq-percent", "100",

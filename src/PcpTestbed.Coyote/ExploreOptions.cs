@@ -13,7 +13,7 @@ public sealed record ExploreOptions
     /// <summary>Injected bugs to switch on; none by default.</summary>
     public InjectedBug Bugs { get; init; } = InjectedBug.None;
 
-    /// <summary>Iterations to run at most; exploration stops at the first bug.</summary>
+    /// <summary>Iterations to run at most; exploration stops at the first bug (of <see cref="SoughtInvariant"/>'s class when set).</summary>
     public int Iterations { get; init; } = 1000;
 
     public SchedulingStrategy Strategy { get; init; } = SchedulingStrategy.Portfolio;
@@ -55,6 +55,19 @@ public sealed record ExploreOptions
     /// read or write run first, so racing accesses meet. Off by default; the bug catalogue is measured without it.
     /// </summary>
     public bool PartialOrderSampling { get; init; }
+
+    /// <summary>
+    /// The class of violation that ends the exploration (the invariant it names, <see cref="Violations.InvariantOf"/>), or null:
+    /// any. An iteration that meets another class in the interleaved part is counted (<see cref="ExploreResult.OtherViolations"/>)
+    /// and the next iteration runs: the same engine goes on, so the iterations after it are the ones that would have come next
+    /// had it passed. A second engine seeded past it would not run them: Coyote adds one to the seed per iteration, but its
+    /// portfolio picks an iteration's strategy by the iteration's index, and PCT and delay bounding place their changes among
+    /// as many choice points as the most an earlier iteration met (Coyote 1.7.11's InitializeNextIteration). A violation in
+    /// setup (it runs alone, the same in every iteration), one Coyote reports itself (a step bound, a deadlock it detects, an
+    /// unhandled exception: its class is known only from its report) or the time limit still end the exploration, as any
+    /// violation does without this.
+    /// </summary>
+    public string? SoughtInvariant { get; init; }
 
     /// <summary>A lock-elision run (the scenarios' self-check, <see cref="LockElision"/>); null for none.</summary>
     public LockElision? Elision { get; init; }

@@ -25,6 +25,15 @@ public sealed record ExploreResult
     /// </summary>
     public bool OutOfTime { get; init; }
 
+    /// <summary>Iterations that met a violation of another class than <see cref="ExploreOptions.SoughtInvariant"/> and were gone past.</summary>
+    public int OtherViolations { get; init; }
+
+    /// <summary>The first of <see cref="OtherViolations"/>, verbatim, or null.</summary>
+    public string? FirstOtherViolation { get; init; }
+
+    /// <summary>The 1-based iteration that met <see cref="FirstOtherViolation"/>, or null.</summary>
+    public int? FirstOtherIteration { get; init; }
+
     /// <summary>The 1-based iteration that found the bug, or null.</summary>
     public int? FirstBugIteration { get; init; }
 

@@ -7,9 +7,9 @@ using PcpTestbed.Designs;
 namespace PcpTestbed.Coyote;
 
 /// <summary>
-/// Runs a scenario under Coyote for many iterations and returns a clean bill or the first bug, with a trace
-/// file that <see cref="Replayer"/> replays. Engines are independent per calling thread (Coyote keeps its
-/// runtime per thread), so explorations may run in parallel.
+/// Runs a scenario under Coyote for many iterations and returns a clean bill or the first bug (the first of the class sought,
+/// <see cref="ExploreOptions.SoughtInvariant"/>, the others counted), with a trace file that <see cref="Replayer"/> replays.
+/// Engines are independent per calling thread (Coyote keeps its runtime per thread), so explorations may run in parallel.
 /// </summary>
 public static class Explorer
 {
@@ -37,6 +37,12 @@ public static class Explorer
             .WithTestingIterations((uint)options.Iterations)
             .WithRandomGeneratorSeed(options.Seed);
         cfg = SchedulingStrategies.Apply(cfg, options.Strategy, options.StrategyBound);
+        var others = new List<(int Iteration, string Violation)>();
+        if (options.SoughtInvariant != null)
+        {
+            // Coyote goes on past a bug; EndAt below ends the run after the iteration that should end it.
+            cfg = cfg.WithTestIterationsRunToCompletion();
+        }
 
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
@@ -50,18 +56,25 @@ public static class Explorer
                 if (options.Progress != null && clock.Elapsed - lastReport >= options.ProgressInterval)
                 {
                     lastReport = clock.Elapsed;
-                    options.Progress(new ExploreProgress((int)i, options.Iterations, i / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed));
+                    options.Progress(new ExploreProgress((int)i, options.Iterations, i / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), clock.Elapsed, others.Count));
                 }
             });
+            if (options.SoughtInvariant is { } sought)
+            {
+                engine.RegisterEndIterationCallBack(i => EndAt(cfg, runner.Last, sought, (int)i + 1, others));
+            }
+
             engine.Run();
             clock.Stop();
 
             var report = engine.TestReport;
             var outOfTime = runner.Last?.OutOfTime == true;
-            var found = report.NumOfFoundBugs > 0 && !outOfTime;
+
+            // Each iteration gone past is one of Coyote's bugs: found only if the last iteration was another.
+            var found = report.NumOfFoundBugs > others.Count && !outOfTime;
             var iterations = outOfTime ? started - 1 : started;
             var rate = iterations / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-            options.Progress?.Invoke(new ExploreProgress(iterations, options.Iterations, rate, clock.Elapsed));
+            options.Progress?.Invoke(new ExploreProgress(iterations, options.Iterations, rate, clock.Elapsed, others.Count));
 
             var result = new ExploreResult
             {
@@ -78,13 +91,17 @@ public static class Explorer
                 Elision = options.Elision?.ToString(),
                 Coverage = runner.Coverage.Report(),
                 LockOrder = runner.Order.Edges(),
+                OtherViolations = others.Count,
+                FirstOtherViolation = others.Count > 0 ? others[0].Violation : null,
+                FirstOtherIteration = others.Count > 0 ? others[0].Iteration : null,
             };
             if (!found)
             {
                 return result;
             }
 
-            var violation = runner.Last?.Violation ?? report.BugReports.FirstOrDefault() ?? "(Coyote reported a bug without a message)";
+            var violation = runner.Last?.Violation ?? report.BugReports.FirstOrDefault(b => !others.Exists(o => o.Violation == b)) ??
+                "(Coyote reported a bug without a message)";
             var steps = runner.Last?.ReadableSteps() ?? [];
             var trace = FailureTrace.Of(TraceFile.CoyoteEngine, scenario, config, result.Design, result.Bugs, options.MaxSteps, violation, steps,
                 runner.Last?.SetupSteps, options.Elision?.ToString()) with
@@ -108,6 +125,30 @@ public static class Explorer
                 Steps = steps,
             };
         }
+    }
+
+    /// <summary>
+    /// Called as each iteration ends (numbered from 1) when a class is sought: an iteration that met another class in its
+    /// interleaved part joins <paramref name="others"/> and the run goes on; one that met the class sought, a violation in setup,
+    /// a report of Coyote's own or the time limit is the last (<see cref="ExploreOptions.SoughtInvariant"/>). Coyote's loop reads
+    /// the configuration's iteration bound before each iteration, and with the run to completion nothing else ends it, so
+    /// lowering the bound to this iteration's number ends the run here; Coyote then keeps this iteration's schedule as its
+    /// reproducible trace (it writes it after this callback, from the iteration's own schedule).
+    /// </summary>
+    private static void EndAt(Configuration cfg, IterationState? last, string sought, int iteration, List<(int, string)> others)
+    {
+        if (last is null || last.Passed)
+        {
+            return;
+        }
+
+        if (last.Violation is { } violation && last.Scheduling && !last.OutOfTime && !Violations.Names(violation, sought))
+        {
+            others.Add((iteration, violation));
+            return;
+        }
+
+        cfg.WithTestingIterations((uint)iteration);
     }
 
     /// <summary>

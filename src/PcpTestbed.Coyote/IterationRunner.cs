@@ -69,5 +69,7 @@ internal sealed class IterationRunner
         {
             run.Fail($"{violation} (at the end)");
         }
+
+        state.Passed = true;
     }
 }

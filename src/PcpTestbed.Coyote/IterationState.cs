@@ -110,6 +110,12 @@ internal sealed class IterationState
     /// <summary>The iteration was ended by <see cref="Deadline"/>: its "violation" is the time limit, not a finding.</summary>
     public bool OutOfTime { get; private set; }
 
+    /// <summary>
+    /// The iteration ran its scripts and its end checks without a violation. False with no <see cref="Violation"/> once it has
+    /// ended: Coyote cut it with a report of its own (a step bound, a deadlock it detected, an unhandled exception).
+    /// </summary>
+    public bool Passed { get; set; }
+
     /// <summary>The violation text of an iteration ended by its time limit.</summary>
     private const string OutOfTimeMessage = "[time-limit] the exploration's time limit ran out inside an iteration";
 

@@ -34,6 +34,48 @@ public class ReproWindowTests
         Assert.Equal([162, 1, 2, 4, 8, 16, 32, 64, 128], ReproExplorer.Windows(162, 162));
     }
 
+    [Fact]
+    public void A_window_goes_past_iterations_that_meet_another_class_to_its_last_iteration()
+    {
+        // drain_all_pages() without pcp->lock fails lockdep_assert_held() whenever the drain finds pages on CPU 0's PCP (its
+        // free's): another class than the file's §7.1, which never comes. Each window runs all its iterations and counts the
+        // lockdep ones; stopping at the first would leave a window at its first lockdep iteration.
+        const int iterations = 30;
+        var file = new ReproFile
+        {
+            Design = "mainline", Bugs = ["drain-without-pcp-lock"], Workload = "mixed", Seed = 1, Cpus = 2, Zone = "16M", Highatomic = "2026-05",
+            Violation = "[§7.1 single-state] test", Invariant = "§7.1 single-state", WindowComplete = true, LostBeforeWindow = [0, 0],
+            RingEntries = 16, Pages = [],
+            Operations =
+            [
+                [new ReproOp { Seq = 0, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0 }, new ReproOp { Seq = 1, Op = ReproOp.Free, Order = 0, Page = 0 }],
+                [new ReproOp { Seq = 2, Op = ReproOp.DrainAllPages }],
+            ],
+        };
+
+        using var temp = new TempDirectory();
+        var result = ReproExplorer.Explore(new ReproExploreOptions
+        {
+            Path = temp.Save(file), IterationsPerWindow = iterations, TimeBudget = TimeSpan.FromSeconds(60), Seed = 1, TraceDirectory = temp.Path,
+        });
+
+        Assert.False(result.Found);
+        Assert.False(result.BudgetExhausted);
+        Assert.Equal([1, 2], result.Windows.Select(w => w.Window));
+        Assert.All(result.Windows, w =>
+        {
+            Assert.Equal(iterations, w.Iterations);
+            Assert.Null(w.Violation);
+        });
+        Assert.All(result.Windows, w =>
+        {
+            Assert.InRange(w.OtherViolations, 1, iterations);
+            Assert.StartsWith("[lockdep]", w.FirstOtherViolation);
+            Assert.InRange(w.FirstOtherIteration!.Value, 1, iterations);
+        });
+        Assert.Empty(Directory.GetFiles(temp.Path, "*.trace.json"));
+    }
+
     /// <summary>
     /// A 2-CPU file whose violation's page is CPU 0's operation <paramref name="pageIndex"/> of <paramref name="pageCpuOps"/>
     /// (all in epoch 2); CPU 1 made <paramref name="otherSameEpoch"/> operations in epoch 2, then <paramref name="otherLaterEpoch"/> in epoch 3.

@@ -59,7 +59,10 @@ public class ReproWorkflowTests
         // an emptied list, a bad page, an exception on a broken list), whichever comes first. Its reproduction came back in 9
         // of 10 new files (seeds 201-207, 209-211, written 2026-12-07 17:27-17:48; explore 17:48-17:52 at load 14-25, 2.6-46.6
         // s each, every trace replaying); the tenth, a census naming no page, met a bad page first at every window size. Seed
-        // 208's run did not end (14 min, no output; killed).
+        // 208's run did not end (14 min, no output; killed). With a window going on past another class, 4 of 5 new files at
+        // 63433c4 (seeds 301-305, /work/tools/row.sh, 21:25-21:30, load 33-46; 3.9-86.1 s, every trace replaying): seed 302's
+        // bad page came back at the last 2,048's 86th iteration, after 81 exceptions (1be4f8a, stopping each window at its
+        // first violation, missed it); seed 303's, an exception naming no page, ran out of the budget at the last 4,096.
         {
             "remote-push-state-before-tag", "pageblock-lockfree", "mixed", 2,
             ["--remote-free-percent", "50", "--faults", "hold-delay", "--irq-delay-ns", "500000", "--irq-percent", "100",
@@ -118,6 +121,16 @@ public class ReproWorkflowTests
         // (--work-scale 4) keeps the 50 ms between audits to a few hundred operations per CPU. With the run's interrupts landed
         // as stalls in the search, their reproductions come back in 0-5 of 5 (the README's table); missing-owner-recheck's and
         // release-after-drain's came back in every file tried, so they run the whole workflow (Bugs).
+        //
+        // remote-list-not-closed: 8 of 10 new files at 81e65a3 (seeds 31-40, 2026-12-07 18:49-18:53, load 2-5), and 8 of 10
+        // again with a window going on past another class at 63433c4 (seeds 51-60, /work/tools/row.sh, 21:17-21:25, load
+        // 30-45; 0.6-71.6 s, every trace replaying): two of the four §7.1 files found came back after iterations that met
+        // the race's §7.4 (seed 55 at the last 32's 59th iteration, seed 56 at the last 64's 27th), and the two missed ran
+        // out of the budget in one window (seed 51 the last 128, 73 iterations, 5 of them §7.4; seed 53 the last 256, 40
+        // iterations, none), at 1.6-3 s an iteration at that load. Seed 51's file, explored again at load 25-27 (21:33-21:35),
+        // came back at the last 128's 159th iteration (82 s). Seeds 61-70 (the same build, 21:57-22:01, load 15-39): 10 of 10,
+        // 0.6-114.5 s, no iteration of any window meeting another class (so 1be4f8a would have run the same ones). The row
+        // stays here: 51-60 was the set measured for the move, and a second set after it is not a new criterion (18 of 20).
         { "remote-list-not-closed", "pageblock-lockfree", "mixed", 4, [.. HotplugRace, "--irq-site", "remote_free_push:publish_state"] },
         { "absorb-without-owner-check", "pageblock-lockfree", "mixed", 4, [.. HotplugRace, "--irq-site", "remote_free_push:publish_state"] },
 

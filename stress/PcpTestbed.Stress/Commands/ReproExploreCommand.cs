@@ -61,7 +61,8 @@ public static class ReproExploreCommand
             result = ProgressDisplay.Run(io, q.Quiet, [label], display => ReproExplorer.Explore(options with
             {
                 Progress = p => display.Update(0, q.TimeBudgetSeconds > 0 ? p.Elapsed / budget : 0,
-                    $"window {p.Window} of {p.MaxWindow} operations per CPU: {Fmt.N(p.Iterations)} of {Fmt.N(p.IterationsPerWindow)} iterations",
+                    $"window {p.Window} of {p.MaxWindow} operations per CPU: {Fmt.N(p.Iterations)} of {Fmt.N(p.IterationsPerWindow)} iterations" +
+                    (p.OtherViolations > 0 ? $", {Fmt.N(p.OtherViolations)} met another class" : ""),
                     q.TimeBudgetSeconds > 0 && budget > p.Elapsed ? budget - p.Elapsed : null),
             }));
         }
@@ -73,7 +74,8 @@ public static class ReproExploreCommand
         foreach (var w in result.Windows)
         {
             io.Out.WriteLine($"  last {w.Window,5} operations per CPU interleaved: {Fmt.N(w.Iterations)} iterations: " +
-                             (w.Violation == null ? "nothing" : Violations.Names(w.Violation, result.Invariant) ? "the same violation class" : $"another violation ({Values.OneLine(w.Violation)})"));
+                             (w.Violation == null ? "nothing" : Violations.Names(w.Violation, result.Invariant) ? "the same violation class" : $"another violation ({Values.OneLine(w.Violation)})") +
+                             (w.FirstOtherViolation == null ? "" : $"; {Fmt.N(w.OtherViolations)} met another class and were gone past, the first at iteration {w.FirstOtherIteration} ({Values.OneLine(w.FirstOtherViolation)})"));
         }
 
         var trace = result.TracePath;

@@ -24,7 +24,8 @@ public static class ReproExplorer
         // at the first operation after which it does (a bisection over the global order; an audit's violation shows only at
         // setup's end, so each probe runs a prefix whole).
         var tried = new List<ReproWindowResult>();
-        var serial = SerialFails(file, options, clock);
+        var probes = new List<ReproProbeResult>();
+        var serial = SerialFails(file, options, clock, probes);
         if (serial == true)
         {
             var maxSeq = file.Operations.SelectMany(o => o).Max(o => o.Seq);
@@ -32,7 +33,7 @@ public static class ReproExplorer
             while (lo < hi && serial != null)
             {
                 var mid = lo + ((hi - lo) / 2);
-                serial = SerialFails(file.Truncate(mid), options, clock);
+                serial = SerialFails(file.Truncate(mid), options, clock, probes);
                 if (serial == true)
                 {
                     hi = mid;
@@ -58,6 +59,7 @@ public static class ReproExplorer
 
             var scenario = new ReproScenario(file, window);
             var level = window;
+            var started = clock.Elapsed;
             options.Progress?.Invoke(new ReproExploreProgress(window, longest, 0, options.IterationsPerWindow, clock.Elapsed));
             var result = Explorer.Explore(scenario, new ExploreOptions
             {
@@ -72,7 +74,7 @@ public static class ReproExplorer
                 TraceDirectory = options.TraceDirectory,
                 Progress = options.Progress == null ? null : p => options.Progress(new ReproExploreProgress(level, longest, p.Iterations, options.IterationsPerWindow, clock.Elapsed)),
             });
-            tried.Add(new ReproWindowResult(window, result.Iterations, result.Violation));
+            tried.Add(new ReproWindowResult(window, result.Iterations, result.Violation, (clock.Elapsed - started).TotalSeconds));
             if (result.OutOfTime)
             {
                 exhausted = true;
@@ -85,7 +87,7 @@ public static class ReproExplorer
                 return new ReproExploreResult
                 {
                     Path = options.Path, Invariant = file.Invariant, RecordedViolation = file.Violation, Operations = file.OperationCount, Found = true,
-                    Window = window, Violation = result.Violation, TracePath = path, Windows = tried, Elapsed = clock.Elapsed, BudgetExhausted = false,
+                    Window = window, Violation = result.Violation, TracePath = path, Windows = tried, Probes = probes, Elapsed = clock.Elapsed, BudgetExhausted = false,
                 };
             }
 
@@ -96,7 +98,7 @@ public static class ReproExplorer
         return new ReproExploreResult
         {
             Path = options.Path, Invariant = file.Invariant, RecordedViolation = file.Violation, Operations = file.OperationCount, Found = false,
-            Windows = tried, Elapsed = clock.Elapsed, BudgetExhausted = exhausted,
+            Windows = tried, Probes = probes, Elapsed = clock.Elapsed, BudgetExhausted = exhausted,
         };
     }
 
@@ -188,10 +190,11 @@ public static class ReproExplorer
 
     /// <summary>
     /// Whether every operation run one at a time in the global order, in setup, breaks the recorded invariant; null when the
-    /// time budget ran out first.
+    /// time budget ran out first. Each probe is noted in <paramref name="probes"/>.
     /// </summary>
-    private static bool? SerialFails(ReproFile file, ReproExploreOptions options, Stopwatch clock)
+    private static bool? SerialFails(ReproFile file, ReproExploreOptions options, Stopwatch clock, List<ReproProbeResult> probes)
     {
+        var started = clock.Elapsed;
         var probe = new ReproScenario(file, 0);
         var serial = Explorer.Explore(probe, new ExploreOptions
         {
@@ -199,7 +202,9 @@ public static class ReproExplorer
             TraceDirectory = options.TraceDirectory, TimeLimit = options.TimeBudget - clock.Elapsed,
         });
         DeleteTrace(serial.TracePath);
-        return serial.OutOfTime ? null : serial.BugFound && Violations.InvariantOf(serial.Violation!) == file.Invariant;
+        bool? fails = serial.OutOfTime ? null : serial.BugFound && Violations.InvariantOf(serial.Violation!) == file.Invariant;
+        probes.Add(new ReproProbeResult(file.Operations.SelectMany(o => o).Select(o => o.Seq).DefaultIfEmpty(-1).Max(), fails, (clock.Elapsed - started).TotalSeconds));
+        return fails;
     }
 
     private static void DeleteTrace(string? path)

@@ -7,7 +7,8 @@ namespace PcpTestbed.Coyote.Repro;
 /// explore --from-repro: rebuilds a broken run's state from its reproduction file and searches interleavings of exactly its
 /// recorded operations under Coyote, interleaving the last K operations of every CPU (K = 1, 2, 4, ... up to the whole
 /// window, or from <see cref="FirstWindow"/> up and then the smaller ones: <see cref="Windows"/>; the earlier ones run
-/// serially in setup), until the recorded violation's class comes back. The trace it writes
+/// serially in setup; each size within its share of the budget: <see cref="ReproWindowSchedule"/>), until the recorded
+/// violation's class comes back. The trace it writes
 /// carries the reproduction, so it replays without the file.
 /// </summary>
 public static class ReproExplorer
@@ -47,59 +48,67 @@ public static class ReproExplorer
             file = file.Truncate(hi);
         }
 
-        var exhausted = serial == null;
         var longest = Math.Max(1, file.Operations.Max(o => o.Count));
-        foreach (var window in exhausted ? Enumerable.Empty<int>() : Windows(FirstWindow(file, longest), longest))
-        {
-            if (clock.Elapsed >= options.TimeBudget)
+        var scenarios = new Dictionary<int, ReproScenario>();
+        ReproExploreResult? found = null;
+        var everyWindowTried = serial != null && ReproWindowSchedule.Run(Windows(FirstWindow(file, longest), longest), options.IterationsPerWindow,
+            options.TimeBudget, () => clock.Elapsed, request =>
             {
-                exhausted = true;
-                break;
-            }
-
-            var scenario = new ReproScenario(file, window);
-            var level = window;
-            var started = clock.Elapsed;
-            options.Progress?.Invoke(new ReproExploreProgress(window, longest, 0, options.IterationsPerWindow, clock.Elapsed));
-            var result = Explorer.Explore(scenario, new ExploreOptions
-            {
-                Scenario = ReproScenario.ScenarioName,
-                Design = scenario.Design,
-                Bugs = scenario.Bugs,
-                Iterations = options.IterationsPerWindow,
-                MaxSteps = StepBound(window, file.Cpus),
-                TimeLimit = options.TimeBudget - clock.Elapsed,
-                Strategy = options.Strategy,
-                Seed = options.Seed,
-                TraceDirectory = options.TraceDirectory,
-                Progress = options.Progress == null ? null : p => options.Progress(new ReproExploreProgress(level, longest, p.Iterations, options.IterationsPerWindow, clock.Elapsed)),
-            });
-            tried.Add(new ReproWindowResult(window, result.Iterations, result.Violation, (clock.Elapsed - started).TotalSeconds));
-            if (result.OutOfTime)
-            {
-                exhausted = true;
-                break;
-            }
-
-            if (result.BugFound && Violations.InvariantOf(result.Violation!) == file.Invariant && Replayable(result.TracePath!))
-            {
-                var path = Rename(result.TracePath!, options.Path, window);
-                return new ReproExploreResult
+                if (!scenarios.TryGetValue(request.Window, out var scenario))
                 {
-                    Path = options.Path, Invariant = file.Invariant, RecordedViolation = file.Violation, Operations = file.OperationCount, Found = true,
-                    Window = window, Violation = result.Violation, TracePath = path, Windows = tried, Probes = probes, Elapsed = clock.Elapsed, BudgetExhausted = false,
-                };
-            }
+                    // One scenario a size: its later parts restore what its first part's setup left (ReproSetupState).
+                    scenario = scenarios[request.Window] = new ReproScenario(file, request.Window);
+                }
 
-            // Another violation than the recorded one, or one in setup (no interleaving to replay): its trace is not kept.
-            DeleteTrace(result.TracePath);
+                var started = clock.Elapsed;
+                var result = ExploreWindow(scenario, request, longest, options, clock);
+                tried.Add(new ReproWindowResult(request.Window, result.Iterations, result.Violation, (clock.Elapsed - started).TotalSeconds));
+                if (result.BugFound && Violations.InvariantOf(result.Violation!) == file.Invariant && Replayable(result.TracePath!))
+                {
+                    found = new ReproExploreResult
+                    {
+                        Path = options.Path, Invariant = file.Invariant, RecordedViolation = file.Violation, Operations = file.OperationCount, Found = true,
+                        Window = request.Window, Violation = result.Violation, TracePath = Rename(result.TracePath!, options.Path, request.Window), Windows = tried,
+                        Probes = probes, Elapsed = clock.Elapsed, BudgetExhausted = false,
+                    };
+                    return new ReproWindowSchedule.Part(result.Iterations, Found: true, Violation: true);
+                }
+
+                // Another violation than the recorded one, or one in setup (no interleaving to replay): its trace is not kept.
+                DeleteTrace(result.TracePath);
+                return new ReproWindowSchedule.Part(result.Iterations, Found: false, Violation: result.BugFound);
+            });
+        if (found != null)
+        {
+            return found with { Elapsed = clock.Elapsed };
         }
 
+        var exhausted = !everyWindowTried;
         return new ReproExploreResult
         {
             Path = options.Path, Invariant = file.Invariant, RecordedViolation = file.Violation, Operations = file.OperationCount, Found = false,
             Windows = tried, Probes = probes, Elapsed = clock.Elapsed, BudgetExhausted = exhausted,
         };
+    }
+
+    /// <summary>A part of a window size's turn (<see cref="ReproWindowSchedule"/>): its iterations within its limit, the seed past the ones its earlier parts ran.</summary>
+    private static ExploreResult ExploreWindow(ReproScenario scenario, ReproWindowSchedule.Request request, int longest, ReproExploreOptions options, Stopwatch clock)
+    {
+        options.Progress?.Invoke(new ReproExploreProgress(request.Window, longest, request.Done, options.IterationsPerWindow, clock.Elapsed));
+        return Explorer.Explore(scenario, new ExploreOptions
+        {
+            Scenario = ReproScenario.ScenarioName,
+            Design = scenario.Design,
+            Bugs = scenario.Bugs,
+            Iterations = request.Iterations,
+            MaxSteps = StepBound(request.Window, scenario.File.Cpus),
+            TimeLimit = request.Limit,
+            Strategy = options.Strategy,
+            Seed = options.Seed + (uint)request.Done,
+            TraceDirectory = options.TraceDirectory,
+            Progress = options.Progress == null ? null : p => options.Progress(
+                new ReproExploreProgress(request.Window, longest, request.Done + p.Iterations, options.IterationsPerWindow, clock.Elapsed)),
+        });
     }
 
     /// <summary>

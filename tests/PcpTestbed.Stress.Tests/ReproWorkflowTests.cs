@@ -68,6 +68,25 @@ public class ReproWorkflowTests
             ["--remote-free-percent", "50", "--faults", "hold-delay", "--irq-delay-ns", "500000", "--irq-percent", "100",
                 "--irq-site", "remote_free_push:read_head", "--flight-recorder-entries", "65536"]
         },
+
+        // An interrupt aimed at the owner's take of its remote list, between its read of the head and the exchange (the
+        // correct code's point, remote_free_take:xchg_head), 500 µs as softirq work on an interrupt's exit may take: a push
+        // lands there. The ring holds every operation since the last clean audit, and the search starts from the last
+        // operation on the page the audit names. Its files grow large (1,882-72,913 operations) and their tails are mostly
+        // failed allocations of an exhausted 16M zone, whose iterations are slow: with 200 iterations a window size, the
+        // whole-suite CI run at 2ad23d2 (2026-12-07 19:27-19:31) met two files in a row that did not come back, and 16 of 20
+        // new files did (seeds 21-40 at b44b567, 21:10-21:43, load 18-51; the four missed spent the budget in their first
+        // window: 45 iterations of the last 2,048, 1 of the last 8,192, 36 and 66 of the last 128). With each window size
+        // in its share of the budget (ReproWindowSchedule, b307b57) the reproduction came back in 9 of 10 new files (seeds
+        // 41-50, the row's run then `explore --from-repro FILE`, 21:48-22:04, load 14-43; 1,882-34,365 operations, the last
+        // 1,024 to 16,384, explore 0.8-13.0 s each, every trace replaying; seed 48's came back at the last 4,096 after its
+        // first window's share; seed 41's, 61,713 operations, ran out of the budget after every size had a turn), and seed
+        // 28's file of 72,913 came back in 43.2 s (21:48, load 27-33) at the last 32,768.
+        {
+            "remote-list-take-not-atomic", "pageblock-lockfree", "mixed", 2,
+            ["--remote-free-percent", "50", "--faults", "hold-delay", "--irq-delay-ns", "500000", "--irq-percent", "100",
+                "--irq-site", "remote_free_take:xchg_head", "--flight-recorder-entries", "65536"]
+        },
     };
 
     /// <summary>
@@ -77,20 +96,6 @@ public class ReproWorkflowTests
     /// </summary>
     public static TheoryData<string, string, string, int, string[]> RunOnlyBugs => new()
     {
-        // An interrupt aimed at the owner's take of its remote list, between its read of the head and the exchange (the
-        // correct code's point, remote_free_take:xchg_head), 500 µs as softirq work on an interrupt's exit may take: a push
-        // lands there. The ring holds every operation since the last clean audit, and the search starts from the last
-        // operation on the page the audit names. Since a free waits for its page's allocation in the search (0fd8ee9), its
-        // reproduction came back in 10 of 10 new files (seeds 11-20, 2026-12-07 17:45-17:47, load 20-23, 1,736-33,788
-        // operations, each at its first window's first iteration, explore 2.2-9.4 s), every trace replaying. But
-        // at 2ad23d2 the whole-suite CI run (2026-12-07 19:27-19:31) met two files in a row that did not come back (the first
-        // 22,224 operations, the budget out at the last 4,096; the second the same), so it is back to the run's half.
-        {
-            "remote-list-take-not-atomic", "pageblock-lockfree", "mixed", 2,
-            ["--remote-free-percent", "50", "--faults", "hold-delay", "--irq-delay-ns", "500000", "--irq-percent", "100",
-                "--irq-site", "remote_free_take:xchg_head", "--flight-recorder-entries", "65536"]
-        },
-
         // A failed pcp trylock on free (the other CPU's drain_all_pages() holds this CPU's pcp->lock; drain storms make it
         // frequent) puts the page on the other CPU's PCP; an audit finds it there if no drain took it first. The search needs
         // every operation since the last clean audit, so the row audits as often as the host parks both CPUs
@@ -99,7 +104,14 @@ public class ReproWorkflowTests
         // the rings (at 0.05, seeds 1-2, each CPU's ring had lost 33,000-136,000 entries, and 78 % of what seed 1's held were
         // failed allocations, 16 % drains; at 0.002, 0-194,000). The reproduction came back in 12 of 15
         // files (2026-12-07 17:38-18:22, seeds 1 and 4-17, load 15-40, 2.3-101.4 s each, every trace replaying; seeds 11-13
-        // ran out of explore's 120 s), so the run's half only.
+        // ran out of explore's 120 s); 3 of 7 new files at b44b567 (seeds 21-28, 21:18-21:48, load 31-51; seed 24 wrote none
+        // in 60 s; the 4 missed ran out of the budget, two of them after 10-29 s a size on 200 iterations of each of the
+        // last 1 to 4 or 16). With each window size in its share of the budget (ReproWindowSchedule, b307b57): 6 of 10 new
+        // files (seeds 31-40, the row's run then `explore --from-repro FILE`, 21:50-22:05, load 14-43; the last 8 to 1,024,
+        // 1.3-35.3 s, every trace replaying; seeds 31 and 36 at the last 1,024 after the last 512 had their share). The 4
+        // missed ran out of the budget with every size tried at least once; each was incomplete (the rings lost
+        // 31,000-258,000 entries a CPU before the window) and 3 named no operation on the page (the racing free lost with
+        // the ring, so the search must form the race anew). So the run's half only.
         { "free-to-foreign-pcp", "mainline", "mixed", 2, ["--faults", "drain-storm", "--drain-storm-percent", "20", "--audit-interval", "0.002"] },
 
         // CPU hotplug only: on 2 CPUs, deaths as fast as they come, the stale owned_blocks entry shows at the next audit. Its

@@ -22,6 +22,9 @@ public sealed record ReproExploreResult
 
     public required IReadOnlyList<ReproWindowResult> Windows { get; init; }
 
+    /// <summary>The serial probes before the windows: the whole file, then the bisection's prefixes when it broke serially.</summary>
+    public required IReadOnlyList<ReproProbeResult> Probes { get; init; }
+
     public required TimeSpan Elapsed { get; init; }
 
     /// <summary>Whether the time budget ran out before every window size was tried.</summary>

@@ -7,7 +7,7 @@ namespace PcpTestbed.Coyote.Repro;
 /// explore --from-repro: rebuilds a broken run's state from its reproduction file and searches interleavings of exactly its
 /// recorded operations under Coyote, interleaving the last K operations of every CPU (K = 1, 2, 4, ... up to the whole
 /// window, or from <see cref="FirstWindow"/> up and then the smaller ones: <see cref="Windows"/>; the earlier ones run
-/// serially in setup), until the recorded violation's class comes back (an audit's failure names every class the audit
+/// serially in setup; each size within its share of the budget: <see cref="ReproWindowSchedule"/>), until the recorded violation's class comes back (an audit's failure names every class the audit
 /// found: <see cref="Violations.Names"/>). The trace it writes
 /// carries the reproduction, so it replays without the file. A window goes on past an iteration that meets another class
 /// (<see cref="ExploreOptions.SoughtInvariant"/>): one race shows as one class or another depending on the schedule (the
@@ -38,7 +38,8 @@ public static class ReproExplorer
         // at the first operation after which it does (a bisection over the global order; an audit's violation shows only at
         // setup's end, so each probe runs a prefix whole).
         var tried = new List<ReproWindowResult>();
-        var serial = SerialFails(file, options, clock);
+        var probes = new List<ReproProbeResult>();
+        var serial = SerialFails(file, options, clock, probes);
         if (serial == true)
         {
             var maxSeq = file.Operations.SelectMany(o => o).Max(o => o.Seq);
@@ -46,7 +47,7 @@ public static class ReproExplorer
             while (lo < hi && serial != null)
             {
                 var mid = lo + ((hi - lo) / 2);
-                serial = SerialFails(file.Truncate(mid), options, clock);
+                serial = SerialFails(file.Truncate(mid), options, clock, probes);
                 if (serial == true)
                 {
                     hi = mid;
@@ -60,61 +61,69 @@ public static class ReproExplorer
             file = file.Truncate(hi);
         }
 
-        var exhausted = serial == null;
         var longest = Math.Max(1, file.Operations.Max(o => o.Count));
-        foreach (var window in exhausted ? Enumerable.Empty<int>() : Windows(FirstWindow(file, longest), longest))
-        {
-            if (clock.Elapsed >= options.TimeBudget)
+        var scenarios = new Dictionary<int, ReproScenario>();
+        ReproExploreResult? found = null;
+        var everyWindowTried = serial != null && ReproWindowSchedule.Run(Windows(FirstWindow(file, longest), longest), options.IterationsPerWindow,
+            options.TimeBudget, () => clock.Elapsed, request =>
             {
-                exhausted = true;
-                break;
-            }
-
-            var scenario = new ReproScenario(file, window);
-            var level = window;
-            options.Progress?.Invoke(new ReproExploreProgress(window, longest, 0, options.IterationsPerWindow, clock.Elapsed));
-            var result = Explorer.Explore(scenario, new ExploreOptions
-            {
-                Scenario = ReproScenario.ScenarioName,
-                Design = scenario.Design,
-                Bugs = scenario.Bugs,
-                Iterations = options.IterationsPerWindow,
-                MaxSteps = StepBound(window, file.Cpus),
-                TimeLimit = options.TimeBudget - clock.Elapsed,
-                Strategy = options.Strategy,
-                Seed = options.Seed,
-                TraceDirectory = options.TraceDirectory,
-                SoughtInvariant = file.Invariant,
-                Progress = options.Progress == null
-                    ? null
-                    : p => options.Progress(new ReproExploreProgress(level, longest, p.IterationsDone, options.IterationsPerWindow, clock.Elapsed, p.OtherViolations)),
-            });
-            tried.Add(new ReproWindowResult(window, result.Iterations, result.Violation, result.OtherViolations, result.FirstOtherViolation, result.FirstOtherIteration));
-            if (result.OutOfTime)
-            {
-                exhausted = true;
-                break;
-            }
-
-            if (result.BugFound && Violations.Names(result.Violation!, file.Invariant) && Replayable(result.TracePath!))
-            {
-                var path = Rename(result.TracePath!, options.Path, window);
-                return new ReproExploreResult
+                if (!scenarios.TryGetValue(request.Window, out var scenario))
                 {
-                    Path = options.Path, Invariant = file.Invariant, RecordedViolation = file.Violation, Operations = file.OperationCount, Found = true,
-                    Window = window, Violation = result.Violation, TracePath = path, Windows = tried, Elapsed = clock.Elapsed, BudgetExhausted = false,
-                };
-            }
+                    // One scenario a size: its later parts restore what its first part's setup left (ReproSetupState).
+                    scenario = scenarios[request.Window] = new ReproScenario(file, request.Window);
+                }
 
-            // A violation in setup (no interleaving to replay), or one that ends a search whatever its class: its trace is not kept.
-            DeleteTrace(result.TracePath);
+                var started = clock.Elapsed;
+                var result = ExploreWindow(scenario, request, longest, options, clock);
+                tried.Add(new ReproWindowResult(request.Window, result.Iterations, result.Violation, (clock.Elapsed - started).TotalSeconds,
+                    result.OtherViolations, result.FirstOtherViolation, result.FirstOtherIteration));
+                if (result.BugFound && Violations.Names(result.Violation!, file.Invariant) && Replayable(result.TracePath!))
+                {
+                    found = new ReproExploreResult
+                    {
+                        Path = options.Path, Invariant = file.Invariant, RecordedViolation = file.Violation, Operations = file.OperationCount, Found = true,
+                        Window = request.Window, Violation = result.Violation, TracePath = Rename(result.TracePath!, options.Path, request.Window), Windows = tried,
+                        Probes = probes, Elapsed = clock.Elapsed, BudgetExhausted = false,
+                    };
+                    return new ReproWindowSchedule.Part(result.Iterations, Found: true, Violation: true);
+                }
+
+                // A violation in setup (no interleaving to replay), or one that ends a search whatever its class: its trace is not kept.
+                DeleteTrace(result.TracePath);
+                return new ReproWindowSchedule.Part(result.Iterations, Found: false, Violation: result.BugFound);
+            });
+        if (found != null)
+        {
+            return found with { Elapsed = clock.Elapsed };
         }
 
+        var exhausted = !everyWindowTried;
         return new ReproExploreResult
         {
             Path = options.Path, Invariant = file.Invariant, RecordedViolation = file.Violation, Operations = file.OperationCount, Found = false,
-            Windows = tried, Elapsed = clock.Elapsed, BudgetExhausted = exhausted,
+            Windows = tried, Probes = probes, Elapsed = clock.Elapsed, BudgetExhausted = exhausted,
         };
+    }
+
+    /// <summary>A part of a window size's turn (<see cref="ReproWindowSchedule"/>): its iterations within its limit, the seed past the ones its earlier parts ran.</summary>
+    private static ExploreResult ExploreWindow(ReproScenario scenario, ReproWindowSchedule.Request request, int longest, ReproExploreOptions options, Stopwatch clock)
+    {
+        options.Progress?.Invoke(new ReproExploreProgress(request.Window, longest, request.Done, options.IterationsPerWindow, clock.Elapsed));
+        return Explorer.Explore(scenario, new ExploreOptions
+        {
+            Scenario = ReproScenario.ScenarioName,
+            Design = scenario.Design,
+            Bugs = scenario.Bugs,
+            Iterations = request.Iterations,
+            MaxSteps = StepBound(request.Window, scenario.File.Cpus),
+            TimeLimit = request.Limit,
+            Strategy = options.Strategy,
+            Seed = options.Seed + (uint)request.Done,
+            TraceDirectory = options.TraceDirectory,
+            SoughtInvariant = scenario.File.Invariant,
+            Progress = options.Progress == null ? null : p => options.Progress(
+                new ReproExploreProgress(request.Window, longest, request.Done + p.IterationsDone, options.IterationsPerWindow, clock.Elapsed, p.OtherViolations)),
+        });
     }
 
     /// <summary>
@@ -205,10 +214,11 @@ public static class ReproExplorer
 
     /// <summary>
     /// Whether every operation run one at a time in the global order, in setup, breaks the recorded invariant; null when the
-    /// time budget ran out first.
+    /// time budget ran out first. Each probe is noted in <paramref name="probes"/>.
     /// </summary>
-    private static bool? SerialFails(ReproFile file, ReproExploreOptions options, Stopwatch clock)
+    private static bool? SerialFails(ReproFile file, ReproExploreOptions options, Stopwatch clock, List<ReproProbeResult> probes)
     {
+        var started = clock.Elapsed;
         var probe = new ReproScenario(file, 0);
         var serial = Explorer.Explore(probe, new ExploreOptions
         {
@@ -216,7 +226,9 @@ public static class ReproExplorer
             TraceDirectory = options.TraceDirectory, TimeLimit = options.TimeBudget - clock.Elapsed,
         });
         DeleteTrace(serial.TracePath);
-        return serial.OutOfTime ? null : serial.BugFound && Violations.Names(serial.Violation!, file.Invariant);
+        bool? fails = serial.OutOfTime ? null : serial.BugFound && Violations.Names(serial.Violation!, file.Invariant);
+        probes.Add(new ReproProbeResult(file.Operations.SelectMany(o => o).Select(o => o.Seq).DefaultIfEmpty(-1).Max(), fails, (clock.Elapsed - started).TotalSeconds));
+        return fails;
     }
 
     private static void DeleteTrace(string? path)

@@ -71,9 +71,15 @@ public static class ReproExploreCommand
             throw new UsageException(Values.OneLine(e.Message));
         }
 
+        if (result.Probes.Count > 0)
+        {
+            io.Out.WriteLine($"  serial probes: {result.Probes.Count} in {Fmt.F(result.Probes.Sum(p => p.Seconds), 1)} s" +
+                             (result.Probes.Count > 1 ? $", the violation first after operation {result.Probes[^1].LastSeq} of the global order" : ""));
+        }
+
         foreach (var w in result.Windows)
         {
-            io.Out.WriteLine($"  last {w.Window,5} operations per CPU interleaved: {Fmt.N(w.Iterations)} iterations: " +
+            io.Out.WriteLine($"  last {w.Window,5} operations per CPU interleaved: {Fmt.N(w.Iterations)} iterations in {Fmt.F(w.Seconds, 1)} s: " +
                              (w.Violation == null ? "nothing" : Violations.Names(w.Violation, result.Invariant) ? "the same violation class" : $"another violation ({Values.OneLine(w.Violation)})") +
                              (w.FirstOtherViolation == null ? "" : $"; {Fmt.N(w.OtherViolations)} met another class and were gone past, the first at iteration {w.FirstOtherIteration} ({Values.OneLine(w.FirstOtherViolation)})"));
         }
@@ -101,7 +107,7 @@ public static class ReproExploreCommand
         if (q.JsonPath != null)
         {
             Json.Write(q.JsonPath, new ReproExploreReport(q.Path, result.Found, result.Invariant, result.RecordedViolation, result.Operations, result.Window, result.Violation,
-                trace, result.Windows, result.Elapsed.TotalSeconds, result.BudgetExhausted));
+                trace, result.Windows, result.Probes, result.Elapsed.TotalSeconds, result.BudgetExhausted));
             io.Out.WriteLine($"json: {q.JsonPath}");
         }
 

@@ -6,7 +6,8 @@ namespace PcpTestbed.Stress.Reports;
 /// <summary>explore --from-repro's JSON.</summary>
 /// <param name="Found">Whether the recorded violation's class came back.</param>
 /// <param name="Window">Operations per CPU interleaved when it did, or null.</param>
-/// <param name="Windows">Each window size tried: its iterations and what it found.</param>
+/// <param name="Windows">Each part of a window size's turn: its iterations, what it found and its wall time.</param>
+/// <param name="Probes">The serial probes before the windows: each prefix's last operation, whether it broke, its wall time.</param>
 public sealed record ReproExploreReport(
     string Repro,
     bool Found,
@@ -17,5 +18,6 @@ public sealed record ReproExploreReport(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Violation,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Trace,
     IReadOnlyList<ReproWindowResult> Windows,
+    IReadOnlyList<ReproProbeResult> Probes,
     double ElapsedSeconds,
     bool BudgetExhausted);

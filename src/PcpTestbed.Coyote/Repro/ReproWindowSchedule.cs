@@ -1,0 +1,78 @@
+namespace PcpTestbed.Coyote.Repro;
+
+/// <summary>
+/// How explore --from-repro spends its time budget over the window sizes (in <see cref="ReproExplorer.Windows"/>'s order):
+/// each size in turn gets its iterations within an equal share of the budget left (what is left over the sizes still to try,
+/// this one included), a turn's first iteration whole; a size its share cut short goes to the back of the queue and resumes
+/// its iterations where they stopped once every other size had its turn (a size that met a violation that ends a search
+/// whatever its class, in setup or Coyote's own report, is done; another class is gone past within the part,
+/// <see cref="ExploreOptions.SoughtInvariant"/>). A window's iteration costs in proportion to its
+/// operations, and a fixed count per size let one size of slow iterations spend the whole budget: on a file of 72,913
+/// operations (remote-list-take-not-atomic's row, `run --seed 28`, then `explore --from-repro FILE`, 2026-12-07 21:15-21:17,
+/// load 31-45, at b44b567) the first window, the last 2,048 of each CPU (nearly all failed allocations of an exhausted
+/// zone), ran 45 iterations in 118.6 s, nothing, and the budget was out; with 4 iterations a size (`--iterations 4
+/// --time-budget 400`, 21:18-21:20, load 30-36) the last 2,048 to 16,384 took 16-45 s each, nothing, and the last 32,768
+/// found the class in its first iteration, 0.6 s. A share that cut a first iteration would leave its size nothing: on
+/// seed 24's file (25,651 operations, 21:12-21:13, load 19-31) the first window's first iteration found it after 39 s.
+/// </summary>
+internal static class ReproWindowSchedule
+{
+    /// <summary>
+    /// Runs the turns until one finds the recorded class (<see cref="Part.Found"/>), every size has had its iterations or
+    /// met another violation, or the budget is out (<paramref name="elapsed"/> reaching <paramref name="budget"/>).
+    /// <paramref name="explore"/> runs a part of a turn: its first iteration within the budget left, then the rest within the
+    /// share. Whether every size was tried (false: found, or the budget out first).
+    /// </summary>
+    internal static bool Run(IEnumerable<int> windows, int iterationsPerWindow, TimeSpan budget, Func<TimeSpan> elapsed, Func<Request, Part> explore)
+    {
+        ArgumentNullException.ThrowIfNull(windows);
+        ArgumentNullException.ThrowIfNull(elapsed);
+        ArgumentNullException.ThrowIfNull(explore);
+        var queue = new Queue<(int Window, int Done)>(windows.Select(w => (w, 0)));
+        while (queue.TryDequeue(out var next))
+        {
+            var started = elapsed();
+            var left = budget - started;
+            if (left <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            var share = left / (queue.Count + 1);
+            var (window, done) = next;
+            var part = explore(new Request(window, 1, done, left));
+            done += part.Iterations;
+            var rest = share - (elapsed() - started);
+            if (!part.Found && !part.Violation && part.Iterations == 1 && done < iterationsPerWindow && rest > TimeSpan.Zero)
+            {
+                part = explore(new Request(window, iterationsPerWindow - done, done, rest));
+                done += part.Iterations;
+            }
+
+            if (part.Found)
+            {
+                return false;
+            }
+
+            if (!part.Violation && done < iterationsPerWindow)
+            {
+                queue.Enqueue((window, done));
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A part of a window size's turn: <paramref name="Iterations"/> to run within <paramref name="Limit"/>, after the
+    /// <paramref name="Done"/> its earlier parts ran (its Coyote seed is the search's plus these, so a resumed size goes on
+    /// with new schedules).
+    /// </summary>
+    internal readonly record struct Request(int Window, int Iterations, int Done, TimeSpan Limit);
+
+    /// <summary>
+    /// What a part did: the iterations it completed (fewer than asked: the limit cut it), and whether it found the recorded
+    /// class (the search ends) or a violation that ends a search whatever its class (the size is done).
+    /// </summary>
+    internal readonly record struct Part(int Iterations, bool Found, bool Violation);
+}

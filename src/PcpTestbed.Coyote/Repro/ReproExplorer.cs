@@ -30,6 +30,24 @@ public static class ReproExplorer
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.IterationsPerWindow, 1, nameof(options));
+
+        // The explorer names a trace by scenario, design, bugs, strategy, seed and iteration, so two processes searching files
+        // of the same row under the same seed wrote the same path, and one's move took the other's trace (a FileNotFoundException
+        // seen on 2026-12-07 ~21:45, two remote-push-state-before-tag searches at once): each search keeps its traces in a folder
+        // of its own until the one found is moved beside the others (Rename).
+        var scratch = Directory.CreateTempSubdirectory("pcptestbed-repro-");
+        try
+        {
+            return Search(options with { TraceDirectory = scratch.FullName }, options.TraceDirectory ?? FailureTrace.DefaultDirectory);
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+    }
+
+    private static ReproExploreResult Search(ReproExploreOptions options, string traceDirectory)
+    {
         var file = options.File ?? options.Rebuilt(ReproFile.Load(options.Path));
         var clock = Stopwatch.StartNew();
 
@@ -82,7 +100,7 @@ public static class ReproExplorer
                     found = new ReproExploreResult
                     {
                         Path = options.Path, Invariant = file.Invariant, RecordedViolation = file.Violation, Operations = file.OperationCount, Found = true,
-                        Window = request.Window, Violation = result.Violation, TracePath = Rename(result.TracePath!, options.Path, request.Window), Windows = tried,
+                        Window = request.Window, Violation = result.Violation, TracePath = Rename(result.TracePath!, traceDirectory, options.Path, request.Window), Windows = tried,
                         Probes = probes, Elapsed = clock.Elapsed, BudgetExhausted = false,
                     };
                     return new ReproWindowSchedule.Part(result.Iterations, Found: true, Violation: true);
@@ -253,8 +271,8 @@ public static class ReproExplorer
         }
     }
 
-    /// <summary>Names the trace for the reproduction it came from: "NAME.kK.trace.json" beside the explorer's other traces.</summary>
-    private static string Rename(string tracePath, string reproPath, int window)
+    /// <summary>Names the trace for the reproduction it came from: "NAME.kK.trace.json" in the trace folder (<see cref="ReproExploreOptions.TraceDirectory"/>, else the explorer's default).</summary>
+    private static string Rename(string tracePath, string traceDirectory, string reproPath, int window)
     {
         var name = System.IO.Path.GetFileName(reproPath);
         foreach (var suffix in new[] { ".gz", ".json", ".repro" })
@@ -265,7 +283,8 @@ public static class ReproExplorer
             }
         }
 
-        var target = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(tracePath) ?? ".", $"{name}.k{window}.trace.json");
+        Directory.CreateDirectory(traceDirectory);
+        var target = System.IO.Path.Combine(traceDirectory, $"{name}.k{window}.trace.json");
         File.Move(tracePath, target, overwrite: true);
         return target;
     }

@@ -62,7 +62,7 @@ internal sealed class ReproScenario : Scenario
             OpStepBudget = OpStepBudgetFor(file),
             DeadlockTimeout = SetupDeadlockTimeout,
             Interrupts = file.Interrupts?.Stall(),
-            AuditsScripts = audited,
+            Audits = audited,
             AuditReportsFirst = audited ? file.Invariant : null,
         };
     }
@@ -86,7 +86,7 @@ internal sealed class ReproScenario : Scenario
         var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["repro-window"] = window.ToString(CultureInfo.InvariantCulture) };
         if (!audited)
         {
-            parameters["repro-audits"] = "at-the-end";
+            parameters["repro-audits"] = "none";
         }
 
         if (file.Interrupts is { } irq)
@@ -112,11 +112,16 @@ internal sealed class ReproScenario : Scenario
     /// Whether the run's violation was an audit's (an invariant of KERNEL.md §7, found with every CPU parked at the cut), not
     /// one found at the access (liveness, bad-page, lockdep, CONFIG_DEBUG_VM's warnings, an exception). The window runs from
     /// the last clean audit to the violation, so when the violation was found at an access the run audited nowhere inside
-    /// its window nor at its end: the scripts do not audit either (setup still is), since an audit reports the race's state
-    /// as another class and ends the search of that window after an iteration or two, before the recorded symptom could
-    /// happen (remote-push-state-before-tag, 2026-12-07 17:45: the run's liveness, a bulk free spinning on an emptied list,
-    /// found as §7.1 at a quiescent point or at the end at every window size from 16 to the whole 103). An audit class keeps
-    /// the audits: the run's audit found it at the window's end.
+    /// its window nor at its end: the iterations do not audit either, since an audit reports the race's state as another
+    /// class and ends the search of that window after an iteration or two, before the recorded symptom could happen
+    /// (remote-push-state-before-tag, 2026-12-07 17:45: the run's liveness, a bulk free spinning on an emptied list, found as
+    /// §7.1 at a quiescent point or at the end at every window size from 16 to the whole 103). Setup's end is inside the
+    /// window too (setup replays the window's operations before the scripts' cut), so it is not audited either: audited, it
+    /// ended every window whose setup ran the race's first half (`row.sh` on owner-tag-cleared-before-unlink's seed 66 at
+    /// 1be4f8a, 2026-12-07 21:10-21:12, load 24: the run's liveness, free_pcppages_bulk() spinning on a PCP whose count a
+    /// stale owned_blocks entry left wrong, met setup's audit as §7.4 after one iteration at windows 1 to 256, and only the
+    /// 512 and whole 686 windows ran the scripts). An audit class keeps the audits: the run's audit found it at the
+    /// window's end.
     /// </summary>
     private static bool RecordedByAudit(ReproFile file) => file.Invariant.StartsWith('§');
 

@@ -312,6 +312,9 @@ internal sealed class ReproScenario : Scenario
         /// <summary>Per CPU: onlines of it the scripts have not reached yet (a parked CPU waits for one only while one is to come).</summary>
         private readonly int[] _pendingOnlines;
 
+        /// <summary>Per CPU: its script's operations that have ended, run or skipped (written by its script, read by a death of it: <see cref="OwesEarlierEpoch"/>).</summary>
+        private readonly int[] _ended;
+
         /// <summary>
         /// Handle to page. No C# lock: the engines run one script at a time and no scheduling point falls inside a lookup or
         /// an update. With one (a Monitor, which Coyote's rewriting also controls), explore --from-repro hung in the workflow
@@ -336,6 +339,7 @@ internal sealed class ReproScenario : Scenario
             (_serial, _tails) = scenario.Split();
             _pendingOnlines = [.. scenario.PendingOnlines];
             _onlineWaitGaveUp = new bool[scenario.File.Cpus];
+            _ended = new int[scenario.File.Cpus];
         }
 
         public override void Setup()
@@ -448,6 +452,7 @@ internal sealed class ReproScenario : Scenario
                     foreach (var op in _tails[cpu])
                     {
                         Park(cpu, op);
+                        _ended[cpu]++;
                     }
                 }))
                 .ToArray();
@@ -510,12 +515,6 @@ internal sealed class ReproScenario : Scenario
         }
 
         /// <summary>
-        /// Waits at scenario wait points on <paramref name="location"/> (outside the operation step budget: <see cref="IterationState.ScenarioWaitPoint"/>)
-        /// while <paramref name="waiting"/> holds and the run goes on: it gives up only after <see cref="ParkWaitPoints"/> of its
-        /// points, beyond an interrupt's stall, in which no other CPU took a step (a schedule that runs the waiter alone and
-        /// starves the rest, which no run does). Whether the wait ended because its condition did.
-        /// </summary>
-        /// <summary>
         /// Waits at scenario wait points on <paramref name="location"/> while <paramref name="waiting"/> holds, at most
         /// <see cref="ParkWaitPoints"/> of them (a schedule that starves what is waited for ends).
         /// </summary>
@@ -527,6 +526,12 @@ internal sealed class ReproScenario : Scenario
             }
         }
 
+        /// <summary>
+        /// Waits at scenario wait points on <paramref name="location"/> (outside the operation step budget: <see cref="IterationState.ScenarioWaitPoint"/>)
+        /// while <paramref name="waiting"/> holds and the run goes on: it gives up only after <see cref="ParkWaitPoints"/> of its
+        /// points, beyond an interrupt's stall, in which no other CPU took a step (a schedule that runs the waiter alone and
+        /// starves the rest, which no run does). Whether the wait ended because its condition did.
+        /// </summary>
         private bool WaitWhileOthersProgress(int cpu, SharedLocation location, Func<bool> waiting)
         {
             var patience = ParkWaitPoints + (Run.Config.Interrupts?.Steps ?? 0);
@@ -568,8 +573,9 @@ internal sealed class ReproScenario : Scenario
 
         /// <summary>
         /// A death or online of the op's target as <paramref name="cpu"/>'s operation. A death waits, at scheduling points on a
-        /// scenario location (the engine runs the other CPUs meanwhile), until its victim is between operations and not parked
-        /// for another death, then marks it parked: the check and the mark have no point between them, so they are atomic under
+        /// scenario location (the engine runs the other CPUs meanwhile), until its victim is between operations, has ended every
+        /// operation the epochs put before the death (<see cref="OwesEarlierEpoch"/>) and is not parked for another death, then
+        /// marks it parked: the check and the mark have no point between them, so they are atomic under
         /// the controlled scheduler. An online runs once the death it follows is done (the target offline). The death waits as
         /// long as the run goes on: it gives up only when no other CPU took a step (the victim, or a CPU the victim waits for) in
         /// <see cref="ParkWaitPoints"/> of the death's points beyond an interrupt's stall (a stalled victim takes none until the
@@ -613,7 +619,7 @@ internal sealed class ReproScenario : Scenario
 
             Run.Do(cpu, $"page_alloc_cpu_dead(CPU {target})", () =>
             {
-                WaitWhileOthersProgress(cpu, SharedLocation.Scenario(target), () => _busy[target]);
+                WaitWhileOthersProgress(cpu, SharedLocation.Scenario(target), () => _busy[target] || OwesEarlierEpoch(target, op.Epoch));
                 if (_busy[target] || _parked[target] || !a.IsOnline(target))
                 {
                     return;
@@ -625,6 +631,24 @@ internal sealed class ReproScenario : Scenario
                 _dying[target] = false;
             });
             _busy[cpu] = false;
+        }
+
+        /// <summary>
+        /// Whether <paramref name="target"/>'s script has yet to end an operation that the epochs put before a death of it of
+        /// <paramref name="epoch"/>: the recorder's guarantee is that an operation of an earlier epoch ended before the death
+        /// ended, and the victim stayed parked from before page_alloc_cpu_dead() began to its end, so such an operation had ended
+        /// before the park. Only the epochs order the scripts of different CPUs (the global order within one is a merge, not a
+        /// time order), and only a death pins its victim's earlier operations before its start. Without the wait the
+        /// search let a short driver script run its death first, before the victim's operations of earlier epochs: the victim
+        /// died holding few pages, its blocks drained whole and no owned_blocks entry went stale (3 of 20
+        /// owner-tag-cleared-before-unlink files missed so, the row's comment in ReproWorkflowTests, 2026-12-07 17:45-17:52).
+        /// A parked victim owes nothing (it runs nothing until its online), nor does an operation that did not return (it has
+        /// no epoch). The wait is the death's (<see cref="WaitWhileOthersProgress"/>): bounded when the others stop making progress.
+        /// </summary>
+        private bool OwesEarlierEpoch(int target, int epoch)
+        {
+            var next = _ended[target];
+            return !_parked[target] && next < _tails[target].Count && _tails[target][next] is { DidNotReturn: not true } op && op.Epoch < epoch;
         }
 
         /// <summary>

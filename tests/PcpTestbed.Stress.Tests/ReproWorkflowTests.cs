@@ -66,16 +66,17 @@ public class ReproWorkflowTests
                 "--irq-site", "remote_free_push:read_head", "--flight-recorder-entries", "65536"]
         },
 
-        // CPU hotplug only: on 2 CPUs, deaths as fast as they come, the stale owned_blocks entry shows at the next
-        // audit (or, before any audit, its aftermath: a spin in free_pcppages_bulk(), an exception). Its reproduction
-        // came back in 19 of 20 new files at 9fa8b14 (seeds 71-90, /work/tools/row.sh: the run, explore --from-repro
-        // FILE, replay; 2026-12-07 21:32-21:40, load 23-31; the last 1 to 1,171 operations per CPU, explore 2.0-118 s,
-        // every trace replaying; seed 88 at its whole window of 740, 31 iterations into it; seed 77, 2,485 operations
-        // in two epochs, ran out at the last 1,024), since a death waits for its victim's operations of earlier epochs
-        // and a file recorded at an access has setup's end unaudited (ReproScenario). Before them (1be4f8a, seeds
-        // 61-70, 21:10-21:12, load 23-32) 9 of 10: seed 66's run recorded the spin, and setup's audit ended windows
-        // 1-256 as §7.4; its file comes back at the last 128 now. History: 10 of 10 at cc3c839, 8 of 10 at 81e65a3 (two
-        // liveness files), 7 of 10 at 2d8d6c6 (two step-budget false livenesses, one exception file).
+        // CPU hotplug only: on 2 CPUs, deaths as fast as they come, the stale owned_blocks entry shows at the next audit
+        // (or, before any audit, its aftermath: a spin in free_pcppages_bulk(), an exception). Its reproduction came back
+        // in 19 of 20 new files at 9fa8b14 (seeds 71-90, /work/tools/row.sh: the run, explore --from-repro FILE, replay;
+        // 2026-12-07 21:32-21:40, load 23-31; the last 1 to 1,171 operations per CPU, explore 2.0-118 s, every trace
+        // replaying; seed 88 at its whole window of 740, 31 iterations into it; seed 77, 2,485 operations in two epochs,
+        // ran out at the last 1,024). Before (1be4f8a, seeds 61-70, 21:10-21:12, load 23-32) 9 of 10: seed 66's run
+        // recorded the spin, and setup's audit ended windows 1-256 as §7.4; with setup's end unaudited for a file recorded
+        // at an access (ReproScenario) it comes back at the last 128. All 20 files of seeds 71-90 recorded §7.4, and
+        // without the death's wait for its victim's earlier epochs they came back the same, 19 of 20 (21:57-22:01, load
+        // 14-37): that wait is the run's order, not what this rate owes to. History: 10 of 10 at cc3c839, 8 of 10 at
+        // 81e65a3 (two liveness files), 7 of 10 at 2d8d6c6 (two step-budget false livenesses, one exception file).
         { "owner-tag-cleared-before-unlink", "pageblock", "mixed", 2, ["--faults", "cpu-hotplug", "--hotplug-interval-ms", "1", "--work-scale", "1"] },
     };
 

@@ -639,9 +639,11 @@ internal sealed class ReproScenario : Scenario
         /// ended, and the victim stayed parked from before page_alloc_cpu_dead() began to its end, so such an operation had ended
         /// before the park. Only the epochs order the scripts of different CPUs (the global order within one is a merge, not a
         /// time order), and only a death pins its victim's earlier operations before its start. Without the wait the
-        /// search let a short driver script run its death first, before the victim's operations of earlier epochs: the victim
-        /// died holding few pages, its blocks drained whole and no owned_blocks entry went stale (3 of 20
-        /// owner-tag-cleared-before-unlink files missed so, the row's comment in ReproWorkflowTests, 2026-12-07 17:45-17:52).
+        /// search may run a short driver script's death first, before the victim's operations of earlier epochs: the victim
+        /// dies holding few pages, its blocks drain whole and no owned_blocks entry goes stale (3 of 20
+        /// owner-tag-cleared-before-unlink files at 005dc2a missed so, seeds 18, 25 and 28, 2026-12-07 17:45-17:52, load
+        /// 14-23: README, issue 15's table; none of the 20 files of seeds 71-90 at 9fa8b14 needed it, 19 of 20 with it and
+        /// without it, 21:32-22:01, load 14-37).
         /// A parked victim owes nothing (it runs nothing until its online), nor does an operation that did not return (it has
         /// no epoch). The wait is the death's (<see cref="WaitWhileOthersProgress"/>): bounded when the others stop making progress.
         /// </summary>

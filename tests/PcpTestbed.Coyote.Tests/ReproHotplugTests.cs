@@ -87,6 +87,34 @@ public class ReproHotplugTests
         Assert.Equal(1, result.Window);
     }
 
+    [Theory]
+    [InlineData(1u)]
+    [InlineData(2u)]
+    [InlineData(3u)]
+    [InlineData(4u)]
+    [InlineData(5u)]
+    [InlineData(6u)]
+    [InlineData(7u)]
+    [InlineData(8u)]
+    public void A_death_that_no_online_follows_waits_for_every_operation_of_its_victim(uint seed)
+    {
+        // The same file with every operation in one epoch: the epochs do not order the death after CPU 1's operations, but no
+        // online of CPU 1 follows the death, so on the run CPU 1 ran them before it (a dead CPU runs nothing).
+        var file = TwoCpus("§7.4 ownership",
+        [
+            [new ReproOp { Seq = 2, Op = ReproOp.CpuDead, Target = 1, Epoch = 3 }],
+            [
+                new ReproOp { Seq = 0, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0, Epoch = 3 },
+                new ReproOp { Seq = 1, Op = ReproOp.DrainAllPages, Epoch = 3 },
+            ],
+        ]) with { Bugs = ["owner-tag-cleared-before-unlink"] };
+
+        var result = Explore(file, 1, seed);
+
+        Assert.True(result.Found, string.Join("; ", result.Windows.Select(w => $"window {w.Window}: {w.Violation ?? "nothing"}")));
+        Assert.Equal(1, result.Window);
+    }
+
     [Fact]
     public void A_reproductions_operation_may_take_steps_in_proportion_to_its_zone_not_the_catalogues_bound()
     {

@@ -312,7 +312,7 @@ internal sealed class ReproScenario : Scenario
         /// <summary>Per CPU: onlines of it the scripts have not reached yet (a parked CPU waits for one only while one is to come).</summary>
         private readonly int[] _pendingOnlines;
 
-        /// <summary>Per CPU: its script's operations that have ended, run or skipped (written by its script, read by a death of it: <see cref="OwesEarlierEpoch"/>).</summary>
+        /// <summary>Per CPU: its script's operations that have ended, run or skipped (written by its script, read by a death of it: <see cref="Owes"/>).</summary>
         private readonly int[] _ended;
 
         /// <summary>
@@ -574,7 +574,7 @@ internal sealed class ReproScenario : Scenario
         /// <summary>
         /// A death or online of the op's target as <paramref name="cpu"/>'s operation. A death waits, at scheduling points on a
         /// scenario location (the engine runs the other CPUs meanwhile), until its victim is between operations, has ended every
-        /// operation the epochs put before the death (<see cref="OwesEarlierEpoch"/>) and is not parked for another death, then
+        /// operation that ended before the death on the run (<see cref="Owes"/>) and is not parked for another death, then
         /// marks it parked: the check and the mark have no point between them, so they are atomic under
         /// the controlled scheduler. An online runs once the death it follows is done (the target offline). The death waits as
         /// long as the run goes on: it gives up only when no other CPU took a step (the victim, or a CPU the victim waits for) in
@@ -619,7 +619,7 @@ internal sealed class ReproScenario : Scenario
 
             Run.Do(cpu, $"page_alloc_cpu_dead(CPU {target})", () =>
             {
-                WaitWhileOthersProgress(cpu, SharedLocation.Scenario(target), () => _busy[target] || OwesEarlierEpoch(target, op.Epoch));
+                WaitWhileOthersProgress(cpu, SharedLocation.Scenario(target), () => _busy[target] || Owes(target, op.Epoch));
                 if (_busy[target] || _parked[target] || !a.IsOnline(target))
                 {
                     return;
@@ -634,23 +634,25 @@ internal sealed class ReproScenario : Scenario
         }
 
         /// <summary>
-        /// Whether <paramref name="target"/>'s script has yet to end an operation that the epochs put before a death of it of
-        /// <paramref name="epoch"/>: the recorder's guarantee is that an operation of an earlier epoch ended before the death
-        /// ended, and the victim stayed parked from before page_alloc_cpu_dead() began to its end, so such an operation had ended
-        /// before the park. Only the epochs order the scripts of different CPUs (the global order within one is a merge, not a
-        /// time order), and only a death pins its victim's earlier operations before its start. Without the wait the
-        /// search may run a short driver script's death first, before the victim's operations of earlier epochs: the victim
-        /// dies holding few pages, its blocks drain whole and no owned_blocks entry goes stale (3 of 20
-        /// owner-tag-cleared-before-unlink files at 005dc2a missed so, seeds 18, 25 and 28, 2026-12-07 17:45-17:52, load
-        /// 14-23: README, issue 15's table; none of the 20 files of seeds 71-90 at 9fa8b14 needed it, 19 of 20 with it and
-        /// without it, 21:32-22:01, load 14-37).
-        /// A parked victim owes nothing (it runs nothing until its online), nor does an operation that did not return (it has
-        /// no epoch). The wait is the death's (<see cref="WaitWhileOthersProgress"/>): bounded when the others stop making progress.
+        /// Whether <paramref name="target"/>'s script has yet to end an operation that ended before a death of it of
+        /// <paramref name="epoch"/> on the run: one of an earlier epoch (the recorder's guarantee is that it ended before the
+        /// death ended, and the victim stayed parked from before page_alloc_cpu_dead() began to its end, so it had ended before
+        /// the park), or any, when no online of the victim is still to come in the scripts (a dead CPU runs nothing, so every
+        /// operation it recorded before the window's end ran before this death; the search would skip the rest). Only the
+        /// epochs and the hotplug events order the scripts of different CPUs (the global order within an epoch is a merge,
+        /// not a time order). Without the wait the search may run a short driver script's death first, before the victim's
+        /// operations: the victim dies holding few pages, its blocks drain whole and no owned_blocks entry goes stale (3 of
+        /// 20 owner-tag-cleared-before-unlink files at 005dc2a missed so, seeds 18, 25 and 28, 2026-12-07 17:45-17:52, load
+        /// 14-23: README, issue 15's table; at 9fa8b14, with the epochs' part only, the 20 files of seeds 71-90 came back 19
+        /// of 20 with it and without it, 21:32-22:01, load 14-37).
+        /// A parked victim owes nothing (it runs nothing until its online), nor does an operation that did not return. The
+        /// wait is the death's (<see cref="WaitWhileOthersProgress"/>): bounded when the others stop making progress.
         /// </summary>
-        private bool OwesEarlierEpoch(int target, int epoch)
+        private bool Owes(int target, int epoch)
         {
             var next = _ended[target];
-            return !_parked[target] && next < _tails[target].Count && _tails[target][next] is { DidNotReturn: not true } op && op.Epoch < epoch;
+            return !_parked[target] && next < _tails[target].Count && _tails[target][next] is { DidNotReturn: not true } op &&
+                (op.Epoch < epoch || _pendingOnlines[target] == 0);
         }
 
         /// <summary>

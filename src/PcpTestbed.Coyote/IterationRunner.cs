@@ -54,13 +54,16 @@ internal sealed class IterationRunner
         run.Iteration = iteration;
 
         iteration.Setup();
-        run.CheckInvariants("after setup");
+        if (_config.Audits)
+        {
+            run.CheckInvariants("after setup");
+        }
 
         state.SetupSteps = state.StepCount;
         state.Scheduling = true;
         controller.RunScripts(state, iteration.Scripts(), run.RunScript);
 
-        if (_config.AuditsScripts)
+        if (_config.Audits)
         {
             run.CheckInvariants("at the end");
         }

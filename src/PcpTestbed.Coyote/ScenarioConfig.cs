@@ -43,12 +43,12 @@ public sealed record ScenarioConfig
     internal InterruptStall? Interrupts { get; init; }
 
     /// <summary>
-    /// Whether the auditor runs during the scripts (at every quiescent point, every CPU between operations) and at their end;
-    /// it always runs after setup. A reproduction whose run broke at an access, not at an audit, turns it off: that run
-    /// audited nowhere inside its window (<see cref="Repro.ReproScenario"/>). A scenario that turns it off names it in
+    /// Whether the auditor runs after setup, during the scripts (at every quiescent point, every CPU between operations) and at
+    /// their end. A reproduction whose run broke at an access, not at an audit, turns it off: that run audited nowhere inside
+    /// its window, and setup's end is inside it (<see cref="Repro.ReproScenario"/>). A scenario that turns it off names it in
     /// <see cref="Parameters"/>.
     /// </summary>
-    public bool AuditsScripts { get; init; } = true;
+    public bool Audits { get; init; } = true;
 
     /// <summary>Anything else the scenario's scripts depend on, by name.</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);

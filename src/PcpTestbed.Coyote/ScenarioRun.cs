@@ -35,7 +35,7 @@ public sealed class ScenarioRun
         var debugVm = new VmWarnings { FirstReport = state.Fail };
         Allocator = AllocatorFactory.Create(design, Zone,
             new AllocatorConfig { Cpus = config.Cpus, Highatomic = config.Highatomic, Bugs = bugs, DebugVm = debugVm }, Execution);
-        if (config.AuditsScripts)
+        if (config.Audits)
         {
             state.OnQuiescent = CheckInvariants;
         }

@@ -55,6 +55,66 @@ public class ReproHotplugTests
         Assert.All(result.Windows, w => Assert.Null(w.Violation));
     }
 
+    [Theory]
+    [InlineData(1u)]
+    [InlineData(2u)]
+    [InlineData(3u)]
+    [InlineData(4u)]
+    [InlineData(5u)]
+    [InlineData(6u)]
+    [InlineData(7u)]
+    [InlineData(8u)]
+    public void A_death_waits_for_its_victims_operations_of_earlier_epochs(uint seed)
+    {
+        // With owner-tag-cleared-before-unlink: CPU 1 allocates (its refill claims a block) and drains (the block's other pages
+        // go back to the zone, so it is on CPU 1's owned_blocks), both in epoch 2; CPU 0 kills CPU 1 in epoch 3, so on the run
+        // the death came after both. After them the death leaves the entry stale (§7.4); before them CPU 1 dies holding its
+        // block on the PCP (not on owned_blocks), the drain is skipped (CPU 1 offline) and nothing goes stale. Window 1 runs the
+        // allocation in setup and the drain and the death in the scripts: one iteration per seed, whichever CPU the engine runs
+        // first (without the wait, the seeds that start the death first do not reproduce).
+        var file = TwoCpus("§7.4 ownership",
+        [
+            [new ReproOp { Seq = 2, Op = ReproOp.CpuDead, Target = 1, Epoch = 3 }],
+            [
+                new ReproOp { Seq = 0, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0, Epoch = 2 },
+                new ReproOp { Seq = 1, Op = ReproOp.DrainAllPages, Epoch = 2 },
+            ],
+        ]) with { Bugs = ["owner-tag-cleared-before-unlink"] };
+
+        var result = Explore(file, 1, seed);
+
+        Assert.True(result.Found, string.Join("; ", result.Windows.Select(w => $"window {w.Window}: {w.Violation ?? "nothing"}")));
+        Assert.Equal(1, result.Window);
+    }
+
+    [Theory]
+    [InlineData(1u)]
+    [InlineData(2u)]
+    [InlineData(3u)]
+    [InlineData(4u)]
+    [InlineData(5u)]
+    [InlineData(6u)]
+    [InlineData(7u)]
+    [InlineData(8u)]
+    public void A_death_that_no_online_follows_waits_for_every_operation_of_its_victim(uint seed)
+    {
+        // The same file with every operation in one epoch: the epochs do not order the death after CPU 1's operations, but no
+        // online of CPU 1 follows the death, so on the run CPU 1 ran them before it (a dead CPU runs nothing).
+        var file = TwoCpus("§7.4 ownership",
+        [
+            [new ReproOp { Seq = 2, Op = ReproOp.CpuDead, Target = 1, Epoch = 3 }],
+            [
+                new ReproOp { Seq = 0, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0, Epoch = 3 },
+                new ReproOp { Seq = 1, Op = ReproOp.DrainAllPages, Epoch = 3 },
+            ],
+        ]) with { Bugs = ["owner-tag-cleared-before-unlink"] };
+
+        var result = Explore(file, 1, seed);
+
+        Assert.True(result.Found, string.Join("; ", result.Windows.Select(w => $"window {w.Window}: {w.Violation ?? "nothing"}")));
+        Assert.Equal(1, result.Window);
+    }
+
     [Fact]
     public void A_reproductions_operation_may_take_steps_in_proportion_to_its_zone_not_the_catalogues_bound()
     {
@@ -84,9 +144,12 @@ public class ReproHotplugTests
     };
 
     /// <summary>explore --from-repro on <paramref name="file"/>, saved for the call.</summary>
-    private static ReproExploreResult Explore(ReproFile file, int iterations)
+    private static ReproExploreResult Explore(ReproFile file, int iterations, uint seed = 1)
     {
         using var temp = new TempDirectory();
-        return ReproExplorer.Explore(new ReproExploreOptions { Path = temp.Save(file), IterationsPerWindow = iterations, TimeBudget = TimeSpan.FromSeconds(60), Seed = 1 });
+        return ReproExplorer.Explore(new ReproExploreOptions
+        {
+            Path = temp.Save(file), IterationsPerWindow = iterations, TimeBudget = TimeSpan.FromSeconds(60), Seed = seed, TraceDirectory = temp.Path,
+        });
     }
 }

@@ -62,7 +62,7 @@ internal sealed class ReproScenario : Scenario
             OpStepBudget = OpStepBudgetFor(file),
             DeadlockTimeout = SetupDeadlockTimeout,
             Interrupts = file.Interrupts?.Stall(),
-            AuditsScripts = audited,
+            Audits = audited,
         };
     }
 
@@ -85,7 +85,7 @@ internal sealed class ReproScenario : Scenario
         var parameters = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["repro-window"] = window.ToString(CultureInfo.InvariantCulture) };
         if (!audited)
         {
-            parameters["repro-audits"] = "at-the-end";
+            parameters["repro-audits"] = "none";
         }
 
         if (file.Interrupts is { } irq)
@@ -111,11 +111,16 @@ internal sealed class ReproScenario : Scenario
     /// Whether the run's violation was an audit's (an invariant of KERNEL.md §7, found with every CPU parked at the cut), not
     /// one found at the access (liveness, bad-page, lockdep, CONFIG_DEBUG_VM's warnings, an exception). The window runs from
     /// the last clean audit to the violation, so when the violation was found at an access the run audited nowhere inside
-    /// its window nor at its end: the scripts do not audit either (setup still is), since an audit reports the race's state
-    /// as another class and ends the search of that window after an iteration or two, before the recorded symptom could
-    /// happen (remote-push-state-before-tag, 2026-12-07 17:45: the run's liveness, a bulk free spinning on an emptied list,
-    /// found as §7.1 at a quiescent point or at the end at every window size from 16 to the whole 103). An audit class keeps
-    /// the audits: the run's audit found it at the window's end.
+    /// its window nor at its end: the iterations do not audit either, since an audit reports the race's state as another
+    /// class and ends the search of that window after an iteration or two, before the recorded symptom could happen
+    /// (remote-push-state-before-tag, 2026-12-07 17:45: the run's liveness, a bulk free spinning on an emptied list, found as
+    /// §7.1 at a quiescent point or at the end at every window size from 16 to the whole 103). Setup's end is inside the
+    /// window too (setup replays the window's operations before the scripts' cut), so it is not audited either: audited, it
+    /// ended every window whose setup ran the race's first half (`row.sh` on owner-tag-cleared-before-unlink's seed 66 at
+    /// 1be4f8a, 2026-12-07 21:10-21:12, load 24: the run's liveness, free_pcppages_bulk() spinning on a PCP whose count a
+    /// stale owned_blocks entry left wrong, met setup's audit as §7.4 after one iteration at windows 1 to 256, and only the
+    /// 512 and whole 686 windows ran the scripts). An audit class keeps the audits: the run's audit found it at the
+    /// window's end.
     /// </summary>
     private static bool RecordedByAudit(ReproFile file) => file.Invariant.StartsWith('§');
 
@@ -292,6 +297,9 @@ internal sealed class ReproScenario : Scenario
         /// <summary>Per CPU: onlines of it the scripts have not reached yet (a parked CPU waits for one only while one is to come).</summary>
         private readonly int[] _pendingOnlines;
 
+        /// <summary>Per CPU: its script's operations that have ended, run or skipped (written by its script, read by a death of it: <see cref="Owes"/>).</summary>
+        private readonly int[] _ended;
+
         /// <summary>
         /// Handle to page. No C# lock: the engines run one script at a time and no scheduling point falls inside a lookup or
         /// an update. With one (a Monitor, which Coyote's rewriting also controls), explore --from-repro hung in the workflow
@@ -316,6 +324,7 @@ internal sealed class ReproScenario : Scenario
             (_serial, _tails) = scenario.Split();
             _pendingOnlines = [.. scenario.PendingOnlines];
             _onlineWaitGaveUp = new bool[scenario.File.Cpus];
+            _ended = new int[scenario.File.Cpus];
         }
 
         public override void Setup()
@@ -428,6 +437,7 @@ internal sealed class ReproScenario : Scenario
                     foreach (var op in _tails[cpu])
                     {
                         Park(cpu, op);
+                        _ended[cpu]++;
                     }
                 }))
                 .ToArray();
@@ -548,8 +558,9 @@ internal sealed class ReproScenario : Scenario
 
         /// <summary>
         /// A death or online of the op's target as <paramref name="cpu"/>'s operation. A death waits, at scheduling points on a
-        /// scenario location (the engine runs the other CPUs meanwhile), until its victim is between operations and not parked
-        /// for another death, then marks it parked: the check and the mark have no point between them, so they are atomic under
+        /// scenario location (the engine runs the other CPUs meanwhile), until its victim is between operations, has ended every
+        /// operation that ended before the death on the run (<see cref="Owes"/>) and is not parked for another death, then
+        /// marks it parked: the check and the mark have no point between them, so they are atomic under
         /// the controlled scheduler. An online runs once the death it follows is done (the target offline). The death waits as
         /// long as the run goes on: it gives up only when no other CPU took a step (the victim, or a CPU the victim waits for) in
         /// <see cref="ParkWaitPoints"/> of the death's points beyond an interrupt's stall (a stalled victim takes none until the
@@ -593,7 +604,7 @@ internal sealed class ReproScenario : Scenario
 
             Run.Do(cpu, $"page_alloc_cpu_dead(CPU {target})", () =>
             {
-                WaitWhileOthersProgress(cpu, SharedLocation.Scenario(target), () => _busy[target]);
+                WaitWhileOthersProgress(cpu, SharedLocation.Scenario(target), () => _busy[target] || Owes(target, op.Epoch));
                 if (_busy[target] || _parked[target] || !a.IsOnline(target))
                 {
                     return;
@@ -605,6 +616,28 @@ internal sealed class ReproScenario : Scenario
                 _dying[target] = false;
             });
             _busy[cpu] = false;
+        }
+
+        /// <summary>
+        /// Whether <paramref name="target"/>'s script has yet to end an operation that ended before a death of it of
+        /// <paramref name="epoch"/> on the run: one of an earlier epoch (the recorder's guarantee is that it ended before the
+        /// death ended, and the victim stayed parked from before page_alloc_cpu_dead() began to its end, so it had ended before
+        /// the park), or any, when no online of the victim is still to come in the scripts (a dead CPU runs nothing, so every
+        /// operation it recorded before the window's end ran before this death; the search would skip the rest). Only the
+        /// epochs and the hotplug events order the scripts of different CPUs (the global order within an epoch is a merge,
+        /// not a time order). Without the wait the search may run a short driver script's death first, before the victim's
+        /// operations: the victim dies holding few pages, its blocks drain whole and no owned_blocks entry goes stale (3 of
+        /// 20 owner-tag-cleared-before-unlink files at 005dc2a missed so, seeds 18, 25 and 28, 2026-12-07 17:45-17:52, load
+        /// 14-23: README, issue 15's table; at 9fa8b14, with the epochs' part only, the 20 files of seeds 71-90 came back 19
+        /// of 20 with it and without it, 21:32-22:01, load 14-37).
+        /// A parked victim owes nothing (it runs nothing until its online), nor does an operation that did not return. The
+        /// wait is the death's (<see cref="WaitWhileOthersProgress"/>): bounded when the others stop making progress.
+        /// </summary>
+        private bool Owes(int target, int epoch)
+        {
+            var next = _ended[target];
+            return !_parked[target] && next < _tails[target].Count && _tails[target][next] is { DidNotReturn: not true } op &&
+                (op.Epoch < epoch || _pendingOnlines[target] == 0);
         }
 
         /// <summary>

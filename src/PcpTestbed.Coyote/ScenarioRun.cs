@@ -34,7 +34,7 @@ public sealed class ScenarioRun
         // warning fails the iteration at once, under the class a real-thread run's reproduction file records.
         var debugVm = new VmWarnings { FirstReport = state.Fail };
         Allocator = AllocatorFactory.Create(design, Zone,
-            new AllocatorConfig { Cpus = config.Cpus, Highatomic = config.Highatomic, Bugs = bugs, DebugVm = debugVm }, Execution);
+            new AllocatorConfig { Cpus = config.Cpus, Highatomic = config.Highatomic, Bugs = bugs, DebugVm = debugVm, Reclaim = config.Reclaim ?? NoReclaim.Instance }, Execution);
         if (config.AuditsScripts)
         {
             state.OnQuiescent = CheckInvariants;

@@ -673,8 +673,7 @@ internal sealed class ReproScenario : Scenario
             {
                 case ReproOp.Alloc:
                     _scenario._reclaim.Begin(cpu, op.Reclaimed);
-                    var pfn = Run.Alloc(cpu, (Gfp)op.Gfp!.Value, op.Order!.Value);
-                    _scenario._reclaim.End(cpu);
+                    var pfn = Run.Alloc(cpu, (Gfp)op.Gfp!.Value, op.Order!.Value, op.Reclaimed == null ? null : () => _scenario._reclaim.End(cpu));
                     _pfns[op.Page!.Value] = (pfn, op.Order!.Value);
                     break;
                 case ReproOp.Free:

@@ -51,4 +51,12 @@ public class ReproWindowTests
             RingEntries = 16, Pages = [], Operations = [cpu0, cpu1], ViolationPageSeq = cpu0[pageIndex].Seq,
         };
     }
+
+    [Fact]
+    public void Every_window_gets_one_iteration_before_any_gets_the_rest_of_its_iterations()
+    {
+        Assert.Equal([(4, 0, 1), (8, 0, 1), (10, 0, 1), (1, 0, 1), (2, 0, 1), (4, 1, 199), (8, 1, 199), (10, 1, 199), (1, 1, 199), (2, 1, 199)],
+            ReproExplorer.Schedule(4, 10, 200));
+        Assert.Equal([(1, 0, 1), (2, 0, 1), (3, 0, 1)], ReproExplorer.Schedule(1, 3, 1));
+    }
 }

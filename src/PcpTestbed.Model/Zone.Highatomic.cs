@@ -112,7 +112,7 @@ public sealed partial class Zone
     /// quiescent point, and a run's flight recorder cuts there: on highatomic-cap-not-rechecked's runs (udp, 256M, 4 CPUs) the
     /// receivers' rings held 2,047-4,095 operations, a few milliseconds, and lost 52,000-455,000 entries since the
     /// checkpoint, so a file often held no reservation of one of the two racing CPUs (seed 31's CPU 0 had no order-1 success
-    /// in its window) and the search could not bring the race back (`/work/tools/row.sh`, seeds 21-35, 2026-12-07
+    /// in its window) and the search did not bring the race back (`/work/tools/row.sh`, seeds 21-35, 2026-12-07
     /// 21:10-21:34, load 18-50, at 1be4f8a and d754bdf). Reported here, the race is the window's last operations.
     /// </summary>
     private void CheckHighatomicCap(long max)

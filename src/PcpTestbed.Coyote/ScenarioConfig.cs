@@ -42,6 +42,9 @@ public sealed record ScenarioConfig
     /// </summary>
     internal InterruptStall? Interrupts { get; init; }
 
+    /// <summary>The allocator's reclaim (a reproduction's replays its run's direct reclaim: <see cref="Repro.ReproReclaim"/>), or null: none.</summary>
+    internal IReclaimHooks? Reclaim { get; init; }
+
     /// <summary>
     /// Whether the auditor runs after setup, during the scripts (at every quiescent point, every CPU between operations) and at
     /// their end. A reproduction whose run broke at an access, not at an audit, turns it off: that run audited nowhere inside

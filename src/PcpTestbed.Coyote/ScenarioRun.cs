@@ -34,7 +34,7 @@ public sealed class ScenarioRun
         // warning fails the iteration at once, under the class a real-thread run's reproduction file records.
         var debugVm = new VmWarnings { FirstReport = state.Fail };
         Allocator = AllocatorFactory.Create(design, Zone,
-            new AllocatorConfig { Cpus = config.Cpus, Highatomic = config.Highatomic, Bugs = bugs, DebugVm = debugVm }, Execution);
+            new AllocatorConfig { Cpus = config.Cpus, Highatomic = config.Highatomic, Bugs = bugs, DebugVm = debugVm, Reclaim = config.Reclaim ?? NoReclaim.Instance }, Execution);
         if (config.Audits)
         {
             state.OnQuiescent = CheckInvariants;
@@ -70,9 +70,18 @@ public sealed class ScenarioRun
     /// <summary>The iteration's state: its step log, for a setup that restores an earlier iteration's (<see cref="IterationState.RestoreLog"/>).</summary>
     internal IterationState State => _state;
 
-    /// <summary>alloc_pages() on <paramref name="cpu"/>: the absolute pfn, or -1.</summary>
-    public long Alloc(int cpu, Gfp gfp, int order) =>
-        Op(cpu, $"alloc(order {order}, {GfpName(gfp)})", () => Allocator.Allocate(cpu, gfp, order).Pfn, pfn => pfn, -1L);
+    /// <summary>
+    /// alloc_pages() on <paramref name="cpu"/>: the absolute pfn, or -1. <paramref name="returned"/>, if any, runs inside the
+    /// operation once the allocation has returned (a reproduction's frees of the pages the run's direct reclaim freed and this
+    /// interleaving's did not reach: outside the operation, other CPUs' quiescent points audited the zone in mid-free).
+    /// </summary>
+    public long Alloc(int cpu, Gfp gfp, int order, Action? returned = null) =>
+        Op(cpu, $"alloc(order {order}, {GfpName(gfp)})", () =>
+        {
+            var pfn = Allocator.Allocate(cpu, gfp, order).Pfn;
+            returned?.Invoke();
+            return pfn;
+        }, pfn => pfn, -1L);
 
     /// <summary>__free_pages() on <paramref name="cpu"/>.</summary>
     public void Free(int cpu, long pfn, int order) =>

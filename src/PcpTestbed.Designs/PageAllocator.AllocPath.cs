@@ -149,7 +149,9 @@ public abstract partial class PageAllocator<TExec>
         {
             // __alloc_pages_direct_reclaim()
             st.DirectReclaims++;
+            _inDirectReclaim[cpu] = true;
             var progress = _config.Reclaim.DirectReclaim(cpu, order);
+            _inDirectReclaim[cpu] = false;
             if (progress > 0)
             {
                 pfn = GetPageFromFreelist(cpu, order, flags, mt, out sourceMt);

@@ -28,6 +28,12 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
     private long _highatomicReservedMax; // guarded by zone->lock
     private int _drainMutex; // pcpu_drain_mutex: 1 while a drain_all_pages() runs
 
+    /// <summary>
+    /// 1 while the CPU's allocation is in direct reclaim (<see cref="IReclaimHooks.DirectReclaim"/>), whose frees are then
+    /// pages of that allocation, not entry points of their own (<see cref="Free"/>). The CPU's own: written and read on it.
+    /// </summary>
+    private readonly bool[] _inDirectReclaim;
+
     protected PageAllocator(DesignKind design, Zone zone, AllocatorConfig config, TExec exec)
     {
         if (config.Cpus is < 1 or > MaxCpus)
@@ -48,6 +54,7 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
         _pcps = new PerCpuPages[config.Cpus];
         _stats = new CpuCounters[config.Cpus];
         _online = new int[config.Cpus];
+        _inDirectReclaim = new bool[config.Cpus];
         for (var cpu = 0; cpu < config.Cpus; cpu++)
         {
             _pcps[cpu].Lock = new EmuSpinLock(LockClass.Pcp, cpu);
@@ -154,7 +161,22 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
     {
         CheckCpu(cpu);
         var rel = _zone.ValidateFree(pfn, order);
-        _exec.OpBegin(cpu, AllocatorOp.Free, pfn, order);
+
+        // Direct reclaim frees inside the allocation that reclaims (try_to_free_pages() from __alloc_pages_slowpath()):
+        // the seam reports outermost entry points only, so such a free is a page of that allocation (a flight recorder
+        // keeps it with the allocation's entry). Reported as an entry point of its own, it overwrote the allocation's
+        // record, whose entry then named no operation (replayed as a drain_all_pages(): 1 in seed 22's file of
+        // highatomic-cap-not-rechecked's row, `/work/tools/row.sh`, 2026-12-07 21:10, at 1be4f8a, load 24), and the
+        // allocation, its page and the reserve it unreserved were lost from the reproduction.
+        var reclaiming = _inDirectReclaim[cpu];
+        if (reclaiming)
+        {
+            _exec.OpFolio(cpu, pfn, order);
+        }
+        else
+        {
+            _exec.OpBegin(cpu, AllocatorOp.Free, pfn, order);
+        }
 
         TakeFromCaller(ref _stats[cpu], rel, order);
         if (!PageAlloc.PcpAllowedOrder(order))
@@ -167,7 +189,10 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
             FreeUnrefPage(cpu, rel, order);
         }
 
-        _exec.OpEnd(cpu, 0);
+        if (!reclaiming)
+        {
+            _exec.OpEnd(cpu, 0);
+        }
     }
 
     /// <summary>

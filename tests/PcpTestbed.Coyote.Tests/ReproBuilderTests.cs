@@ -85,6 +85,26 @@ public class ReproBuilderTests
     }
 
     [Fact]
+    public void An_allocation_keeps_the_pages_its_direct_reclaim_freed_and_may_get_one_of_them()
+    {
+        RecordedOp[][] windows =
+        [
+            [Alloc(0x10, 3), new RecordedOp(AllocatorOp.Alloc, 0, (long)PcpTestbed.Model.Gfp.HighUserMovable, 0x10, 4, true, false),
+                new RecordedOp(AllocatorOp.FreeBatch, 0x10, 0, 0, 4, true, true), new RecordedOp(AllocatorOp.FreeBatch, 0x20, 0, 0, 4, true, true)],
+            [],
+        ];
+        var file = ReproBuilder.Build(Facts, windows, [0, 0], 16, "[§7.6 highatomic] x", violationPfn: null);
+
+        var (first, reclaiming) = (file.Operations[0][0], file.Operations[0][1]);
+        Assert.Equal(2, file.Operations[0].Count);
+        Assert.Equal(ReproOp.Alloc, reclaiming.Op);
+        Assert.Equal([first.Page!.Value, Assert.Single(file.Pages).Page], reclaiming.Reclaimed!.Select(f => f.Page));
+        Assert.Equal([first.Page!.Value, file.Pages[0].Page], reclaiming.FreedPages());
+        Assert.Equal(0x20, file.Pages[0].Pfn);
+        Assert.NotEqual(first.Page, reclaiming.Page);
+    }
+
+    [Fact]
     public void Earlier_epochs_come_first_and_a_batch_keeps_its_folios()
     {
         RecordedOp[][] windows =

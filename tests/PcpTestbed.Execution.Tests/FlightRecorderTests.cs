@@ -41,6 +41,23 @@ public class FlightRecorderTests
     }
 
     [Fact]
+    public void An_allocation_keeps_the_pages_its_direct_reclaim_freed_after_its_entry()
+    {
+        var r = NewRecorder(1);
+        Begin(r, 0, AllocatorOp.Alloc, 0, 0x100cca);
+        r.Folio(0, 0x40, 0);
+        r.Folio(0, 0x41, 0);
+        r.End(0, 0x40);
+
+        Assert.Equal(
+        [
+            new RecordedOp(AllocatorOp.Alloc, 0, 0x100cca, 0x40, 0, true, false),
+            new RecordedOp(AllocatorOp.FreeBatch, 0x40, 0, 0, 0, true, true),
+            new RecordedOp(AllocatorOp.FreeBatch, 0x41, 0, 0, 0, true, true),
+        ], r.Read("[test] now").Windows[0]);
+    }
+
+    [Fact]
     public void An_entry_keeps_each_field_up_to_its_width()
     {
         var r = NewRecorder(1);

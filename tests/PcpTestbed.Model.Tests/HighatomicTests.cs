@@ -122,6 +122,26 @@ public class HighatomicTests
     }
 
     [Fact]
+    public void Under_debug_vm_a_reservation_past_the_cap_is_reported_under_the_highatomic_rule_at_the_reservation()
+    {
+        var zone = ZoneWithBlocks();
+        var reports = new List<string>();
+        zone.DebugVm = new Audit.VmWarnings { FirstReport = reports.Add };
+        Assert.True(Reserve(zone, 5 * Block, 0));
+        Assert.True(Reserve(zone, 6 * Block, 0));
+        Assert.Empty(reports);
+
+        // Both CPUs passed the racy check at 512; the second converts without the recheck under zone->lock (the injected bug's path).
+        using (zone.Locked())
+        {
+            Assert.True(zone.ReserveHighatomicPageblockLocked(7 * Block, 0, recheckCap: false));
+        }
+
+        Assert.Equal("[§7.6 highatomic] reserve_highatomic_pageblock() took nr_reserved_highatomic to 1536, over the cap 1024", Assert.Single(reports));
+        Assert.Equal(3, zone.DebugVm.Checks);
+    }
+
+    [Fact]
     public void A_zone_below_one_block_of_cap_never_reserves()
     {
         var zone = AllAllocated(Blocks(8, MigrateType.Movable));

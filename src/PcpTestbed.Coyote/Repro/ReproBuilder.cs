@@ -30,7 +30,7 @@ public static class ReproBuilder
     {
         var cpus = windows.Count;
 
-        // Group each batch with its folios: one unit per operation.
+        // Group each batch with its folios, and each allocation with the pages its direct reclaim freed: one unit per operation.
         var units = new List<(RecordedOp Op, RecordedOp[] Folios)>[cpus];
         for (var cpu = 0; cpu < cpus; cpu++)
         {
@@ -259,7 +259,7 @@ public static class ReproBuilder
             heldAtStart.Remove((op.Arg0, (int)op.Arg1));
         }
 
-        foreach (var f in op.Op == AllocatorOp.FreeBatch ? folios : [])
+        foreach (var f in folios)
         {
             heldAtStart.Remove((f.Arg0, (int)f.Arg1));
         }
@@ -268,7 +268,7 @@ public static class ReproBuilder
     /// <summary>Whether an operation allocated or freed a chunk holding <paramref name="pfn"/>.</summary>
     private static bool Touches(RecordedOp op, RecordedOp[] folios, long pfn) => op.Op switch
     {
-        AllocatorOp.Alloc => op.Ended && op.Result >= 0 && Holds(op.Result, (int)op.Arg0, pfn),
+        AllocatorOp.Alloc => (op.Ended && op.Result >= 0 && Holds(op.Result, (int)op.Arg0, pfn)) || folios.Any(f => Holds(f.Arg0, (int)f.Arg1, pfn)),
         AllocatorOp.Free => Holds(op.Arg0, (int)op.Arg1, pfn),
         AllocatorOp.FreeBatch => folios.Any(f => Holds(f.Arg0, (int)f.Arg1, pfn)),
         _ => false,
@@ -282,12 +282,16 @@ public static class ReproBuilder
     private static bool Consistent((RecordedOp Op, RecordedOp[] Folios) unit, Dictionary<long, (int Handle, int Order)> live, HashSet<(long Pfn, int Order)>? heldAtStart) =>
         unit.Op.Op switch
         {
-            AllocatorOp.Alloc => !unit.Op.Ended || unit.Op.Result < 0 ||
-                                 (!live.ContainsKey(unit.Op.Result) && heldAtStart?.Contains((unit.Op.Result, (int)unit.Op.Arg0)) != true),
+            AllocatorOp.Alloc => unit.Folios.All(f => Holds(f.Arg0, (int)f.Arg1, live, heldAtStart)) && (!unit.Op.Ended || unit.Op.Result < 0 ||
+                                 (ReclaimedFirst(unit, live) && heldAtStart?.Contains((unit.Op.Result, (int)unit.Op.Arg0)) != true)),
             AllocatorOp.Free => Holds(unit.Op.Arg0, (int)unit.Op.Arg1, live, heldAtStart),
             AllocatorOp.FreeBatch => unit.Folios.All(f => Holds(f.Arg0, (int)f.Arg1, live, heldAtStart)),
             _ => true,
         };
+
+    /// <summary>Whether an allocation's pfn is free once its direct reclaim's pages are: nobody else holds it.</summary>
+    private static bool ReclaimedFirst((RecordedOp Op, RecordedOp[] Folios) unit, Dictionary<long, (int Handle, int Order)> live) =>
+        !live.ContainsKey(unit.Op.Result) || unit.Folios.Any(f => f.Arg0 == unit.Op.Result);
 
     /// <summary>Whether the chunk at <paramref name="pfn"/> of <paramref name="order"/> is held now: allocated in the window, or held at its start and not freed since.</summary>
     private static bool Holds(long pfn, int order, Dictionary<long, (int Handle, int Order)> live, HashSet<(long Pfn, int Order)>? heldAtStart) =>
@@ -319,6 +323,14 @@ public static class ReproBuilder
         {
             case AllocatorOp.Alloc:
                 var h = handle++;
+
+                // The pages its direct reclaim freed, before its own page (which may be one of them) is live.
+                var reclaimed = new ReproFolio[folios.Length];
+                for (var i = 0; i < folios.Length; i++)
+                {
+                    reclaimed[i] = new ReproFolio(Take(folios[i].Arg0, (int)folios[i].Arg1, cpu, live, pages, ref handle), (int)folios[i].Arg1);
+                }
+
                 if (op.Ended && op.Result >= 0)
                 {
                     live[op.Result] = (h, (int)op.Arg0);
@@ -327,7 +339,7 @@ public static class ReproBuilder
                 return new ReproOp
                 {
                     Seq = seq, Op = ReproOp.Alloc, Order = (int)op.Arg0, Gfp = (uint)op.Arg1, Page = h, Epoch = op.Epoch, Pfn = op.Ended && op.Result >= 0 ? op.Result : null,
-                    Failed = op.Ended && op.Result < 0 ? true : null, DidNotReturn = notReturned,
+                    Failed = op.Ended && op.Result < 0 ? true : null, DidNotReturn = notReturned, Reclaimed = reclaimed.Length > 0 ? reclaimed : null,
                 };
             case AllocatorOp.Free:
                 return new ReproOp

@@ -318,7 +318,8 @@ public sealed record ReproFile
 
                 var ok = op.Op switch
                 {
-                    ReproOp.Alloc => op.Order is { } o && PageAlloc.IsValidOrder(o) && op.Gfp != null && op.Page is { } h && handles.Add(h),
+                    ReproOp.Alloc => op.Order is { } o && PageAlloc.IsValidOrder(o) && op.Gfp != null && op.Page is { } h && handles.Add(h) &&
+                                     (op.Reclaimed ?? []).All(x => x != null && PageAlloc.IsValidOrder(x.Order)),
                     ReproOp.Free => op.Order is { } o && PageAlloc.IsValidOrder(o) && op.Page != null,
                     ReproOp.FreeBatch => op.Folios is { Count: >= 1 and <= PageAlloc.PagevecSize } f && f.All(x => x != null && PageAlloc.IsValidOrder(x.Order)),
                     ReproOp.CpuDead or ReproOp.CpuOnline => op.Target is { } t && t >= 0 && t < Cpus,

@@ -30,6 +30,13 @@ public sealed record ReproOp
     /// <summary>free-batch: the folios, in batch order.</summary>
     public IReadOnlyList<ReproFolio>? Folios { get; init; }
 
+    /// <summary>
+    /// alloc: the pages its direct reclaim freed inside it on the run (try_to_free_pages() from __alloc_pages_slowpath(): the
+    /// page cache the reclaim model frees), in the order freed; null when it did not reclaim. A replay frees them from the
+    /// allocation's own direct reclaim (<see cref="ReproReclaim"/>).
+    /// </summary>
+    public IReadOnlyList<ReproFolio>? Reclaimed { get; init; }
+
     /// <summary>cpu-dead, cpu-online: the CPU going or coming.</summary>
     public int? Target { get; init; }
 
@@ -53,18 +60,19 @@ public sealed record ReproOp
 
     public static readonly IReadOnlyList<string> Names = [Alloc, Free, FreeBatch, DrainAllPages, DecayPcpHigh, ClearBoost, CpuDead, CpuOnline];
 
-    /// <summary>The pages a free or a batched free gives back (none for the other operations).</summary>
+    /// <summary>The pages a free, a batched free or an allocation's direct reclaim gives back (none for the other operations).</summary>
     public IEnumerable<int> FreedPages() => Op switch
     {
         Free => [Page!.Value],
         FreeBatch => (Folios ?? []).Select(f => f.Page),
+        Alloc => (Reclaimed ?? []).Select(f => f.Page),
         _ => [],
     };
 
     /// <summary>How a step log and the story name it, e.g. "free(page h3, order 0)".</summary>
     public string Describe() => Op switch
     {
-        Alloc => $"alloc(order {Order}, gfp 0x{Gfp:x}) -> h{Page}",
+        Alloc => $"alloc(order {Order}, gfp 0x{Gfp:x}) -> h{Page}" + (Reclaimed is { Count: > 0 } r ? $", reclaiming {string.Join(", ", r.Select(f => $"h{f.Page}"))}" : ""),
         Free => $"free(page h{Page}, order {Order})",
         FreeBatch => $"free_unref_folios({string.Join(", ", (Folios ?? []).Select(f => $"h{f.Page}"))})",
         CpuDead => $"page_alloc_cpu_dead(CPU {Target})",

@@ -40,10 +40,14 @@ internal sealed class ReproScenario : Scenario
     /// </summary>
     private ReproSetupState? _setupDone;
 
+    /// <summary>The run's direct reclaim, replayed inside the allocations that reclaimed (each iteration attaches to it).</summary>
+    private readonly ReproReclaim _reclaim;
+
     public ReproScenario(ReproFile file, int window)
     {
         File = file;
         Window = window;
+        _reclaim = new ReproReclaim(file.Cpus);
         _split = new(SplitOnce);
         _cpuOf = new(CpuOfOnce);
         _offlineAtStart = new(OfflineAtStartOnce);
@@ -62,6 +66,7 @@ internal sealed class ReproScenario : Scenario
             OpStepBudget = OpStepBudgetFor(file),
             DeadlockTimeout = SetupDeadlockTimeout,
             Interrupts = file.Interrupts?.Stall(),
+            Reclaim = _reclaim,
             Audits = audited,
         };
     }
@@ -325,6 +330,19 @@ internal sealed class ReproScenario : Scenario
             _pendingOnlines = [.. scenario.PendingOnlines];
             _onlineWaitGaveUp = new bool[scenario.File.Cpus];
             _ended = new int[scenario.File.Cpus];
+            scenario._reclaim.Attach(FreeReclaimed);
+        }
+
+        /// <summary>A page the run's direct reclaim freed, freed by this interleaving's reclaim on <paramref name="cpu"/> (inside its allocation).</summary>
+        private bool FreeReclaimed(int cpu, ReproFolio page)
+        {
+            var pfn = TakePage(page.Page, page.Order);
+            if (pfn >= 0)
+            {
+                Run.Allocator.Free(cpu, pfn, page.Order);
+            }
+
+            return pfn >= 0;
         }
 
         public override void Setup()
@@ -672,7 +690,9 @@ internal sealed class ReproScenario : Scenario
             switch (op.Op)
             {
                 case ReproOp.Alloc:
-                    _pfns[op.Page!.Value] = (Run.Alloc(cpu, (Gfp)op.Gfp!.Value, op.Order!.Value), op.Order!.Value);
+                    _scenario._reclaim.Begin(cpu, op.Reclaimed);
+                    var pfn = Run.Alloc(cpu, (Gfp)op.Gfp!.Value, op.Order!.Value, op.Reclaimed == null ? null : () => _scenario._reclaim.End(cpu));
+                    _pfns[op.Page!.Value] = (pfn, op.Order!.Value);
                     break;
                 case ReproOp.Free:
                     if (TakePage(op.Page!.Value, op.Order!.Value) is var p && p >= 0)

@@ -19,8 +19,9 @@ namespace PcpTestbed.Execution.Recorder;
 /// call (the CPU's own line, just written) and stores one entry and the ring position. An entry is one long: the record's
 /// call as <see cref="OpWord"/> packs it (the operation code in 4 bits, arg1 in 24, arg0 from bit 28), ORed with the
 /// result from bit 32 (only an allocation has one, and its arg0, an order, fits below bit 32); a folio's entry has
-/// <see cref="FolioCode"/>, an epoch mark <see cref="MarkCode"/>. A batched free's folios (<see cref="Folio"/>) are written
-/// as they are freed, so they come before their batch's entry; <see cref="Read"/> puts them after it.
+/// <see cref="FolioCode"/>, an epoch mark <see cref="MarkCode"/>. A batched free's folios (<see cref="Folio"/>), and the pages
+/// direct reclaim freed inside an allocation, are written as they are freed, so they come before their operation's entry;
+/// <see cref="Read"/> puts them after it.
 /// </para>
 /// <para>
 /// No clock is read: the coordinator advances an epoch at each of its wake-ups (every millisecond or more), and each CPU
@@ -528,6 +529,13 @@ public sealed class FlightRecorder
                 ops.Add(e);
                 ops.AddRange(folios.Select(f => f with { Epoch = e.Ended ? e.Epoch : f.Epoch }));
             }
+        }
+        else if (e.Op == AllocatorOp.Alloc)
+        {
+            // The pages direct reclaim freed inside the allocation (IExecution.OpFolio), in the order freed. Their number is not
+            // recorded: a ring that overwrote the first ones keeps the rest, and a replay frees only those.
+            ops.Add(e);
+            ops.AddRange(folios.Select(f => f with { Epoch = e.Ended ? e.Epoch : f.Epoch }));
         }
         else
         {

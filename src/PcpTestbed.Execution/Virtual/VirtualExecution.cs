@@ -74,9 +74,7 @@ public readonly struct VirtualExecution<TProbe> : IExecution
     {
     }
 
-    public void OpFolio(int cpu, long pfn, int order)
-    {
-    }
+    public void OpFolio(int cpu, long pfn, int order) => _machine.OpFolio(cpu);
 
     public void Work(WorkKind kind, int units) => _machine.Work(kind, units);
 }

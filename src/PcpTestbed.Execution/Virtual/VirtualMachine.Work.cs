@@ -17,6 +17,7 @@ public sealed partial class VirtualMachine
         }
 
         CheckRunning(cpu);
+        (_entryOf ??= new AllocatorOp[_clockPs.Length])[cpu] = op;
         _clockPs[cpu] += op switch
         {
             AllocatorOp.Alloc => _cost.AllocPathPs,
@@ -24,6 +25,28 @@ public sealed partial class VirtualMachine
             AllocatorOp.FreeBatch => _cost.FreePathPs * Math.Max(0, arg0),
             _ => 0,
         };
+    }
+
+    /// <summary>The entry point each CPU last began (<see cref="OpBegin"/>): what a page freed inside it (<see cref="OpFolio"/>) belongs to.</summary>
+    private AllocatorOp[]? _entryOf;
+
+    /// <summary>
+    /// A page freed inside the running CPU's entry point: a batched free's folio is charged with its batch (<see cref="OpBegin"/>);
+    /// a page direct reclaim frees inside an allocation (shrink_folio_list()'s free_unref_folios(), from
+    /// __alloc_pages_direct_reclaim()) takes a free's path, which it was charged when the seam reported it as a free of its own.
+    /// </summary>
+    internal void OpFolio(int cpu)
+    {
+        if (_current < 0)
+        {
+            return;
+        }
+
+        CheckRunning(cpu);
+        if (_entryOf?[cpu] == AllocatorOp.Alloc)
+        {
+            _clockPs[cpu] += _cost.FreePathPs;
+        }
     }
 
     /// <summary>A cmpxchg or xchg by the running CPU.</summary>

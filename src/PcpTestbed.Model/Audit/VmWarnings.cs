@@ -28,8 +28,8 @@ public sealed class VmWarnings
 
     /// <summary>
     /// Counts a check made, only in a configuration that holds warnings (CONFIG_DEBUG_VM, <c>--debug-vm</c>): tests read the
-    /// count to tell a clean run from one that checked nothing. Every caller holds zone->lock (__rmqueue()'s take and the
-    /// pageblock refill's phases), which orders the increments: a plain one, no atomic inside the lock's hold.
+    /// count to tell a clean run from one that checked nothing. Every caller holds zone->lock (__rmqueue()'s take, the
+    /// pageblock refill's phases and reserve_highatomic_pageblock()'s conversion), which orders the increments: a plain one, no atomic inside the lock's hold.
     /// </summary>
     public void Checked() => _checks++;
 

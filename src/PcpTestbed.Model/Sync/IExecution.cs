@@ -70,8 +70,9 @@ public interface IExecution
     void OpBegin(int cpu, AllocatorOp op, long arg0, long arg1);
 
     /// <summary>
-    /// One folio of the batched free <see cref="OpBegin"/> just reported (<see cref="AllocatorOp.FreeBatch"/>), in batch order:
-    /// a flight recorder keeps them; nothing else needs them.
+    /// One folio of the batched free <see cref="OpBegin"/> just reported (<see cref="AllocatorOp.FreeBatch"/>), in batch order,
+    /// or a page that direct reclaim freed inside the allocation it reported (<see cref="AllocatorOp.Alloc"/>), in the order
+    /// freed: a flight recorder keeps them; nothing else needs them.
     /// </summary>
     void OpFolio(int cpu, long pfn, int order);
 

@@ -180,7 +180,8 @@ public sealed class RunOptionSet
     private readonly Option<bool> _debugVm = new("--debug-vm")
     {
         Description = "Check what a CONFIG_DEBUG_VM kernel's VM_WARN_ON checks, under zone->lock where the rule must hold: __rmqueue()'s " +
-                      "CMA-first rule in every design, and in refill phases 0 and 2 on pageblock-cmafix (the design that promises it there); " +
+                      "CMA-first rule in every design, and in refill phases 0 and 2 on pageblock-cmafix (the design that promises it there), and the " +
+                      "highatomic cap at reserve_highatomic_pageblock()'s conversion (ours, no mainline warning); " +
                       "a warning is a violation of the run; off by default",
     };
 

@@ -36,6 +36,7 @@ public sealed class LockLog
 {
     private readonly List<LockEvent> _events = [];
     private readonly List<OpEvent> _ops = [];
+    private readonly List<(int Cpu, long Pfn, int Order)> _folios = [];
     private readonly List<PointEvent> _points = [];
 
     public IReadOnlyList<LockEvent> Events => _events;
@@ -48,6 +49,9 @@ public sealed class LockLog
 
     /// <summary>Entry points begun, outermost only, as the allocator reported them.</summary>
     public IReadOnlyList<OpEvent> Ops => _ops;
+
+    /// <summary>The folios reported inside entry points (<see cref="IExecution.OpFolio"/>), in order.</summary>
+    public IReadOnlyList<(int Cpu, long Pfn, int Order)> Folios => _folios;
 
     /// <summary>Entry points that returned (<see cref="IExecution.OpEnd"/>).</summary>
     public int OpEnds { get; private set; }
@@ -68,6 +72,8 @@ public sealed class LockLog
 
     public void Begin(OpEvent op) => _ops.Add(op);
 
+    public void Folio(int cpu, long pfn, int order) => _folios.Add((cpu, pfn, order));
+
     public void Point(PointEvent point)
     {
         _points.Add(point);
@@ -80,6 +86,7 @@ public sealed class LockLog
     {
         _events.Clear();
         _ops.Clear();
+        _folios.Clear();
         _points.Clear();
         OpEnds = 0;
     }
@@ -155,9 +162,7 @@ public readonly struct CountingExecution : IExecution
         _log.Begin(new OpEvent(cpu, op, arg0, arg1));
     }
 
-    public void OpFolio(int cpu, long pfn, int order)
-    {
-    }
+    public void OpFolio(int cpu, long pfn, int order) => _log.Folio(cpu, pfn, order);
 
     public void OpEnd(int cpu, long result)
     {

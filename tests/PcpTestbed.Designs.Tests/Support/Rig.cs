@@ -22,7 +22,7 @@ public sealed class Rig
 
     public Rig(DesignKind design, string spec = "64M", int cpus = 4, Watermarks? watermarks = null,
         HighatomicVariant highatomic = HighatomicVariants.Default, bool refillWithinHigh = false, bool unchunkedPcpFree = false,
-        InjectedBug bugs = InjectedBug.None, Model.Audit.VmWarnings? debugVm = null)
+        InjectedBug bugs = InjectedBug.None, Model.Audit.VmWarnings? debugVm = null, IReclaimHooks? reclaim = null)
     {
         var zoneSpec = ZoneSpec.Parse(spec);
         if (watermarks != null)
@@ -40,6 +40,7 @@ public sealed class Rig
             UnchunkedPcpFree = unchunkedPcpFree,
             Bugs = bugs,
             DebugVm = debugVm,
+            Reclaim = reclaim ?? NoReclaim.Instance,
         }, new CountingExecution(Log));
     }
 

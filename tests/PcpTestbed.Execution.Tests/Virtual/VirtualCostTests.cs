@@ -133,6 +133,25 @@ public class VirtualCostTests
     }
 
     [Fact]
+    public void A_page_direct_reclaim_frees_inside_an_allocation_costs_a_free_and_a_batchs_folio_nothing_more()
+    {
+        var m = new VirtualMachine(1, Costs);
+        var exec = new VirtualExecution<NoLockProbe>(m, default);
+
+        new Script(1).On(0, () =>
+        {
+            exec.OpBegin(0, AllocatorOp.Alloc, 0, 0);
+            exec.OpFolio(0, 10, 0);
+            exec.OpFolio(0, 11, 0);
+            exec.OpBegin(0, AllocatorOp.FreeBatch, 2, 0);
+            exec.OpFolio(0, 12, 0);
+            exec.OpFolio(0, 13, 0);
+        }).Run(m);
+
+        Assert.Equal(Ps(AllocPathNs + (2 * FreePathNs) + (2 * FreePathNs)), m.NowPs(0));
+    }
+
+    [Fact]
     public void A_step_that_charges_nothing_still_moves_its_clock()
     {
         var m = new VirtualMachine(1, Costs);

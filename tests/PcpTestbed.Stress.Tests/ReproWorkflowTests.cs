@@ -88,6 +88,23 @@ public class ReproWorkflowTests
                 "--irq-site", "remote_free_take:xchg_head", "--flight-recorder-entries", "65536"]
         },
 
+        // A failed pcp trylock on free (the other CPU's drain_all_pages() holds this CPU's pcp->lock; drain storms make it
+        // frequent) puts the page on the other CPU's PCP; an audit finds it there if no drain took it first. The search needs
+        // every operation since the last clean audit, so the row audits as often as the host parks both CPUs
+        // (--audit-interval 0.002): the runs break sooner, before failed allocations in the exhausted zone fill the rings.
+        // History: 12 of 15 files (2026-12-07 17:38-18:22, load 15-40), 3 of 7 at b44b567 (load 31-51), 6 of 10 with each
+        // window size in its share of the budget (b307b57, seeds 31-40, load 14-43; the 4 missed were incomplete windows:
+        // the rings lost 31,000-258,000 entries a CPU before them). With every change of 2026-12-07's evening (22b5444:
+        // a window going on past another class, each window size in its share of the budget, setup's end unaudited for a
+        // file recorded at an access): 9 of 10 new files (seeds 501-510, /work/tools/row.sh, 22:43-22:47, load 2.7-7.0;
+        // 0.9-62.8 s, every trace replaying), the miss (seed 509) an incomplete window (its rings lost 20,133 and 8,671
+        // entries before it), so it runs the whole workflow. A ring of 262,144 entries a CPU made every file complete (10 of
+        // 10 by row.sh) but a complete window makes the search replay every operation since the audit: in this test's run
+        // (23:08-23:13, load about 7) one file held 153,152 operations and its first window's first iteration outlasted the
+        // 120 s budget. So the default ring: with it this test passed 6 times in 6 (`dotnet test --filter
+        // "DisplayName~free-to-foreign-pcp"` at 9045d0e with this row, 2026-12-08 00:03-00:05, load 11-15; 3-15 s each).
+        { "free-to-foreign-pcp", "mainline", "mixed", 2, ["--faults", "drain-storm", "--drain-storm-percent", "20", "--audit-interval", "0.002"] },
+
         // CPU hotplug only: on 2 CPUs, deaths as fast as they come, the stale owned_blocks entry shows at the next audit
         // (or, before any audit, its aftermath: a spin in free_pcppages_bulk(), an exception). Its reproduction came back
         // in 19 of 20 new files at 9fa8b14 (seeds 71-90, /work/tools/row.sh: the run, explore --from-repro FILE, replay;
@@ -168,33 +185,6 @@ public class ReproWorkflowTests
     /// </summary>
     public static TheoryData<string, string, string, int, string[]> RunOnlyBugs => new()
     {
-        // A failed pcp trylock on free (the other CPU's drain_all_pages() holds this CPU's pcp->lock; drain storms make it
-        // frequent) puts the page on the other CPU's PCP; an audit finds it there if no drain took it first. The search needs
-        // every operation since the last clean audit, so the row audits as often as the host parks both CPUs
-        // (--audit-interval 0.002; an audit came every 20-142 ms at load 15-40, against 78-82 ms at 0.05): the runs broke
-        // sooner (0.1-11.7 s, 13 of 15 under 1.6 s, against 3.8-5.4 s), before failed allocations in the exhausted zone fill
-        // the rings (at 0.05, seeds 1-2, each CPU's ring had lost 33,000-136,000 entries, and 78 % of what seed 1's held were
-        // failed allocations, 16 % drains; at 0.002, 0-194,000). The reproduction came back in 12 of 15
-        // files (2026-12-07 17:38-18:22, seeds 1 and 4-17, load 15-40, 2.3-101.4 s each, every trace replaying; seeds 11-13
-        // ran out of explore's 120 s); 3 of 7 new files at b44b567 (seeds 21-28, 21:18-21:48, load 31-51; seed 24 wrote none
-        // in 60 s; the 4 missed ran out of the budget, two of them after 10-29 s a size on 200 iterations of each of the
-        // last 1 to 4 or 16). With each window size in its share of the budget (ReproWindowSchedule, b307b57): 6 of 10 new
-        // files (seeds 31-40, the row's run then `explore --from-repro FILE`, 21:50-22:05, load 14-43; the last 8 to 1,024,
-        // 1.3-35.3 s, every trace replaying; seeds 31 and 36 at the last 1,024 after the last 512 had their share). The 4
-        // missed ran out of the budget with every size tried at least once; each was incomplete (the rings lost
-        // 31,000-258,000 entries a CPU before the window) and 3 named no operation on the page (the racing free lost with
-        // the ring, so the search must form the race anew). With every change of 2026-12-07's evening merged (22b5444: a window going on
-        // past another class, each window size in its share of the budget, setup's end unaudited for a file recorded at an
-        // access), at a quieter host: with the default ring 9 of 10 new files (seeds 501-510, /work/tools/row.sh, 22:43-22:47,
-        // load 2.7-7.0; 0.9-62.8 s), the miss (seed 509) again an incomplete window (its rings lost 20,133 and 8,671 entries
-        // before it: 2,047 operations a CPU kept, every window size tried); with a ring of 262,144 entries a CPU (2 MiB) every
-        // file was complete and 10 of 10 came back (seeds 501-510, 22:35-22:38, load 5.4-7.3; 801-131,570 operations a CPU,
-        // the last 8 to 65,536, 0.9-70.4 s, every trace replaying). But in this test (the Bugs theory, 2026-12-07 23:08-23:13,
-        // load about 7) that ring's second file held 153,152 operations and the first iteration of its first window, the
-        // last 16,384 a CPU, did not end in the 120 s (the first file missed as well): a complete window makes the search
-        // replay every operation since the audit. So the run's half, with the default ring.
-        { "free-to-foreign-pcp", "mainline", "mixed", 2, ["--faults", "drain-storm", "--drain-storm-percent", "20", "--audit-interval", "0.002"] },
-
         // The CPU-hotplug family: mixed on 4 CPUs, CPU deaths as fast as they come (--hotplug-interval-ms 1: a workload CPU
         // takes another offline between its operations and runs page_alloc_cpu_dead() for it; the CPU comes back about a
         // millisecond later), a 128M zone whose fill keeps claiming whole blocks (so routed frees are frequent), and 2 ms

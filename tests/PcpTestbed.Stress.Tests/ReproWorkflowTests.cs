@@ -234,6 +234,13 @@ public class ReproWorkflowTests
     public void A_real_thread_run_with_the_bug_writes_a_reproduction_file(string bug, string design, string workload, int cpus, string[] options) =>
         RunUntilBroken(bug, ["--design", design, "--workload", workload, "--cpus", $"{cpus}", .. options]);
 
+    /// <summary>
+    /// The options a row's own replace (docs/issue15/row.sh uses the same): a generous --seconds (a run with a bug ends at its
+    /// first violation, so only a run that never breaks takes it all: a loaded CI host stretches the time to the race), a small
+    /// zone, audits every 50 ms, no kernel work.
+    /// </summary>
+    internal static readonly string[] RunDefaults = ["--seconds", "60", "--zone-size", "16M", "--audit-interval", "0.05", "--work-scale", "0"];
+
     private static readonly TimeSpan RunBound = TimeSpan.FromMinutes(10);
 
     /// <summary>Runs with the bug until it breaks; returns the reproduction file and the invariant it names.</summary>
@@ -241,11 +248,7 @@ public class ReproWorkflowTests
     {
         var dir = TempDirectory.Process.NewFile("");
         var json = TempDirectory.Process.NewFile(".json");
-        // A row's own options replace these defaults: a generous --seconds (a run with a bug ends at its first violation, so
-        // only a run that never breaks takes it all: a loaded CI host stretches the time to the race), a small zone, audits
-        // every 50 ms, no kernel work.
-        string[] defaults = ["--seconds", "60", "--zone-size", "16M", "--audit-interval", "0.05", "--work-scale", "0"];
-        var kept = defaults.Chunk(2).Where(d => !options.Contains(d[0])).SelectMany(d => d);
+        var kept = RunDefaults.Chunk(2).Where(d => !options.Contains(d[0])).SelectMany(d => d);
         // A bound on the whole run, far above --seconds: one run of remote-push-state-before-tag's settings printed nothing for
         // 14 minutes (2026-12-07 ~17:40, seed 208, load ~25; the same seed ended in seconds when run again). A run that never
         // ends fails the test with its options instead of holding the suite (the stuck run's threads are left behind).

@@ -49,4 +49,4 @@ t2=$(date +%s.%N)
 found=$(python3 -c "import json,sys;d=json.load(open(sys.argv[1]));print('FOUND' if d.get('found') else 'MISS', 'k=%s'%d.get('window'))" "$D/explore.json" 2>/dev/null || echo NOJSON)
 rep=-
 if [ -f "$D/t.trace.json" ]; then "$P" replay "$D/t.trace.json" > "$D/replay.out" 2>&1; rep=$?; fi
-echo "$BUG seed=$SEED inv/ops=[$inv] run_rc=$rrc run_s=$(secs "$t0" "$t1") $found explore_rc=$erc explore_s=$(secs "$t1" "$t2") replay_rc=$rep load=$l0-$(cut -d' ' -f1 /proc/loadavg) $(date +%H:%M) $(git -C "$R" rev-parse --short HEAD)"
+echo "$BUG seed=$SEED inv/ops=[$inv] run_rc=$rrc run_s=$(secs "$t0" "$t1") $found explore_rc=$erc explore_s=$(secs "$t1" "$t2") replay_rc=$rep load=$l0-$(cut -d' ' -f1 /proc/loadavg) $(date +%H:%M) $(git -C "$R" rev-parse --short HEAD 2>/dev/null || basename "$R")"

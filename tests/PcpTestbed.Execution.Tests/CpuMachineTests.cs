@@ -337,6 +337,49 @@ public class CpuMachineTests
     }
 
     [Fact]
+    public void A_faulting_cpu_reports_its_fault_on_its_own_thread_before_the_others_are_told_to_stop()
+    {
+        // The flight recorder cuts its window in OnFault: the others still running there is what keeps an audit that the
+        // stop lets run from cutting it first. So the hook waits for CPU 0 to go on: after a stop request it never would.
+        var bodyThread = new int[4];
+        (int Cpu, Exception Fault, int Thread, bool OthersRan)? seen = null;
+        CpuMachine m = null!;
+        m = new CpuMachine(new CpuMachineOptions(CpuCount: 4)
+        {
+            OnFault = (cpu, e) =>
+            {
+                var from = m.Cpu(0).Operations;
+                var othersRan = SpinWait.SpinUntil(() => m.Cpu(0).Operations >= from + 100, Generous);
+                seen = (cpu, e, Environment.CurrentManagedThreadId, othersRan);
+            },
+        });
+        using (m)
+        {
+            m.Start(
+                cpu =>
+                {
+                    bodyThread[cpu.Id] = Environment.CurrentManagedThreadId;
+                    while (cpu.QuiescentPoint())
+                    {
+                        if (cpu.Id == 2 && cpu.Operations == 1_000)
+                        {
+                            throw new InvalidOperationException("bad page");
+                        }
+                    }
+                },
+                RunLimit.UntilStopped);
+
+            var e = Assert.Throws<AggregateException>(() => m.Join(Generous));
+
+            Assert.NotNull(seen);
+            Assert.Equal(2, seen.Value.Cpu);
+            Assert.Same(Assert.Single(e.InnerExceptions), seen.Value.Fault);
+            Assert.Equal(bodyThread[2], seen.Value.Thread);
+            Assert.True(seen.Value.OthersRan, "CPU 0 had been told to stop before the fault was reported");
+        }
+    }
+
+    [Fact]
     public void A_cpu_cannot_stop_the_world_from_its_own_body()
     {
         using var m = new CpuMachine(new CpuMachineOptions(CpuCount: 1));

@@ -543,6 +543,7 @@ public sealed class CpuMachine : IDisposable
         catch (Exception e)
         {
             _faults[id] = e;
+            _options.OnFault?.Invoke(id, e);
 
             // One CPU faulting ends the run for all, rather than leaving them to spin on a lock it may hold.
             RequestStop();

@@ -25,4 +25,10 @@ public sealed record CpuMachineOptions(int CpuCount, bool Pin = false, TimeSpan?
     /// CPU's that waited for another to go offline.
     /// </summary>
     public Action<StuckCpuReport>? OnStuck { get; init; }
+
+    /// <summary>
+    /// Called on a CPU's own thread with what its body threw, at once, before the run is told to stop: the moment of the
+    /// fault, before any audit that the others' stop lets run (a flight recorder cuts its window here).
+    /// </summary>
+    public Action<int, Exception>? OnFault { get; init; }
 }

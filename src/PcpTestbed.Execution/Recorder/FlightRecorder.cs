@@ -159,6 +159,9 @@ public sealed class FlightRecorder
     /// <summary>The pfn the first violation was found at, as the cut was given it; null before the cut or when it named none.</summary>
     public long? CutPfn { get; private set; }
 
+    /// <summary>What a CPU threw, when that throw was the first violation and cut the window; null otherwise.</summary>
+    public Exception? CutFault { get; private set; }
+
     /// <summary>
     /// The coordinator's wake-up (its thread only): later entries are ordered after earlier ones of any CPU. Every CPU's
     /// limit gets the new epoch's sentinel first, then the epoch is published (the type's remarks say why in that order).
@@ -275,9 +278,9 @@ public sealed class FlightRecorder
     /// The first violation (<paramref name="reason"/>, its text, and <paramref name="pfn"/>, the page it was found at, if
     /// any): fixes every CPU's end of the window and the operation it is in (racy reads of the other CPUs' records, which
     /// run on; at a stop-the-world point exact), and freezes each ring half a ring later so the run going on does not
-    /// overwrite it. Later calls do nothing.
+    /// overwrite it. <paramref name="fault"/> is what a CPU threw when the violation is that throw. Later calls do nothing.
     /// </summary>
-    public void Cut(string reason, long? pfn = null)
+    public void Cut(string reason, long? pfn = null, Exception? fault = null)
     {
         if (Interlocked.Exchange(ref _cutTaken, 1) != 0)
         {
@@ -285,6 +288,7 @@ public sealed class FlightRecorder
         }
 
         CutPfn = pfn;
+        CutFault = fault;
         CutReason = reason;
         for (var cpu = 0; cpu < _records.Length; cpu++)
         {

@@ -58,9 +58,9 @@ public static class Runner
             }
             catch (Exception e) when (flight != null)
             {
-                // A CPU threw or hung: the window ends where the CPUs were when the run gave up, or at the violation that came
-                // first, whose aftermath the throw then is.
-                var after = flight.CutReason;
+                // A CPU threw or hung: the window ends at the throw (the CPU cut it as it threw: OnFault), at the violation that
+                // came before it, whose aftermath the throw then is, or, for a run stuck, where the CPUs were when it gave up.
+                var after = flight.CutFault == null ? flight.CutReason : null;
                 options.OnRecording!(flight.Read(RunViolations.Describe(e), RunViolations.Pfn(e)));
                 if (after != null)
                 {
@@ -164,7 +164,11 @@ public static class Runner
 
         RunParts? built = null;
         var watchdog = new CpuWatchdog(config.Cpus, activity, () => built!.Allocator.SnapshotLocks(), $"{WorkloadKinds.Name(o.Workload)}, {Designs.Designs.Name(o.Design)}");
-        using var machine = new CpuMachine(new CpuMachineOptions(config.Cpus, o.Pin, o.QuiescenceTimeout) { Watchdog = watchdog, OnStuck = o.OnStuck });
+        // A CPU's throw is the run's violation at the moment it happens: an audit the stop lets run next would otherwise cut
+        // the window first and name the throw's leftovers (the pcp->lock the throwing CPU held: seed 702 of
+        // unclamped-bulk-free's row, docs/issue15/row.sh, 2026-12-08 00:12, filed a spin in free_pcppages_bulk() as §7.1).
+        Action<int, Exception>? onFault = flight == null ? null : (_, e) => flight.Cut(RunViolations.Describe(e), RunViolations.Pfn(e), e);
+        using var machine = new CpuMachine(new CpuMachineOptions(config.Cpus, o.Pin, o.QuiescenceTimeout) { Watchdog = watchdog, OnStuck = o.OnStuck, OnFault = onFault });
         using var mailbox = new CpuMailbox(machine);
         HostEngineClock clock = null!;
         var p = RunParts.Create(o, zone, config, reclaim, exec, recorder, lockdep, setup =>

@@ -26,6 +26,7 @@ public static class Catalog
         new ChunkedFreeVsDrainScenario(),
         new ZoneLockContentionScenario(),
         new FolioBatchVsDrainScenario(),
+        new CpuOfflineFolioBatchScenario(),
         new KswapdBoostResetScenario(),
     ];
 

@@ -12,4 +12,8 @@ public abstract partial class PageAllocator<TExec>
 
     /// <summary>nr_pcp_high() on <paramref name="cpu"/>'s PCP as the caller is: it updates pcp->high, so the caller must hold that pcp->lock.</summary>
     internal int NrPcpHighForTest(int cpu) => NrPcpHigh(cpu, ref _pcps[cpu], _pcps[cpu].Batch, freeHigh: false);
+
+    /// <summary>free_pcppages_bulk() of <paramref name="count"/> pages from <paramref name="cpu"/>'s PCP, starting at list <paramref name="pindex"/>: the caller must hold that pcp->lock.</summary>
+    internal void FreePcppagesBulkForTest(int cpu, int count, int pindex) =>
+        FreePcppagesBulk(cpu, cpu, ref _pcps[cpu], count, pindex, Model.Sync.LockSite.Drain);
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using PcpTestbed.Coyote.Repro;
 
 namespace PcpTestbed.Coyote.Tests;
@@ -32,6 +33,35 @@ public class ReproWindowTests
         Assert.Equal([4, 8, 16, 32, 64, 128, 162, 1, 2], ReproExplorer.Windows(4, 162));
         Assert.Equal([1, 2, 4, 5], ReproExplorer.Windows(1, 5));
         Assert.Equal([162, 1, 2, 4, 8, 16, 32, 64, 128], ReproExplorer.Windows(162, 162));
+    }
+
+    [Fact]
+    public void A_part_that_resumes_a_size_explores_on_from_the_seed_past_the_iterations_its_earlier_parts_ran()
+    {
+        // A size its share cut short resumes where it stopped (ReproWindowSchedule): Coyote seeds iteration i with the seed
+        // plus i, so the part after 7 iterations starts at the search's seed plus 7, the schedules an unbroken exploration
+        // would run next. Started at the search's seed it would run the first 7 again and never reach the ones after them.
+        var file = new ReproFile
+        {
+            Design = "mainline", Bugs = [], Workload = "mixed", Seed = 1, Cpus = 2, Zone = "16M", Highatomic = "2026-05",
+            Violation = "[§7.1 single-state] test", Invariant = "§7.1 single-state", WindowComplete = true, LostBeforeWindow = [0, 0],
+            RingEntries = 16, Pages = [],
+            Operations =
+            [
+                [new ReproOp { Seq = 0, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0 }, new ReproOp { Seq = 1, Op = ReproOp.Free, Order = 0, Page = 0 }],
+                [new ReproOp { Seq = 2, Op = ReproOp.DrainAllPages }],
+            ],
+        };
+        using var temp = new TempDirectory();
+        var scenario = new ReproScenario(file, 1);
+        var options = new ReproExploreOptions { Path = "unused", Seed = 40, TraceDirectory = temp.Path };
+        var limit = TimeSpan.FromSeconds(60);
+
+        var first = ReproExplorer.ExploreWindow(scenario, new ReproWindowSchedule.Request(1, 1, Done: 0, limit), 2, options, Stopwatch.StartNew());
+        var resumed = ReproExplorer.ExploreWindow(scenario, new ReproWindowSchedule.Request(1, 1, Done: 7, limit), 2, options, Stopwatch.StartNew());
+
+        Assert.Equal(40u, first.Seed);
+        Assert.Equal(47u, resumed.Seed);
     }
 
     [Fact]

@@ -123,8 +123,13 @@ public static class ReproExplorer
         };
     }
 
-    /// <summary>A part of a window size's turn (<see cref="ReproWindowSchedule"/>): its iterations within its limit, the seed past the ones its earlier parts ran.</summary>
-    private static ExploreResult ExploreWindow(ReproScenario scenario, ReproWindowSchedule.Request request, int longest, ReproExploreOptions options, Stopwatch clock)
+    /// <summary>
+    /// A part of a window size's turn (<see cref="ReproWindowSchedule"/>): its iterations within its limit, the seed past the
+    /// ones its earlier parts ran. Coyote seeds an exploration's iteration i with its seed plus i, so a part that starts at the
+    /// search's seed plus the iterations done runs the schedules an unbroken exploration of the size would run next, not the
+    /// first ones again (ReproWindowTests).
+    /// </summary>
+    internal static ExploreResult ExploreWindow(ReproScenario scenario, ReproWindowSchedule.Request request, int longest, ReproExploreOptions options, Stopwatch clock)
     {
         options.Progress?.Invoke(new ReproExploreProgress(request.Window, longest, request.Done, options.IterationsPerWindow, clock.Elapsed));
         return Explorer.Explore(scenario, new ExploreOptions

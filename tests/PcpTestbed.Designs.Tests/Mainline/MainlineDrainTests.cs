@@ -31,6 +31,25 @@ public class MainlineDrainTests
     }
 
     [Fact]
+    public void Free_pcppages_bulk_counts_pages_so_a_high_order_chunk_takes_its_pages_off_the_count()
+    {
+        // free_pcppages_bulk(): "count -= nr_pages" for each chunk taken: the count is in pages, as pcp->count is, not in
+        // chunks. An order-2 refill leaves 14 chunks (56 pages) on the list; a bulk free of 8 pages takes 2 of them.
+        var rig = new Rig(DesignKind.Mainline, "1G");
+        rig.Alloc(0, Rig.Movable, 2);
+        Assert.Equal(56, rig.A.PcpCount(0));
+        var pindex = PageAlloc.OrderToPindex(MigrateType.Movable, 2);
+
+        rig.SeizePcpLock(0, holder: 0);
+        rig.A.FreePcppagesBulkForTest(0, count: 8, pindex);
+        rig.ReleasePcpLock(0);
+
+        Assert.Equal(48, rig.A.PcpCount(0));
+        Assert.Equal(12, rig.PcpList(0, pindex).Count);
+        rig.AssertAuditClean();
+    }
+
+    [Fact]
     public void Drain_all_pages_empties_every_online_pcp()
     {
         var rig = new Rig(DesignKind.Mainline);

@@ -42,6 +42,20 @@ public sealed class SoughtInvariantTests : ControlledTest
     }
 
     [Fact]
+    public void A_trace_found_by_a_class_an_audits_failure_names_after_its_first_carries_the_class_sought()
+    {
+        // Every iteration fails as an audit naming the first comer's class first and a later class after it: sought as the
+        // later one, the first iteration is found, and its trace carries the class sought, not the violation's first.
+        var r = ExploreOwn(new FirstComerScenario(fail: true, asAudit: true), SchedulingStrategy.Portfolio, FirstComerScenario.AuditLater);
+
+        Assert.True(r.BugFound, Describe(r));
+        Assert.Equal(1, r.FirstBugIteration);
+        Assert.NotEqual(FirstComerScenario.AuditLater, Violations.InvariantOf(r.Violation!));
+        Assert.Equal(FirstComerScenario.AuditLater, r.Invariant);
+        Assert.Equal(FirstComerScenario.AuditLater, TraceFile.Load(r.TracePath!).Invariant);
+    }
+
+    [Fact]
     public void A_class_never_met_spends_every_iteration_counting_the_others_and_claims_nothing()
     {
         var r = ExploreOwn(new FirstComerScenario(fail: true), SchedulingStrategy.Portfolio, "never-met");
@@ -106,15 +120,21 @@ public sealed class SoughtInvariantTests : ControlledTest
 
     /// <summary>
     /// Two CPUs race to a shared write; the first to get there is the iteration's outcome: with <c>fail</c>, a violation of
-    /// class "cpuN-first" at the end, else recorded in <see cref="FirstComers"/> (one per iteration, in order).
+    /// class "cpuN-first" at the end (<c>asAudit</c>: at the second write, an audit's failure that also names <see cref="AuditLater"/>), else recorded
+    /// in <see cref="FirstComers"/> (one per iteration, in order).
     /// </summary>
-    private sealed class FirstComerScenario(bool fail) : Scenario
+    private sealed class FirstComerScenario(bool fail, bool asAudit = false) : Scenario
     {
         public List<int> FirstComers { get; } = [];
 
         public bool Fail { get; } = fail;
 
+        public bool AsAudit { get; } = asAudit;
+
         public static string Invariant(int cpu) => $"cpu{cpu}-first";
+
+        /// <summary>The class an audit's failure (<c>asAudit</c>) names after the first comer's.</summary>
+        public const string AuditLater = "audit-later";
 
         public override string Name => "engine-first-comer";
 
@@ -153,6 +173,11 @@ public sealed class SoughtInvariantTests : ControlledTest
                 if (_first < 0)
                 {
                     _first = cpu;
+                }
+                else if (scenario.AsAudit)
+                {
+                    // As an audit fails (ScenarioRun.CheckInvariants): a check's at the end would get the runner's suffix.
+                    Run.Fail(Violations.OfAudit([$"[{Invariant(_first)}] CPU {_first} wrote first", $"[{AuditLater}] a later rule"], 2, "after the second write"));
                 }
             });
         }

@@ -19,14 +19,14 @@ public sealed class SoughtInvariantTests : ControlledTest
         // The race's outcome in each iteration of an exploration that never fails, then the class of the first iteration's
         // outcome made the one not sought: the search must go past it to the first iteration of the other outcome.
         var watched = new FirstComerScenario(fail: false);
-        Assert.False(ExploreOwn(watched, strategy, null).BugFound);
+        Assert.False(ExploreOwn(watched, strategy, Iterations).BugFound);
         var firsts = watched.FirstComers;
         Assert.Equal(Iterations, firsts.Count);
         var soughtCpu = 1 - firsts[0];
         var expected = firsts.IndexOf(soughtCpu) + 1;
         Assert.True(expected > 1, $"CPU {soughtCpu} never came first in {Iterations} iterations under {strategy}: the test cannot tell anything");
 
-        var r = ExploreOwn(new FirstComerScenario(fail: true), strategy, FirstComerScenario.Invariant(soughtCpu));
+        var r = ExploreOwn(new FirstComerScenario(fail: true), strategy, Iterations, FirstComerScenario.Invariant(soughtCpu));
 
         Assert.True(r.BugFound, Describe(r));
         Assert.Equal(FirstComerScenario.Invariant(soughtCpu), r.Invariant);
@@ -46,7 +46,7 @@ public sealed class SoughtInvariantTests : ControlledTest
     {
         // Every iteration fails as an audit naming the first comer's class first and a later class after it: sought as the
         // later one, the first iteration is found, and its trace carries the class sought, not the violation's first.
-        var r = ExploreOwn(new FirstComerScenario(fail: true, asAudit: true), SchedulingStrategy.Portfolio, FirstComerScenario.AuditLater);
+        var r = ExploreOwn(new FirstComerScenario(fail: true, asAudit: true), SchedulingStrategy.Portfolio, Iterations, FirstComerScenario.AuditLater);
 
         Assert.True(r.BugFound, Describe(r));
         Assert.Equal(1, r.FirstBugIteration);
@@ -58,7 +58,7 @@ public sealed class SoughtInvariantTests : ControlledTest
     [Fact]
     public void A_class_never_met_spends_every_iteration_counting_the_others_and_claims_nothing()
     {
-        var r = ExploreOwn(new FirstComerScenario(fail: true), SchedulingStrategy.Portfolio, "never-met");
+        var r = ExploreOwn(new FirstComerScenario(fail: true), SchedulingStrategy.Portfolio, Iterations, "never-met");
 
         Assert.False(r.BugFound, Describe(r));
         Assert.Equal(Iterations, r.Iterations);
@@ -71,7 +71,7 @@ public sealed class SoughtInvariantTests : ControlledTest
     [Fact]
     public void Without_a_class_sought_the_first_violation_ends_the_exploration()
     {
-        var r = ExploreOwn(new FirstComerScenario(fail: true), SchedulingStrategy.Portfolio, null);
+        var r = ExploreOwn(new FirstComerScenario(fail: true), SchedulingStrategy.Portfolio, Iterations);
 
         Assert.True(r.BugFound, Describe(r));
         Assert.Equal(1, r.FirstBugIteration);
@@ -105,18 +105,6 @@ public sealed class SoughtInvariantTests : ControlledTest
         Assert.True(replay.Reproduced, $"expected '{r.Violation}', got '{replay.Violation ?? "no bug"}'");
         Assert.Equal(r.Steps, replay.Steps);
     }
-
-    private static ExploreResult ExploreOwn(Scenario scenario, SchedulingStrategy strategy, string? sought) =>
-        Explorer.Explore(scenario, new ExploreOptions
-        {
-            Scenario = scenario.Name,
-            Design = DesignKind.Mainline,
-            Iterations = Iterations,
-            Strategy = strategy,
-            Seed = TestBudgets.Seed,
-            TraceDirectory = TraceDirectory,
-            SoughtInvariant = sought,
-        });
 
     /// <summary>
     /// Two CPUs race to a shared write; the first to get there is the iteration's outcome: with <c>fail</c>, a violation of

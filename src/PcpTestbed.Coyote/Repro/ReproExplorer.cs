@@ -137,8 +137,8 @@ public static class ReproExplorer
     /// scratch test (which CPU of two racing wins, iterations 10-59 of seed 7 against 0-49 of seed 17, 2026-12-08 00:22, at
     /// 7fa708c, load 19-20) found the same 50 outcomes under random and probabilistic, the same from the 5th under PCT and
     /// fair PCT and from the 4th under delay bounding, and 20 and 10 of 50 different under portfolio and Q-learning (a 1-bit
-    /// outcome: the same outcome need not be the same schedule). Either way the trace replays
-    /// alike: it carries the failing iteration's own schedule (Coyote's reproducible trace), whichever engine ran it.
+    /// outcome: the same outcome need not be the same schedule). Either way the trace replays alike: it carries the failing
+    /// iteration's own schedule (Coyote's reproducible trace), whichever engine ran it.
     /// </remarks>
     private static ExploreResult ExploreWindow(ReproScenario scenario, ReproWindowSchedule.Request request, int longest, ReproExploreOptions options, Stopwatch clock)
     {

@@ -104,7 +104,7 @@ public static class Explorer
                 "(Coyote reported a bug without a message)";
             var steps = runner.Last?.ReadableSteps() ?? [];
             var trace = FailureTrace.Of(TraceFile.CoyoteEngine, scenario, config, result.Design, result.Bugs, options.MaxSteps, violation, steps,
-                runner.Last?.SetupSteps, options.Elision?.ToString()) with
+                runner.Last?.SetupSteps, options.Elision?.ToString(), options.SoughtInvariant) with
             {
                 Strategy = result.Strategy,
                 StrategyBound = options.StrategyBound,

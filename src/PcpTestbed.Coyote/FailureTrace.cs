@@ -12,11 +12,12 @@ internal static class FailureTrace
 
     /// <summary>
     /// The fields every engine's trace carries: what ran (<paramref name="scenario"/> on <paramref name="config"/>, the
-    /// design and bug names), the step bound, the violation and the invariant it names, the readable steps, how many of them
-    /// the setup took, and the elided lock; the engine's own fields are left for the caller.
+    /// design and bug names), the step bound, the violation and the invariant it names (<paramref name="sought"/>, the class the
+    /// engine searched for, when the violation names it), the readable steps, how many of them the setup took, and the elided
+    /// lock; the engine's own fields are left for the caller.
     /// </summary>
     public static TraceFile Of(string engine, Scenario scenario, ScenarioConfig config, string design, IReadOnlyList<string> bugs, uint maxSteps,
-        string violation, IReadOnlyList<TraceStep> steps, int? setupSteps, string? elidedLock) => new()
+        string violation, IReadOnlyList<TraceStep> steps, int? setupSteps, string? elidedLock, string? sought = null) => new()
     {
         Engine = engine,
         SiteTable = SiteTable.Current,
@@ -26,7 +27,7 @@ internal static class FailureTrace
         Configuration = TraceConfiguration.From(config),
         MaxSteps = maxSteps,
         Violation = violation,
-        Invariant = Violations.InvariantOf(violation),
+        Invariant = Violations.InvariantOf(violation, sought),
         Steps = steps,
         ElidedLock = elidedLock,
         SetupSteps = setupSteps,

@@ -34,6 +34,13 @@ public static class Violations
         return violation.StartsWith("Unhandled exception", StringComparison.Ordinal) ? "exception" : "unknown";
     }
 
+    /// <summary>
+    /// The class a search for <paramref name="sought"/> found in <paramref name="violation"/>: <paramref name="sought"/> when the
+    /// violation names it (<see cref="Names"/>: an audit's failure may name it after its first), else the violation's own
+    /// (<see cref="InvariantOf(string)"/>). A trace keeps this one, so that shrink keeps the class that was searched for.
+    /// </summary>
+    public static string InvariantOf(string violation, string? sought) => sought != null && Names(violation, sought) ? sought : InvariantOf(violation);
+
     /// <summary>What an audit's failure says after its first violation, before the other classes it found (<see cref="OfAudit"/>).</summary>
     private const string AuditAlsoFound = "; the audit also found ";
 

@@ -27,6 +27,13 @@ public interface IPageAllocator : IPcpInventory
     void Free(int cpu, long pfn, int order);
 
     /// <summary>
+    /// __free_pages(pfn, order) by direct reclaim inside the allocation on <paramref name="cpu"/> that reclaims
+    /// (<see cref="IReclaimHooks.DirectReclaim"/>): the page is that allocation's, not an entry point of its own.
+    /// Outside a direct reclaim, misuse.
+    /// </summary>
+    void FreeReclaimed(int cpu, long pfn, int order);
+
+    /// <summary>
     /// free_unref_folios() on <paramref name="cpu"/>: a folio_batch of 1..<see cref="PageAlloc.PagevecSize"/> chunks,
     /// freed as munmap, MADV_DONTNEED and exit free them (the mmu_gather's folios_put_refs()): one pcp->lock hold for
     /// each run of folios bound for the same PCP. Every folio is checked before anything changes.

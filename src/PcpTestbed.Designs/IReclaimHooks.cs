@@ -9,7 +9,10 @@ public interface IReclaimHooks
     /// <summary>wakeup_kswapd(): asynchronous; must not block or allocate.</summary>
     void WakeKswapd(int cpu);
 
-    /// <summary>try_to_free_pages() on behalf of a blocking allocation. Returns the pages reclaimed (progress).</summary>
+    /// <summary>
+    /// try_to_free_pages() on behalf of a blocking allocation. Returns the pages reclaimed (progress). Frees its pages
+    /// with <see cref="IPageAllocator.FreeReclaimed"/>: they are the allocation's.
+    /// </summary>
     long DirectReclaim(int cpu, int order);
 
     /// <summary>zone_reclaimable_pages(): what reclaim could still free (should_reclaim_retry() adds it to the free pages).</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PcpTestbed.Model;
 using PcpTestbed.Model.Audit;
 using PcpTestbed.Model.Sync;
@@ -29,8 +30,8 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
     private int _drainMutex; // pcpu_drain_mutex: 1 while a drain_all_pages() runs
 
     /// <summary>
-    /// 1 while the CPU's allocation is in direct reclaim (<see cref="IReclaimHooks.DirectReclaim"/>), whose frees are then
-    /// pages of that allocation, not entry points of their own (<see cref="Free"/>). The CPU's own: written and read on it.
+    /// True while the CPU's allocation is in direct reclaim (<see cref="IReclaimHooks.DirectReclaim"/>), the only time its
+    /// reclaim may free pages as that allocation's (<see cref="FreeReclaimed"/>). The CPU's own: written and read on it.
     /// </summary>
     private readonly bool[] _inDirectReclaim;
 
@@ -161,23 +162,39 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
     {
         CheckCpu(cpu);
         var rel = _zone.ValidateFree(pfn, order);
+        _exec.OpBegin(cpu, AllocatorOp.Free, pfn, order);
+        FreeCore(cpu, rel, order);
+        _exec.OpEnd(cpu, 0);
+    }
 
-        // Direct reclaim frees inside the allocation that reclaims (try_to_free_pages() from __alloc_pages_slowpath()):
-        // the seam reports outermost entry points only, so such a free is a page of that allocation (a flight recorder
-        // keeps it with the allocation's entry). Reported as an entry point of its own, it overwrote the allocation's
-        // record, whose entry then named no operation (replayed as a drain_all_pages(): 1 in seed 22's file of
-        // highatomic-cap-not-rechecked's row, `/work/tools/row.sh`, 2026-12-07 21:10, at 1be4f8a, load 24), and the
-        // allocation, its page and the reserve it unreserved were lost from the reproduction.
-        var reclaiming = _inDirectReclaim[cpu];
-        if (reclaiming)
+    /// <summary>
+    /// A page direct reclaim frees inside the allocation that reclaims (try_to_free_pages() from __alloc_pages_slowpath()):
+    /// __free_pages() reported as a page of that allocation (<see cref="IExecution.OpFolio"/>), not as an entry point of its
+    /// own. The seam reports outermost entry points only; reported as one, the free overwrote a flight recorder's record of
+    /// the allocation, whose entry then named no operation (replayed as a drain_all_pages(): 1 in seed 22's file of
+    /// highatomic-cap-not-rechecked's row, `/work/tools/row.sh`, 2026-12-07 21:10, at 1be4f8a, load 24), and the
+    /// allocation, its page and the reserve it unreserved were lost from the reproduction. An entry of its own, so the hot
+    /// <see cref="Free"/> asks nothing about reclaim.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No allocation on <paramref name="cpu"/> is in direct reclaim: the page would join no entry point.</exception>
+    public void FreeReclaimed(int cpu, long pfn, int order)
+    {
+        CheckCpu(cpu);
+        if (!_inDirectReclaim[cpu])
         {
-            _exec.OpFolio(cpu, pfn, order);
-        }
-        else
-        {
-            _exec.OpBegin(cpu, AllocatorOp.Free, pfn, order);
+            throw new InvalidOperationException($"CPU {cpu} frees pfn {pfn} as direct reclaim's outside a direct reclaim; use Free");
         }
 
+        var rel = _zone.ValidateFree(pfn, order);
+        _exec.OpFolio(cpu, pfn, order);
+        FreeCore(cpu, rel, order);
+    }
+
+    // Inlined so the hot Free is one body, as it was before FreeReclaimed shared it (the JIT called it otherwise: the
+    // listing of Free on DirectExecution, DOTNET_JitDisasm, 2026-12-08).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void FreeCore(int cpu, int rel, int order)
+    {
         TakeFromCaller(ref _stats[cpu], rel, order);
         if (!PageAlloc.PcpAllowedOrder(order))
         {
@@ -187,11 +204,6 @@ public abstract partial class PageAllocator<TExec> : IPageAllocator where TExec 
         else
         {
             FreeUnrefPage(cpu, rel, order);
-        }
-
-        if (!reclaiming)
-        {
-            _exec.OpEnd(cpu, 0);
         }
     }
 

@@ -57,6 +57,20 @@ public abstract class ControlledTest
             TraceDirectory = TraceDirectory,
         });
 
+    /// <summary>Explores a scenario of the test's own (not in the catalogue) on mainline, under the tests' seed.</summary>
+    protected static ExploreResult ExploreOwn(Scenario scenario, SchedulingStrategy strategy, int iterations, string? sought = null, bool checkLockOrder = true) =>
+        Explorer.Explore(scenario, new ExploreOptions
+        {
+            Scenario = scenario.Name,
+            Design = DesignKind.Mainline,
+            Iterations = iterations,
+            Strategy = strategy,
+            Seed = TestBudgets.Seed,
+            TraceDirectory = TraceDirectory,
+            SoughtInvariant = sought,
+            CheckLockOrder = checkLockOrder,
+        });
+
     protected static string Describe(ExploreResult r) =>
         $"{r.Scenario} on {r.Design} [{string.Join(",", r.Bugs)}] under {r.Strategy}: {(r.BugFound ? $"bug at iteration {r.FirstBugIteration}: {r.Violation}" : $"clean over {r.Iterations} iterations")}";
 }

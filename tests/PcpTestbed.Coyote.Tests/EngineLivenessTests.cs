@@ -178,18 +178,6 @@ public sealed class EngineLivenessTests : ControlledTest
             CheckLockOrder = checkLockOrder,
         });
 
-    private static ExploreResult ExploreOwn(Scenario scenario, SchedulingStrategy strategy, int iterations, bool checkLockOrder = true) =>
-        Explorer.Explore(scenario, new ExploreOptions
-        {
-            Scenario = scenario.Name,
-            Design = DesignKind.Mainline,
-            Iterations = iterations,
-            Strategy = strategy,
-            Seed = TestBudgets.Seed,
-            TraceDirectory = TraceDirectory,
-            CheckLockOrder = checkLockOrder,
-        });
-
     /// <summary>Scenarios that misuse the seam's locks directly, to check what the engine reports.</summary>
     private sealed class LockScenario(LockScenario.Kind kind) : Scenario
     {

@@ -12,14 +12,7 @@ namespace PcpTestbed.Coyote.Tests;
 public class ReproCausalityTests
 {
     [Theory]
-    [InlineData(1u)]
-    [InlineData(2u)]
-    [InlineData(3u)]
-    [InlineData(4u)]
-    [InlineData(5u)]
-    [InlineData(6u)]
-    [InlineData(7u)]
-    [InlineData(8u)]
+    [MemberData(nameof(TestBudgets.OneIterationSeeds), MemberType = typeof(TestBudgets))]
     public void A_free_of_a_page_another_cpus_script_allocates_waits_for_that_allocation(uint seed)
     {
         // One iteration per seed: the free must run after the allocation whatever CPU the engine runs first (skipped instead,

@@ -56,14 +56,7 @@ public class ReproHotplugTests
     }
 
     [Theory]
-    [InlineData(1u)]
-    [InlineData(2u)]
-    [InlineData(3u)]
-    [InlineData(4u)]
-    [InlineData(5u)]
-    [InlineData(6u)]
-    [InlineData(7u)]
-    [InlineData(8u)]
+    [MemberData(nameof(TestBudgets.OneIterationSeeds), MemberType = typeof(TestBudgets))]
     public void A_death_waits_for_its_victims_operations_of_earlier_epochs(uint seed)
     {
         // With owner-tag-cleared-before-unlink: CPU 1 allocates (its refill claims a block) and drains (the block's other pages
@@ -76,14 +69,7 @@ public class ReproHotplugTests
     }
 
     [Theory]
-    [InlineData(1u)]
-    [InlineData(2u)]
-    [InlineData(3u)]
-    [InlineData(4u)]
-    [InlineData(5u)]
-    [InlineData(6u)]
-    [InlineData(7u)]
-    [InlineData(8u)]
+    [MemberData(nameof(TestBudgets.OneIterationSeeds), MemberType = typeof(TestBudgets))]
     public void A_death_that_no_online_follows_waits_for_every_operation_of_its_victim(uint seed)
     {
         // The same file with every operation in one epoch: the epochs do not order the death after CPU 1's operations, but no

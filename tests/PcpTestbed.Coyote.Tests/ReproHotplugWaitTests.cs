@@ -18,19 +18,14 @@ public class ReproHotplugWaitTests
     {
         // CPU 0 is offline at the window's start (its first hotplug event is its online) and runs first: its free meets it
         // parked, with CPU 1's online of it still to come.
-        var file = ReproCausalityTests.RoutedFree(
+        TheFreeRunsOnceCpu0IsOnline(
         [
             [new ReproOp { Seq = 2, Op = ReproOp.Free, Order = 0, Page = 0, Epoch = 3 }],
             [
                 new ReproOp { Seq = 0, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0, Epoch = 1 },
                 new ReproOp { Seq = 1, Op = ReproOp.CpuOnline, Target = 0, Epoch = 2 },
             ],
-        ]);
-
-        var (run, violation) = ReproSetup.RunUnder(new ReproScenario(file, window: 1), new InTurn(lead: -1));
-
-        Assert.True(run.Allocator.IsOnline(0));
-        Assert.StartsWith("[lockdep]", violation);
+        ], lead: -1);
     }
 
     [Fact]
@@ -39,7 +34,7 @@ public class ReproHotplugWaitTests
         // CPU 0 is online at the window's start (its first hotplug event, by the epochs, is its death). CPU 1's death of CPU 0
         // runs alone until it is inside page_alloc_cpu_dead(); then CPU 2's online of CPU 0 finds it dying, and CPU 0's free
         // finds itself parked.
-        var file = ReproCausalityTests.RoutedFree(
+        TheFreeRunsOnceCpu0IsOnline(
         [
             [new ReproOp { Seq = 3, Op = ReproOp.Free, Order = 0, Page = 0, Epoch = 4 }],
             [
@@ -47,9 +42,16 @@ public class ReproHotplugWaitTests
                 new ReproOp { Seq = 1, Op = ReproOp.CpuDead, Target = 0, Epoch = 2 },
             ],
             [new ReproOp { Seq = 2, Op = ReproOp.CpuOnline, Target = 0, Epoch = 3 }],
-        ]);
+        ], lead: 1);
+    }
 
-        var (run, violation) = ReproSetup.RunUnder(new ReproScenario(file, window: 1), new InTurn(lead: 1));
+    /// <summary>
+    /// Window 1 of the routed-free file of <paramref name="operations"/>, one iteration in turn (<see cref="InTurn"/>): CPU 0
+    /// ends online, and its free ran (the lockdep failure), so it waited for the online rather than being skipped.
+    /// </summary>
+    private static void TheFreeRunsOnceCpu0IsOnline(IReadOnlyList<IReadOnlyList<ReproOp>> operations, int lead)
+    {
+        var (run, violation) = ReproSetup.RunUnder(new ReproScenario(ReproCausalityTests.RoutedFree(operations), window: 1), new InTurn(lead));
 
         Assert.True(run.Allocator.IsOnline(0));
         Assert.StartsWith("[lockdep]", violation);

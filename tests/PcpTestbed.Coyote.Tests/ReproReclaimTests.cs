@@ -7,7 +7,8 @@ namespace PcpTestbed.Coyote.Tests;
 
 /// <summary>
 /// The run's direct reclaim in a reproduction: the pages an allocation's reclaim freed on the run are freed by that
-/// allocation's own direct reclaim, SWAP_CLUSTER_MAX at a time as the reclaim model frees them, and the rest at its end.
+/// allocation's own direct reclaim, SWAP_CLUSTER_MAX at a time as the reclaim model frees them (as its pages, inside its
+/// direct reclaim), and the rest at its end (as frees of their own, after it returned).
 /// </summary>
 public class ReproReclaimTests
 {
@@ -16,21 +17,25 @@ public class ReproReclaimTests
     {
         var reclaim = new ReproReclaim(2);
         var freed = new List<(int Cpu, int Page)>();
-        reclaim.Attach((cpu, page) =>
+        var inReclaim = new List<bool>();
+        reclaim.Attach((cpu, page, reclaiming) =>
         {
             freed.Add((cpu, page.Page));
+            inReclaim.Add(reclaiming);
             return page.Page != 5; // not allocated in this interleaving: no progress
         });
         reclaim.Begin(1, [.. Enumerable.Range(0, 40).Select(h => new ReproFolio(h, 0))]);
 
         Assert.Equal(PageAlloc.SwapClusterMax, reclaim.DirectReclaim(1, 0));
         Assert.Equal(Enumerable.Range(0, PageAlloc.SwapClusterMax + 1).Select(h => (1, h)), freed);
+        Assert.All(inReclaim, Assert.True);
         Assert.Equal(40 - PageAlloc.SwapClusterMax - 1, reclaim.ReclaimablePages());
         Assert.Equal(0, reclaim.DirectReclaim(0, 0));
 
         reclaim.End(1);
 
         Assert.Equal(Enumerable.Range(0, 40).Select(h => (1, h)), freed);
+        Assert.All(inReclaim.Skip(PageAlloc.SwapClusterMax + 1), Assert.False);
         Assert.Equal(0, reclaim.DirectReclaim(1, 0));
         Assert.Equal(0, reclaim.ReclaimablePages());
     }

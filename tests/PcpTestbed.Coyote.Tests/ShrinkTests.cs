@@ -41,6 +41,33 @@ public sealed class ShrinkTests : ControlledTest
     }
 
     [Fact]
+    public void A_trace_found_by_a_class_its_audit_named_after_its_first_shrinks_keeping_that_class()
+    {
+        // release-after-drain's audit names §7.4 first and §7.1 after it: sought as §7.1, the trace carries §7.1, and shrink
+        // keeps it (a shrink keeping the violation's first class would accept schedules that break §7.4 alone).
+        var info = Catalog.FindBug(InjectedBug.ReleaseAfterDrain)!;
+        const string sought = "§7.1 single-state";
+        var explored = Explorer.Explore(new ExploreOptions
+        {
+            Scenario = info.Scenario, Design = info.DesignKind, Bugs = info.Bug, Iterations = info.Iterations, Seed = TestBudgets.Seed,
+            TraceDirectory = TraceDirectory, SoughtInvariant = sought,
+        });
+        Assert.True(explored.BugFound, Describe(explored));
+        Assert.NotEqual(sought, Violations.InvariantOf(explored.Violation!));
+        Assert.Equal(sought, TraceFile.Load(explored.TracePath!).Invariant);
+
+        var result = TraceShrinker.Shrink(new ShrinkOptions
+        {
+            Path = explored.TracePath!, OutputPath = Path.Combine(TraceDirectory, "release-after-drain.sought.shrunk.trace.json"), TimeBudget = TimeSpan.FromSeconds(120),
+        });
+
+        Assert.Equal(sought, result.Invariant);
+        Assert.True(Violations.Names(result.Violation, sought), result.Violation);
+        Assert.Equal(sought, TraceFile.Load(result.OutputPath).Invariant);
+        Assert.True(Replayer.Replay(result.OutputPath).Reproduced);
+    }
+
+    [Fact]
     public void A_trace_nothing_smaller_reproduces_is_copied_not_grown()
     {
         // drain-without-pcp-lock's liveness failure is the spin itself: no schedule with fewer steps or preemptions fails so.

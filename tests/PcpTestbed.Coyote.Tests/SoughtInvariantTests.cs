@@ -19,14 +19,14 @@ public sealed class SoughtInvariantTests : ControlledTest
         // The race's outcome in each iteration of an exploration that never fails, then the class of the first iteration's
         // outcome made the one not sought: the search must go past it to the first iteration of the other outcome.
         var watched = new FirstComerScenario(fail: false);
-        Assert.False(ExploreOwn(watched, strategy, null).BugFound);
+        Assert.False(ExploreOwn(watched, strategy, Iterations).BugFound);
         var firsts = watched.FirstComers;
         Assert.Equal(Iterations, firsts.Count);
         var soughtCpu = 1 - firsts[0];
         var expected = firsts.IndexOf(soughtCpu) + 1;
         Assert.True(expected > 1, $"CPU {soughtCpu} never came first in {Iterations} iterations under {strategy}: the test cannot tell anything");
 
-        var r = ExploreOwn(new FirstComerScenario(fail: true), strategy, FirstComerScenario.Invariant(soughtCpu));
+        var r = ExploreOwn(new FirstComerScenario(fail: true), strategy, Iterations, FirstComerScenario.Invariant(soughtCpu));
 
         Assert.True(r.BugFound, Describe(r));
         Assert.Equal(FirstComerScenario.Invariant(soughtCpu), r.Invariant);
@@ -42,9 +42,23 @@ public sealed class SoughtInvariantTests : ControlledTest
     }
 
     [Fact]
+    public void A_trace_found_by_a_class_an_audits_failure_names_after_its_first_carries_the_class_sought()
+    {
+        // Every iteration fails as an audit naming the first comer's class first and a later class after it: sought as the
+        // later one, the first iteration is found, and its trace carries the class sought, not the violation's first.
+        var r = ExploreOwn(new FirstComerScenario(fail: true, asAudit: true), SchedulingStrategy.Portfolio, Iterations, FirstComerScenario.AuditLater);
+
+        Assert.True(r.BugFound, Describe(r));
+        Assert.Equal(1, r.FirstBugIteration);
+        Assert.NotEqual(FirstComerScenario.AuditLater, Violations.InvariantOf(r.Violation!));
+        Assert.Equal(FirstComerScenario.AuditLater, r.Invariant);
+        Assert.Equal(FirstComerScenario.AuditLater, TraceFile.Load(r.TracePath!).Invariant);
+    }
+
+    [Fact]
     public void A_class_never_met_spends_every_iteration_counting_the_others_and_claims_nothing()
     {
-        var r = ExploreOwn(new FirstComerScenario(fail: true), SchedulingStrategy.Portfolio, "never-met");
+        var r = ExploreOwn(new FirstComerScenario(fail: true), SchedulingStrategy.Portfolio, Iterations, "never-met");
 
         Assert.False(r.BugFound, Describe(r));
         Assert.Equal(Iterations, r.Iterations);
@@ -57,7 +71,7 @@ public sealed class SoughtInvariantTests : ControlledTest
     [Fact]
     public void Without_a_class_sought_the_first_violation_ends_the_exploration()
     {
-        var r = ExploreOwn(new FirstComerScenario(fail: true), SchedulingStrategy.Portfolio, null);
+        var r = ExploreOwn(new FirstComerScenario(fail: true), SchedulingStrategy.Portfolio, Iterations);
 
         Assert.True(r.BugFound, Describe(r));
         Assert.Equal(1, r.FirstBugIteration);
@@ -92,29 +106,23 @@ public sealed class SoughtInvariantTests : ControlledTest
         Assert.Equal(r.Steps, replay.Steps);
     }
 
-    private static ExploreResult ExploreOwn(Scenario scenario, SchedulingStrategy strategy, string? sought) =>
-        Explorer.Explore(scenario, new ExploreOptions
-        {
-            Scenario = scenario.Name,
-            Design = DesignKind.Mainline,
-            Iterations = Iterations,
-            Strategy = strategy,
-            Seed = TestBudgets.Seed,
-            TraceDirectory = TraceDirectory,
-            SoughtInvariant = sought,
-        });
-
     /// <summary>
     /// Two CPUs race to a shared write; the first to get there is the iteration's outcome: with <c>fail</c>, a violation of
-    /// class "cpuN-first" at the end, else recorded in <see cref="FirstComers"/> (one per iteration, in order).
+    /// class "cpuN-first" at the end (<c>asAudit</c>: at the second write, an audit's failure that also names <see cref="AuditLater"/>), else recorded
+    /// in <see cref="FirstComers"/> (one per iteration, in order).
     /// </summary>
-    private sealed class FirstComerScenario(bool fail) : Scenario
+    private sealed class FirstComerScenario(bool fail, bool asAudit = false) : Scenario
     {
         public List<int> FirstComers { get; } = [];
 
         public bool Fail { get; } = fail;
 
+        public bool AsAudit { get; } = asAudit;
+
         public static string Invariant(int cpu) => $"cpu{cpu}-first";
+
+        /// <summary>The class an audit's failure (<c>asAudit</c>) names after the first comer's.</summary>
+        public const string AuditLater = "audit-later";
 
         public override string Name => "engine-first-comer";
 
@@ -153,6 +161,11 @@ public sealed class SoughtInvariantTests : ControlledTest
                 if (_first < 0)
                 {
                     _first = cpu;
+                }
+                else if (scenario.AsAudit)
+                {
+                    // As an audit fails (ScenarioRun.CheckInvariants): a check's at the end would get the runner's suffix.
+                    Run.Fail(Violations.OfAudit([$"[{Invariant(_first)}] CPU {_first} wrote first", $"[{AuditLater}] a later rule"], 2, "after the second write"));
                 }
             });
         }

@@ -35,6 +35,21 @@ public class DirectReclaimSeamTests
         Assert.Equal(held.TakeLast(PageAlloc.SwapClusterMax).Select(p => (1, p, 0)), rig.Log.Folios);
     }
 
+    [Theory]
+    [MemberData(nameof(Rig.AllDesigns), MemberType = typeof(Rig))]
+    public void A_free_as_direct_reclaims_outside_a_direct_reclaim_is_misuse_and_changes_nothing(DesignKind design)
+    {
+        var rig = new Rig(design, "16M", cpus: 2);
+        var pfn = rig.A.Allocate(0, Rig.Movable, 0).Pfn;
+        rig.Log.Clear();
+
+        Assert.Throws<InvalidOperationException>(() => rig.A.FreeReclaimed(0, pfn, 0));
+
+        Assert.Empty(rig.Log.Folios);
+        rig.A.Free(0, pfn, 0);
+        Assert.Equal([new OpEvent(0, AllocatorOp.Free, pfn, 0)], rig.Log.Ops);
+    }
+
     /// <summary>A page cache of the pages a test puts in it, which direct reclaim frees through the allocator, oldest first, as the workloads' reclaim model does.</summary>
     private sealed class CacheReclaim : IReclaimHooks
     {
@@ -51,7 +66,7 @@ public class DirectReclaimSeamTests
             var n = Math.Min(Pages.Count, PageAlloc.SwapClusterMax);
             foreach (var pfn in Pages.Take(n))
             {
-                Allocator!.Free(cpu, pfn, 0);
+                Allocator!.FreeReclaimed(cpu, pfn, 0);
             }
 
             Pages.RemoveRange(0, n);

@@ -23,11 +23,14 @@ internal sealed class ReproReclaim(int cpus) : IReclaimHooks
 {
     private readonly Queue<ReproFolio>?[] _pending = new Queue<ReproFolio>?[cpus];
 
-    /// <summary>The current iteration's free of a page on a CPU: false when the page is not allocated in its interleaving.</summary>
-    private Func<int, ReproFolio, bool>? _free;
+    /// <summary>
+    /// The current iteration's free of a page on a CPU, inside the allocation's direct reclaim (true) or after it returned:
+    /// false when the page is not allocated in its interleaving.
+    /// </summary>
+    private Func<int, ReproFolio, bool, bool>? _free;
 
     /// <summary>A new iteration: its free of a handle, and no allocation in progress.</summary>
-    public void Attach(Func<int, ReproFolio, bool> free)
+    public void Attach(Func<int, ReproFolio, bool, bool> free)
     {
         _free = free;
         Array.Clear(_pending);
@@ -39,7 +42,7 @@ internal sealed class ReproReclaim(int cpus) : IReclaimHooks
     /// <summary><paramref name="cpu"/>'s allocation has returned: the pages its reclaim did not reach are freed now.</summary>
     public void End(int cpu)
     {
-        Reclaim(cpu, long.MaxValue);
+        Reclaim(cpu, long.MaxValue, inReclaim: false);
         _pending[cpu] = null;
     }
 
@@ -47,7 +50,7 @@ internal sealed class ReproReclaim(int cpus) : IReclaimHooks
     {
     }
 
-    public long DirectReclaim(int cpu, int order) => Reclaim(cpu, Math.Max(PageAlloc.SwapClusterMax, 1L << order));
+    public long DirectReclaim(int cpu, int order) => Reclaim(cpu, Math.Max(PageAlloc.SwapClusterMax, 1L << order), inReclaim: true);
 
     public long ReclaimablePages()
     {
@@ -60,13 +63,13 @@ internal sealed class ReproReclaim(int cpus) : IReclaimHooks
         return pages;
     }
 
-    private long Reclaim(int cpu, long pages)
+    private long Reclaim(int cpu, long pages, bool inReclaim)
     {
         long freed = 0;
         while (freed < pages && _pending[cpu] is { Count: > 0 } q)
         {
             var page = q.Dequeue();
-            if (_free!(cpu, page))
+            if (_free!(cpu, page, inReclaim))
             {
                 freed += 1L << page.Order;
             }

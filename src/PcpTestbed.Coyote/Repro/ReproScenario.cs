@@ -333,11 +333,18 @@ internal sealed class ReproScenario : Scenario
             scenario._reclaim.Attach(FreeReclaimed);
         }
 
-        /// <summary>A page the run's direct reclaim freed, freed by this interleaving's reclaim on <paramref name="cpu"/> (inside its allocation).</summary>
-        private bool FreeReclaimed(int cpu, ReproFolio page)
+        /// <summary>
+        /// A page the run's direct reclaim freed, freed on <paramref name="cpu"/> by this interleaving's reclaim
+        /// (<paramref name="inReclaim"/>) or, once the allocation returned, as the pages its reclaim did not reach.
+        /// </summary>
+        private bool FreeReclaimed(int cpu, ReproFolio page, bool inReclaim)
         {
             var pfn = TakePage(page.Page, page.Order);
-            if (pfn >= 0)
+            if (pfn >= 0 && inReclaim)
+            {
+                Run.Allocator.FreeReclaimed(cpu, pfn, page.Order);
+            }
+            else if (pfn >= 0)
             {
                 Run.Allocator.Free(cpu, pfn, page.Order);
             }

@@ -66,7 +66,7 @@ internal static class ReproWindowSchedule
     /// <summary>
     /// A part of a window size's turn: <paramref name="Iterations"/> to run within <paramref name="Limit"/>, after the
     /// <paramref name="Done"/> its earlier parts ran (its Coyote seed is the search's plus these, so a resumed size goes on
-    /// with new schedules).
+    /// with new schedules: a new engine, not the cut one resumed, for the reasons ReproExplorer.ExploreWindow gives).
     /// </summary>
     internal readonly record struct Request(int Window, int Iterations, int Done, TimeSpan Limit);
 

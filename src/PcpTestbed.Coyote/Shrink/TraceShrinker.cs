@@ -28,7 +28,14 @@ public static class TraceShrinker
             throw new TraceFormatException(options.Path, $"does not reproduce its violation ({replay.Divergence?.Message ?? replay.Violation ?? "it ran clean"}): nothing to shrink");
         }
 
-        var invariant = Violations.InvariantOf(trace.Violation);
+        // The trace's class, which may be one an audit's failure names after its first (a search for it found it there:
+        // Violations.InvariantOf(string, string?)), not always the first: a shrink keeping the first could end at another class.
+        var invariant = trace.Invariant;
+        if (!Violations.Names(trace.Violation, invariant))
+        {
+            throw new TraceFormatException(options.Path, $"its violation does not name its invariant '{invariant}'");
+        }
+
         var setup = trace.SetupSteps ?? 0;
         var before = StepCounts.Of(replay.Steps, setup);
         var baseScenario = WithoutInterrupts(scenario is SkippingScenario sk ? sk.Inner : scenario);
@@ -67,7 +74,7 @@ public static class TraceShrinker
             // the first failing schedule the search meets.
             var recorded = replay.Steps.Skip(setup).Where(x => x.Kind is not ("quiescent" or "wait")).Select(x => new ScheduleStep(x.Cpu, x.Kind, x.Site)).ToArray();
             var own = ScheduleRunner.Run(shrunk, RunOptions(shrunk, design, bugs, elision, recorded, trace.MaxSteps));
-            if (own.Violation != null && Violations.InvariantOf(own.Violation) == invariant &&
+            if (own.Violation != null && Violations.Names(own.Violation, invariant) &&
                 (best == null || own.Preemptions < best.Preemptions || (own.Preemptions == best.Preemptions && own.Steps.Count < best.Steps.Count)))
             {
                 best = new Found(own.Schedule, own.Violation, own.Steps, own.Preemptions, Math.Max(best?.Bound ?? 0, own.Preemptions), 0, Math.Min(setup, own.Steps.Count));
@@ -96,7 +103,7 @@ public static class TraceShrinker
 
                     candidates++;
                     var run = ScheduleRunner.Run(shrunk, RunOptions(shrunk, design, bugs, elision, edit, trace.MaxSteps));
-                    if (run.Violation != null && Violations.InvariantOf(run.Violation) == invariant &&
+                    if (run.Violation != null && Violations.Names(run.Violation, invariant) &&
                         (run.Preemptions < best.Preemptions || (run.Preemptions == best.Preemptions && run.Steps.Count < best.Steps.Count)))
                     {
                         options.Progress?.Invoke($"schedule edit: {best.Preemptions} -> {run.Preemptions} preemptions, {best.Steps.Count} -> {run.Steps.Count} steps");
@@ -127,7 +134,7 @@ public static class TraceShrinker
 
             var config = shrunk.Configure(design);
             var output = FailureTrace.Of(TraceFile.DfsEngine, shrunk, config, Designs.Designs.Name(design), Explorer.BugNames(bugs), trace.MaxSteps,
-                best.Violation, best.Steps, best.SetupSteps, trace.ElidedLock) with
+                best.Violation, best.Steps, best.SetupSteps, trace.ElidedLock, invariant) with
             {
                 PreemptionBound = best.Bound,
                 Reduction = true,
@@ -282,7 +289,7 @@ public static class TraceShrinker
 
                 if (r.Verdict == ExhaustiveVerdict.BugFound)
                 {
-                    if (Violations.InvariantOf(r.Violation!) != invariant)
+                    if (!Violations.Names(r.Violation!, invariant))
                     {
                         return null;
                     }

@@ -85,7 +85,7 @@ public sealed class ReclaimModel : IReclaimHooks, IDisposable
 
     public long DirectReclaim(int cpu, int order)
     {
-        var freed = FreeCachePages(cpu, Math.Max(PageAlloc.SwapClusterMax, 1 << order));
+        var freed = FreeCachePages(cpu, Math.Max(PageAlloc.SwapClusterMax, 1 << order), direct: true);
         Interlocked.Add(ref _directReclaimed, freed);
         return freed;
     }
@@ -132,7 +132,7 @@ public sealed class ReclaimModel : IReclaimHooks, IDisposable
             zone.SetFlag(ZoneFlags.ReclaimActive);
         }
 
-        var freed = FreeCachePages(cpu, PageAlloc.SwapClusterMax);
+        var freed = FreeCachePages(cpu, PageAlloc.SwapClusterMax, direct: false);
         Interlocked.Add(ref _kswapdReclaimed, freed);
         if (freed == 0 || AboveWatermark(zone, WatermarkKind.High))
         {
@@ -146,7 +146,7 @@ public sealed class ReclaimModel : IReclaimHooks, IDisposable
     }
 
     /// <summary>Frees the whole page cache as <paramref name="cpu"/> (after the run).</summary>
-    public void ReleaseAll(int cpu) => FreeCachePages(cpu, long.MaxValue);
+    public void ReleaseAll(int cpu) => FreeCachePages(cpu, long.MaxValue, direct: false);
 
     public void Dispose() => _kswapdWake.Dispose();
 
@@ -165,12 +165,21 @@ public sealed class ReclaimModel : IReclaimHooks, IDisposable
         return true;
     }
 
-    private long FreeCachePages(int cpu, long pages)
+    /// <summary>Frees up to <paramref name="pages"/> cache pages, oldest first; <paramref name="direct"/>: inside an allocation's direct reclaim.</summary>
+    private long FreeCachePages(int cpu, long pages, bool direct)
     {
         long freed = 0;
         while (freed < pages && _cache.TryDequeue(out var chunk))
         {
-            Allocator.Free(cpu, chunk.Pfn, chunk.Order);
+            if (direct)
+            {
+                Allocator.FreeReclaimed(cpu, chunk.Pfn, chunk.Order);
+            }
+            else
+            {
+                Allocator.Free(cpu, chunk.Pfn, chunk.Order);
+            }
+
             freed += chunk.Pages;
         }
 

@@ -1,3 +1,4 @@
+using PcpTestbed.Coyote.Repro;
 using PcpTestbed.Model.Sync;
 
 namespace PcpTestbed.Coyote.Tests;
@@ -42,6 +43,32 @@ public class ScenarioWaitPointTests
         Assert.StartsWith("[liveness] operation never completes: CPU 0 took 10 scheduling steps in free(pfn 0x10, order 0)", failure.Message);
     }
 
+    [Theory]
+    [InlineData(1u)]
+    [InlineData(2u)]
+    [InlineData(3u)]
+    public void Under_coyote_a_waiting_cpu_takes_no_scheduling_point_until_what_it_waits_for_has_come(uint seed)
+    {
+        // CPU 1's free waits for CPU 0's last allocation, after 24 others (ReproCausalityTests.RoutedFree: the free fails lockdep
+        // when it runs). A waiter the engine scheduled like a read took a point at each pick while CPU 0 allocated, half of
+        // CPU 0's points or so: parked until an operation ends, it takes none, and still frees the page once it is allocated.
+        var cpu0 = Enumerable.Range(1, 24).Select(i => new ReproOp { Seq = i - 1, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = i })
+            .Append(new ReproOp { Seq = 24, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0 });
+        var file = ReproCausalityTests.RoutedFree([[.. cpu0], [new ReproOp { Seq = 25, Op = ReproOp.Free, Order = 0, Page = 0 }]]);
+        var scenario = new ReproScenario(file, window: 32);
+        using var temp = new TempDirectory();
+
+        var result = Explorer.Explore(scenario, new ExploreOptions
+        {
+            Scenario = ReproScenario.ScenarioName, Design = scenario.Design, Bugs = scenario.Bugs, Iterations = 1, Seed = seed, TraceDirectory = temp.Path,
+        });
+
+        Assert.True(result.BugFound, result.Violation ?? "ran clean: the free never ran");
+        Assert.StartsWith("[lockdep]", result.Violation);
+        var scenarioSite = AccessSites.Name(AccessSite.Scenario);
+        Assert.DoesNotContain(result.Steps, s => s.Cpu == 1 && s.Site == scenarioSite);
+    }
+
     /// <summary>One CPU's iteration state, scheduling, whose controller counts each point as the Coyote controller does and throws on a failure.</summary>
     private static IterationState State(int budget)
     {
@@ -60,6 +87,16 @@ public class ScenarioWaitPointTests
             throw new InvalidOperationException("no lock is taken here");
 
         public void Released(LockClass c, int instance)
+        {
+        }
+
+        public bool AwaitScenario(IterationState state, int cpu, SharedLocation location)
+        {
+            state.SharedRead(location, AccessSite.Scenario);
+            return true;
+        }
+
+        public void ScenarioChanged()
         {
         }
 

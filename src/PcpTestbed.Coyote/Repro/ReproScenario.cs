@@ -81,6 +81,8 @@ internal sealed class ReproScenario : Scenario
     /// victim from running (a priority strategy that keeps picking the waiting death) reaches this bound, and then the death
     /// does not happen in that schedule. The same rule bounds a free's wait for its page's allocation. The waits' points are
     /// the scenario's (<see cref="IterationState.ScenarioWaitPoint"/>): outside the operation step budget (<see cref="OpStepBudgetFor"/>).
+    /// Under Coyote a wait point is a wake-up: the waiter is parked between them until a script's operation ends, and gives up
+    /// at once when no other CPU can run (<see cref="IIterationController.AwaitScenario"/>).
     /// </summary>
     internal const int ParkWaitPoints = 1024;
 

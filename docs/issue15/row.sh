@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # usage: docs/issue15/row.sh BUG SEED [OUTDIR [BUILD_ROOT]]
 # One new file of a ReproWorkflowTests row: `run --bug BUG` with the row's options and --seed SEED, then
-# `explore --from-repro FILE` (its defaults: 120 s, 200 iterations a window size), then `replay TRACE`. Prints one line:
+# `explore --from-repro FILE` (its defaults: 120 s; 200 iterations a window size a round, rounds within the budget), then `replay TRACE`. Prints one line:
 # the invariant and the file's operation count, FOUND/MISS with the window (k, the last k operations a CPU), the times, the
 # load average before and after. Files are kept under OUTDIR/sSEED. BUILD_ROOT (default: this checkout) must be built in
 # Release (dotnet build PcpTestbed.sln -c Release). Run seeds one at a time: the rates depend on the host's load.

@@ -29,6 +29,15 @@ internal interface IIterationController
     /// <summary>A lock was released (waiters of it may run again).</summary>
     void Released(LockClass c, int instance);
 
+    /// <summary>
+    /// <paramref name="cpu"/> waits in scenario code for what other CPUs' scripts will do (<see cref="IterationState.ScenarioWaitPoint"/>).
+    /// Returns when it should check again (true), or false when no other CPU can run, so what it waits for can never come.
+    /// </summary>
+    bool AwaitScenario(IterationState state, int cpu, SharedLocation location);
+
+    /// <summary>A script's operation ended, so what a scenario's waits wait for may have come: they check again.</summary>
+    void ScenarioChanged();
+
     /// <summary>Ends the iteration with its first violation (already recorded in the state). Never returns.</summary>
     [DoesNotReturn]
     void Fail(string message);

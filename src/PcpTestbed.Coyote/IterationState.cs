@@ -652,19 +652,24 @@ internal sealed class IterationState
 
     /// <summary>
     /// A point at which scenario code waits for what the run guaranteed (a death for its victim, a free for its page's
-    /// allocation, an online for its death): a read of <paramref name="location"/> the engine schedules like any other, but
-    /// not counted against the waiting CPU's operation step budget, which bounds the design's work, not the scenario's waits
+    /// allocation, an online for its death): the controller's wait (<see cref="IIterationController.AwaitScenario"/>), not
+    /// counted against the waiting CPU's operation step budget, which bounds the design's work, not the scenario's waits
     /// (each has its own bound). Counted, a reproduction's waits between operations piled onto the budget of the operation
     /// before them, and a driver's death that waited long failed as "[liveness] ... 65536 scheduling steps in
-    /// page_alloc_cpu_dead" (2026-12-07, owner-tag-cleared-before-unlink files).
+    /// page_alloc_cpu_dead" (2026-12-07, owner-tag-cleared-before-unlink files). Whether to check again: false when no
+    /// other CPU can run, so what the wait waits for can never come.
     /// </summary>
-    public void ScenarioWaitPoint(SharedLocation location)
+    public bool ScenarioWaitPoint(SharedLocation location)
     {
         var cpu = CurrentCpu;
         _scenarioWaiting[cpu] = true;
-        SharedRead(location, AccessSite.Scenario);
+        var again = _controller.AwaitScenario(this, cpu, location);
         _scenarioWaiting[cpu] = false;
+        return again;
     }
+
+    /// <summary>A script's operation ended: the scenario's waiters check again (<see cref="IIterationController.ScenarioChanged"/>).</summary>
+    public void ScenarioChanged() => _controller.ScenarioChanged();
 
     /// <summary>A scheduling point of <paramref name="cpu"/>'s, counted against its operation's step budget (not at a <see cref="ScenarioWaitPoint"/>).</summary>
     public void CountStep(int cpu)

@@ -78,6 +78,13 @@ internal static class ReproSetup
         {
         }
 
+        public bool AwaitScenario(IterationState state, int cpu, SharedLocation location) =>
+            throw new InvalidOperationException($"CPU {cpu} waits for {location.Name} in setup");
+
+        public void ScenarioChanged()
+        {
+        }
+
         [System.Diagnostics.CodeAnalysis.DoesNotReturn]
         public void Fail(string message) => throw new InvalidOperationException(message);
 

@@ -71,6 +71,42 @@ public class ReproWindowScheduleTests
         Assert.Equal(TimeSpan.FromSeconds(30), search.Now);
     }
 
+    [Fact]
+    public void Once_every_size_had_its_iterations_another_round_goes_on_with_new_ones_within_the_budget()
+    {
+        // Window 1's 251st iteration finds it: past the first round's 200 (both sizes' take 4 s of the 30 s budget).
+        var search = new FakeSearch(new() { [1] = (0.01, 250), [2] = (0.01, null) });
+
+        search.Run([1, 2], TimeSpan.FromSeconds(30));
+
+        Assert.True(search.Found);
+        Assert.Equal([(1, 0), (1, 1), (2, 0), (2, 1), (1, 200), (1, 201)], search.Requests.Select(r => (r.Window, r.Done)));
+    }
+
+    [Fact]
+    public void A_search_that_finds_nothing_spends_its_whole_budget_and_counts_every_size_tried()
+    {
+        var search = new FakeSearch(new() { [1] = (0.01, null), [2] = (0.01, null) });
+
+        var everyTried = search.Run([1, 2], TimeSpan.FromSeconds(30));
+
+        Assert.True(everyTried);
+        Assert.False(search.Found);
+        Assert.True(search.Now >= TimeSpan.FromSeconds(29.9), $"stopped at {search.Now}");
+    }
+
+    [Fact]
+    public void Without_more_rounds_the_search_ends_once_every_size_had_its_iterations()
+    {
+        var search = new FakeSearch(new() { [1] = (0.01, 250), [2] = (0.01, null) });
+
+        var everyTried = search.Run([1, 2], TimeSpan.FromSeconds(30), moreRounds: false);
+
+        Assert.True(everyTried);
+        Assert.False(search.Found);
+        Assert.Equal(TimeSpan.FromSeconds(4), search.Now);
+    }
+
     /// <summary>
     /// Window sizes whose iterations each take <c>Seconds</c> on a clock of its own; the iteration numbered <c>FindsAt</c>
     /// (over the size's parts) finds the recorded class; an iteration the limit would cut ends at the limit, not completed.
@@ -88,7 +124,7 @@ public class ReproWindowScheduleTests
 
         public Dictionary<ReproWindowSchedule.Request, int> Completed { get; } = [];
 
-        public bool Run(int[] windows, TimeSpan budget) => ReproWindowSchedule.Run(windows, 200, budget, () => Now, Explore);
+        public bool Run(int[] windows, TimeSpan budget, bool moreRounds = true) => ReproWindowSchedule.Run(windows, 200, moreRounds, budget, () => Now, Explore);
 
         private ReproWindowSchedule.Part Explore(ReproWindowSchedule.Request request)
         {

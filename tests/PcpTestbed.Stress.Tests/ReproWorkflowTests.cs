@@ -201,7 +201,19 @@ public class ReproWorkflowTests
         // replaying). Each miss ran out of the 120 s budget with every window size tried at least once and 0-1 iterations of
         // its second part (an iteration of the last 128-447 took 0.3-1.2 s). A stall counted in the other CPUs' operations at
         // the run's own rate (the file timing its window) instead of 512 steps did not move the rate either (s6abs, 4 of 10
-        // on seeds 51-60, and 4 of 10 on the same files with 512 steps, 21:24-22:14, load 12-44; not merged).
+        // on seeds 51-60, and 4 of 10 on the same files with 512 steps, 21:24-22:14, load 12-44; not merged). Where an
+        // iteration's time went (seed-603 file, `explore --from-repro FILE --time-budget 40` at 9045d0e with local counters,
+        // 2026-12-08 00:06-00:17, load 13-21): not the rebuild (0.1-0.3 ms a restore, setup's state kept) nor the audits (3 %),
+        // but scheduling points, 58,315 in an iteration of the whole window, 35,495 of them the scripts' waits (a death for
+        // its victim, a free for its page's allocation, a parked CPU for its online) taking a point at each pick; parked under
+        // Coyote until an operation ends (aa3c28e), 25,379 points and 176 ms against 852 ms. At aa3c28e 5 of 10 new files
+        // (seeds 611-620, /work/tools/row.sh, 00:20-00:29, load 14-25, with this branch's builds running during 611 and 613),
+        // three of the misses with every size's 200 iterations run in 66-87 s; with more rounds within the budget (e973019)
+        // the same ten files' explore 7 of 10 (613 in 5.1 s, 614 in its second round, 47.7 s; 00:35-00:41, load 7-12), the
+        // three misses (611, 616, 620) after 4,000-5,500 iterations, 400-600 a size, never another class. At e973019 7 of
+        // 10 new files (seeds 621-630, /work/tools/row.sh, 00:46-00:56, load 3.4-9.4; the last 32 to 256, 0.8-83.2 s, seed
+        // 622 in its second round, every trace replaying); the misses (627, 628, 630) ran 3,630-6,721 iterations in the
+        // 120 s, none meeting another class: what is left is the search's reach, not its speed.
         { "absorb-without-owner-check", "pageblock-lockfree", "mixed", 4, [.. HotplugRace, "--irq-site", "remote_free_push:publish_state"] },
     };
 

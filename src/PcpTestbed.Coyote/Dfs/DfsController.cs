@@ -168,6 +168,18 @@ internal sealed class DfsController : IIterationController, IDisposable
         // Enabled CPUs are worked out at each decision from the locks held now.
     }
 
+    /// <summary>A scenario's wait is a read of its location, scheduled like any other: the waiter stays enabled and checks again each time it runs.</summary>
+    public bool AwaitScenario(IterationState state, int cpu, SharedLocation location)
+    {
+        state.SharedRead(location, AccessSite.Scenario);
+        return true;
+    }
+
+    public void ScenarioChanged()
+    {
+        // A waiter is never disabled here (AwaitScenario): nothing to wake.
+    }
+
     [DoesNotReturn]
     public void Fail(string message)
     {

@@ -19,6 +19,13 @@ public sealed record ReproExploreOptions
     /// <summary>Coyote iterations at each window size (1, 2, 4, ... operations per CPU interleaved).</summary>
     public int IterationsPerWindow { get; init; } = DefaultIterationsPerWindow;
 
+    /// <summary>
+    /// Whether, once every window size has had its <see cref="IterationsPerWindow"/>, rounds of as many more go on until
+    /// <see cref="TimeBudget"/> is out (<see cref="ReproWindowSchedule"/>): explore --from-repro's default with a budget and
+    /// no --iterations. Without, the search ends after the first round.
+    /// </summary>
+    public bool MoreRounds { get; init; }
+
     /// <summary>The search stops after this long, inside a window's iteration too (checked at every operation's start).</summary>
     public TimeSpan TimeBudget { get; init; } = DefaultTimeBudget;
 

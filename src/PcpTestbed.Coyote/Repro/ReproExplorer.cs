@@ -7,7 +7,7 @@ namespace PcpTestbed.Coyote.Repro;
 /// explore --from-repro: rebuilds a broken run's state from its reproduction file and searches interleavings of exactly its
 /// recorded operations under Coyote, interleaving the last K operations of every CPU (K = 1, 2, 4, ... up to the whole
 /// window, or from <see cref="FirstWindow"/> up and then the smaller ones: <see cref="Windows"/>; the earlier ones run
-/// serially in setup; each size within its share of the budget: <see cref="ReproWindowSchedule"/>), until the recorded violation's class comes back (an audit's failure names every class the audit
+/// serially in setup; each size within its share of the budget, round after round while the budget lasts when <see cref="ReproExploreOptions.MoreRounds"/>: <see cref="ReproWindowSchedule"/>), until the recorded violation's class comes back (an audit's failure names every class the audit
 /// found: <see cref="Violations.Names"/>). The trace it writes
 /// carries the reproduction, so it replays without the file. A window goes on past an iteration that meets another class
 /// (<see cref="ExploreOptions.SoughtInvariant"/>): one race shows as one class or another depending on the schedule (the
@@ -83,7 +83,7 @@ public static class ReproExplorer
         var scenarios = new Dictionary<int, ReproScenario>();
         ReproExploreResult? found = null;
         var everyWindowTried = serial != null && ReproWindowSchedule.Run(Windows(FirstWindow(file, longest), longest), options.IterationsPerWindow,
-            options.TimeBudget, () => clock.Elapsed, request =>
+            options.MoreRounds, options.TimeBudget, () => clock.Elapsed, request =>
             {
                 if (!scenarios.TryGetValue(request.Window, out var scenario))
                 {

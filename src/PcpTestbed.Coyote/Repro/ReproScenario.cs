@@ -81,6 +81,8 @@ internal sealed class ReproScenario : Scenario
     /// victim from running (a priority strategy that keeps picking the waiting death) reaches this bound, and then the death
     /// does not happen in that schedule. The same rule bounds a free's wait for its page's allocation. The waits' points are
     /// the scenario's (<see cref="IterationState.ScenarioWaitPoint"/>): outside the operation step budget (<see cref="OpStepBudgetFor"/>).
+    /// Under Coyote a wait point is a wake-up: the waiter is parked between them until a script's operation ends, and gives up
+    /// at once when no other CPU can run (<see cref="IIterationController.AwaitScenario"/>).
     /// </summary>
     internal const int ParkWaitPoints = 1024;
 
@@ -463,6 +465,9 @@ internal sealed class ReproScenario : Scenario
                     {
                         Park(cpu, op);
                         _ended[cpu]++;
+
+                        // Everything the waits wait for (an operation's end, an allocation, a death's end, an online) is done by now.
+                        Run.State.ScenarioChanged();
                     }
                 }))
                 .ToArray();
@@ -526,13 +531,16 @@ internal sealed class ReproScenario : Scenario
 
         /// <summary>
         /// Waits at scenario wait points on <paramref name="location"/> while <paramref name="waiting"/> holds, at most
-        /// <see cref="ParkWaitPoints"/> of them (a schedule that starves what is waited for ends).
+        /// <see cref="ParkWaitPoints"/> of them (a schedule that starves what is waited for ends), or until no other CPU can run.
         /// </summary>
         private void WaitAtMost(SharedLocation location, Func<bool> waiting)
         {
             for (var i = 0; i < ParkWaitPoints && waiting(); i++)
             {
-                Run.State.ScenarioWaitPoint(location);
+                if (!Run.State.ScenarioWaitPoint(location))
+                {
+                    return;
+                }
             }
         }
 
@@ -540,19 +548,19 @@ internal sealed class ReproScenario : Scenario
         /// Waits at scenario wait points on <paramref name="location"/> (outside the operation step budget: <see cref="IterationState.ScenarioWaitPoint"/>)
         /// while <paramref name="waiting"/> holds and the run goes on: it gives up only after <see cref="ParkWaitPoints"/> of its
         /// points, beyond an interrupt's stall, in which no other CPU took a step (a schedule that runs the waiter alone and
-        /// starves the rest, which no run does). Whether the wait ended because its condition did.
+        /// starves the rest, which no run does), or when no other CPU can run at all (Coyote parks a waiter until a script's
+        /// operation ends: <see cref="IIterationController.AwaitScenario"/>). Whether the wait ended because its condition did.
         /// </summary>
         private bool WaitWhileOthersProgress(int cpu, SharedLocation location, Func<bool> waiting)
         {
             var patience = ParkWaitPoints + (Run.Config.Interrupts?.Steps ?? 0);
             for (long idle = 0, seen = -1; waiting();)
             {
-                if (idle >= patience)
+                if (idle >= patience || !Run.State.ScenarioWaitPoint(location))
                 {
                     return false;
                 }
 
-                Run.State.ScenarioWaitPoint(location);
                 var progress = OthersProgress(cpu);
                 idle = progress == seen ? idle + 1 : 0;
                 seen = progress;

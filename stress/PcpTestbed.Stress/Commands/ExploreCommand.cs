@@ -69,7 +69,8 @@ public static class ExploreCommand
         var fromRepro = new Option<string?>("--from-repro")
         {
             Description = "Search interleavings of a reproduction file's operations (written by run, compare or soak when a run broke) from the state it rebuilds, " +
-                          $"until the recorded violation's class comes back; --iterations per window size (default {ReproExploreOptions.DefaultIterationsPerWindow}), " +
+                          $"until the recorded violation's class comes back; --iterations per window size (default {ReproExploreOptions.DefaultIterationsPerWindow}, " +
+                          "then as many more a size, round after round, until the budget is out), " +
                           $"--time-budget (default {ReproExploreCommand.DefaultTimeBudgetSeconds} s)",
             HelpName = "FILE",
         };
@@ -129,7 +130,7 @@ public static class ExploreCommand
                 return ReproExploreCommand.Run(io, new ReproExploreCommand.Request(reproPath, r.GetValue(iterations) ?? ReproExploreOptions.DefaultIterationsPerWindow,
                     r.GetValue(timeBudget) ?? ReproExploreCommand.DefaultTimeBudgetSeconds, (uint)(r.GetValue(seed) ?? 1), r.GetValue(strategy) ?? SchedulingStrategy.Portfolio,
                     CheckedOut(r.GetValue(traceOut), "--trace-out"), CheckedOut(r.GetValue(json), "--json"), r.GetValue(quiet), r.GetValue(noBallast), r.GetValue(noSnapshot),
-                    r.GetValue(noIrq), irqSites, r.GetValue(irqSteps)));
+                    r.GetValue(noIrq), irqSites, r.GetValue(irqSteps), MoreRounds: r.GetValue(iterations) == null));
             }
 
             if (r.GetValue(noBallast))

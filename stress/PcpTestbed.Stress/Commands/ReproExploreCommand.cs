@@ -17,7 +17,7 @@ public static class ReproExploreCommand
     public const long DefaultTimeBudgetSeconds = 120;
 
     public sealed record Request(string Path, int IterationsPerWindow, long TimeBudgetSeconds, uint Seed, SchedulingStrategy Strategy, string? TracePath, string? JsonPath, bool Quiet,
-        bool NoBallast = false, bool NoSnapshot = false, bool NoIrq = false, IReadOnlyList<string>? IrqSites = null, int? IrqSteps = null);
+        bool NoBallast = false, bool NoSnapshot = false, bool NoIrq = false, IReadOnlyList<string>? IrqSites = null, int? IrqSteps = null, bool MoreRounds = false);
 
     public static int Run(StressConsole io, Request q)
     {
@@ -40,6 +40,7 @@ public static class ReproExploreCommand
         {
             Path = q.Path,
             IterationsPerWindow = q.IterationsPerWindow,
+            MoreRounds = q.MoreRounds && q.TimeBudgetSeconds > 0,
             TimeBudget = budget,
             Seed = q.Seed,
             Strategy = q.Strategy,

@@ -10,7 +10,7 @@ R=${3:-$(cd "$(dirname "$0")/.." && pwd)}
 P=$R/stress/PcpTestbed.Stress/bin/Release/net10.0/pcptestbed
 mkdir -p "$OUT"
 COLUMNS=400 "$P" list 2>&1 | grep -E "^  [a-z0-9-]+ +(mainline|pageblock)" | awk '{n=$1; $1=""; print n"|"$0}' | sed -E 's/ +[0-9]+ +[0-9]+M.*//' > "$OUT/pairs.txt"
-echo "start $(date -u +%FT%TZ) load $(cut -d' ' -f1 /proc/loadavg) $(git -C "$R" rev-parse --short HEAD) iterations $N"
+echo "start $(date -u +%FT%TZ) load $(cut -d' ' -f1 /proc/loadavg) $(git -C "$R" rev-parse --short HEAD 2>/dev/null || basename "$R") iterations $N"
 while IFS='|' read -r s ds; do
   for d in $(echo $ds | tr ',' ' '); do
     "$P" explore --scenario "$s" --design "$d" --iterations "$N" --seed 1 --quiet --json "$OUT/$s.$d.json" --trace-out "$OUT/$s.$d.trace.json" > "$OUT/$s.$d.out" 2>&1; rc=$?

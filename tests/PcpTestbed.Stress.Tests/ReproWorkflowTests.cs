@@ -228,9 +228,13 @@ public class ReproWorkflowTests
         // 645, 646 and 649 after 1,326-3,191 iterations: it grows the small windows to nearly the whole file, 627's window of
         // 1 to 1,007 of 1,244 operations) against 6 of 10 on the same ten files at 4735462 (`explore --from-repro FILE`,
         // 01:30-01:41, load 2.3-8.6: 645 found at the last 128 in 49.8 s, 641, 646, 649 and 650 missed after 2,160-5,126
-        // iterations), so it stays on its branch. What would reach these files is a window and a merge that keep each CPU's rate
-        // within an epoch (the last fraction of each CPU's operations rather than the last k), with a stall long enough for a
-        // death and an online (the s5lf analysis, docs/issue15/real-thread-rows.md), not measured yet.
+        // iterations), so it stays on its branch. Nor did windows in proportion to each CPU's operations (the busiest CPU's
+        // last k, the others' last k times their share; not kept): 630's and 627's files did not come back in 100 s (7,445 and
+        // 5,240 iterations, `explore --from-repro FILE --time-budget 100` with it at 4735462, 01:42-01:45, load 5.1-7.1). The
+        // scripts' interleaving gives every runnable CPU the same chance at each step, so the owner running several times
+        // ahead of its killer, and a stall of 512 steps of all the others together covering a death and an online (the
+        // s5lf analysis, docs/issue15/real-thread-rows.md), are both rare in an iteration: what is left is the search's
+        // model of the CPUs' relative speed, in the scripts and in the stalls, not the cut.
         { "absorb-without-owner-check", "pageblock-lockfree", "mixed", 4, [.. HotplugRace, "--irq-site", "remote_free_push:publish_state"] },
     };
 

@@ -146,6 +146,7 @@ public abstract partial class PageAllocator<TExec>
                 ctx.Report(AuditRule.PcpCount, p, $"{where}: order-{page.Order} chunk on the order-{order} list");
             }
 
+            AuditPcpChunk(ctx, cpu, p, where);
             pagesOnList += 1L << page.Order;
             prev = p;
         }
@@ -156,6 +157,14 @@ public abstract partial class PageAllocator<TExec>
         }
 
         return pagesOnList;
+    }
+
+    /// <summary>
+    /// A design's own rules for one chunk of a PCP list, called from <see cref="AuditPcpList"/>'s walk, which stops at a
+    /// cycle (a corrupted list must end the audit with a report, not hold the stopped world forever).
+    /// </summary>
+    protected virtual void AuditPcpChunk(AuditContext ctx, int cpu, int p, string where)
+    {
     }
 
     /// <summary>§7.2: pcp.count equals the pages its lists hold; a dead CPU's PCP is empty.</summary>

@@ -153,7 +153,7 @@ internal sealed class CoyoteController : IIterationController
     /// </summary>
     private void UnstallIfStuck()
     {
-        if (AnyRunnable() || UnstallFirst())
+        if (CanRunOn())
         {
             return;
         }
@@ -167,6 +167,9 @@ internal sealed class CoyoteController : IIterationController
             }
         }
     }
+
+    /// <summary>Whether some CPU can run, once the longest-stalled CPU's interrupt is ended if none could.</summary>
+    private bool CanRunOn() => AnyRunnable() || UnstallFirst();
 
     /// <summary>Ends the longest-stalled CPU's interrupt; whether one was stalled.</summary>
     private bool UnstallFirst()
@@ -202,7 +205,7 @@ internal sealed class CoyoteController : IIterationController
     public bool AwaitScenario(IterationState state, int cpu, SharedLocation location)
     {
         _waiting[cpu] = true;
-        if (!AnyRunnable() && !UnstallFirst())
+        if (!CanRunOn())
         {
             _waiting[cpu] = false;
             return false;

@@ -41,17 +41,7 @@ public class ReproWindowTests
         // A size its share cut short resumes where it stopped (ReproWindowSchedule): Coyote seeds iteration i with the seed
         // plus i, so the part after 7 iterations starts at the search's seed plus 7, the schedules an unbroken exploration
         // would run next. Started at the search's seed it would run the first 7 again and never reach the ones after them.
-        var file = new ReproFile
-        {
-            Design = "mainline", Bugs = [], Workload = "mixed", Seed = 1, Cpus = 2, Zone = "16M", Highatomic = "2026-05",
-            Violation = "[§7.1 single-state] test", Invariant = "§7.1 single-state", WindowComplete = true, LostBeforeWindow = [0, 0],
-            RingEntries = 16, Pages = [],
-            Operations =
-            [
-                [new ReproOp { Seq = 0, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0 }, new ReproOp { Seq = 1, Op = ReproOp.Free, Order = 0, Page = 0 }],
-                [new ReproOp { Seq = 2, Op = ReproOp.DrainAllPages }],
-            ],
-        };
+        var file = AllocFreeAndDrain([]);
         using var temp = new TempDirectory();
         var scenario = new ReproScenario(file, 1);
         var options = new ReproExploreOptions { Path = "unused", Seed = 40, TraceDirectory = temp.Path };
@@ -71,17 +61,7 @@ public class ReproWindowTests
         // free's): another class than the file's §7.1, which never comes. Each window runs all its iterations and counts the
         // lockdep ones; stopping at the first would leave a window at its first lockdep iteration.
         const int iterations = 30;
-        var file = new ReproFile
-        {
-            Design = "mainline", Bugs = ["drain-without-pcp-lock"], Workload = "mixed", Seed = 1, Cpus = 2, Zone = "16M", Highatomic = "2026-05",
-            Violation = "[§7.1 single-state] test", Invariant = "§7.1 single-state", WindowComplete = true, LostBeforeWindow = [0, 0],
-            RingEntries = 16, Pages = [],
-            Operations =
-            [
-                [new ReproOp { Seq = 0, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0 }, new ReproOp { Seq = 1, Op = ReproOp.Free, Order = 0, Page = 0 }],
-                [new ReproOp { Seq = 2, Op = ReproOp.DrainAllPages }],
-            ],
-        };
+        var file = AllocFreeAndDrain(["drain-without-pcp-lock"]);
 
         using var temp = new TempDirectory();
         var result = ReproExplorer.Explore(new ReproExploreOptions
@@ -122,4 +102,17 @@ public class ReproWindowTests
             RingEntries = 16, Pages = [], Operations = [cpu0, cpu1], ViolationPageSeq = cpu0[pageIndex].Seq,
         };
     }
+
+    /// <summary>CPU 0 allocates a page and frees it, CPU 1 drains every PCP; recorded as a §7.1 violation that never comes.</summary>
+    private static ReproFile AllocFreeAndDrain(string[] bugs) => new()
+    {
+        Design = "mainline", Bugs = bugs, Workload = "mixed", Seed = 1, Cpus = 2, Zone = "16M", Highatomic = "2026-05",
+        Violation = "[§7.1 single-state] test", Invariant = "§7.1 single-state", WindowComplete = true, LostBeforeWindow = [0, 0],
+        RingEntries = 16, Pages = [],
+        Operations =
+        [
+            [new ReproOp { Seq = 0, Op = ReproOp.Alloc, Order = 0, Gfp = 0xcc0, Page = 0 }, new ReproOp { Seq = 1, Op = ReproOp.Free, Order = 0, Page = 0 }],
+            [new ReproOp { Seq = 2, Op = ReproOp.DrainAllPages }],
+        ],
+    };
 }

@@ -342,16 +342,21 @@ internal sealed class ReproScenario : Scenario
         private bool FreeReclaimed(int cpu, ReproFolio page, bool inReclaim)
         {
             var pfn = TakePage(page.Page, page.Order);
-            if (pfn >= 0 && inReclaim)
+            if (pfn < 0)
+            {
+                return false;
+            }
+
+            if (inReclaim)
             {
                 Run.Allocator.FreeReclaimed(cpu, pfn, page.Order);
             }
-            else if (pfn >= 0)
+            else
             {
                 Run.Allocator.Free(cpu, pfn, page.Order);
             }
 
-            return pfn >= 0;
+            return true;
         }
 
         public override void Setup()
